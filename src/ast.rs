@@ -1,0 +1,156 @@
+//! The syntax tree of one intent file, as written.
+//!
+//! Nothing here is validated beyond the grammar: names may be upper case, numbers may be
+//! out of range, ports may not exist. Every node keeps its span so the checker can point
+//! at the exact token it rejects.
+
+use crate::source::Span;
+
+/// A token's text and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub enum Item {
+    Service(Service),
+    Mesh(Mesh),
+}
+
+#[derive(Debug)]
+pub struct Service {
+    /// The `service` keyword, for "declared here" notes.
+    pub span: Span,
+    pub name: Word,
+    pub namespace: Word,
+    pub statements: Vec<Statement>,
+}
+
+#[derive(Debug)]
+pub enum Statement {
+    Account(Word),
+    Selector { span: Span, labels: Vec<Label> },
+    Port(Port),
+    Mtls(Word),
+    Allow(Allow),
+    Calls(Vec<CallTarget>),
+    Route(Route),
+}
+
+#[derive(Clone, Debug)]
+pub struct Label {
+    pub key: Word,
+    pub value: Word,
+}
+
+#[derive(Debug)]
+pub struct Port {
+    pub name: Word,
+    pub service_port: Option<Word>,
+    pub target_port: Word,
+    pub protocol: Option<Word>,
+}
+
+#[derive(Debug)]
+pub struct Allow {
+    /// The `allow` keyword.
+    pub span: Span,
+    pub callers: Vec<Caller>,
+    /// `None` when the statement has no `to` (every port).
+    pub ports: Option<Vec<Word>>,
+    /// `None` when the statement has no rule block (any request).
+    pub rules: Option<Vec<HttpRule>>,
+}
+
+#[derive(Debug)]
+pub enum Caller {
+    /// `NAME` or `NAME in NS`.
+    Named {
+        span: Span,
+        name: Word,
+        namespace: Option<Word>,
+    },
+    /// `namespace NS`.
+    Namespace { span: Span, namespace: Word },
+    /// `anyone`.
+    Anyone { span: Span },
+}
+
+#[derive(Debug)]
+pub struct HttpRule {
+    /// Empty means `*`.
+    pub methods: Vec<Word>,
+    pub any_method: Option<Span>,
+    pub paths: Vec<Word>,
+}
+
+#[derive(Debug)]
+pub struct CallTarget {
+    pub span: Span,
+    pub name: Word,
+    pub namespace: Option<Word>,
+    pub port: Option<Word>,
+}
+
+#[derive(Debug)]
+pub struct Route {
+    pub span: Span,
+    pub port: Word,
+    pub statements: Vec<RouteStatement>,
+}
+
+#[derive(Debug)]
+pub enum RouteStatement {
+    Timeout(Word),
+    Retries {
+        span: Span,
+        attempts: Word,
+        per_try: Option<Word>,
+        on: Vec<Word>,
+    },
+    Split {
+        span: Span,
+        subsets: Vec<(Word, Word)>,
+    },
+}
+
+#[derive(Debug)]
+pub struct Mesh {
+    pub span: Span,
+    pub statements: Vec<MeshStatement>,
+}
+
+#[derive(Debug)]
+pub enum MeshStatement {
+    TrustDomain(Word),
+    ClusterDomain(Word),
+    Istiod {
+        span: Span,
+        namespace: Word,
+        labels: Vec<Label>,
+    },
+    Dns {
+        span: Span,
+        namespace: Word,
+        labels: Vec<Label>,
+    },
+    Scraper {
+        span: Span,
+        name: Word,
+        namespace: Word,
+    },
+    Workload(Workload),
+}
+
+#[derive(Debug)]
+pub struct Workload {
+    pub span: Span,
+    pub name: Word,
+    pub namespace: Word,
+    pub account: Option<Word>,
+    pub selector: Option<Vec<Label>>,
+    /// Repeated `account`/`selector` statements, reported by the checker.
+    pub duplicates: Vec<Span>,
+}

@@ -1,0 +1,245 @@
+//! The `mesh` block: settings with their defaults, declared workloads, the scraper.
+
+use super::service::Index;
+use super::{names, Sink};
+use crate::ast::{self, MeshStatement};
+use crate::ir::{Identity, Labels, PodGroup};
+use crate::source::Span;
+use crate::suggest;
+
+pub(crate) struct Settings {
+    pub trust_domain: String,
+    pub cluster_domain: String,
+    pub istiod: PodGroup,
+    pub dns: PodGroup,
+    pub scraper: Option<(ast::Word, ast::Word)>,
+    pub workloads: Vec<WorkloadDraft>,
+}
+
+pub(crate) struct WorkloadDraft {
+    pub identity: Identity,
+    pub span: Span,
+}
+
+fn group(namespace: &str, key: &str, value: &str) -> PodGroup {
+    PodGroup {
+        namespace: namespace.into(),
+        selector: Labels::from([(key.into(), value.into())]),
+    }
+}
+
+/// Validated labels; duplicates and bad syntax are reported, the rest kept.
+pub(crate) fn labels(labels: &[ast::Label], sink: &mut Sink) -> Labels {
+    let mut out = Labels::new();
+    for label in labels {
+        let key_ok = sink.ok(label.key.span, names::label_key(&label.key.text));
+        let value_ok = sink.ok(label.value.span, names::label_value(&label.value.text));
+        if !(key_ok && value_ok) {
+            continue;
+        }
+        if out.contains_key(&label.key.text) {
+            sink.error(
+                label.key.span,
+                format!("label key `{}` is given twice", label.key.text),
+            );
+            continue;
+        }
+        out.insert(label.key.text.clone(), label.value.text.clone());
+    }
+    out
+}
+
+fn domain(word: &ast::Word, sink: &mut Sink) -> String {
+    let ok = !word.text.is_empty()
+        && word.text.len() <= 253
+        && word.text.split('.').all(|part| {
+            !part.is_empty()
+                && part.len() <= 63
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        });
+    if !ok {
+        sink.error(word.span, format!("`{}` is not a valid domain", word.text))
+            .help("a domain is lower-case DNS labels joined by dots, like `cluster.local`");
+    }
+    word.text.clone()
+}
+
+pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
+    let mut settings = Settings {
+        trust_domain: "cluster.local".into(),
+        cluster_domain: "cluster.local".into(),
+        istiod: group("istio-system", "app", "istiod"),
+        dns: group("kube-system", "k8s-app", "kube-dns"),
+        scraper: None,
+        workloads: Vec::new(),
+    };
+    let Some(mesh) = mesh else {
+        return settings;
+    };
+    let mut seen: Vec<(&'static str, Span)> = Vec::new();
+    let mut once = |what: &'static str, span: Span, sink: &mut Sink| -> bool {
+        if let Some((_, first)) = seen.iter().find(|(w, _)| *w == what) {
+            sink.error(span, format!("`{what}` is set twice in the mesh block"))
+                .note(*first, "first set here");
+            return false;
+        }
+        seen.push((what, span));
+        true
+    };
+    for statement in &mesh.statements {
+        match statement {
+            MeshStatement::TrustDomain(w) => {
+                if once("trust-domain", w.span, sink) {
+                    settings.trust_domain = domain(w, sink);
+                }
+            }
+            MeshStatement::ClusterDomain(w) => {
+                if once("cluster-domain", w.span, sink) {
+                    settings.cluster_domain = domain(w, sink);
+                }
+            }
+            MeshStatement::Istiod {
+                span,
+                namespace,
+                labels: l,
+            }
+            | MeshStatement::Dns {
+                span,
+                namespace,
+                labels: l,
+            } => {
+                let is_dns = matches!(statement, MeshStatement::Dns { .. });
+                let what = if is_dns { "dns" } else { "istiod" };
+                if !once(what, *span, sink) {
+                    continue;
+                }
+                sink.ok(
+                    namespace.span,
+                    names::dns_label("namespace", &namespace.text),
+                );
+                let pods = PodGroup {
+                    namespace: namespace.text.clone(),
+                    selector: labels(l, sink),
+                };
+                if is_dns {
+                    settings.dns = pods;
+                } else {
+                    settings.istiod = pods;
+                }
+            }
+            MeshStatement::Scraper {
+                span,
+                name,
+                namespace,
+            } => {
+                if once("scraper", *span, sink) {
+                    settings.scraper = Some((name.clone(), namespace.clone()));
+                }
+            }
+            MeshStatement::Workload(w) => {
+                if let Some(draft) = workload(w, &settings.workloads, sink) {
+                    settings.workloads.push(draft);
+                }
+            }
+        }
+    }
+    settings
+}
+
+fn workload(
+    w: &ast::Workload,
+    existing: &[WorkloadDraft],
+    sink: &mut Sink,
+) -> Option<WorkloadDraft> {
+    let name_ok = sink.ok(w.name.span, names::dns_label("workload", &w.name.text));
+    let ns_ok = sink.ok(
+        w.namespace.span,
+        names::dns_label("namespace", &w.namespace.text),
+    );
+    for dup in &w.duplicates {
+        sink.error(*dup, "this setting is given twice in one workload");
+    }
+    let account = match &w.account {
+        Some(a) => {
+            sink.ok(a.span, names::dns_label("account", &a.text));
+            a.text.clone()
+        }
+        None => w.name.text.clone(),
+    };
+    let selector = match &w.selector {
+        Some(l) => labels(l, sink),
+        None => Labels::from([("app".to_string(), w.name.text.clone())]),
+    };
+    if let Some(first) = existing
+        .iter()
+        .find(|e| e.identity.name == w.name.text && e.identity.namespace == w.namespace.text)
+    {
+        sink.error(
+            w.name.span,
+            format!(
+                "workload `{} in {}` is declared twice",
+                w.name.text, w.namespace.text
+            ),
+        )
+        .note(first.span, "first declared here");
+        return None;
+    }
+    if !(name_ok && ns_ok) {
+        return None;
+    }
+    Some(WorkloadDraft {
+        identity: Identity {
+            name: w.name.text.clone(),
+            namespace: w.namespace.text.clone(),
+            account,
+            selector,
+            managed: false,
+        },
+        span: w.name.span,
+    })
+}
+
+/// A workload's namespace belongs to someone else: a service there would get namespace
+/// defaults (deny-all) that break the workload.
+pub(crate) fn check_workloads(settings: &Settings, index: &Index, sink: &mut Sink) {
+    for w in &settings.workloads {
+        if let Some(service) = index.first_in_namespace(&w.identity.namespace) {
+            sink.error(
+                w.span,
+                format!(
+                    "workload `{}` is in namespace `{}`, which holds services of this tree",
+                    w.identity.name, w.identity.namespace
+                ),
+            )
+            .help("declare it as a service instead, or move it to a namespace meshward does not manage")
+            .note(service, "a service of that namespace is declared here");
+        }
+    }
+}
+
+pub(crate) fn resolve_scraper(
+    settings: &Settings,
+    index: &Index,
+    sink: &mut Sink,
+) -> Option<Identity> {
+    let (name, namespace) = settings.scraper.as_ref()?;
+    if let Some(identity) = index.identity(&namespace.text, &name.text) {
+        return Some(identity.clone());
+    }
+    let wanted = format!("{} in {}", name.text, namespace.text);
+    let known = index.identity_names();
+    let d = sink.error(
+        name.span,
+        format!("unknown scraper `{wanted}`; it must be a declared workload or a service"),
+    );
+    match suggest::closest(&wanted, known.iter().map(String::as_str)) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d.help(format!(
+            "declare it in the mesh block: `workload {} in {} {{ }}`",
+            name.text, namespace.text
+        )),
+    };
+    None
+}

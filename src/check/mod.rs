@@ -1,0 +1,115 @@
+//! Name resolution and semantic checks: syntax trees in, resolved [`ir::Mesh`] out.
+//!
+//! Every rule of the language contract that is not grammar lives here: names are DNS
+//! labels, ports exist and are unique, callers resolve, rules sit only on HTTP ports,
+//! calls are allowed by their targets, routes are well formed. The checker never stops at
+//! the first problem: each helper reports with a span and the walk goes on, so a run shows
+//! every error at once. Errors about two declarations point at the later one in path
+//! order, with a note at the other.
+
+mod mesh;
+mod names;
+mod service;
+
+pub use names::{METHODS, RETRY_CONDITIONS};
+
+use crate::ast;
+use crate::diagnostic::Diagnostic;
+use crate::ir;
+use crate::source::{FileId, Span};
+
+/// Items of every parsed file, in path order.
+pub struct Parsed {
+    pub items: Vec<(FileId, String, ast::Item)>,
+}
+
+/// Collects diagnostics for one run.
+#[derive(Default)]
+pub(crate) struct Sink {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Sink {
+    pub fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics.push(Diagnostic::error(span, message));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    pub fn warning(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics.push(Diagnostic::warning(span, message));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// Report a `names` problem at a span; true when there was none.
+    pub fn ok(&mut self, span: Span, result: Result<(), names::Problem>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err((message, help)) => {
+                let d = self.error(span, message);
+                if let Some(help) = help {
+                    d.help = Some(help);
+                }
+                false
+            }
+        }
+    }
+}
+
+/// Check every item; returns the model when there are no errors, and all diagnostics
+/// (warnings included) either way.
+pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
+    let mut sink = Sink::default();
+    let mut mesh_blocks = Vec::new();
+    let mut services = Vec::new();
+    for (id, origin, item) in parsed.items {
+        match item {
+            ast::Item::Mesh(m) => mesh_blocks.push(m),
+            ast::Item::Service(s) => services.push((id, origin, s)),
+        }
+    }
+    if let Some(first) = mesh_blocks.first() {
+        for extra in mesh_blocks.iter().skip(1) {
+            sink.error(extra.span, "a second `mesh` block; a tree has at most one")
+                .note(first.span, "the first `mesh` block is here");
+        }
+    }
+    let mut settings = mesh::settings(mesh_blocks.first(), &mut sink);
+    let drafts: Vec<service::Draft> = services
+        .into_iter()
+        .map(|(id, origin, s)| service::lower(id, origin, s, &mut sink))
+        .collect();
+    let index = service::Index::new(&drafts, &settings.workloads, &mut sink);
+    mesh::check_workloads(&settings, &index, &mut sink);
+    let scraper = mesh::resolve_scraper(&settings, &index, &mut sink);
+    service::check_namespaces(&drafts, &index, &mut sink);
+    let mut resolved: Vec<ir::Service> = drafts
+        .iter()
+        .filter(|d| index.is_canonical(d))
+        .map(|d| service::resolve(d, &index, &mut sink))
+        .collect();
+    service::check_calls(&drafts, &resolved, &index, &mut sink);
+
+    if sink.diagnostics.iter().any(|d| d.is_error()) {
+        return (None, sink.diagnostics);
+    }
+    resolved.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
+    let mut workloads: Vec<ir::Workload> = std::mem::take(&mut settings.workloads)
+        .into_iter()
+        .map(|w| ir::Workload {
+            identity: w.identity,
+        })
+        .collect();
+    workloads.sort_by(|a, b| a.identity.cmp(&b.identity));
+    let model = ir::Mesh {
+        settings: ir::Settings {
+            trust_domain: settings.trust_domain,
+            cluster_domain: settings.cluster_domain,
+            istiod: settings.istiod,
+            dns: settings.dns,
+            scraper,
+        },
+        services: resolved,
+        workloads,
+    };
+    (Some(model), sink.diagnostics)
+}

@@ -1,0 +1,872 @@
+//! `service` blocks: each one's own statements first (`lower`), then what needs the whole
+//! tree: duplicates, shared accounts, overlapping selectors (`check_namespaces`), callers
+//! (`resolve`) and calls (`check_calls`).
+
+use super::mesh::{labels, WorkloadDraft};
+use super::{names, Sink};
+use crate::ast::{self, RouteStatement, Statement};
+use crate::ir::{self, Caller, Identity, Labels, Mtls, Protocol};
+use crate::source::{FileId, Span};
+use crate::suggest;
+use std::collections::BTreeMap;
+
+pub(crate) struct Draft {
+    pub file: FileId,
+    pub origin: String,
+    pub ast: ast::Service,
+    pub identity: Identity,
+    /// Where the account comes from: its statement, or the service name for the default.
+    pub account_span: Span,
+    pub selector_span: Span,
+    pub selector_labels: Vec<ast::Label>,
+    pub ports: Vec<ir::Port>,
+    pub mtls: Mtls,
+    pub routes: Vec<ir::Route>,
+    /// The first `split`, if any: it forbids selecting on `version` in the namespace.
+    pub split: Option<Span>,
+}
+
+impl Draft {
+    fn key(&self) -> (String, String) {
+        (self.identity.namespace.clone(), self.identity.name.clone())
+    }
+}
+
+/// Lower one service's own statements; nothing here looks at other files.
+pub(crate) fn lower(file: FileId, origin: String, service: ast::Service, sink: &mut Sink) -> Draft {
+    sink.ok(
+        service.name.span,
+        names::dns_label("service", &service.name.text),
+    );
+    sink.ok(
+        service.namespace.span,
+        names::dns_label("namespace", &service.namespace.text),
+    );
+    let mut account: Option<&ast::Word> = None;
+    let mut selector: Option<(Span, &Vec<ast::Label>)> = None;
+    let mut mtls: Option<&ast::Word> = None;
+    let mut ports = Vec::new();
+    let mut port_spans = Vec::new();
+    for statement in &service.statements {
+        match statement {
+            Statement::Account(w) => match account {
+                Some(first) => {
+                    sink.error(w.span, "`account` is given twice")
+                        .note(first.span, "first given here");
+                }
+                None => {
+                    sink.ok(w.span, names::dns_label("account", &w.text));
+                    account = Some(w);
+                }
+            },
+            Statement::Selector { span, labels } => match selector {
+                Some((first, _)) => {
+                    sink.error(*span, "`selector` is given twice")
+                        .help("list every label in one statement: `selector app=a, tier=b`")
+                        .note(first, "first given here");
+                }
+                None => selector = Some((*span, labels)),
+            },
+            Statement::Mtls(w) => match mtls {
+                Some(first) => {
+                    sink.error(w.span, "`mtls` is given twice")
+                        .note(first.span, "first given here");
+                }
+                None => mtls = Some(w),
+            },
+            Statement::Port(p) => {
+                if let Some(port) = port(p, &ports, &port_spans, sink) {
+                    ports.push(port);
+                    port_spans.push(p.name.span);
+                }
+            }
+            Statement::Allow(_) | Statement::Calls(_) | Statement::Route(_) => {}
+        }
+    }
+    let mtls = match mtls {
+        None => Mtls::Strict,
+        Some(w) => match w.text.as_str() {
+            "strict" => Mtls::Strict,
+            "permissive" => Mtls::Permissive,
+            other => {
+                let d = sink.error(w.span, format!("unknown mTLS mode `{other}`"));
+                match suggest::closest(other, ["strict", "permissive"]) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help("the modes are `strict` and `permissive`"),
+                };
+                Mtls::Strict
+            }
+        },
+    };
+    let (selector_span, selector_labels, selector) = match selector {
+        Some((span, l)) => (span, l.clone(), labels(l, sink)),
+        None => (
+            service.name.span,
+            Vec::new(),
+            Labels::from([("app".to_string(), service.name.text.clone())]),
+        ),
+    };
+    let (account_span, account) = match account {
+        Some(w) => (w.span, w.text.clone()),
+        None => (service.name.span, service.name.text.clone()),
+    };
+    let mut routes = Vec::new();
+    let mut route_spans: Vec<(usize, Span)> = Vec::new();
+    let mut split = None;
+    for statement in &service.statements {
+        if let Statement::Route(r) = statement {
+            if let Some(route) = route(r, &ports, &route_spans, &mut split, sink) {
+                route_spans.push((route.port, r.port.span));
+                routes.push(route);
+            }
+        }
+    }
+    Draft {
+        file,
+        origin,
+        identity: Identity {
+            name: service.name.text.clone(),
+            namespace: service.namespace.text.clone(),
+            account,
+            selector,
+            managed: true,
+        },
+        account_span,
+        selector_span,
+        selector_labels,
+        ports,
+        mtls,
+        routes,
+        split,
+        ast: service,
+    }
+}
+
+fn protocol(word: Option<&ast::Word>, sink: &mut Sink) -> Protocol {
+    let Some(w) = word else {
+        return Protocol::Tcp;
+    };
+    match w.text.as_str() {
+        "http" => Protocol::Http,
+        "http2" => Protocol::Http2,
+        "grpc" => Protocol::Grpc,
+        "tcp" => Protocol::Tcp,
+        "tls" => Protocol::Tls,
+        other => {
+            let d = sink.error(w.span, format!("unknown protocol `{other}`"));
+            match suggest::closest(other, ["http", "http2", "grpc", "tcp", "tls"]) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help("protocols are `http`, `http2`, `grpc`, `tcp` and `tls`"),
+            };
+            Protocol::Tcp
+        }
+    }
+}
+
+fn port(p: &ast::Port, existing: &[ir::Port], spans: &[Span], sink: &mut Sink) -> Option<ir::Port> {
+    let name_ok = sink.ok(p.name.span, names::dns_label("port", &p.name.text));
+    let protocol = protocol(p.protocol.as_ref(), sink);
+    let number = |w: &ast::Word, sink: &mut Sink| match names::port_number(&w.text) {
+        Ok(n) => Some(n),
+        Err((m, h)) => {
+            let d = sink.error(w.span, m);
+            if let Some(h) = h {
+                d.help(h);
+            }
+            None
+        }
+    };
+    let target = number(&p.target_port, sink)?;
+    let service_port = match &p.service_port {
+        Some(w) => number(w, sink)?,
+        None => target,
+    };
+    if (15000..=15099).contains(&target) {
+        sink.error(
+            p.target_port.span,
+            format!("target port {target} is reserved for the Istio sidecar"),
+        )
+        .help("ports 15000 to 15099 belong to the sidecar; pick another pod port");
+        return None;
+    }
+    let clash = |f: &dyn Fn(&ir::Port) -> bool| existing.iter().position(f);
+    if let Some(i) = clash(&|q| q.name == p.name.text) {
+        sink.error(
+            p.name.span,
+            format!("port `{}` is declared twice", p.name.text),
+        )
+        .note(spans[i], "first declared here");
+        return None;
+    }
+    if let Some(i) = clash(&|q| q.port == service_port) {
+        let span = p.service_port.as_ref().unwrap_or(&p.target_port).span;
+        sink.error(span, format!("Service port {service_port} is used twice"))
+            .note(spans[i], "also used by this port");
+        return None;
+    }
+    if let Some(i) = clash(&|q| q.target == target) {
+        sink.error(
+            p.target_port.span,
+            format!("target port {target} is used twice"),
+        )
+        .note(spans[i], "also used by this port");
+        return None;
+    }
+    name_ok.then(|| ir::Port {
+        name: p.name.text.clone(),
+        port: service_port,
+        target,
+        protocol,
+    })
+}
+
+/// Find a port by name; report an unknown one with a did-you-mean.
+fn port_index(
+    ports: &[ir::Port],
+    word: &ast::Word,
+    service: &str,
+    sink: &mut Sink,
+) -> Option<usize> {
+    if let Some(i) = ports.iter().position(|p| p.name == word.text) {
+        return Some(i);
+    }
+    let d = sink.error(
+        word.span,
+        format!("service `{service}` has no port named `{}`", word.text),
+    );
+    match suggest::closest(&word.text, ports.iter().map(|p| p.name.as_str())) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None if ports.is_empty() => d.help("declare it first: `port NAME NUMBER/PROTOCOL`"),
+        None => d.help(format!(
+            "its ports are {}",
+            ports
+                .iter()
+                .map(|p| format!("`{}`", p.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    };
+    None
+}
+
+fn duration(word: &ast::Word, sink: &mut Sink) -> Option<u64> {
+    match names::duration_ms(&word.text) {
+        Ok(ms) => Some(ms),
+        Err((m, h)) => {
+            let d = sink.error(word.span, m);
+            if let Some(h) = h {
+                d.help(h);
+            }
+            None
+        }
+    }
+}
+
+fn route(
+    r: &ast::Route,
+    ports: &[ir::Port],
+    seen: &[(usize, Span)],
+    split_seen: &mut Option<Span>,
+    sink: &mut Sink,
+) -> Option<ir::Route> {
+    let service_name = "this service";
+    let port = port_index(ports, &r.port, service_name, sink);
+    if let Some(i) = port {
+        if !ports[i].protocol.is_http() {
+            sink.error(
+                r.port.span,
+                format!(
+                    "port `{}` is {}; routes apply only to `http`, `http2` and `grpc` ports",
+                    ports[i].name,
+                    ports[i].protocol.as_str()
+                ),
+            );
+        }
+        if let Some((_, first)) = seen.iter().find(|(p, _)| *p == i) {
+            sink.error(
+                r.port.span,
+                format!("a second route for port `{}`", ports[i].name),
+            )
+            .help("put every setting for one port in one `route` block")
+            .note(*first, "the first route for this port");
+        }
+    }
+    if r.statements.is_empty() {
+        sink.error(r.span, "empty route")
+            .help("give it a `timeout`, `retries` or `split`, or delete it");
+    }
+    let mut out = ir::Route {
+        port: port.unwrap_or(0),
+        timeout_ms: None,
+        retries: None,
+        split: Vec::new(),
+    };
+    let mut once: Vec<(&str, Span)> = Vec::new();
+    let mut first = |what: &'static str, span: Span, sink: &mut Sink| {
+        if let Some((_, f)) = once.iter().find(|(w, _)| *w == what) {
+            sink.error(span, format!("`{what}` is given twice in one route"))
+                .note(*f, "first given here");
+            return false;
+        }
+        once.push((what, span));
+        true
+    };
+    for statement in &r.statements {
+        match statement {
+            RouteStatement::Timeout(w) => {
+                if first("timeout", w.span, sink) {
+                    out.timeout_ms = duration(w, sink);
+                }
+            }
+            RouteStatement::Retries {
+                span,
+                attempts,
+                per_try,
+                on,
+            } => {
+                if !first("retries", *span, sink) {
+                    continue;
+                }
+                let n = match attempts.text.parse::<u32>() {
+                    Ok(n) if n <= 10 => n,
+                    _ => {
+                        sink.error(
+                            attempts.span,
+                            format!("`{}` retries is out of range", attempts.text),
+                        )
+                        .help("retries take a number from 0 to 10");
+                        0
+                    }
+                };
+                if n == 0 && (per_try.is_some() || !on.is_empty()) {
+                    let at = per_try
+                        .as_ref()
+                        .map(|w| w.span)
+                        .unwrap_or_else(|| on[0].span);
+                    sink.error(
+                        at,
+                        "`retries 0` turns retries off and takes no `per-try` or `on`",
+                    )
+                    .help("remove this part, or retry at least once");
+                }
+                let per_try_ms = per_try.as_ref().and_then(|w| duration(w, sink));
+                let mut conditions: Vec<String> = Vec::new();
+                for c in on {
+                    if !names::RETRY_CONDITIONS.contains(&c.text.as_str()) {
+                        let d = sink.error(c.span, format!("unknown retry condition `{}`", c.text));
+                        match suggest::closest(&c.text, names::RETRY_CONDITIONS) {
+                            Some(s) => d.help(format!("did you mean `{s}`?")),
+                            None => d.help(format!(
+                                "Istio's conditions are {}",
+                                names::RETRY_CONDITIONS.join(", ")
+                            )),
+                        };
+                    } else if !conditions.contains(&c.text) {
+                        conditions.push(c.text.clone());
+                    }
+                }
+                out.retries = Some(ir::Retries {
+                    attempts: n,
+                    per_try_ms,
+                    on: conditions,
+                });
+            }
+            RouteStatement::Split { span, subsets } => {
+                if !first("split", *span, sink) {
+                    continue;
+                }
+                split_seen.get_or_insert(*span);
+                let mut total: u32 = 0;
+                for (subset, weight) in subsets {
+                    sink.ok(subset.span, names::dns_label("subset", &subset.text));
+                    if out.split.iter().any(|(s, _)| *s == subset.text) {
+                        sink.error(
+                            subset.span,
+                            format!("subset `{}` is named twice", subset.text),
+                        );
+                    }
+                    let w = match weight.text.parse::<u32>() {
+                        Ok(w) if w <= 100 => w,
+                        _ => {
+                            sink.error(
+                                weight.span,
+                                format!("weight `{}` is out of range", weight.text),
+                            )
+                            .help("weights are numbers from 0 to 100 that add up to 100");
+                            continue;
+                        }
+                    };
+                    total += w;
+                    out.split.push((subset.text.clone(), w as u8));
+                }
+                if total != 100 && out.split.len() == subsets.len() {
+                    sink.error(*span, format!("split weights add up to {total}, not 100"))
+                        .help("give the subsets weights that sum to exactly 100");
+                }
+            }
+        }
+    }
+    port.map(|_| out)
+}
+
+/// Where every service and workload of the tree is, and which declaration of a
+/// duplicated service counts (the first in path order).
+pub(crate) struct Index {
+    identities: BTreeMap<(String, String), (Identity, Span)>,
+    canonical: BTreeMap<(String, String), FileId>,
+    namespaces: BTreeMap<String, Span>,
+}
+
+impl Index {
+    pub fn new(drafts: &[Draft], workloads: &[WorkloadDraft], sink: &mut Sink) -> Index {
+        let mut index = Index {
+            identities: BTreeMap::new(),
+            canonical: BTreeMap::new(),
+            namespaces: BTreeMap::new(),
+        };
+        for d in drafts {
+            let key = d.key();
+            if let Some((_, first)) = index.identities.get(&key) {
+                sink.error(
+                    d.ast.name.span,
+                    format!(
+                        "service `{}` in namespace `{}` is defined twice",
+                        key.1, key.0
+                    ),
+                )
+                .help("a service is defined once in the tree; merge the two files")
+                .note(*first, "first defined here");
+                continue;
+            }
+            index.canonical.insert(key.clone(), d.file);
+            index
+                .namespaces
+                .entry(key.0.clone())
+                .or_insert(d.ast.name.span);
+            index
+                .identities
+                .insert(key, (d.identity.clone(), d.ast.name.span));
+        }
+        for w in workloads {
+            let key = (w.identity.namespace.clone(), w.identity.name.clone());
+            index
+                .identities
+                .entry(key)
+                .or_insert((w.identity.clone(), w.span));
+        }
+        index
+    }
+
+    pub fn is_canonical(&self, d: &Draft) -> bool {
+        self.canonical.get(&d.key()) == Some(&d.file)
+    }
+
+    pub fn identity(&self, namespace: &str, name: &str) -> Option<&Identity> {
+        self.identities
+            .get(&(namespace.to_string(), name.to_string()))
+            .map(|(i, _)| i)
+    }
+
+    /// `NAME in NS` for every service and workload, for did-you-mean.
+    pub fn identity_names(&self) -> Vec<String> {
+        self.identities
+            .keys()
+            .map(|(ns, name)| format!("{name} in {ns}"))
+            .collect()
+    }
+
+    pub fn first_in_namespace(&self, namespace: &str) -> Option<Span> {
+        self.namespaces.get(namespace).copied()
+    }
+
+    fn services_in<'a>(&'a self, namespace: &'a str) -> impl Iterator<Item = &'a Identity> + 'a {
+        self.identities
+            .range((namespace.to_string(), String::new())..)
+            .take_while(move |((ns, _), _)| ns == namespace)
+            .map(|(_, (i, _))| i)
+            .filter(|i| i.managed)
+    }
+}
+
+/// Rules between services of one namespace: own accounts, selectors that do not overlap,
+/// no `version` selectors where subsets are split by `version`.
+pub(crate) fn check_namespaces(drafts: &[Draft], index: &Index, sink: &mut Sink) {
+    let mut by_namespace: BTreeMap<&str, Vec<&Draft>> = BTreeMap::new();
+    for d in drafts.iter().filter(|d| index.is_canonical(d)) {
+        by_namespace
+            .entry(&d.identity.namespace)
+            .or_default()
+            .push(d);
+    }
+    for (namespace, members) in by_namespace {
+        let mut accounts: BTreeMap<&str, &Draft> = BTreeMap::new();
+        for d in &members {
+            match accounts.get(d.identity.account.as_str()) {
+                Some(first) => {
+                    sink.error(
+                        d.account_span,
+                        format!(
+                            "services `{}` and `{}` in namespace `{namespace}` share the account `{}`",
+                            first.identity.name, d.identity.name, d.identity.account
+                        ),
+                    )
+                    .help("give each service its own `account`, or callers could not be told apart at L7")
+                    .note(first.account_span, "the other service's account");
+                }
+                None => {
+                    accounts.insert(&d.identity.account, d);
+                }
+            }
+        }
+        for (i, later) in members.iter().enumerate() {
+            for earlier in &members[..i] {
+                let (a, b) = (&earlier.identity.selector, &later.identity.selector);
+                let subset = |x: &Labels, y: &Labels| x.iter().all(|(k, v)| y.get(k) == Some(v));
+                if subset(a, b) || subset(b, a) {
+                    sink.error(
+                        later.selector_span,
+                        format!(
+                            "the selectors of `{}` and `{}` overlap: one picks pods of the other",
+                            earlier.identity.name, later.identity.name
+                        ),
+                    )
+                    .help("add a label that tells their pods apart")
+                    .note(earlier.selector_span, "the other service's selector");
+                }
+            }
+        }
+        if let Some(split) = members.iter().find_map(|d| d.split) {
+            for d in &members {
+                if let Some(label) = d.selector_labels.iter().find(|l| l.key.text == "version") {
+                    sink.error(
+                        label.key.span,
+                        format!("`{}` selects on `version`, which subsets use in this namespace", d.identity.name),
+                    )
+                    .help("subsets of a split are told apart by the pod label `version`; select on another key")
+                    .note(split, "a split in this namespace");
+                }
+            }
+        }
+    }
+}
+
+/// Resolve callers and ports of every `allow`, and check its HTTP rules.
+pub(crate) fn resolve(d: &Draft, index: &Index, sink: &mut Sink) -> ir::Service {
+    let mut allows = Vec::new();
+    let mut calls = Vec::new();
+    let namespace = d.identity.namespace.as_str();
+    for statement in &d.ast.statements {
+        match statement {
+            Statement::Allow(a) => {
+                if let Some(allow) = allow(d, a, index, sink) {
+                    allows.push(allow);
+                }
+            }
+            Statement::Calls(targets) => {
+                for t in targets {
+                    calls.push(ir::Call {
+                        namespace: t
+                            .namespace
+                            .as_ref()
+                            .map_or(namespace.to_string(), |w| w.text.clone()),
+                        name: t.name.text.clone(),
+                        port: None,
+                        span: t.span,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    ir::Service {
+        identity: d.identity.clone(),
+        ports: d.ports.clone(),
+        mtls: d.mtls,
+        allows,
+        calls,
+        routes: d.routes.clone(),
+        origin: d.origin.clone(),
+        span: d.ast.name.span,
+    }
+}
+
+fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir::Allow> {
+    let name = d.identity.name.as_str();
+    let ports: Vec<usize> = match &a.ports {
+        Some(words) => {
+            let mut out: Vec<usize> = words
+                .iter()
+                .filter_map(|w| port_index(&d.ports, w, name, sink))
+                .collect();
+            out.sort_unstable();
+            out.dedup();
+            out
+        }
+        None => (0..d.ports.len()).collect(),
+    };
+    if d.ports.is_empty() && a.ports.is_none() {
+        sink.error(
+            a.span,
+            format!("service `{name}` declares no ports, so this `allow` covers nothing"),
+        )
+        .help("declare the ports it serves: `port http 8080/http`");
+    }
+    let mut rules = Vec::new();
+    if let Some(ast_rules) = &a.rules {
+        if ast_rules.is_empty() {
+            sink.error(
+                a.span,
+                "this `allow` has an empty rule block, which would allow no request",
+            )
+            .help("list rules such as `GET /api/*`, or remove the braces to allow any request");
+        }
+        for &p in &ports {
+            let port = &d.ports[p];
+            if !port.protocol.is_http() {
+                let at = a
+                    .ports
+                    .as_ref()
+                    .and_then(|ws| ws.iter().find(|w| w.text == port.name))
+                    .map_or(a.span, |w| w.span);
+                sink.error(
+                    at,
+                    format!(
+                        "HTTP rules need `http`, `http2` or `grpc` ports, but `{}` is {}",
+                        port.name,
+                        port.protocol.as_str()
+                    ),
+                )
+                .help(if a.ports.is_none() {
+                    "without `to`, an `allow` covers every port; name the HTTP ports with `to`"
+                } else {
+                    "move this port to an `allow` without rules"
+                });
+            }
+        }
+        let grpc = ports.iter().any(|&p| d.ports[p].protocol == Protocol::Grpc);
+        for r in ast_rules {
+            let mut methods = Vec::new();
+            for m in &r.methods {
+                if !names::METHODS.contains(&m.text.as_str()) {
+                    let upper = m.text.to_ascii_uppercase();
+                    let d = sink.error(m.span, format!("unknown HTTP method `{}`", m.text));
+                    if names::METHODS.contains(&upper.as_str()) {
+                        d.help(format!("methods are upper case: `{upper}`"));
+                    } else if let Some(s) = suggest::closest(&upper, names::METHODS) {
+                        d.help(format!("did you mean `{s}`?"));
+                    } else {
+                        d.help(format!(
+                            "methods are {}, or `*` for any",
+                            names::METHODS.join(", ")
+                        ));
+                    }
+                    continue;
+                }
+                if grpc && m.text != "POST" {
+                    sink.error(
+                        m.span,
+                        format!("gRPC ports accept only `POST` and `*`, not `{}`", m.text),
+                    )
+                    .help("every gRPC call is an HTTP/2 POST; write `POST` or `*`");
+                }
+                if !methods.contains(&m.text) {
+                    methods.push(m.text.clone());
+                }
+            }
+            let mut paths = Vec::new();
+            for p in &r.paths {
+                if sink.ok(p.span, names::path(&p.text)) && !paths.contains(&p.text) {
+                    paths.push(p.text.clone());
+                }
+            }
+            rules.push(ir::HttpRule { methods, paths });
+        }
+    }
+    let mut callers = Vec::new();
+    for c in &a.callers {
+        if let Some(caller) = caller(d, c, index, sink) {
+            if !callers.contains(&caller) {
+                callers.push(caller);
+            }
+        }
+    }
+    if d.mtls == Mtls::Permissive && callers.iter().any(|c| *c != Caller::Anyone) {
+        sink.warning(
+            a.span,
+            format!("`{name}` is `mtls permissive`, so the caller identities in this `allow` cannot be trusted"),
+        )
+        .help("plaintext callers carry no identity; switch to `mtls strict` once every caller has a sidecar");
+    }
+    Some(ir::Allow {
+        callers,
+        ports,
+        rules,
+        span: a.span,
+    })
+}
+
+fn caller(d: &Draft, c: &ast::Caller, index: &Index, sink: &mut Sink) -> Option<Caller> {
+    match c {
+        ast::Caller::Anyone { .. } => Some(Caller::Anyone),
+        ast::Caller::Namespace { namespace, .. } => sink
+            .ok(
+                namespace.span,
+                names::dns_label("namespace", &namespace.text),
+            )
+            .then(|| Caller::Namespace(namespace.text.clone())),
+        ast::Caller::Named {
+            span,
+            name,
+            namespace,
+        } => {
+            let ns = namespace
+                .as_ref()
+                .map_or(d.identity.namespace.as_str(), |w| w.text.as_str());
+            if let Some(identity) = index.identity(ns, &name.text) {
+                if namespace.is_none() && !identity.managed {
+                    // A bare name means a service in this namespace; workloads live elsewhere.
+                }
+                return Some(Caller::Pods(identity.clone()));
+            }
+            let wanted = match namespace {
+                Some(_) => format!("{} in {ns}", name.text),
+                None => name.text.clone(),
+            };
+            let candidates: Vec<String> = match namespace {
+                Some(_) => index.identity_names(),
+                None => index
+                    .services_in(ns)
+                    .map(|i| i.name.clone())
+                    .chain(index.identity_names())
+                    .collect(),
+            };
+            let d = sink.error(*span, format!("unknown caller `{wanted}`"));
+            match suggest::closest(&wanted, candidates.iter().map(String::as_str)) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None if namespace.is_none() => d.help(format!(
+                    "a bare name is a service in namespace `{ns}`; write `{} in NAMESPACE` for another namespace",
+                    name.text
+                )),
+                None => d.help("callers are services of the tree or workloads declared in the mesh block"),
+            };
+            None
+        }
+    }
+}
+
+/// A `calls` must be allowed by its target: calls document intent, they never widen it.
+pub(crate) fn check_calls(
+    drafts: &[Draft],
+    services: &[ir::Service],
+    index: &Index,
+    sink: &mut Sink,
+) {
+    let by_key: BTreeMap<(&str, &str), &ir::Service> = services
+        .iter()
+        .map(|s| ((s.namespace(), s.name()), s))
+        .collect();
+    for d in drafts.iter().filter(|d| index.is_canonical(d)) {
+        for statement in &d.ast.statements {
+            let Statement::Calls(targets) = statement else {
+                continue;
+            };
+            for t in targets {
+                call(d, t, &by_key, sink);
+            }
+        }
+    }
+}
+
+fn call(
+    d: &Draft,
+    t: &ast::CallTarget,
+    by_key: &BTreeMap<(&str, &str), &ir::Service>,
+    sink: &mut Sink,
+) {
+    let ns = t
+        .namespace
+        .as_ref()
+        .map_or(d.identity.namespace.as_str(), |w| w.text.as_str());
+    let Some(target) = by_key.get(&(ns, t.name.text.as_str())) else {
+        let wanted = format!("{} in {ns}", t.name.text);
+        let names: Vec<String> = by_key.keys().map(|(n, s)| format!("{s} in {n}")).collect();
+        let e = sink.error(
+            t.name.span,
+            format!("`calls` names `{wanted}`, which is not a service of the tree"),
+        );
+        if let Some(s) = suggest::closest(&wanted, names.iter().map(String::as_str)) {
+            e.help(format!("did you mean `{s}`?"));
+        }
+        return;
+    };
+    let port = match &t.port {
+        None => None,
+        Some(w) => {
+            let found = target
+                .ports
+                .iter()
+                .position(|p| p.name == w.text)
+                .or_else(|| {
+                    let n: u16 = w.text.parse().ok()?;
+                    target
+                        .ports
+                        .iter()
+                        .position(|p| p.port == n)
+                        .or_else(|| target.ports.iter().position(|p| p.target == n))
+                });
+            match found {
+                Some(i) => Some(i),
+                None => {
+                    let e = sink.error(
+                        w.span,
+                        format!("service `{}` has no port `{}`", target.name(), w.text),
+                    );
+                    match suggest::closest(&w.text, target.ports.iter().map(|p| p.name.as_str())) {
+                        Some(s) => e.help(format!("did you mean `{s}`?")),
+                        None => e.help(format!(
+                            "its ports are {}",
+                            target
+                                .ports
+                                .iter()
+                                .map(|p| format!("`{}`", p.name))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    };
+                    return;
+                }
+            }
+        }
+    };
+    let me = &d.identity;
+    let covers = |c: &Caller| match c {
+        Caller::Anyone => true,
+        Caller::Namespace(n) => *n == me.namespace,
+        Caller::Pods(i) => i.namespace == me.namespace && i.name == me.name,
+    };
+    let allowed = target
+        .allows
+        .iter()
+        .any(|a| a.callers.iter().any(covers) && port.is_none_or(|p| a.ports.contains(&p)));
+    if allowed {
+        return;
+    }
+    let on = port.map_or(String::new(), |p| {
+        format!(" on port `{}`", target.ports[p].name)
+    });
+    let to = port.map_or(String::new(), |p| format!(" to {}", target.ports[p].name));
+    sink.error(
+        t.span,
+        format!(
+            "`{}` calls `{} in {}`{on}, but `{}` does not allow it",
+            me.name,
+            target.name(),
+            target.namespace(),
+            target.name()
+        ),
+    )
+    .help(format!(
+        "calls never widen access: add `allow {} in {}{to}` to {}",
+        me.name, me.namespace, target.origin
+    ));
+}

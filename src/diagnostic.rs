@@ -1,0 +1,245 @@
+//! One diagnostic type and its renderers.
+//!
+//! Every stage reports problems as [`Diagnostic`]s and keeps going, so one run shows every
+//! error it can find. The text form is the contract's `FILE:LINE:COL: error: MESSAGE`
+//! followed by the offending line, a caret under the span and an optional `help:` line;
+//! the renderer is hand-written because none of the snippet crates prints that first line.
+
+use crate::source::{SourceMap, Span};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A secondary location, such as the first of two clashing declarations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// `None` for problems that are not inside a file (a missing folder, say).
+    pub span: Option<Span>,
+    /// For diagnostics without a span: the path they are about.
+    pub path: Option<String>,
+    pub message: String,
+    pub help: Option<String>,
+    pub notes: Vec<Note>,
+}
+
+impl Diagnostic {
+    pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            span: Some(span),
+            path: None,
+            message: message.into(),
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(span, message)
+        }
+    }
+
+    /// An error about a path rather than a place in a file.
+    pub fn path_error(path: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            span: None,
+            path: Some(path.into()),
+            message: message.into(),
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_note(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.notes.push(Note {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// In-place forms of the builders, for diagnostics already pushed into a list.
+    pub fn note(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.notes.push(Note {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn help(&mut self, message: impl Into<String>) -> &mut Diagnostic {
+        self.help = Some(message.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Order diagnostics as a reader scans the tree: by file path, then by position.
+pub fn sort(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| {
+            let path = match (d.span, &d.path) {
+                (Some(s), _) => sources.get(s.file).display.clone(),
+                (None, Some(p)) => p.clone(),
+                (None, None) => String::new(),
+            };
+            (path, d.span.map(|s| (s.start, s.end)))
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
+fn label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// The human form: location line, snippet with caret, help and notes.
+pub fn render_text(d: &Diagnostic, sources: &SourceMap) -> String {
+    let mut out = String::new();
+    match d.span {
+        Some(span) => {
+            let f = sources.get(span.file);
+            let (line, col) = f.line_col(span.start as usize);
+            let _ = writeln!(
+                out,
+                "{}:{}:{}: {}: {}",
+                f.display,
+                line,
+                col,
+                label(d.severity),
+                d.message
+            );
+            snippet(&mut out, sources, span);
+        }
+        None => {
+            let path = d.path.as_deref().unwrap_or("meshward");
+            let _ = writeln!(out, "{}: {}: {}", path, label(d.severity), d.message);
+        }
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(out, "  = help: {help}");
+    }
+    for note in &d.notes {
+        let f = sources.get(note.span.file);
+        let (line, col) = f.line_col(note.span.start as usize);
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: note: {}",
+            f.display, line, col, note.message
+        );
+        snippet(&mut out, sources, note.span);
+    }
+    out
+}
+
+fn snippet(out: &mut String, sources: &SourceMap, span: Span) {
+    let f = sources.get(span.file);
+    let (line, col) = f.line_col(span.start as usize);
+    let text = f.line_text(line);
+    let (end_line, end_col) = f.line_col(span.end as usize);
+    let width = if end_line == line && end_col > col {
+        end_col - col
+    } else {
+        1
+    };
+    let gutter = line.to_string().len();
+    // Tabs stay tabs under the caret so the caret lines up in any terminal.
+    let pad: String = text
+        .chars()
+        .take(col - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let printable: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "{:gutter$} |", "");
+    let _ = writeln!(out, "{line} | {printable}");
+    let _ = writeln!(out, "{:gutter$} | {pad}{}", "", "^".repeat(width));
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    severity: Severity,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+/// One JSON object per diagnostic, for tools.
+pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
+    let (file, line, column, end_line, end_column) = match d.span {
+        Some(span) => {
+            let f = sources.get(span.file);
+            let (l, c) = f.line_col(span.start as usize);
+            let (el, ec) = f.line_col(span.end as usize);
+            (f.display.as_str(), l, c, el, ec)
+        }
+        None => (d.path.as_deref().unwrap_or(""), 0, 0, 0, 0),
+    };
+    let json = JsonDiagnostic {
+        file,
+        line,
+        column,
+        end_line,
+        end_column,
+        severity: d.severity,
+        message: &d.message,
+        help: d.help.as_deref(),
+    };
+    serde_json::to_string(&json).unwrap_or_default()
+}
+
+/// The closing count, as cargo prints it.
+pub fn summary(diagnostics: &[Diagnostic]) -> Option<String> {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, 0) => None,
+        (0, w) => Some(format!("meshward: {}", plural(w, "warning"))),
+        (e, 0) => Some(format!("meshward: {}", plural(e, "error"))),
+        (e, w) => Some(format!(
+            "meshward: {}, {}",
+            plural(e, "error"),
+            plural(w, "warning")
+        )),
+    }
+}

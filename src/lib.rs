@@ -1,0 +1,80 @@
+//! meshward compiles per-service `.intent` files into matched Kubernetes NetworkPolicy and
+//! Istio AuthorizationPolicy, PeerAuthentication, VirtualService and DestinationRule YAML.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! load ──▶ parse ──▶ check ──▶ compile ──▶ render ──▶ emit ──▶ output
+//! files    AST       ir::Mesh  L4 tables   objects    YAML     tree on disk
+//! ```
+
+pub mod ast;
+pub mod check;
+pub mod cli;
+pub mod compile;
+pub mod diagnostic;
+pub mod emit;
+pub mod ir;
+pub mod load;
+pub mod output;
+pub mod parse;
+pub mod render;
+pub mod source;
+pub mod suggest;
+
+use diagnostic::Diagnostic;
+use source::SourceMap;
+use std::path::Path;
+
+/// What compiling a folder of intents produced.
+pub struct Compiled {
+    pub sources: SourceMap,
+    /// Errors and warnings, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The model and the output tree, when there were no errors.
+    pub result: Option<(ir::Mesh, output::Tree)>,
+}
+
+impl Compiled {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Run the whole pipeline on DIR, in memory: nothing is written.
+pub fn compile_dir(dir: &Path) -> Compiled {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = load::load(dir, &mut sources);
+    let mut items = Vec::new();
+    for (id, file) in sources.files() {
+        match parse::parse(id, file) {
+            Ok(item) => items.push((id, file.relative.clone(), item)),
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    let (mesh, check_diagnostics) = check::check(check::Parsed { items });
+    diagnostics.extend(check_diagnostics);
+    diagnostic::sort(&mut diagnostics, &sources);
+    let result = match mesh {
+        Some(mesh) if !diagnostics.iter().any(Diagnostic::is_error) => {
+            let tables = compile::compile(&mesh);
+            let documents = render::render(&mesh, &tables);
+            match output::Tree::from_documents(&documents) {
+                Ok(tree) => Some((mesh, tree)),
+                Err(e) => {
+                    diagnostics.push(Diagnostic::path_error(
+                        "meshward",
+                        format!("internal error while writing YAML: {e}"),
+                    ));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    Compiled {
+        sources,
+        diagnostics,
+        result,
+    }
+}

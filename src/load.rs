@@ -1,0 +1,129 @@
+//! Finding and reading the intent files under DIR.
+//!
+//! Files are read in path order, so every later stage sees the same order whatever the
+//! file system returns. Hidden entries (`.git`) are skipped. Symlinked files are read;
+//! symlinked folders are not followed, since a link back up the tree would loop.
+
+use crate::diagnostic::Diagnostic;
+use crate::parse::MAX_FILE_BYTES;
+use crate::source::{display_path, SourceFile, SourceMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub const EXTENSION: &str = "intent";
+
+/// Read every `*.intent` file below `dir` into a source map.
+pub fn load(dir: &Path, sources: &mut SourceMap) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let shown = dir.to_string_lossy().into_owned();
+    match fs::metadata(dir) {
+        Err(_) => {
+            diagnostics.push(
+                Diagnostic::path_error(&shown, "intent folder does not exist")
+                    .with_help("pass the folder that holds your `.intent` files"),
+            );
+            return diagnostics;
+        }
+        Ok(m) if !m.is_dir() => {
+            diagnostics.push(
+                Diagnostic::path_error(&shown, "not a folder").with_help(
+                    "pass the folder that holds your `.intent` files, not a single file",
+                ),
+            );
+            return diagnostics;
+        }
+        Ok(_) => {}
+    }
+    let mut found = Vec::new();
+    walk(dir, Path::new(""), &mut found, &mut diagnostics);
+    found.sort();
+    if found.is_empty() && diagnostics.is_empty() {
+        diagnostics.push(
+            Diagnostic::path_error(&shown, "no `.intent` files found in this folder")
+                .with_help("each service is described by a file such as `shop/orders.intent`"),
+        );
+    }
+    for relative in found {
+        let display = display_path(dir, &relative);
+        let bytes = match fs::read(dir.join(&relative)) {
+            Ok(b) => b,
+            Err(e) => {
+                diagnostics.push(Diagnostic::path_error(
+                    &display,
+                    format!("cannot read file: {e}"),
+                ));
+                continue;
+            }
+        };
+        if bytes.len() > MAX_FILE_BYTES {
+            diagnostics.push(
+                Diagnostic::path_error(
+                    &display,
+                    format!(
+                        "file is {} bytes; intent files are limited to {} bytes",
+                        bytes.len(),
+                        MAX_FILE_BYTES
+                    ),
+                )
+                .with_help("an intent file describes one service in a few dozen lines; is this the right file?"),
+            );
+            continue;
+        }
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                diagnostics.push(
+                    Diagnostic::path_error(
+                        &display,
+                        format!("file is not valid UTF-8: bad byte at offset {at}"),
+                    )
+                    .with_help("intent files are UTF-8 text; re-save the file as UTF-8"),
+                );
+                continue;
+            }
+        };
+        let relative = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        sources.add(SourceFile::new(display, relative, text));
+    }
+    diagnostics
+}
+
+fn walk(root: &Path, relative: &Path, found: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnostic>) {
+    let here = root.join(relative);
+    let entries = match fs::read_dir(&here) {
+        Ok(e) => e,
+        Err(e) => {
+            diagnostics.push(Diagnostic::path_error(
+                here.to_string_lossy(),
+                format!("cannot read folder: {e}"),
+            ));
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = relative.join(&name);
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let is_intent = Path::new(&name).extension().is_some_and(|e| e == EXTENSION);
+        if kind.is_dir() {
+            walk(root, &path, found, diagnostics);
+        } else if kind.is_symlink() {
+            // Follow links to files, never to folders.
+            if is_intent && fs::metadata(root.join(&path)).is_ok_and(|m| m.is_file()) {
+                found.push(path);
+            }
+        } else if is_intent && kind.is_file() {
+            found.push(path);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The output tree on disk: plan it, write it, prune what meshward wrote before, or
+//! compare it with what is there (`check`).
+//!
+//! meshward recognises its own files by the generated-file header and by the manifest it
+//! writes at the root; it never overwrites or deletes a file that has neither. Files whose
+//! content is unchanged are not rewritten, and each written file is replaced atomically
+//! (written beside, then renamed), so a reader never sees half a file.
+
+use crate::emit;
+use crate::render::{Document, GENERATED_MARK, MANIFEST};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// The complete text of the output tree: relative path to content, manifest included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tree {
+    pub files: BTreeMap<String, String>,
+}
+
+impl Tree {
+    pub fn from_documents(documents: &[Document]) -> Result<Tree, serde_json::Error> {
+        let mut files = BTreeMap::new();
+        for d in documents {
+            files.insert(d.path.clone(), emit::emit(d)?);
+        }
+        let mut manifest =
+            format!("{GENERATED_MARK}. The files meshward wrote here; it prunes only these.\n");
+        for path in files.keys() {
+            manifest.push_str(path);
+            manifest.push('\n');
+        }
+        files.insert(MANIFEST.to_string(), manifest);
+        Ok(Tree { files })
+    }
+
+    /// One string of sorted `--- path ---` sections, for golden snapshots.
+    pub fn snapshot(&self) -> String {
+        let mut out = String::new();
+        for (path, text) in &self.files {
+            out.push_str(&format!("--- {path} ---\n{text}"));
+        }
+        out
+    }
+}
+
+/// Why a tree could not be written.
+#[derive(Debug)]
+pub enum WriteError {
+    /// OUT exists and is not a folder.
+    NotAFolder(PathBuf),
+    /// A file meshward would write exists and was not made by meshward.
+    Foreign(Vec<String>),
+    Io(PathBuf, io::Error),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::NotAFolder(p) => {
+                write!(f, "{}: output path exists and is not a folder", p.display())
+            }
+            WriteError::Foreign(paths) => write!(
+                f,
+                "refusing to overwrite files meshward did not generate: {}",
+                paths.join(", ")
+            ),
+            WriteError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+        }
+    }
+}
+
+/// What a write changed, for the summary line.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+}
+
+fn is_generated(text: &str) -> bool {
+    text.starts_with(GENERATED_MARK)
+}
+
+/// A manifest entry is only trusted when it stays inside OUT.
+fn is_safe_relative(path: &str) -> bool {
+    !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Files listed in OUT's manifest, if it has one that meshward wrote.
+fn previous_files(out: &Path) -> BTreeSet<String> {
+    match fs::read_to_string(out.join(MANIFEST)) {
+        Ok(text) if is_generated(&text) => text
+            .lines()
+            .skip(1)
+            .filter(|l| is_safe_relative(l))
+            .map(str::to_string)
+            .collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |e| WriteError::Io(path.to_path_buf(), e)
+}
+
+/// Write the tree to OUT: new and changed files atomically, stale meshward files removed.
+pub fn write(tree: &Tree, out: &Path) -> Result<WriteReport, WriteError> {
+    if let Ok(m) = fs::metadata(out) {
+        if !m.is_dir() {
+            return Err(WriteError::NotAFolder(out.to_path_buf()));
+        }
+    }
+    let previous = previous_files(out);
+    let mut foreign = Vec::new();
+    let mut to_write = Vec::new();
+    let mut report = WriteReport::default();
+    for (path, text) in &tree.files {
+        let target = out.join(path);
+        match fs::read(&target) {
+            Ok(existing) if existing == text.as_bytes() => report.unchanged += 1,
+            Ok(existing) => {
+                let ours =
+                    previous.contains(path) || is_generated(&String::from_utf8_lossy(&existing));
+                if ours {
+                    to_write.push((target, text));
+                } else {
+                    foreign.push(path.clone());
+                }
+            }
+            Err(_) => to_write.push((target, text)),
+        }
+    }
+    if !foreign.is_empty() {
+        return Err(WriteError::Foreign(foreign));
+    }
+    for (target, text) in to_write {
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(io_err(parent))?;
+        }
+        atomic_write(&target, text.as_bytes()).map_err(io_err(&target))?;
+        report.written += 1;
+    }
+    for stale in previous.iter().filter(|p| !tree.files.contains_key(*p)) {
+        let target = out.join(stale);
+        let ours = fs::read(&target)
+            .map(|b| is_generated(&String::from_utf8_lossy(&b)))
+            .unwrap_or(false);
+        if ours {
+            fs::remove_file(&target).map_err(io_err(&target))?;
+            report.removed += 1;
+            // A namespace folder that held only meshward's files goes with them.
+            if let Some(parent) = target.parent() {
+                if parent != out {
+                    let _ = fs::remove_dir(parent);
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn atomic_write(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = target.with_file_name(format!(".{name}.meshward-tmp"));
+    fs::write(&temp, bytes)?;
+    fs::rename(&temp, target).inspect_err(|_| {
+        let _ = fs::remove_file(&temp);
+    })
+}
+
+/// How OUT differs from the tree: a unified diff per changed file, empty when up to date.
+pub fn diff(tree: &Tree, out: &Path) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let mut paths: BTreeSet<&str> = tree.files.keys().map(String::as_str).collect();
+    let previous = previous_files(out);
+    paths.extend(previous.iter().map(String::as_str));
+    for path in paths {
+        let on_disk = fs::read_to_string(out.join(path)).ok();
+        let wanted = tree.files.get(path);
+        let (old, new) = match (&on_disk, wanted) {
+            (Some(a), Some(b)) if a == b => continue,
+            (None, None) => continue,
+            (Some(a), None) if !is_generated(a) => continue,
+            (a, b) => (
+                a.as_deref().unwrap_or(""),
+                b.map(String::as_str).unwrap_or(""),
+            ),
+        };
+        let old_name = if on_disk.is_some() {
+            format!("a/{path}")
+        } else {
+            "/dev/null".into()
+        };
+        let new_name = if wanted.is_some() {
+            format!("b/{path}")
+        } else {
+            "/dev/null".into()
+        };
+        let text = similar::TextDiff::from_lines(old, new)
+            .unified_diff()
+            .header(&old_name, &new_name)
+            .to_string();
+        diffs.push(text);
+    }
+    diffs
+}

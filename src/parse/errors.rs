@@ -1,0 +1,251 @@
+//! pest's "expected rule X" errors, rewritten in English.
+//!
+//! pest names grammar rules; people know keywords and punctuation. Each rule gets a phrase
+//! (`word` is "a name", `lbrace` is "`{`"), the list says what comes after which token, and
+//! when the unexpected word is a near miss of an expected keyword, a did-you-mean.
+
+use super::Rule;
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+use crate::suggest;
+use pest::error::{ErrorVariant, InputLocation};
+
+pub(super) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
+    let pos = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let positives = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let found = found_token(text, pos);
+    let end = pos + found.len().max(if pos < text.len() { 1 } else { 0 });
+    let end = end.min(text.len());
+    let span = Span::new(id, pos, end);
+
+    let mut phrases: Vec<&'static str> = Vec::new();
+    let statements = positives
+        .iter()
+        .filter(|r| is_service_statement(**r))
+        .count();
+    let mesh_statements = positives.iter().filter(|r| is_mesh_statement(**r)).count();
+    for rule in &positives {
+        let phrase = if is_service_statement(*rule) && statements > 2 {
+            "a statement (`account`, `selector`, `port`, `mtls`, `allow`, `calls`, `route`)"
+        } else if is_mesh_statement(*rule) && mesh_statements > 2 {
+            "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`)"
+        } else {
+            phrase(*rule)
+        };
+        if !phrases.contains(&phrase) {
+            phrases.push(phrase);
+        }
+    }
+    let expected = join_or(&phrases);
+    let found_text = if found.is_empty() {
+        "end of file".to_string()
+    } else {
+        format!("`{found}`")
+    };
+    let message = match previous_token(text, pos) {
+        Some(prev) if !expected.is_empty() => {
+            format!("expected {expected} after `{prev}`, found {found_text}")
+        }
+        _ if !expected.is_empty() => format!("expected {expected}, found {found_text}"),
+        _ => format!("unexpected {found_text}"),
+    };
+    let mut diagnostic = Diagnostic::error(span, message);
+    let keywords: Vec<&str> = positives.iter().filter_map(|r| keyword(*r)).collect();
+    if let Some(k) = suggest::closest(&found, keywords.iter().copied()) {
+        diagnostic = diagnostic.with_help(format!("did you mean `{k}`?"));
+    } else if let Some(help) = hint(&positives, &found) {
+        diagnostic = diagnostic.with_help(help);
+    }
+    diagnostic
+}
+
+fn hint(positives: &[Rule], found: &str) -> Option<String> {
+    if positives.contains(&Rule::kw_in) && positives.len() <= 2 {
+        return Some("a service is declared as `service NAME in NAMESPACE { ... }`".into());
+    }
+    if positives.contains(&Rule::label) || positives.contains(&Rule::label_key) {
+        return Some("labels are written `key=value`, separated by commas".into());
+    }
+    if found.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && positives.contains(&Rule::word)
+    {
+        return Some("names are lower case (DNS-1123 labels)".into());
+    }
+    None
+}
+
+/// The token at `pos`, up to the next whitespace or punctuation, for "found `x`".
+fn found_token(text: &str, pos: usize) -> String {
+    let rest = text.get(pos..).unwrap_or("");
+    let mut token = String::new();
+    for c in rest.chars() {
+        if c.is_whitespace() || (!token.is_empty() && matches!(c, ',' | '{' | '}' | ':' | '=')) {
+            break;
+        }
+        token.push(c);
+        if matches!(c, ',' | '{' | '}' | ':' | '=') || token.len() > 40 {
+            break;
+        }
+    }
+    token
+}
+
+/// The last token before `pos`, skipping whitespace and comments.
+fn previous_token(text: &str, pos: usize) -> Option<String> {
+    let before = text.get(..pos)?;
+    // Drop comments line by line, so a `#` comment is never quoted as the previous token.
+    let mut cleaned = String::with_capacity(before.len());
+    for line in before.split_inclusive('\n') {
+        match line.find('#') {
+            Some(i) => {
+                cleaned.push_str(&line[..i]);
+                cleaned.push('\n');
+            }
+            None => cleaned.push_str(line),
+        }
+    }
+    let trimmed = cleaned.trim_end();
+    let token: String = trimmed
+        .chars()
+        .rev()
+        .take_while(|c| !c.is_whitespace())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if token.is_empty() {
+        return None;
+    }
+    // Punctuation glued to a word (`web,`) reads better as just the punctuation.
+    match token.chars().last() {
+        Some(c @ (',' | '{' | '}' | ':' | '=' | '|')) if token.len() > 1 => Some(c.to_string()),
+        _ => Some(token),
+    }
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+fn is_service_statement(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::account
+            | Rule::selector
+            | Rule::port
+            | Rule::mtls
+            | Rule::allow
+            | Rule::calls
+            | Rule::route
+    )
+}
+
+fn is_mesh_statement(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::trust_domain
+            | Rule::cluster_domain
+            | Rule::istiod
+            | Rule::dns
+            | Rule::scraper
+            | Rule::workload
+    )
+}
+
+/// The keyword a rule starts with, for did-you-mean on misspelt keywords.
+fn keyword(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::service | Rule::kw_service => "service",
+        Rule::mesh | Rule::kw_mesh => "mesh",
+        Rule::kw_in => "in",
+        Rule::kw_to => "to",
+        Rule::account | Rule::kw_account => "account",
+        Rule::selector | Rule::kw_selector => "selector",
+        Rule::port | Rule::kw_port => "port",
+        Rule::mtls | Rule::kw_mtls => "mtls",
+        Rule::allow | Rule::kw_allow => "allow",
+        Rule::namespace_caller | Rule::kw_namespace => "namespace",
+        Rule::anyone_caller | Rule::kw_anyone => "anyone",
+        Rule::calls | Rule::kw_calls => "calls",
+        Rule::route | Rule::kw_route => "route",
+        Rule::timeout | Rule::kw_timeout => "timeout",
+        Rule::retries | Rule::kw_retries => "retries",
+        Rule::kw_per_try => "per-try",
+        Rule::kw_on => "on",
+        Rule::split | Rule::kw_split => "split",
+        Rule::trust_domain | Rule::kw_trust => "trust-domain",
+        Rule::cluster_domain | Rule::kw_cluster => "cluster-domain",
+        Rule::istiod | Rule::kw_istiod => "istiod",
+        Rule::dns | Rule::kw_dns => "dns",
+        Rule::scraper | Rule::kw_scraper => "scraper",
+        Rule::workload | Rule::kw_workload => "workload",
+        _ => return None,
+    })
+}
+
+fn phrase(rule: Rule) -> &'static str {
+    match rule {
+        Rule::service | Rule::kw_service => "`service`",
+        Rule::mesh | Rule::kw_mesh => "`mesh`",
+        Rule::kw_in => "`in`",
+        Rule::kw_to => "`to`",
+        Rule::account | Rule::kw_account => "`account`",
+        Rule::selector | Rule::kw_selector => "`selector`",
+        Rule::port | Rule::kw_port => "`port`",
+        Rule::mtls | Rule::kw_mtls => "`mtls`",
+        Rule::allow | Rule::kw_allow => "`allow`",
+        Rule::kw_namespace | Rule::namespace_caller => "`namespace`",
+        Rule::kw_anyone | Rule::anyone_caller => "`anyone`",
+        Rule::calls | Rule::kw_calls => "`calls`",
+        Rule::route | Rule::kw_route => "`route`",
+        Rule::timeout | Rule::kw_timeout => "`timeout`",
+        Rule::retries | Rule::kw_retries => "`retries`",
+        Rule::kw_per_try => "`per-try`",
+        Rule::kw_on => "`on`",
+        Rule::split | Rule::kw_split => "`split`",
+        Rule::trust_domain | Rule::kw_trust => "`trust-domain`",
+        Rule::cluster_domain | Rule::kw_cluster => "`cluster-domain`",
+        Rule::istiod | Rule::kw_istiod => "`istiod`",
+        Rule::dns | Rule::kw_dns => "`dns`",
+        Rule::scraper | Rule::kw_scraper => "`scraper`",
+        Rule::workload | Rule::kw_workload => "`workload`",
+        Rule::lbrace | Rule::http_rules => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::comma => "`,`",
+        Rule::colon => "`:`",
+        Rule::equals => "`=`",
+        Rule::slash => "`/` and a protocol",
+        Rule::bar => "`|`",
+        Rule::word | Rule::named_caller => "a name",
+        Rule::caller | Rule::callers => {
+            "a caller (`NAME`, `NAME in NS`, `namespace NS` or `anyone`)"
+        }
+        Rule::port_refs => "a port name",
+        Rule::number | Rule::port_numbers => "a number",
+        Rule::duration => "a duration such as `500ms` or `2s`",
+        Rule::domain => "a domain such as `cluster.local`",
+        Rule::labels | Rule::label | Rule::label_key => "a label such as `app=orders`",
+        Rule::label_value => "a label value",
+        Rule::protocol => "a protocol (`http`, `http2`, `grpc`, `tcp` or `tls`)",
+        Rule::mtls_mode => "`strict` or `permissive`",
+        Rule::http_rule | Rule::methods | Rule::method => "an HTTP method such as `GET`",
+        Rule::any_method => "`*`",
+        Rule::paths | Rule::path => "a path such as `/api/*`",
+        Rule::conditions | Rule::condition => "a retry condition such as `5xx`",
+        Rule::call_target => "a call target such as `payments in billing:grpc`",
+        Rule::subset_weight => "a subset and weight such as `v1 90`",
+        Rule::workload_stmt => "`account` or `selector`",
+        Rule::EOI => "end of file",
+        _ => "more input",
+    }
+}

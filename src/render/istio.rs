@@ -1,0 +1,178 @@
+//! The Istio kinds meshward emits, as small serde structs (Istio publishes no Rust types).
+//!
+//! Only the fields meshward writes are modelled; unset fields are skipped, never `null`,
+//! and field order here is the order in the YAML.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const SECURITY_V1: &str = "security.istio.io/v1";
+pub const NETWORKING_V1: &str = "networking.istio.io/v1";
+
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadSelector {
+    pub match_labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationPolicy {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub spec: AuthorizationPolicySpec,
+}
+
+#[derive(Debug, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationPolicySpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selector: Option<WorkloadSelector>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<AuthorizationRule>,
+}
+
+#[derive(Debug, Serialize, Default, Clone, PartialEq, Eq)]
+pub struct AuthorizationRule {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from: Vec<From>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<To>,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct From {
+    pub source: Source,
+}
+
+#[derive(Debug, Serialize, Default, Clone, PartialEq, Eq)]
+pub struct Source {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub principals: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct To {
+    pub operation: Operation,
+}
+
+#[derive(Debug, Serialize, Default, Clone, PartialEq, Eq)]
+pub struct Operation {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerAuthentication {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub spec: PeerAuthenticationSpec,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PeerAuthenticationSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selector: Option<WorkloadSelector>,
+    pub mtls: MutualTls,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MutualTls {
+    pub mode: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualService {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub spec: VirtualServiceSpec,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VirtualServiceSpec {
+    pub hosts: Vec<String>,
+    pub http: Vec<HttpRoute>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRoute {
+    pub name: String,
+    #[serde(rename = "match")]
+    pub matches: Vec<PortMatch>,
+    pub route: Vec<RouteDestination>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<HttpRetry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PortMatch {
+    pub port: u16,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RouteDestination {
+    pub destination: Destination,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u8>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Destination {
+    pub host: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subset: Option<String>,
+    pub port: PortSelector,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PortSelector {
+    pub number: u16,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRetry {
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_try_timeout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_on: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DestinationRule {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub spec: DestinationRuleSpec,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DestinationRuleSpec {
+    pub host: String,
+    pub subsets: Vec<Subset>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Subset {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}

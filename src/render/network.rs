@@ -1,0 +1,156 @@
+//! NetworkPolicy, the L4 layer, through k8s-openapi's types.
+//!
+//! A peer in the policy's own namespace is a bare podSelector; in another namespace it is
+//! one element holding both a namespaceSelector and a podSelector, so they AND. `anyone`
+//! is a rule without `from`. An empty selector is written only for "every pod of this
+//! namespace", where it is meant.
+
+use super::metadata;
+use crate::compile::{Peer, Rule, ServiceTables, L4};
+use crate::ir::{Labels, Service};
+use k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeMap;
+
+/// The label every namespace carries with its own name (Kubernetes 1.21 and later).
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+fn selector(labels: &Labels) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+        ..LabelSelector::default()
+    }
+}
+
+/// `{}`: every pod of the namespace.
+fn everything() -> LabelSelector {
+    LabelSelector::default()
+}
+
+fn namespace_selector(namespace: &str) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(BTreeMap::from([(
+            NAMESPACE_NAME_LABEL.to_string(),
+            namespace.to_string(),
+        )])),
+        ..LabelSelector::default()
+    }
+}
+
+/// Peers of a rule, seen from a policy in `home`; `None` means any peer.
+fn peers(rule: &Rule, home: &str) -> Option<Vec<NetworkPolicyPeer>> {
+    if rule.peers.contains(&Peer::Anywhere) {
+        return None;
+    }
+    let list = rule
+        .peers
+        .iter()
+        .filter_map(|peer| match peer {
+            Peer::Pods(group) if group.namespace == home => Some(NetworkPolicyPeer {
+                pod_selector: Some(selector(&group.selector)),
+                ..NetworkPolicyPeer::default()
+            }),
+            Peer::Pods(group) => Some(NetworkPolicyPeer {
+                namespace_selector: Some(namespace_selector(&group.namespace)),
+                pod_selector: Some(selector(&group.selector)),
+                ..NetworkPolicyPeer::default()
+            }),
+            Peer::Namespace(ns) => Some(NetworkPolicyPeer {
+                namespace_selector: Some(namespace_selector(ns)),
+                ..NetworkPolicyPeer::default()
+            }),
+            Peer::Anywhere => None,
+        })
+        .collect();
+    Some(list)
+}
+
+fn ports(rule: &Rule) -> Option<Vec<NetworkPolicyPort>> {
+    Some(
+        rule.ports
+            .iter()
+            .map(|(l4, port)| NetworkPolicyPort {
+                protocol: Some(
+                    match l4 {
+                        L4::Tcp => "TCP",
+                        L4::Udp => "UDP",
+                    }
+                    .to_string(),
+                ),
+                port: Some(IntOrString::Int(i32::from(*port))),
+                ..NetworkPolicyPort::default()
+            })
+            .collect(),
+    )
+}
+
+fn ingress(rules: &[Rule], home: &str) -> Option<Vec<NetworkPolicyIngressRule>> {
+    (!rules.is_empty()).then(|| {
+        rules
+            .iter()
+            .map(|r| NetworkPolicyIngressRule {
+                from: peers(r, home),
+                ports: ports(r),
+            })
+            .collect()
+    })
+}
+
+fn egress(rules: &[Rule], home: &str) -> Option<Vec<NetworkPolicyEgressRule>> {
+    (!rules.is_empty()).then(|| {
+        rules
+            .iter()
+            .map(|r| NetworkPolicyEgressRule {
+                to: peers(r, home),
+                ports: ports(r),
+            })
+            .collect()
+    })
+}
+
+fn both_directions() -> Option<Vec<String>> {
+    Some(vec!["Ingress".to_string(), "Egress".to_string()])
+}
+
+/// Default deny in both directions for every pod of the namespace.
+pub fn default_deny(namespace: &str) -> NetworkPolicy {
+    NetworkPolicy {
+        metadata: metadata("meshward.default-deny", namespace),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(everything()),
+            policy_types: both_directions(),
+            ..NetworkPolicySpec::default()
+        }),
+    }
+}
+
+/// Egress every pod of the namespace gets: DNS, istiod, and namespace-wide grants.
+pub fn namespace_egress(namespace: &str, rules: &[Rule]) -> NetworkPolicy {
+    NetworkPolicy {
+        metadata: metadata("meshward.namespace-egress", namespace),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(everything()),
+            policy_types: Some(vec!["Egress".to_string()]),
+            egress: egress(rules, namespace),
+            ..NetworkPolicySpec::default()
+        }),
+    }
+}
+
+/// A service's own ingress (its callers, the scraper) and egress (what it may call).
+pub fn service_policy(service: &Service, tables: &ServiceTables) -> NetworkPolicy {
+    let home = service.namespace();
+    NetworkPolicy {
+        metadata: metadata(service.name(), home),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(selector(&service.identity.selector)),
+            policy_types: both_directions(),
+            ingress: ingress(&tables.ingress, home),
+            egress: egress(&tables.egress, home),
+        }),
+    }
+}
