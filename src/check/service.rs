@@ -115,7 +115,7 @@ pub(crate) fn lower(file: FileId, origin: String, service: ast::Service, sink: &
     let mut split = None;
     for statement in &service.statements {
         if let Statement::Route(r) = statement {
-            if let Some(route) = route(r, &ports, &route_spans, &mut split, sink) {
+            if let Some(route) = route(r, &service.name.text, &ports, &route_spans, &mut split, sink) {
                 route_spans.push((route.port, r.port.span));
                 routes.push(route);
             }
@@ -158,7 +158,8 @@ fn protocol(word: Option<&ast::Word>, sink: &mut Sink) -> Protocol {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help("protocols are `http`, `http2`, `grpc`, `tcp` and `tls`"),
             };
-            Protocol::Tcp
+            // Assume HTTP so that rules on this port do not raise a second, spurious error.
+            Protocol::Http
         }
     }
 }
@@ -264,12 +265,12 @@ fn duration(word: &ast::Word, sink: &mut Sink) -> Option<u64> {
 
 fn route(
     r: &ast::Route,
+    service_name: &str,
     ports: &[ir::Port],
     seen: &[(usize, Span)],
     split_seen: &mut Option<Span>,
     sink: &mut Sink,
 ) -> Option<ir::Route> {
-    let service_name = "this service";
     let port = port_index(ports, &r.port, service_name, sink);
     if let Some(i) = port {
         if !ports[i].protocol.is_http() {

@@ -24,6 +24,7 @@ pub(super) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
     let end = end.min(text.len());
     let span = Span::new(id, pos, end);
 
+    let prev = previous_token(text, pos);
     let mut phrases: Vec<&'static str> = Vec::new();
     let statements = positives
         .iter()
@@ -35,6 +36,8 @@ pub(super) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
             "a statement (`account`, `selector`, `port`, `mtls`, `allow`, `calls`, `route`)"
         } else if is_mesh_statement(*rule) && mesh_statements > 2 {
             "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`)"
+        } else if *rule == Rule::word {
+            name_after(prev.as_deref())
         } else {
             phrase(*rule)
         };
@@ -48,7 +51,7 @@ pub(super) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
     } else {
         format!("`{found}`")
     };
-    let message = match previous_token(text, pos) {
+    let message = match prev {
         Some(prev) if !expected.is_empty() => {
             format!("expected {expected} after `{prev}`, found {found_text}")
         }
@@ -126,6 +129,19 @@ fn previous_token(text: &str, pos: usize) -> Option<String> {
     match token.chars().last() {
         Some(c @ (',' | '{' | '}' | ':' | '=' | '|')) if token.len() > 1 => Some(c.to_string()),
         _ => Some(token),
+    }
+}
+
+/// What kind of name the grammar wants, judged by the keyword before it.
+fn name_after(previous: Option<&str>) -> &'static str {
+    match previous {
+        Some("to" | "route" | "port" | ":") => "a port name",
+        Some("in" | "namespace" | "istiod" | "dns") => "a namespace name",
+        Some("service" | "calls") => "a service name",
+        Some("account") => "an account name",
+        Some("workload") => "a workload name",
+        Some("allow") => "a caller",
+        _ => "a name",
     }
 }
 

@@ -74,9 +74,16 @@ struct Lower {
 }
 
 impl Lower {
+    /// The pair's span, ending at its last token: pest counts the whitespace and comments
+    /// skipped after an optional part as part of the pair, which would put carets on them.
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.id, s.start(), s.end())
+        let end = pair
+            .clone()
+            .into_inner()
+            .last()
+            .map_or(s.end(), |last| self.span(&last).end as usize);
+        Span::new(self.id, s.start(), end)
     }
 
     fn word(&self, pair: &Pair<Rule>) -> Word {
