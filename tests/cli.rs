@@ -1,0 +1,211 @@
+//! The command-line contract (docs/cli.md, ../shared/design/cli.md), driven through the real
+//! binary: exit codes, `check` staleness, all-or-nothing writes, pruning only our files.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn meshward(args: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshward"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run meshward")
+}
+
+fn run(words: &[&str], paths: &[&Path]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_meshward"));
+    cmd.args(words).args(paths).env("NO_COLOR", "1");
+    cmd.output().expect("run meshward")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Every file below `dir`, relative path to bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for entry in fs::read_dir(dir).expect("read").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, base, out);
+            } else {
+                let rel = path.strip_prefix(base).expect("inside").to_path_buf();
+                out.push((rel, fs::read(&path).expect("read file")));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    files.sort();
+    files
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    intents: PathBuf,
+    out: PathBuf,
+}
+
+fn shop() -> Fixture {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let intents = tmp.path().join("intents");
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop"),
+        &intents,
+    );
+    let out = tmp.path().join("out");
+    Fixture {
+        _tmp: tmp,
+        intents,
+        out,
+    }
+}
+
+fn build(f: &Fixture) -> Output {
+    run(&["build"], &[&f.intents, Path::new("--out"), &f.out])
+}
+
+fn check(f: &Fixture) -> Output {
+    run(&["check"], &[&f.intents, Path::new("--out"), &f.out])
+}
+
+#[test]
+fn check_is_clean_after_build_and_stale_after_an_edit() {
+    let f = shop();
+    assert_eq!(build(&f).status.code(), Some(0));
+    assert_eq!(check(&f).status.code(), Some(0));
+
+    let orders = f.intents.join("shop/orders.intent");
+    let text = fs::read_to_string(&orders).expect("read");
+    fs::write(&orders, text.replace("GET /api/orders,", "GET|DELETE /api/orders,")).expect("edit");
+    let stale = check(&f);
+    assert_eq!(stale.status.code(), Some(1));
+    let diff = String::from_utf8_lossy(&stale.stdout);
+    assert!(diff.contains("--- a/shop/orders.yaml"), "{diff}");
+    assert!(diff.contains("+        - DELETE"), "{diff}");
+    // check never writes.
+    assert_eq!(check(&f).status.code(), Some(1));
+    assert_eq!(build(&f).status.code(), Some(0));
+    assert_eq!(check(&f).status.code(), Some(0));
+}
+
+#[test]
+fn a_failed_build_leaves_out_byte_identical() {
+    let f = shop();
+    assert_eq!(build(&f).status.code(), Some(0));
+    let before = snapshot(&f.out);
+
+    fs::write(
+        f.intents.join("shop/broken.intent"),
+        "service broken in shop {\n  allow nobody to http\n}\n",
+    )
+    .expect("write");
+    fs::remove_file(f.intents.join("data/redis.intent")).expect("remove");
+    let failed = build(&f);
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("shop/broken.intent:2:9: error:"));
+    assert_eq!(snapshot(&f.out), before, "OUT changed after a failed build");
+    assert_eq!(check(&f).status.code(), Some(2));
+}
+
+#[test]
+fn foreign_files_are_never_touched() {
+    let f = shop();
+    assert_eq!(build(&f).status.code(), Some(0));
+    let notes = f.out.join("shop/NOTES.md");
+    fs::write(&notes, "hand-written\n").expect("write");
+
+    // Removing a service prunes its generated file, and only that.
+    fs::remove_file(f.intents.join("shop/cart.intent")).expect("remove");
+    // cart's callers must go too, or the tree no longer compiles.
+    for file in ["web/frontend.intent", "shop/checkout.intent"] {
+        let path = f.intents.join(file);
+        let text = fs::read_to_string(&path).expect("read");
+        let kept: Vec<&str> = text.lines().filter(|l| !l.contains("cart")).collect();
+        fs::write(&path, kept.join("\n")).expect("write");
+    }
+    let rebuilt = build(&f);
+    assert_eq!(rebuilt.status.code(), Some(0), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+    assert!(!f.out.join("shop/cart.yaml").exists());
+    assert_eq!(fs::read_to_string(&notes).expect("kept"), "hand-written\n");
+
+    // A hand-written file where meshward wants to write is refused, and nothing is written.
+    fs::write(f.out.join("shop/basket.yaml"), "kind: Mine\n").expect("write");
+    let before = snapshot(&f.out);
+    fs::write(
+        f.intents.join("shop/basket.intent"),
+        "service basket in shop {\n  port http 8080/http\n}\n",
+    )
+    .expect("write");
+    let orders = f.intents.join("shop/orders.intent");
+    let text = fs::read_to_string(&orders).expect("read");
+    fs::write(&orders, text.replace("/api/orders/*", "/api/v2/orders/*")).expect("edit");
+    let refused = build(&f);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("did not generate"));
+    assert_eq!(snapshot(&f.out), before);
+}
+
+#[test]
+fn out_that_is_a_file_is_refused() {
+    let f = shop();
+    fs::write(&f.out, "not a folder").expect("write");
+    let r = build(&f);
+    assert_eq!(r.status.code(), Some(2));
+    assert_eq!(fs::read_to_string(&f.out).expect("kept"), "not a folder");
+}
+
+#[test]
+fn missing_folder_and_usage_errors_exit_2() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let r = run(
+        &["build"],
+        &[&tmp.path().join("nope"), Path::new("--out"), &tmp.path().join("o")],
+    );
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("intent folder does not exist"));
+    assert_eq!(meshward(&[Path::new("build")]).status.code(), Some(2));
+}
+
+#[test]
+fn help_shows_an_example() {
+    for command in ["build", "check"] {
+        let r = run(&[command, "--help"], &[]);
+        assert_eq!(r.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&r.stdout);
+        assert!(text.contains(&format!("meshward {command} examples/shop --out")), "{text}");
+    }
+}
+
+#[test]
+fn json_diagnostics_are_one_object_per_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("in");
+    fs::create_dir_all(&dir).expect("mkdir");
+    fs::write(dir.join("a.intent"), "service Bad in shop {\n  mtls strikt\n}\n").expect("write");
+    let r = run(
+        &["build", "--format", "json"],
+        &[&dir, Path::new("--out"), &tmp.path().join("o")],
+    );
+    assert_eq!(r.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert_eq!(lines[0]["line"], 1);
+    assert_eq!(lines[0]["column"], 9);
+    assert_eq!(lines[0]["severity"], "error");
+    assert_eq!(lines[1]["line"], 2);
+}
