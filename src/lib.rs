@@ -44,7 +44,25 @@ impl Compiled {
 /// Run the whole pipeline on DIR, in memory: nothing is written.
 pub fn compile_dir(dir: &Path) -> Compiled {
     let mut sources = SourceMap::default();
-    let mut diagnostics = load::load(dir, &mut sources);
+    let diagnostics = load::load(dir, &mut sources);
+    compile_sources(sources, diagnostics)
+}
+
+/// Run the pipeline on intent texts held in memory, as `(relative path, text)` pairs: for
+/// fuzzing, property tests and trees read from git objects. Paths are sorted first, as
+/// [`load::load`] sorts them.
+pub fn compile_texts(files: impl IntoIterator<Item = (String, String)>) -> Compiled {
+    let mut files: Vec<(String, String)> = files.into_iter().collect();
+    files.sort();
+    let mut sources = SourceMap::default();
+    for (path, text) in files {
+        sources.add(source::SourceFile::new(path.clone(), path, text));
+    }
+    compile_sources(sources, Vec::new())
+}
+
+/// Parse, check, compile and render what `sources` holds; `diagnostics` are the loader's.
+fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Compiled {
     let mut items = Vec::new();
     for (id, file) in sources.files() {
         match parse::parse(id, file) {
