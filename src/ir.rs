@@ -167,7 +167,8 @@ pub struct HttpRule {
 pub struct Call {
     pub namespace: String,
     pub name: String,
-    pub port: Option<usize>,
+    /// The port as written (a name or a number), when the call names one.
+    pub port: Option<String>,
     pub span: Span,
 }
 
@@ -179,6 +180,8 @@ pub struct Route {
     pub retries: Option<Retries>,
     /// `(subset, weight)` as written; empty without `split`.
     pub split: Vec<(String, u8)>,
+    /// The port name in the `route` line.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]

@@ -7,6 +7,7 @@
 //! every error at once. Errors about two declarations point at the later one in path
 //! order, with a note at the other.
 
+mod lint;
 mod mesh;
 mod names;
 mod service;
@@ -111,5 +112,6 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         services: resolved,
         workloads,
     };
+    lint::lint(&model, &mut sink);
     (Some(model), sink.diagnostics)
 }

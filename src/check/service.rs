@@ -301,6 +301,7 @@ fn route(
         timeout_ms: None,
         retries: None,
         split: Vec::new(),
+        span: r.port.span,
     };
     let mut once: Vec<(&str, Span)> = Vec::new();
     let mut first = |what: &'static str, span: Span, sink: &mut Sink| {
@@ -571,7 +572,7 @@ pub(crate) fn resolve(d: &Draft, index: &Index, sink: &mut Sink) -> ir::Service 
                             .as_ref()
                             .map_or(namespace.to_string(), |w| w.text.clone()),
                         name: t.name.text.clone(),
-                        port: None,
+                        port: t.port.as_ref().map(|w| w.text.clone()),
                         span: t.span,
                     });
                 }
@@ -690,13 +691,6 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
                 callers.push(caller);
             }
         }
-    }
-    if d.mtls == Mtls::Permissive && callers.iter().any(|c| *c != Caller::Anyone) {
-        sink.warning(
-            a.span,
-            format!("`{name}` is `mtls permissive`, so the caller identities in this `allow` cannot be trusted"),
-        )
-        .help("plaintext callers carry no identity; switch to `mtls strict` once every caller has a sidecar");
     }
     Some(ir::Allow {
         callers,

@@ -1,0 +1,127 @@
+//! Cross-layer lints: intents that compile but probably do not mean what they say.
+//!
+//! Warnings only; they never change the exit code. Each points at the statement to look at.
+
+use super::Sink;
+use crate::ir::{Caller, Mesh, Mtls, Service};
+use crate::source::Span;
+use std::collections::BTreeSet;
+
+pub(crate) fn lint(mesh: &Mesh, sink: &mut Sink) {
+    let mut populated: BTreeSet<&str> = mesh.services.iter().map(|s| s.namespace()).collect();
+    populated.extend(mesh.workloads.iter().map(|w| w.identity.namespace.as_str()));
+    for service in &mesh.services {
+        permissive_identities(service, sink);
+        unknown_namespaces(service, &populated, sink);
+        partial_calls(service, mesh, sink);
+        unreachable_routes(service, sink);
+    }
+}
+
+/// Invariant 3: principals and namespaces are only proven under STRICT mTLS.
+fn permissive_identities(service: &Service, sink: &mut Sink) {
+    if service.mtls != Mtls::Permissive {
+        return;
+    }
+    for allow in &service.allows {
+        if allow.callers.iter().any(|c| *c != Caller::Anyone) {
+            sink.warning(
+                allow.span,
+                format!(
+                    "`{}` is `mtls permissive`, so the caller identities in this `allow` cannot be trusted",
+                    service.name()
+                ),
+            )
+            .help("plaintext callers carry no identity and are refused by these rules; switch to `mtls strict` once every caller has a sidecar");
+        }
+    }
+}
+
+/// `namespace NS` where the tree declares nothing in NS: admits pods nobody described.
+fn unknown_namespaces(service: &Service, populated: &BTreeSet<&str>, sink: &mut Sink) {
+    for allow in &service.allows {
+        for caller in &allow.callers {
+            if let Caller::Namespace(ns) = caller {
+                if !populated.contains(ns.as_str()) {
+                    sink.warning(
+                        allow.span,
+                        format!("`namespace {ns}` names a namespace where this tree declares no service or workload"),
+                    )
+                    .help("check the spelling; every pod of that namespace is admitted, whatever runs there");
+                }
+            }
+        }
+    }
+}
+
+/// A `calls` without a port that the target allows on some of its ports only.
+fn partial_calls(service: &Service, mesh: &Mesh, sink: &mut Sink) {
+    for call in service.calls.iter().filter(|c| c.port.is_none()) {
+        let Some(target) = mesh
+            .services
+            .iter()
+            .find(|t| t.namespace() == call.namespace && t.name() == call.name)
+        else {
+            continue;
+        };
+        let me = &service.identity;
+        let allowed: BTreeSet<usize> = target
+            .allows
+            .iter()
+            .filter(|a| {
+                a.callers.iter().any(|c| match c {
+                    Caller::Anyone => true,
+                    Caller::Namespace(ns) => *ns == me.namespace,
+                    Caller::Pods(i) => i.namespace == me.namespace && i.name == me.name,
+                })
+            })
+            .flat_map(|a| a.ports.iter().copied())
+            .collect();
+        let Some(&first) = allowed.iter().next() else {
+            continue;
+        };
+        if allowed.len() < target.ports.len() {
+            let names: Vec<String> = allowed
+                .iter()
+                .map(|&i| format!("`{}`", target.ports[i].name))
+                .collect();
+            warn_at(
+                sink,
+                call.span,
+                format!(
+                    "`{}` may call `{}` only on {}, not on every port",
+                    me.name,
+                    target.name(),
+                    names.join(", ")
+                ),
+                format!("name the port: `calls {} in {}:{}`", target.name(), target.namespace(), target.ports[first].name),
+            );
+        }
+    }
+}
+
+/// A route on a port no `allow` covers shapes traffic that can never arrive.
+fn unreachable_routes(service: &Service, sink: &mut Sink) {
+    for route in &service.routes {
+        let reachable = service
+            .allows
+            .iter()
+            .any(|a| a.ports.contains(&route.port) && !a.callers.is_empty());
+        if !reachable {
+            warn_at(
+                sink,
+                route.span,
+                format!(
+                    "`{}` routes port `{}`, but no `allow` lets anyone call it",
+                    service.name(),
+                    service.ports[route.port].name
+                ),
+                "add an `allow` for that port, or remove the route".to_string(),
+            );
+        }
+    }
+}
+
+fn warn_at(sink: &mut Sink, span: Span, message: String, help: String) {
+    sink.warning(span, message).help(help);
+}
