@@ -87,7 +87,11 @@ fn check_is_clean_after_build_and_stale_after_an_edit() {
 
     let orders = f.intents.join("shop/orders.intent");
     let text = fs::read_to_string(&orders).expect("read");
-    fs::write(&orders, text.replace("GET /api/orders,", "GET|DELETE /api/orders,")).expect("edit");
+    fs::write(
+        &orders,
+        text.replace("GET /api/orders,", "GET|DELETE /api/orders,"),
+    )
+    .expect("edit");
     let stale = check(&f);
     assert_eq!(stale.status.code(), Some(1));
     let diff = String::from_utf8_lossy(&stale.stdout);
@@ -135,7 +139,12 @@ fn foreign_files_are_never_touched() {
         fs::write(&path, kept.join("\n")).expect("write");
     }
     let rebuilt = build(&f);
-    assert_eq!(rebuilt.status.code(), Some(0), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+    assert_eq!(
+        rebuilt.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
     assert!(!f.out.join("shop/cart.yaml").exists());
     assert_eq!(fs::read_to_string(&notes).expect("kept"), "hand-written\n");
 
@@ -170,7 +179,11 @@ fn missing_folder_and_usage_errors_exit_2() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let r = run(
         &["build"],
-        &[&tmp.path().join("nope"), Path::new("--out"), &tmp.path().join("o")],
+        &[
+            &tmp.path().join("nope"),
+            Path::new("--out"),
+            &tmp.path().join("o"),
+        ],
     );
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("intent folder does not exist"));
@@ -183,7 +196,10 @@ fn help_shows_an_example() {
         let r = run(&[command, "--help"], &[]);
         assert_eq!(r.status.code(), Some(0));
         let text = String::from_utf8_lossy(&r.stdout);
-        assert!(text.contains(&format!("meshward {command} examples/shop --out")), "{text}");
+        assert!(
+            text.contains(&format!("meshward {command} examples/shop --out")),
+            "{text}"
+        );
     }
 }
 
@@ -192,7 +208,11 @@ fn json_diagnostics_are_one_object_per_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("in");
     fs::create_dir_all(&dir).expect("mkdir");
-    fs::write(dir.join("a.intent"), "service Bad in shop {\n  mtls strikt\n}\n").expect("write");
+    fs::write(
+        dir.join("a.intent"),
+        "service Bad in shop {\n  mtls strikt\n}\n",
+    )
+    .expect("write");
     let r = run(
         &["build", "--format", "json"],
         &[&dir, Path::new("--out"), &tmp.path().join("o")],

@@ -72,7 +72,12 @@ fn examples_output_trees() {
         let target = out.path().join("out");
         let run = meshward(
             &root().join("examples"),
-            &["build", &name, "--out", target.to_str().expect("utf-8 path")],
+            &[
+                "build",
+                &name,
+                "--out",
+                target.to_str().expect("utf-8 path"),
+            ],
         );
         assert!(
             run.status.success(),
@@ -87,18 +92,33 @@ fn examples_output_trees() {
 fn invalid_inputs_diagnostics() {
     let cases = root().join("golden").join("errors").join("inputs");
     let names = folders(&cases);
-    assert!(names.len() >= 12, "the error corpus has {} cases", names.len());
+    assert!(
+        names.len() >= 12,
+        "the error corpus has {} cases",
+        names.len()
+    );
     for name in names {
         let out = tempfile::tempdir().expect("tempdir");
         let target = out.path().join("out");
         let run = meshward(
             &cases,
-            &["build", &name, "--out", target.to_str().expect("utf-8 path")],
+            &[
+                "build",
+                &name,
+                "--out",
+                target.to_str().expect("utf-8 path"),
+            ],
         );
         let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
         assert_eq!(run.status.code(), Some(2), "{name} must exit 2:\n{stderr}");
-        assert!(!target.exists(), "{name}: a failed build must write nothing");
-        assert!(stderr.contains(": error: "), "{name}: no error line:\n{stderr}");
+        assert!(
+            !target.exists(),
+            "{name}: a failed build must write nothing"
+        );
+        assert!(
+            stderr.contains(": error: "),
+            "{name}: no error line:\n{stderr}"
+        );
         settings("errors").bind(|| insta::assert_snapshot!(name.clone(), stderr));
     }
 }

@@ -94,7 +94,12 @@ fn partial_calls(service: &Service, mesh: &Mesh, sink: &mut Sink) {
                     target.name(),
                     names.join(", ")
                 ),
-                format!("name the port: `calls {} in {}:{}`", target.name(), target.namespace(), target.ports[first].name),
+                format!(
+                    "name the port: `calls {} in {}:{}`",
+                    target.name(),
+                    target.namespace(),
+                    target.ports[first].name
+                ),
             );
         }
     }

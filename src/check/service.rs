@@ -115,7 +115,14 @@ pub(crate) fn lower(file: FileId, origin: String, service: ast::Service, sink: &
     let mut split = None;
     for statement in &service.statements {
         if let Statement::Route(r) = statement {
-            if let Some(route) = route(r, &service.name.text, &ports, &route_spans, &mut split, sink) {
+            if let Some(route) = route(
+                r,
+                &service.name.text,
+                &ports,
+                &route_spans,
+                &mut split,
+                sink,
+            ) {
                 route_spans.push((route.port, r.port.span));
                 routes.push(route);
             }
