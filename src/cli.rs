@@ -11,6 +11,7 @@ use std::path::PathBuf;
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_STALE: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
+pub const EXIT_FAULT: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -366,24 +366,24 @@ impl Cluster {
 
     /// Whether DST's NetworkPolicies admit a connection from SRC on PORT/PROTO.
     pub fn ingress_allows(&self, dst: &Pod, src: Endpoint, port: u16, proto: Protocol) -> bool {
-        let policies = self.isolating(dst, Direction::Ingress);
-        policies.is_empty()
-            || policies.iter().any(|policy| {
-                self.rules_allow(policy, "ingress", "from", src, Some(dst), port, proto)
-            })
+        self.view(dst).ingress_allows(src, port, proto)
     }
 
     /// Whether SRC's NetworkPolicies let it open a connection to DST on PORT/PROTO.
     pub fn egress_allows(&self, src: &Pod, dst: Endpoint, port: u16, proto: Protocol) -> bool {
-        let policies = self.isolating(src, Direction::Egress);
-        let dst_pod = match dst {
-            Endpoint::Pod(pod) => Some(pod),
-            Endpoint::Ip(_) => None,
-        };
-        policies.is_empty()
-            || policies
-                .iter()
-                .any(|policy| self.rules_allow(policy, "egress", "to", dst, dst_pod, port, proto))
+        self.view(src).egress_allows(dst, port, proto)
+    }
+
+    /// The policies that apply to POD, looked up once: for asking many questions about
+    /// one pod (the self-check asks thousands) without searching its namespace each time.
+    pub fn view<'a>(&'a self, pod: &'a Pod) -> PodView<'a> {
+        PodView {
+            cluster: self,
+            pod,
+            ingress: self.isolating(pod, Direction::Ingress),
+            egress: self.isolating(pod, Direction::Egress),
+            authorization: self.authorization_policies_for(pod),
+        }
     }
 
     /// Egress on the source side (when it is a pod) and ingress on the destination side
@@ -526,7 +526,84 @@ impl Cluster {
     /// The AuthorizationPolicy verdict on REQ arriving at DST (mTLS not considered: see
     /// [`Cluster::request_allowed`]).
     pub fn authorize(&self, dst: &Pod, req: &Request) -> Decision {
-        let policies = self.authorization_policies_for(dst);
+        self.view(dst).authorize(req)
+    }
+
+    /// The sidecar's verdict: mTLS mode first (STRICT refuses plaintext, DISABLE drops the
+    /// peer identity), then [`Cluster::authorize`].
+    pub fn request_allowed(&self, dst: &Pod, req: &Request) -> Decision {
+        match self.mtls_mode_on_port(dst, Some(req.port)) {
+            MtlsMode::Strict if req.principal.is_none() => {
+                Decision::Deny("plaintext refused: STRICT mTLS".to_string())
+            }
+            MtlsMode::Disable => {
+                let plain = Request {
+                    principal: None,
+                    namespace: None,
+                    ..req.clone()
+                };
+                self.authorize(dst, &plain)
+            }
+            _ => self.authorize(dst, req),
+        }
+    }
+}
+
+/// One pod and the policies that apply to it; see [`Cluster::view`].
+pub struct PodView<'a> {
+    cluster: &'a Cluster,
+    pod: &'a Pod,
+    ingress: Vec<&'a Value>,
+    egress: Vec<&'a Value>,
+    authorization: Vec<&'a Value>,
+}
+
+impl<'a> PodView<'a> {
+    /// The NetworkPolicies that isolate this pod for DIRECTION.
+    pub fn isolating(&self, direction: Direction) -> &[&'a Value] {
+        match direction {
+            Direction::Ingress => &self.ingress,
+            Direction::Egress => &self.egress,
+        }
+    }
+
+    /// The AuthorizationPolicies that apply to this pod's sidecar.
+    pub fn authorization_policies(&self) -> &[&'a Value] {
+        &self.authorization
+    }
+
+    /// Whether this pod's NetworkPolicies admit a connection from SRC on PORT/PROTO.
+    pub fn ingress_allows(&self, src: Endpoint, port: u16, proto: Protocol) -> bool {
+        self.ingress.is_empty()
+            || self.ingress.iter().any(|policy| {
+                self.cluster.rules_allow(
+                    policy,
+                    "ingress",
+                    "from",
+                    src,
+                    Some(self.pod),
+                    port,
+                    proto,
+                )
+            })
+    }
+
+    /// Whether this pod's NetworkPolicies let it open a connection to DST on PORT/PROTO.
+    pub fn egress_allows(&self, dst: Endpoint, port: u16, proto: Protocol) -> bool {
+        let dst_pod = match dst {
+            Endpoint::Pod(pod) => Some(pod),
+            Endpoint::Ip(_) => None,
+        };
+        self.egress.is_empty()
+            || self.egress.iter().any(|policy| {
+                self.cluster
+                    .rules_allow(policy, "egress", "to", dst, dst_pod, port, proto)
+            })
+    }
+
+    /// The AuthorizationPolicy verdict on REQ arriving at this pod (mTLS not considered).
+    pub fn authorize(&self, req: &Request) -> Decision {
+        let policies = &self.authorization;
         let action = |policy: &Value| {
             field(policy, "spec")
                 .and_then(|s| field(s, "action"))
@@ -552,25 +629,6 @@ impl Cluster {
         }
         let names: Vec<String> = allow.iter().map(|p| name(p)).collect();
         Decision::Deny(format!("no rule of ALLOW policies {names:?} matches"))
-    }
-
-    /// The sidecar's verdict: mTLS mode first (STRICT refuses plaintext, DISABLE drops the
-    /// peer identity), then [`Cluster::authorize`].
-    pub fn request_allowed(&self, dst: &Pod, req: &Request) -> Decision {
-        match self.mtls_mode_on_port(dst, Some(req.port)) {
-            MtlsMode::Strict if req.principal.is_none() => {
-                Decision::Deny("plaintext refused: STRICT mTLS".to_string())
-            }
-            MtlsMode::Disable => {
-                let plain = Request {
-                    principal: None,
-                    namespace: None,
-                    ..req.clone()
-                };
-                self.authorize(dst, &plain)
-            }
-            _ => self.authorize(dst, req),
-        }
     }
 }
 

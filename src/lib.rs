@@ -20,6 +20,7 @@ pub mod load;
 pub mod output;
 pub mod parse;
 pub mod render;
+pub mod selfcheck;
 pub mod source;
 pub mod suggest;
 
@@ -32,8 +33,10 @@ pub struct Compiled {
     pub sources: SourceMap,
     /// Errors and warnings, in file order.
     pub diagnostics: Vec<Diagnostic>,
-    /// The model and the output tree, when there were no errors.
+    /// The model and the output tree, when there were no errors and the self-check passed.
     pub result: Option<(ir::Mesh, output::Tree)>,
+    /// Disagreements between the intents and the rendered objects: meshward bugs.
+    pub faults: Vec<selfcheck::Fault>,
 }
 
 impl Compiled {
@@ -74,13 +77,17 @@ fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Comp
     let (mesh, check_diagnostics) = check::check(check::Parsed { items });
     diagnostics.extend(check_diagnostics);
     diagnostic::sort(&mut diagnostics, &sources);
+    let mut faults = Vec::new();
     let result = match mesh {
         Some(mesh) if !diagnostics.iter().any(Diagnostic::is_error) => {
             let tables = compile::compile(&mesh);
             let documents = render::render(&mesh, &tables);
-            match output::Tree::from_documents(&documents) {
-                Ok(tree) => Some((mesh, tree)),
-                Err(e) => {
+            match (output::Tree::from_documents(&documents), objects(&documents)) {
+                (Ok(tree), Ok(objects)) => {
+                    faults = selfcheck::self_check(&mesh, &objects);
+                    faults.is_empty().then_some((mesh, tree))
+                }
+                (Err(e), _) | (_, Err(e)) => {
                     diagnostics.push(Diagnostic::path_error(
                         "meshward",
                         format!("internal error while writing YAML: {e}"),
@@ -95,5 +102,22 @@ fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Comp
         sources,
         diagnostics,
         result,
+        faults,
     }
+}
+
+/// The policy objects meshward renders for MESH, as the JSON values the emitter writes as
+/// YAML: what the self-check and `explain` judge.
+pub fn render_objects(mesh: &ir::Mesh) -> Result<Vec<serde_json::Value>, serde_json::Error> {
+    objects(&render::render(mesh, &compile::compile(mesh)))
+}
+
+/// The policy objects of the tree as JSON values, the form the emitter writes as YAML.
+fn objects(documents: &[render::Document]) -> Result<Vec<serde_json::Value>, serde_json::Error> {
+    documents
+        .iter()
+        .flat_map(|d| d.objects.iter())
+        .filter(|o| !matches!(o, render::Object::Kustomization(_)))
+        .map(serde_json::to_value)
+        .collect()
 }

@@ -1,0 +1,772 @@
+//! Self-check: before anything is written, prove that the rendered objects admit exactly
+//! what the intents allow, at L4 on both ends of every edge and at L7.
+//!
+//! Two independent readings meet here. The *expected* side comes straight from the
+//! resolved intents ([`ir::Mesh`]), with the language's own matching rules written out
+//! below. The *rendered* side asks [`evaluate`], which judges the objects the way
+//! Kubernetes and Istio would and knows nothing of meshward's model. A disagreement is a
+//! compiler bug: the build stops with exit 3 and names the pair and both verdicts.
+//!
+//! Sources and destinations are *probe pods*: one per service, workload, DNS and istiod
+//! group (carrying exactly its selector's labels), one "other" pod per namespace that
+//! the tree mentions plus one in a namespace it never mentions (pods nobody declared),
+//! and an address outside the cluster. It never walks pod pairs: for each destination it
+//! asks only about the probes that some peer of its policies could match, found through
+//! a label index, so the cost grows with the rules, not with the square of the services.
+
+use crate::evaluate::{self, Cluster, Endpoint, MtlsMode, Pod, PodView, Protocol, Request};
+use crate::ir::{Caller, HttpRule, Mesh, Mtls, Service};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Label carried by "other" probe pods only, so no specific selector can match them.
+const OTHER_LABEL: (&str, &str) = ("meshward.dev/probe", "other");
+/// A namespace the tree never mentions, standing for all the others.
+const ELSEWHERE: &str = "meshward-probe-elsewhere";
+/// An account no intent names.
+const STRANGER: &str = "meshward-probe";
+/// TEST-NET-3: an address outside the cluster.
+const OUTSIDE: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7));
+/// Most faults one run reports; past that the rest are counted.
+const MAX_FAULTS: usize = 50;
+
+/// One disagreement between the intents and the rendered objects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault(pub String);
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+type ProbeId = usize;
+
+struct Probe {
+    pod: Pod,
+    /// `orders.shop`, `other pod in shop`, ... for messages.
+    name: String,
+}
+
+/// Sources a policy admits: everything, or exactly these probes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Admitted {
+    All,
+    Some(BTreeSet<ProbeId>),
+}
+
+struct Universe {
+    probes: Vec<Probe>,
+    by_namespace: BTreeMap<String, Vec<ProbeId>>,
+    by_label: BTreeMap<(String, String, String), Vec<ProbeId>>,
+    identity: BTreeMap<(String, String), ProbeId>,
+    other: BTreeMap<String, ProbeId>,
+    dns: ProbeId,
+    istiod: ProbeId,
+}
+
+impl Universe {
+    fn new(mesh: &Mesh) -> Universe {
+        let mut u = Universe {
+            probes: Vec::new(),
+            by_namespace: BTreeMap::new(),
+            by_label: BTreeMap::new(),
+            identity: BTreeMap::new(),
+            other: BTreeMap::new(),
+            dns: 0,
+            istiod: 0,
+        };
+        let identities = mesh
+            .services
+            .iter()
+            .map(|s| &s.identity)
+            .chain(mesh.workloads.iter().map(|w| &w.identity));
+        for i in identities {
+            let id = u.add(
+                &i.namespace,
+                &i.selector,
+                &i.account,
+                format!("{}.{}", i.name, i.namespace),
+            );
+            u.identity.insert((i.namespace.clone(), i.name.clone()), id);
+        }
+        let s = &mesh.settings;
+        u.dns = u.add(
+            &s.dns.namespace,
+            &s.dns.selector,
+            "dns",
+            format!("DNS pods in {}", s.dns.namespace),
+        );
+        u.istiod = u.add(
+            &s.istiod.namespace,
+            &s.istiod.selector,
+            "istiod",
+            format!("istiod pods in {}", s.istiod.namespace),
+        );
+        let mut namespaces: BTreeSet<String> = u.by_namespace.keys().cloned().collect();
+        for service in &mesh.services {
+            for allow in &service.allows {
+                for caller in &allow.callers {
+                    if let Caller::Namespace(ns) = caller {
+                        namespaces.insert(ns.clone());
+                    }
+                }
+            }
+        }
+        namespaces.insert(ELSEWHERE.to_string());
+        for ns in namespaces {
+            let labels = BTreeMap::from([(OTHER_LABEL.0.to_string(), OTHER_LABEL.1.to_string())]);
+            let id = u.add(&ns, &labels, STRANGER, format!("an undeclared pod in {ns}"));
+            u.other.insert(ns, id);
+        }
+        u
+    }
+
+    fn add(
+        &mut self,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+        account: &str,
+        name: String,
+    ) -> ProbeId {
+        let id = self.probes.len();
+        let mut pod = Pod::new(&name, namespace).account(account);
+        for (k, v) in labels {
+            pod = pod.label(k, v);
+            self.by_label
+                .entry((namespace.to_string(), k.clone(), v.clone()))
+                .or_default()
+                .push(id);
+        }
+        self.by_namespace
+            .entry(namespace.to_string())
+            .or_default()
+            .push(id);
+        self.probes.push(Probe { pod, name });
+        id
+    }
+
+    fn name(&self, id: ProbeId) -> &str {
+        &self.probes[id].name
+    }
+
+    fn service(&self, s: &Service) -> ProbeId {
+        self.identity[&(s.namespace().to_string(), s.name().to_string())]
+    }
+
+    /// Probes that a NetworkPolicy peer written in POLICY_NS might match; `None` when the
+    /// peer is not limited to pods (no selector at all, or an ipBlock).
+    fn candidates(&self, peer: &Value, policy_ns: &str, out: &mut BTreeSet<ProbeId>) -> bool {
+        if peer.get("ipBlock").is_some() {
+            return false;
+        }
+        let namespaces: Vec<&str> = match peer.get("namespaceSelector") {
+            None => vec![policy_ns],
+            Some(selector) => match selector
+                .get("matchLabels")
+                .and_then(|m| m.get(evaluate::NAMESPACE_NAME_LABEL))
+                .and_then(Value::as_str)
+            {
+                Some(ns) => vec![ns],
+                None => self.by_namespace.keys().map(String::as_str).collect(),
+            },
+        };
+        let first_label = peer
+            .get("podSelector")
+            .and_then(|s| s.get("matchLabels"))
+            .and_then(Value::as_object)
+            .and_then(|m| m.iter().next())
+            .and_then(|(k, v)| Some((k.clone(), v.as_str()?.to_string())));
+        for ns in namespaces {
+            let ids = match &first_label {
+                Some((k, v)) => self.by_label.get(&(ns.to_string(), k.clone(), v.clone())),
+                None => self.by_namespace.get(ns),
+            };
+            out.extend(ids.into_iter().flatten().copied());
+        }
+        true
+    }
+}
+
+/// What the intents allow, indexed once for the whole mesh.
+struct Expected<'m> {
+    mesh: &'m Mesh,
+    /// Egress grants per source: a service `(ns, name)`, a namespace's every pod, anyone.
+    by_identity: BTreeMap<(&'m str, &'m str), BTreeSet<(ProbeId, Protocol, u16)>>,
+    by_namespace: BTreeMap<&'m str, BTreeSet<(ProbeId, Protocol, u16)>>,
+    anyone: BTreeSet<(ProbeId, Protocol, u16)>,
+}
+
+impl<'m> Expected<'m> {
+    fn new(mesh: &'m Mesh, u: &Universe) -> Expected<'m> {
+        let mut e = Expected {
+            mesh,
+            by_identity: BTreeMap::new(),
+            by_namespace: BTreeMap::new(),
+            anyone: BTreeSet::new(),
+        };
+        for d in &mesh.services {
+            let dst = u.service(d);
+            for allow in &d.allows {
+                let grants: Vec<(ProbeId, Protocol, u16)> = allow
+                    .ports
+                    .iter()
+                    .map(|&p| (dst, Protocol::Tcp, d.ports[p].target))
+                    .collect();
+                for caller in &allow.callers {
+                    let set = match caller {
+                        Caller::Pods(i) => e
+                            .by_identity
+                            .entry((i.namespace.as_str(), i.name.as_str()))
+                            .or_default(),
+                        Caller::Namespace(ns) => e.by_namespace.entry(ns.as_str()).or_default(),
+                        Caller::Anyone => &mut e.anyone,
+                    };
+                    set.extend(grants.iter().copied());
+                }
+            }
+        }
+        e
+    }
+
+    /// Sources the intents admit to D on target PORT.
+    fn ingress(&self, d: &Service, port: u16, u: &Universe) -> Admitted {
+        let mut set = BTreeSet::new();
+        if crate::compile::SCRAPE_PORTS.contains(&port) {
+            if let Some(scraper) = &self.mesh.settings.scraper {
+                set.insert(u.identity[&(scraper.namespace.clone(), scraper.name.clone())]);
+            }
+            return Admitted::Some(set);
+        }
+        for allow in d
+            .allows
+            .iter()
+            .filter(|a| a.ports.iter().any(|&p| d.ports[p].target == port))
+        {
+            for caller in &allow.callers {
+                match caller {
+                    Caller::Anyone => return Admitted::All,
+                    Caller::Pods(i) => {
+                        set.insert(u.identity[&(i.namespace.clone(), i.name.clone())]);
+                    }
+                    Caller::Namespace(ns) => {
+                        set.extend(u.by_namespace.get(ns).into_iter().flatten().copied());
+                    }
+                }
+            }
+        }
+        Admitted::Some(set)
+    }
+
+    /// Everything a source may open, as `(destination, protocol, port)`.
+    fn egress(
+        &self,
+        service: Option<&Service>,
+        namespace: &str,
+        u: &Universe,
+    ) -> BTreeSet<(ProbeId, Protocol, u16)> {
+        let mut set: BTreeSet<(ProbeId, Protocol, u16)> = [
+            (u.dns, Protocol::Udp, crate::compile::DNS_PORT),
+            (u.dns, Protocol::Tcp, crate::compile::DNS_PORT),
+            (u.istiod, Protocol::Tcp, crate::compile::ISTIOD_PORT),
+        ]
+        .into();
+        set.extend(self.anyone.iter().copied());
+        set.extend(
+            self.by_namespace
+                .get(namespace)
+                .into_iter()
+                .flatten()
+                .copied(),
+        );
+        if let Some(s) = service {
+            let key = (s.namespace(), s.name());
+            set.extend(self.by_identity.get(&key).into_iter().flatten().copied());
+            if let Some(scraper) = &self.mesh.settings.scraper {
+                if scraper.namespace == s.namespace() && scraper.name == s.name() {
+                    for d in &self.mesh.services {
+                        for port in crate::compile::SCRAPE_PORTS {
+                            set.insert((u.service(d), Protocol::Tcp, port));
+                        }
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    /// Whether some `allow` on D covers the request, by the language's own rules.
+    fn request(
+        &self,
+        d: &Service,
+        principal: Option<&str>,
+        port: u16,
+        http: Option<(&str, &str)>,
+    ) -> bool {
+        let td = &self.mesh.settings.trust_domain;
+        d.allows.iter().any(|allow| {
+            let port_ok = allow.ports.iter().any(|&p| d.ports[p].target == port);
+            let caller_ok = allow.callers.iter().any(|c| match (c, principal) {
+                (Caller::Anyone, _) => true,
+                (Caller::Pods(i), Some(p)) => {
+                    p == format!("{td}/ns/{}/sa/{}", i.namespace, i.account)
+                }
+                (Caller::Namespace(ns), Some(p)) => p.starts_with(&format!("{td}/ns/{ns}/sa/")),
+                _ => false,
+            });
+            let rules_ok = allow.rules.is_empty()
+                || http.is_some_and(|(m, x)| allow.rules.iter().any(|r| rule_covers(r, m, x)));
+            port_ok && caller_ok && rules_ok
+        })
+    }
+}
+
+/// The language's matching: `*` methods, exact paths, `/a/*` prefixes, `*.png` suffixes.
+fn rule_covers(rule: &HttpRule, method: &str, path: &str) -> bool {
+    let method_ok = rule.methods.is_empty() || rule.methods.iter().any(|m| m == method);
+    let path_ok = rule.paths.iter().any(|p| {
+        if let Some(prefix) = p.strip_suffix('*') {
+            p.starts_with('/') && path.starts_with(prefix)
+        } else if let Some(suffix) = p.strip_prefix('*') {
+            path.ends_with(suffix)
+        } else {
+            p == path
+        }
+    });
+    method_ok && path_ok
+}
+
+struct Report {
+    faults: Vec<Fault>,
+    dropped: usize,
+}
+
+impl Report {
+    fn push(&mut self, message: String) {
+        if self.faults.len() < MAX_FAULTS {
+            self.faults.push(Fault(message));
+        } else {
+            self.dropped += 1;
+        }
+    }
+}
+
+fn verdict(allowed: bool) -> &'static str {
+    if allowed {
+        "allows"
+    } else {
+        "denies"
+    }
+}
+
+/// Check the rendered OBJECTS against MESH; empty when they agree.
+pub fn self_check(mesh: &Mesh, objects: &[Value]) -> Vec<Fault> {
+    let u = Universe::new(mesh);
+    let expected = Expected::new(mesh, &u);
+    let cluster = Cluster::from_objects(objects.iter().cloned());
+    let mut report = Report {
+        faults: Vec::new(),
+        dropped: 0,
+    };
+    for d in &mesh.services {
+        let pod = &u.probes[u.service(d)].pod;
+        let view = cluster.view(pod);
+        ingress(d, &view, &expected, &u, &mut report);
+        authorization(d, &view, &expected, &mut report);
+        mtls(d, &cluster, pod, &mut report);
+    }
+    let managed: BTreeSet<&str> = mesh.services.iter().map(|s| s.namespace()).collect();
+    for d in &mesh.services {
+        let pod = &u.probes[u.service(d)].pod;
+        egress(
+            &cluster.view(pod),
+            u.service(d),
+            expected.egress(Some(d), d.namespace(), &u),
+            &u,
+            &mut report,
+        );
+    }
+    for ns in managed {
+        let other = u.other[ns];
+        let pod = &u.probes[other].pod;
+        egress(
+            &cluster.view(pod),
+            other,
+            expected.egress(None, ns, &u),
+            &u,
+            &mut report,
+        );
+        if cluster.mtls_mode(pod) != MtlsMode::Strict {
+            report.push(format!("mTLS of undeclared pods in {ns}: intent STRICT (namespace default), PeerAuthentication gives {:?}", cluster.mtls_mode(pod)));
+        }
+    }
+    routes(mesh, objects, &mut report);
+    if report.dropped > 0 {
+        let n = report.dropped;
+        report
+            .faults
+            .push(Fault(format!("... and {n} more disagreements")));
+    }
+    report.faults
+}
+
+/// L4 ingress on every declared port, the scrape ports and one undeclared port.
+fn ingress(d: &Service, view: &PodView, expected: &Expected, u: &Universe, report: &mut Report) {
+    let mut candidates = BTreeSet::new();
+    let mut unlimited = view.isolating(evaluate::Direction::Ingress).is_empty();
+    for policy in view.isolating(evaluate::Direction::Ingress) {
+        let ns = policy
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        for rule in policy
+            .pointer("/spec/ingress")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            match rule.get("from").and_then(Value::as_array) {
+                None => unlimited = true,
+                Some(peers) => {
+                    for peer in peers {
+                        unlimited |= !u.candidates(peer, ns, &mut candidates);
+                    }
+                }
+            }
+        }
+    }
+    let mut ports: Vec<u16> = d.ports.iter().map(|p| p.target).collect();
+    ports.extend(crate::compile::SCRAPE_PORTS);
+    if let Some(unused) = (1..=u16::MAX).find(|p| !ports.contains(p)) {
+        ports.push(unused);
+    }
+    for port in ports {
+        let want = expected.ingress(d, port, u);
+        let outside = view.ingress_allows(Endpoint::Ip(OUTSIDE), port, Protocol::Tcp);
+        let got = if unlimited && outside {
+            Admitted::All
+        } else {
+            Admitted::Some(
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|&c| {
+                        view.ingress_allows(Endpoint::Pod(&u.probes[c].pod), port, Protocol::Tcp)
+                    })
+                    .collect(),
+            )
+        };
+        let to = format!("{}.{}:{port}", d.name(), d.namespace());
+        match (&want, &got) {
+            (a, b) if a == b => {}
+            (Admitted::All, _) => report.push(format!("L4 ingress to {to} from outside the cluster: intent allows (`anyone`), NetworkPolicy denies")),
+            (_, Admitted::All) => report.push(format!("L4 ingress to {to} from any source: intent denies, NetworkPolicy allows")),
+            (Admitted::Some(a), Admitted::Some(b)) => {
+                for id in a.symmetric_difference(b) {
+                    report.push(format!(
+                        "L4 ingress to {to} from {}: intent {}, NetworkPolicy {}",
+                        u.name(*id),
+                        verdict(a.contains(id)),
+                        verdict(b.contains(id))
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// L4 egress of one source probe: exactly the grants, to nowhere else.
+fn egress(
+    view: &PodView,
+    source: ProbeId,
+    want: BTreeSet<(ProbeId, Protocol, u16)>,
+    u: &Universe,
+    report: &mut Report,
+) {
+    let from = u.name(source);
+    if view.isolating(evaluate::Direction::Egress).is_empty() {
+        report.push(format!("L4 egress of {from}: intent denies what it does not grant, but no NetworkPolicy isolates it for egress"));
+        return;
+    }
+    let mut got = BTreeSet::new();
+    for policy in view.isolating(evaluate::Direction::Egress) {
+        let ns = policy
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        for rule in policy
+            .pointer("/spec/egress")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let mut candidates = BTreeSet::new();
+            let peers_limited = match rule.get("to").and_then(Value::as_array) {
+                None => false,
+                Some(peers) => peers.iter().all(|p| u.candidates(p, ns, &mut candidates)),
+            };
+            let ports = rule.get("ports").and_then(Value::as_array);
+            let exact_ports: Option<Vec<(Protocol, u16)>> = ports.map(|ps| {
+                ps.iter()
+                    .filter_map(|p| {
+                        let proto = match p.get("protocol").and_then(Value::as_str).unwrap_or("TCP")
+                        {
+                            "UDP" => Protocol::Udp,
+                            "SCTP" => Protocol::Sctp,
+                            _ => Protocol::Tcp,
+                        };
+                        if p.get("endPort").is_some() {
+                            return None;
+                        }
+                        Some((proto, u16::try_from(p.get("port")?.as_u64()?).ok()?))
+                    })
+                    .collect()
+            });
+            let ranged =
+                ports.is_some_and(|ps| exact_ports.as_ref().is_some_and(|e| e.len() != ps.len()));
+            if !peers_limited {
+                report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {} allows destinations beyond declared pods (no `to`, or an ipBlock)", policy_name(policy)));
+            }
+            if exact_ports.is_none() || ranged {
+                report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {} allows every port or a port range", policy_name(policy)));
+            }
+            for c in candidates {
+                for &(proto, port) in exact_ports.iter().flatten() {
+                    if view.egress_allows(Endpoint::Pod(&u.probes[c].pod), port, proto) {
+                        got.insert((c, proto, port));
+                    }
+                }
+            }
+        }
+    }
+    for (dst, proto, port) in want.symmetric_difference(&got) {
+        report.push(format!(
+            "L4 egress from {from} to {}:{port}/{proto:?}: intent {}, NetworkPolicy {}",
+            u.name(*dst),
+            verdict(want.contains(&(*dst, *proto, *port))),
+            verdict(got.contains(&(*dst, *proto, *port)))
+        ));
+    }
+}
+
+fn policy_name(policy: &Value) -> String {
+    let get = |k: &str| {
+        policy
+            .pointer(&format!("/metadata/{k}"))
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string()
+    };
+    format!("{}/{}", get("namespace"), get("name"))
+}
+
+/// L7: requests derived from every rule, from every caller, a stranger and plaintext.
+fn authorization(d: &Service, view: &PodView, expected: &Expected, report: &mut Report) {
+    let td = &expected.mesh.settings.trust_domain;
+    let mut principals: BTreeSet<Option<String>> =
+        [None, Some(format!("{td}/ns/{ELSEWHERE}/sa/{STRANGER}"))].into();
+    for allow in &d.allows {
+        for caller in &allow.callers {
+            match caller {
+                Caller::Pods(i) => {
+                    principals.insert(Some(format!("{td}/ns/{}/sa/{}", i.namespace, i.account)))
+                }
+                Caller::Namespace(ns) => {
+                    principals.insert(Some(format!("{td}/ns/{ns}/sa/{STRANGER}")))
+                }
+                Caller::Anyone => false,
+            };
+        }
+    }
+    for port in &d.ports {
+        let rules: Vec<&HttpRule> = d
+            .allows
+            .iter()
+            .filter(|a| a.ports.iter().any(|&p| d.ports[p].target == port.target))
+            .flat_map(|a| a.rules.iter())
+            .collect();
+        let requests: Vec<Option<(String, String)>> = if port.protocol.is_http() {
+            let mut methods: BTreeSet<&str> = ["GET", "DELETE"].into();
+            methods.extend(
+                rules
+                    .iter()
+                    .flat_map(|r| r.methods.iter().map(String::as_str)),
+            );
+            let mut paths: BTreeSet<String> =
+                ["/".to_string(), "/meshward/probe".to_string()].into();
+            for path in rules.iter().flat_map(|r| r.paths.iter()) {
+                paths.extend(probe_paths(path));
+            }
+            methods
+                .iter()
+                .flat_map(|m| paths.iter().map(move |x| Some((m.to_string(), x.clone()))))
+                .collect()
+        } else {
+            vec![None]
+        };
+        for principal in &principals {
+            for request in &requests {
+                let mut req = match principal {
+                    Some(p) => Request::from_principal(p, port.target),
+                    None => Request::plaintext(port.target),
+                };
+                let http = request.as_ref().map(|(m, x)| (m.as_str(), x.as_str()));
+                if let Some((m, x)) = http {
+                    req = req.http(m, x);
+                }
+                let want = expected.request(d, principal.as_deref(), port.target, http);
+                let got = view.authorize(&req);
+                if want != got.is_allowed() {
+                    let what =
+                        http.map_or("a TCP connection".to_string(), |(m, x)| format!("{m} {x}"));
+                    let who = principal.as_deref().unwrap_or("a plaintext caller");
+                    report.push(format!(
+                        "L7 {what} to {}.{}:{} from {who}: intent {}, AuthorizationPolicy {} ({})",
+                        d.name(),
+                        d.namespace(),
+                        port.target,
+                        verdict(want),
+                        verdict(got.is_allowed()),
+                        match &got {
+                            evaluate::Decision::Allow(why) | evaluate::Decision::Deny(why) => why,
+                        }
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Paths just inside and just outside a pattern.
+fn probe_paths(pattern: &str) -> Vec<String> {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        vec![
+            format!("{prefix}probe"),
+            prefix.trim_end_matches('/').to_string() + "x",
+        ]
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        vec![format!("/probe{suffix}"), format!("/probe{suffix}x")]
+    } else {
+        vec![
+            pattern.to_string(),
+            format!("{pattern}x"),
+            format!("{pattern}/x"),
+        ]
+    }
+}
+
+fn mtls(d: &Service, cluster: &Cluster, pod: &Pod, report: &mut Report) {
+    let want = match d.mtls {
+        Mtls::Strict => MtlsMode::Strict,
+        Mtls::Permissive => MtlsMode::Permissive,
+    };
+    let got = cluster.mtls_mode(pod);
+    if want != got {
+        report.push(format!(
+            "mTLS of {}.{}: intent {want:?}, PeerAuthentication gives {got:?}",
+            d.name(),
+            d.namespace()
+        ));
+    }
+}
+
+/// Invariant 4: a VirtualService names only ports and subsets that exist, and every
+/// subset it names is defined by a DestinationRule for the same host.
+fn routes(mesh: &Mesh, objects: &[Value], report: &mut Report) {
+    let cd = &mesh.settings.cluster_domain;
+    let hosts: BTreeMap<String, &Service> = mesh.services.iter().map(|s| (s.host(cd), s)).collect();
+    let mut subsets: BTreeSet<(String, String)> = BTreeSet::new();
+    for o in objects
+        .iter()
+        .filter(|o| o.get("kind").and_then(Value::as_str) == Some("DestinationRule"))
+    {
+        let host = o
+            .pointer("/spec/host")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        for s in o
+            .pointer("/spec/subsets")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            subsets.insert((
+                host.to_string(),
+                s.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            ));
+        }
+    }
+    let mut routed = 0;
+    for o in objects
+        .iter()
+        .filter(|o| o.get("kind").and_then(Value::as_str) == Some("VirtualService"))
+    {
+        let name = policy_name(o);
+        for route in o
+            .pointer("/spec/http")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            routed += 1;
+            for m in route
+                .get("match")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let port = m.get("port").and_then(Value::as_u64).unwrap_or(0);
+                let known = o
+                    .pointer("/spec/hosts")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .any(|h| {
+                        h.as_str()
+                            .and_then(|h| hosts.get(h))
+                            .is_some_and(|s| s.ports.iter().any(|p| u64::from(p.port) == port))
+                    });
+                if !known {
+                    report.push(format!("VirtualService {name} matches port {port}, which its host does not declare"));
+                }
+            }
+            for dest in route
+                .get("route")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let host = dest
+                    .pointer("/destination/host")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let port = dest
+                    .pointer("/destination/port/number")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                match hosts.get(host) {
+                    None => report.push(format!("VirtualService {name} routes to unknown host {host}")),
+                    Some(s) if !s.ports.iter().any(|p| u64::from(p.port) == port) => {
+                        report.push(format!("VirtualService {name} routes to port {port} of {host}, which does not exist"))
+                    }
+                    Some(_) => {}
+                }
+                if let Some(subset) = dest.pointer("/destination/subset").and_then(Value::as_str) {
+                    if !subsets.contains(&(host.to_string(), subset.to_string())) {
+                        report.push(format!("VirtualService {name} names subset {subset} of {host}, which no DestinationRule defines"));
+                    }
+                }
+            }
+        }
+    }
+    let intended: usize = mesh.services.iter().map(|s| s.routes.len()).sum();
+    if routed != intended {
+        report.push(format!(
+            "the intents declare {intended} routes, the VirtualServices hold {routed}"
+        ));
+    }
+}

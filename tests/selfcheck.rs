@@ -1,0 +1,200 @@
+//! The self-check catches a rendered object that disagrees with the intents.
+//!
+//! Each test compiles examples/shop, corrupts one rendered object the way a compiler bug
+//! could (a widened selector, a dropped egress rule, a changed principal, ...), and shows
+//! that `selfcheck::self_check` names the pair that is now wrong.
+
+use meshward::selfcheck::self_check;
+use serde_json::{json, Value};
+use std::path::Path;
+
+fn shop() -> (meshward::ir::Mesh, Vec<Value>) {
+    let compiled =
+        meshward::compile_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop"));
+    assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
+    let (mesh, _) = compiled.result.expect("examples/shop compiles");
+    let objects = meshward::render_objects(&mesh).expect("render");
+    (mesh, objects)
+}
+
+fn object<'a>(objects: &'a mut [Value], kind: &str, namespace: &str, name: &str) -> &'a mut Value {
+    objects
+        .iter_mut()
+        .find(|o| {
+            o["kind"] == kind
+                && o["metadata"]["namespace"] == namespace
+                && o["metadata"]["name"] == name
+        })
+        .unwrap_or_else(|| panic!("no {kind} {namespace}/{name}"))
+}
+
+/// Apply CORRUPT and return the faults, which must name every word of EXPECT.
+fn caught(corrupt: impl FnOnce(&mut Vec<Value>), expect: &[&str]) -> Vec<String> {
+    let (mesh, mut objects) = shop();
+    corrupt(&mut objects);
+    let faults: Vec<String> = self_check(&mesh, &objects)
+        .into_iter()
+        .map(|f| f.0)
+        .collect();
+    assert!(!faults.is_empty(), "corruption not caught");
+    if std::env::var_os("SHOW_FAULTS").is_some() {
+        eprintln!("{faults:#?}");
+    }
+    assert!(
+        faults.iter().any(|f| expect.iter().all(|e| f.contains(e))),
+        "no fault mentions {expect:?}: {faults:#?}"
+    );
+    faults
+}
+
+#[test]
+fn the_examples_pass() {
+    for example in ["shop", "hello"] {
+        let compiled = meshward::compile_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples")
+                .join(example),
+        );
+        let (mesh, _) = compiled.result.expect("compiles");
+        let objects = meshward::render_objects(&mesh).expect("render");
+        assert_eq!(self_check(&mesh, &objects), vec![]);
+    }
+}
+
+#[test]
+fn widened_ingress_selector() {
+    // catalog admits frontend in web; widen that peer to every pod of web... and of shop.
+    caught(
+        |o| {
+            let np = object(o, "NetworkPolicy", "shop", "orders");
+            np["spec"]["ingress"][0]["from"][0]["podSelector"] = json!({});
+        },
+        &[
+            "L4 ingress to orders.shop",
+            "NetworkPolicy allows",
+            "intent denies",
+        ],
+    );
+}
+
+#[test]
+fn ingress_open_to_everyone() {
+    caught(
+        |o| {
+            let np = object(o, "NetworkPolicy", "data", "postgres");
+            np["spec"]["ingress"][0]
+                .as_object_mut()
+                .expect("rule")
+                .remove("from");
+        },
+        &["L4 ingress to postgres.data", "any source"],
+    );
+}
+
+#[test]
+fn dropped_egress_rule() {
+    caught(
+        |o| {
+            let np = object(o, "NetworkPolicy", "web", "frontend");
+            np["spec"]["egress"]
+                .as_array_mut()
+                .expect("egress")
+                .remove(0);
+        },
+        &[
+            "L4 egress from frontend.web",
+            "intent allows, NetworkPolicy denies",
+        ],
+    );
+}
+
+#[test]
+fn dropped_dns_egress() {
+    caught(
+        |o| {
+            let np = object(o, "NetworkPolicy", "billing", "meshward.namespace-egress");
+            np["spec"]["egress"]
+                .as_array_mut()
+                .expect("egress")
+                .remove(0);
+        },
+        &["L4 egress", "DNS pods in kube-system:53"],
+    );
+}
+
+#[test]
+fn changed_principal() {
+    caught(
+        |o| {
+            let ap = object(o, "AuthorizationPolicy", "shop", "orders");
+            ap["spec"]["rules"][0]["from"][0]["source"]["principals"] =
+                json!(["cluster.local/ns/shop/sa/cart"]);
+        },
+        &[
+            "L7",
+            "orders.shop:8080",
+            "cluster.local/ns/web/sa/frontend",
+            "intent allows",
+        ],
+    );
+}
+
+#[test]
+fn widened_path() {
+    caught(
+        |o| {
+            let ap = object(o, "AuthorizationPolicy", "shop", "orders");
+            ap["spec"]["rules"][0]["to"][0]["operation"]["paths"] = json!(["/api/*"]);
+        },
+        &[
+            "L7",
+            "orders.shop:8080",
+            "intent denies, AuthorizationPolicy allows",
+        ],
+    );
+}
+
+#[test]
+fn dropped_method_restriction() {
+    caught(
+        |o| {
+            let ap = object(o, "AuthorizationPolicy", "shop", "orders");
+            ap["spec"]["rules"][0]["to"][0]["operation"]
+                .as_object_mut()
+                .expect("operation")
+                .remove("methods");
+        },
+        &[
+            "L7 DELETE /api/orders",
+            "intent denies, AuthorizationPolicy allows",
+        ],
+    );
+}
+
+#[test]
+fn permissive_service_made_strict() {
+    caught(
+        |o| {
+            o.retain(|x| {
+                !(x["kind"] == "PeerAuthentication"
+                    && x["metadata"]["namespace"] == "shop"
+                    && x["spec"]["selector"].is_object())
+            })
+        },
+        &["mTLS of inventory.shop", "intent Permissive"],
+    );
+}
+
+#[test]
+fn route_to_a_missing_subset() {
+    caught(
+        |o| {
+            let dr = object(o, "DestinationRule", "shop", "catalog");
+            dr["spec"]["subsets"]
+                .as_array_mut()
+                .expect("subsets")
+                .remove(1);
+        },
+        &["VirtualService shop/catalog names subset v2"],
+    );
+}
