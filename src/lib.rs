@@ -82,7 +82,10 @@ fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Comp
         Some(mesh) if !diagnostics.iter().any(Diagnostic::is_error) => {
             let tables = compile::compile(&mesh);
             let documents = render::render(&mesh, &tables);
-            match (output::Tree::from_documents(&documents), objects(&documents)) {
+            match (
+                output::Tree::from_documents(&documents),
+                objects(&documents),
+            ) {
                 (Ok(tree), Ok(objects)) => {
                     faults = selfcheck::self_check(&mesh, &objects);
                     faults.is_empty().then_some((mesh, tree))
