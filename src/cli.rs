@@ -42,6 +42,32 @@ Exit codes: 0 written; 2 errors in the input (nothing is written)."
 Exit codes: 0 up to date; 1 OUT is stale (run `meshward build`); 2 errors in the input."
     )]
     Check(BuildArgs),
+    /// Say whether FROM may call TO, at L4 and at L7, and which intent line allows it.
+    #[command(
+        after_help = "Examples:\n  meshward explain examples/shop frontend.web catalog.shop\n  meshward explain examples/shop frontend.web catalog.shop http GET /api/products\n\n\
+FROM and TO are NAME.NAMESPACE; PORT is a port name or number of TO.\n\
+Exit codes: 0 allowed (on at least one port, without PORT); 1 denied; 2 errors."
+    )]
+    Explain(ExplainArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    /// Folder of `.intent` files.
+    pub dir: PathBuf,
+    /// The caller, `NAME.NAMESPACE` (a service or a declared workload).
+    pub from: String,
+    /// The service called, `NAME.NAMESPACE`.
+    pub to: String,
+    /// A port name or number of TO; without it, every port.
+    pub port: Option<String>,
+    /// An HTTP method, with PATH.
+    #[arg(requires = "path")]
+    pub method: Option<String>,
+    /// An HTTP path such as `/api/orders/7`.
+    pub path: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(clap::Args, Debug)]
@@ -77,6 +103,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
     match cli.command {
         Command::Build(args) => build(&args),
         Command::Check(args) => check(&args),
+        Command::Explain(args) => explain(&args),
     }
 }
 
@@ -100,6 +127,24 @@ fn report(diagnostics: &[Diagnostic], sources: &SourceMap, format: Format, quiet
     }
 }
 
+/// Exit 3: meshward's own output disagrees with the intents. Nothing is written.
+fn report_faults(compiled: &crate::Compiled) -> Option<u8> {
+    if compiled.faults.is_empty() {
+        return None;
+    }
+    eprintln!(
+        "meshward: error: self-check failed: the rendered policies disagree with the intents"
+    );
+    for fault in &compiled.faults {
+        eprintln!("  {fault}");
+    }
+    eprintln!(
+        "This is a bug in meshward, not in your intents; nothing was written. \
+         Please report it with the intent files."
+    );
+    Some(EXIT_FAULT)
+}
+
 fn build(args: &BuildArgs) -> u8 {
     let compiled = crate::compile_dir(&args.dir);
     report(
@@ -108,6 +153,9 @@ fn build(args: &BuildArgs) -> u8 {
         args.format,
         args.quiet,
     );
+    if let Some(code) = report_faults(&compiled) {
+        return code;
+    }
     let Some((mesh, tree)) = compiled.result else {
         return EXIT_ERROR;
     };
@@ -141,6 +189,9 @@ fn check(args: &BuildArgs) -> u8 {
         args.format,
         args.quiet,
     );
+    if let Some(code) = report_faults(&compiled) {
+        return code;
+    }
     let Some((_, tree)) = compiled.result else {
         return EXIT_ERROR;
     };
@@ -164,4 +215,46 @@ fn check(args: &BuildArgs) -> u8 {
         args.out.display()
     );
     EXIT_STALE
+}
+
+fn explain(args: &ExplainArgs) -> u8 {
+    let compiled = crate::compile_dir(&args.dir);
+    report(&compiled.diagnostics, &compiled.sources, args.format, true);
+    if let Some(code) = report_faults(&compiled) {
+        return code;
+    }
+    let Some((mesh, _)) = &compiled.result else {
+        return EXIT_ERROR;
+    };
+    let objects = match crate::render_objects(mesh) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("meshward: error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let question = crate::explain::Question {
+        from: args.from.clone(),
+        to: args.to.clone(),
+        port: args.port.clone(),
+        request: args.method.clone().zip(args.path.clone()),
+    };
+    match crate::explain::explain(mesh, &objects, &compiled.sources, &question) {
+        Ok(answer) => {
+            let text = match args.format {
+                Format::Text => crate::explain::render_text(&answer),
+                Format::Json => serde_json::to_string_pretty(&answer).unwrap_or_default() + "\n",
+            };
+            print!("{text}");
+            if answer.allowed {
+                EXIT_OK
+            } else {
+                EXIT_STALE
+            }
+        }
+        Err(message) => {
+            eprintln!("meshward: error: {message}");
+            EXIT_ERROR
+        }
+    }
 }

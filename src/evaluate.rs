@@ -601,6 +601,34 @@ impl<'a> PodView<'a> {
             })
     }
 
+    /// `namespace/name` of each NetworkPolicy whose DIRECTION rules admit PEER on
+    /// PORT/PROTO: which policies let a connection through, for explanations.
+    pub fn admitting(
+        &self,
+        direction: Direction,
+        peer: Endpoint,
+        port: u16,
+        proto: Protocol,
+    ) -> Vec<String> {
+        let (policies, section, key) = match direction {
+            Direction::Ingress => (&self.ingress, "ingress", "from"),
+            Direction::Egress => (&self.egress, "egress", "to"),
+        };
+        let dst_pod = match (direction, peer) {
+            (Direction::Ingress, _) => Some(self.pod),
+            (Direction::Egress, Endpoint::Pod(pod)) => Some(pod),
+            (Direction::Egress, Endpoint::Ip(_)) => None,
+        };
+        policies
+            .iter()
+            .filter(|policy| {
+                self.cluster
+                    .rules_allow(policy, section, key, peer, dst_pod, port, proto)
+            })
+            .map(|policy| format!("{}/{}", meta(policy, "namespace"), meta(policy, "name")))
+            .collect()
+    }
+
     /// The AuthorizationPolicy verdict on REQ arriving at this pod (mTLS not considered).
     pub fn authorize(&self, req: &Request) -> Decision {
         let policies = &self.authorization;

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod compile;
 pub mod diagnostic;
 pub mod emit;
+pub mod explain;
 pub mod evaluate;
 pub mod ir;
 pub mod load;

@@ -42,6 +42,8 @@ impl std::fmt::Display for Fault {
 }
 
 type ProbeId = usize;
+/// Connections a source may open: `(destination, protocol, port)`.
+type Grants = BTreeSet<(ProbeId, Protocol, u16)>;
 
 struct Probe {
     pod: Pod,
@@ -193,9 +195,9 @@ impl Universe {
 struct Expected<'m> {
     mesh: &'m Mesh,
     /// Egress grants per source: a service `(ns, name)`, a namespace's every pod, anyone.
-    by_identity: BTreeMap<(&'m str, &'m str), BTreeSet<(ProbeId, Protocol, u16)>>,
-    by_namespace: BTreeMap<&'m str, BTreeSet<(ProbeId, Protocol, u16)>>,
-    anyone: BTreeSet<(ProbeId, Protocol, u16)>,
+    by_identity: BTreeMap<(&'m str, &'m str), Grants>,
+    by_namespace: BTreeMap<&'m str, Grants>,
+    anyone: Grants,
 }
 
 impl<'m> Expected<'m> {
@@ -260,13 +262,8 @@ impl<'m> Expected<'m> {
     }
 
     /// Everything a source may open, as `(destination, protocol, port)`.
-    fn egress(
-        &self,
-        service: Option<&Service>,
-        namespace: &str,
-        u: &Universe,
-    ) -> BTreeSet<(ProbeId, Protocol, u16)> {
-        let mut set: BTreeSet<(ProbeId, Protocol, u16)> = [
+    fn egress(&self, service: Option<&Service>, namespace: &str, u: &Universe) -> Grants {
+        let mut set: Grants = [
             (u.dns, Protocol::Udp, crate::compile::DNS_PORT),
             (u.dns, Protocol::Tcp, crate::compile::DNS_PORT),
             (u.istiod, Protocol::Tcp, crate::compile::ISTIOD_PORT),
@@ -477,13 +474,7 @@ fn ingress(d: &Service, view: &PodView, expected: &Expected, u: &Universe, repor
 }
 
 /// L4 egress of one source probe: exactly the grants, to nowhere else.
-fn egress(
-    view: &PodView,
-    source: ProbeId,
-    want: BTreeSet<(ProbeId, Protocol, u16)>,
-    u: &Universe,
-    report: &mut Report,
-) {
+fn egress(view: &PodView, source: ProbeId, want: Grants, u: &Universe, report: &mut Report) {
     let from = u.name(source);
     if view.isolating(evaluate::Direction::Egress).is_empty() {
         report.push(format!("L4 egress of {from}: intent denies what it does not grant, but no NetworkPolicy isolates it for egress"));
