@@ -5,6 +5,7 @@
 //! followed by the offending line, a caret under the span and an optional `help:` line;
 //! the renderer is hand-written because none of the snippet crates prints that first line.
 
+use crate::code::Code;
 use crate::source::{SourceMap, Span};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -26,6 +27,8 @@ pub struct Note {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
+    /// The stable code, documented in docs/errors.md.
+    pub code: Code,
     /// `None` for problems that are not inside a file (a missing folder, say).
     pub span: Option<Span>,
     /// For diagnostics without a span: the path they are about.
@@ -36,9 +39,10 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
+            code,
             span: Some(span),
             path: None,
             message: message.into(),
@@ -47,17 +51,22 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(span, message)
+            ..Diagnostic::error(code, span, message)
         }
     }
 
     /// An error about a path rather than a place in a file.
-    pub fn path_error(path: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+    pub fn path_error(
+        code: Code,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
+            code,
             span: None,
             path: Some(path.into()),
             message: message.into(),
@@ -129,18 +138,26 @@ pub fn render_text(d: &Diagnostic, sources: &SourceMap) -> String {
             let (line, col) = f.line_col(span.start as usize);
             let _ = writeln!(
                 out,
-                "{}:{}:{}: {}: {}",
+                "{}:{}:{}: {}: {} [{}]",
                 f.display,
                 line,
                 col,
                 label(d.severity),
-                d.message
+                d.message,
+                d.code
             );
             snippet(&mut out, sources, span);
         }
         None => {
             let path = d.path.as_deref().unwrap_or("meshward");
-            let _ = writeln!(out, "{}: {}: {}", path, label(d.severity), d.message);
+            let _ = writeln!(
+                out,
+                "{}: {}: {} [{}]",
+                path,
+                label(d.severity),
+                d.message,
+                d.code
+            );
         }
     }
     if let Some(help) = &d.help {
@@ -199,6 +216,7 @@ struct JsonDiagnostic<'a> {
     end_line: usize,
     end_column: usize,
     severity: Severity,
+    code: Code,
     message: &'a str,
     help: Option<&'a str>,
 }
@@ -221,6 +239,7 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
         end_line,
         end_column,
         severity: d.severity,
+        code: d.code,
         message: &d.message,
         help: d.help.as_deref(),
     };

@@ -11,11 +11,12 @@
 pub mod ast;
 pub mod check;
 pub mod cli;
+pub mod code;
 pub mod compile;
 pub mod diagnostic;
 pub mod emit;
-pub mod explain;
 pub mod evaluate;
+pub mod explain;
 pub mod ir;
 pub mod load;
 pub mod output;
@@ -25,6 +26,7 @@ pub mod selfcheck;
 pub mod source;
 pub mod suggest;
 
+use crate::code::Code;
 use diagnostic::Diagnostic;
 use source::SourceMap;
 use std::path::Path;
@@ -93,6 +95,7 @@ fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Comp
                 }
                 (Err(e), _) | (_, Err(e)) => {
                     diagnostics.push(Diagnostic::path_error(
+                        Code::Internal,
                         "meshward",
                         format!("internal error while writing YAML: {e}"),
                     ));

@@ -4,6 +4,7 @@
 //! file system returns. Hidden entries (`.git`) are skipped. Symlinked files are read;
 //! symlinked folders are not followed, since a link back up the tree would loop.
 
+use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::parse::MAX_FILE_BYTES;
 use crate::source::{display_path, SourceFile, SourceMap};
@@ -19,14 +20,14 @@ pub fn load(dir: &Path, sources: &mut SourceMap) -> Vec<Diagnostic> {
     match fs::metadata(dir) {
         Err(_) => {
             diagnostics.push(
-                Diagnostic::path_error(&shown, "intent folder does not exist")
+                Diagnostic::path_error(Code::NoIntents, &shown, "intent folder does not exist")
                     .with_help("pass the folder that holds your `.intent` files"),
             );
             return diagnostics;
         }
         Ok(m) if !m.is_dir() => {
             diagnostics.push(
-                Diagnostic::path_error(&shown, "not a folder").with_help(
+                Diagnostic::path_error(Code::NoIntents, &shown, "not a folder").with_help(
                     "pass the folder that holds your `.intent` files, not a single file",
                 ),
             );
@@ -39,8 +40,12 @@ pub fn load(dir: &Path, sources: &mut SourceMap) -> Vec<Diagnostic> {
     found.sort();
     if found.is_empty() && diagnostics.is_empty() {
         diagnostics.push(
-            Diagnostic::path_error(&shown, "no `.intent` files found in this folder")
-                .with_help("each service is described by a file such as `shop/orders.intent`"),
+            Diagnostic::path_error(
+                Code::NoIntents,
+                &shown,
+                "no `.intent` files found in this folder",
+            )
+            .with_help("each service is described by a file such as `shop/orders.intent`"),
         );
     }
     for relative in found {
@@ -49,6 +54,7 @@ pub fn load(dir: &Path, sources: &mut SourceMap) -> Vec<Diagnostic> {
             Ok(b) => b,
             Err(e) => {
                 diagnostics.push(Diagnostic::path_error(
+                    Code::NoIntents,
                     &display,
                     format!("cannot read file: {e}"),
                 ));
@@ -57,7 +63,7 @@ pub fn load(dir: &Path, sources: &mut SourceMap) -> Vec<Diagnostic> {
         };
         if bytes.len() > MAX_FILE_BYTES {
             diagnostics.push(
-                Diagnostic::path_error(
+                Diagnostic::path_error(Code::FileTooLarge, 
                     &display,
                     format!(
                         "file is {} bytes; intent files are limited to {} bytes",
@@ -75,6 +81,7 @@ pub fn load(dir: &Path, sources: &mut SourceMap) -> Vec<Diagnostic> {
                 let at = e.utf8_error().valid_up_to();
                 diagnostics.push(
                     Diagnostic::path_error(
+                        Code::NotUtf8,
                         &display,
                         format!("file is not valid UTF-8: bad byte at offset {at}"),
                     )
@@ -99,6 +106,7 @@ fn walk(root: &Path, relative: &Path, found: &mut Vec<PathBuf>, diagnostics: &mu
         Ok(e) => e,
         Err(e) => {
             diagnostics.push(Diagnostic::path_error(
+                Code::NoIntents,
                 here.to_string_lossy(),
                 format!("cannot read folder: {e}"),
             ));

@@ -3,6 +3,7 @@
 //! Warnings only; they never change the exit code. Each points at the statement to look at.
 
 use super::Sink;
+use crate::code::Code;
 use crate::ir::{Caller, Mesh, Mtls, Service};
 use crate::source::Span;
 use std::collections::BTreeSet;
@@ -25,7 +26,7 @@ fn permissive_identities(service: &Service, sink: &mut Sink) {
     }
     for allow in &service.allows {
         if allow.callers.iter().any(|c| *c != Caller::Anyone) {
-            sink.warning(
+            sink.warning(Code::PermissiveIdentities, 
                 allow.span,
                 format!(
                     "`{}` is `mtls permissive`, so the caller identities in this `allow` cannot be trusted",
@@ -43,7 +44,7 @@ fn unknown_namespaces(service: &Service, populated: &BTreeSet<&str>, sink: &mut 
         for caller in &allow.callers {
             if let Caller::Namespace(ns) = caller {
                 if !populated.contains(ns.as_str()) {
-                    sink.warning(
+                    sink.warning(Code::UnknownNamespace, 
                         allow.span,
                         format!("`namespace {ns}` names a namespace where this tree declares no service or workload"),
                     )
@@ -87,6 +88,7 @@ fn partial_calls(service: &Service, mesh: &Mesh, sink: &mut Sink) {
                 .collect();
             warn_at(
                 sink,
+                Code::PartialCall,
                 call.span,
                 format!(
                     "`{}` may call `{}` only on {}, not on every port",
@@ -115,6 +117,7 @@ fn unreachable_routes(service: &Service, sink: &mut Sink) {
         if !reachable {
             warn_at(
                 sink,
+                Code::UnreachableRoute,
                 route.span,
                 format!(
                     "`{}` routes port `{}`, but no `allow` lets anyone call it",
@@ -127,6 +130,6 @@ fn unreachable_routes(service: &Service, sink: &mut Sink) {
     }
 }
 
-fn warn_at(sink: &mut Sink, span: Span, message: String, help: String) {
-    sink.warning(span, message).help(help);
+fn warn_at(sink: &mut Sink, code: Code, span: Span, message: String, help: String) {
+    sink.warning(code, span, message).help(help);
 }

@@ -3,6 +3,7 @@
 use super::service::Index;
 use super::{names, Sink};
 use crate::ast::{self, MeshStatement};
+use crate::code::Code;
 use crate::ir::{Identity, Labels, PodGroup};
 use crate::source::Span;
 use crate::suggest;
@@ -32,13 +33,22 @@ fn group(namespace: &str, key: &str, value: &str) -> PodGroup {
 pub(crate) fn labels(labels: &[ast::Label], sink: &mut Sink) -> Labels {
     let mut out = Labels::new();
     for label in labels {
-        let key_ok = sink.ok(label.key.span, names::label_key(&label.key.text));
-        let value_ok = sink.ok(label.value.span, names::label_value(&label.value.text));
+        let key_ok = sink.ok(
+            Code::InvalidLabel,
+            label.key.span,
+            names::label_key(&label.key.text),
+        );
+        let value_ok = sink.ok(
+            Code::InvalidLabel,
+            label.value.span,
+            names::label_value(&label.value.text),
+        );
         if !(key_ok && value_ok) {
             continue;
         }
         if out.contains_key(&label.key.text) {
             sink.error(
+                Code::DuplicateLabelKey,
                 label.key.span,
                 format!("label key `{}` is given twice", label.key.text),
             );
@@ -60,8 +70,12 @@ fn domain(word: &ast::Word, sink: &mut Sink) -> String {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         });
     if !ok {
-        sink.error(word.span, format!("`{}` is not a valid domain", word.text))
-            .help("a domain is lower-case DNS labels joined by dots, like `cluster.local`");
+        sink.error(
+            Code::InvalidDomain,
+            word.span,
+            format!("`{}` is not a valid domain", word.text),
+        )
+        .help("a domain is lower-case DNS labels joined by dots, like `cluster.local`");
     }
     word.text.clone()
 }
@@ -81,8 +95,12 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
     let mut seen: Vec<(&'static str, Span)> = Vec::new();
     let mut once = |what: &'static str, span: Span, sink: &mut Sink| -> bool {
         if let Some((_, first)) = seen.iter().find(|(w, _)| *w == what) {
-            sink.error(span, format!("`{what}` is set twice in the mesh block"))
-                .note(*first, "first set here");
+            sink.error(
+                Code::DuplicateSetting,
+                span,
+                format!("`{what}` is set twice in the mesh block"),
+            )
+            .note(*first, "first set here");
             return false;
         }
         seen.push((what, span));
@@ -116,6 +134,7 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
                     continue;
                 }
                 sink.ok(
+                    Code::InvalidName,
                     namespace.span,
                     names::dns_label("namespace", &namespace.text),
                 );
@@ -153,17 +172,30 @@ fn workload(
     existing: &[WorkloadDraft],
     sink: &mut Sink,
 ) -> Option<WorkloadDraft> {
-    let name_ok = sink.ok(w.name.span, names::dns_label("workload", &w.name.text));
+    let name_ok = sink.ok(
+        Code::InvalidName,
+        w.name.span,
+        names::dns_label("workload", &w.name.text),
+    );
     let ns_ok = sink.ok(
+        Code::InvalidName,
         w.namespace.span,
         names::dns_label("namespace", &w.namespace.text),
     );
     for dup in &w.duplicates {
-        sink.error(*dup, "this setting is given twice in one workload");
+        sink.error(
+            Code::DuplicateSetting,
+            *dup,
+            "this setting is given twice in one workload",
+        );
     }
     let account = match &w.account {
         Some(a) => {
-            sink.ok(a.span, names::dns_label("account", &a.text));
+            sink.ok(
+                Code::InvalidName,
+                a.span,
+                names::dns_label("account", &a.text),
+            );
             a.text.clone()
         }
         None => w.name.text.clone(),
@@ -177,6 +209,7 @@ fn workload(
         .find(|e| e.identity.name == w.name.text && e.identity.namespace == w.namespace.text)
     {
         sink.error(
+            Code::DuplicateWorkload,
             w.name.span,
             format!(
                 "workload `{} in {}` is declared twice",
@@ -206,7 +239,7 @@ fn workload(
 pub(crate) fn check_workloads(settings: &Settings, index: &Index, sink: &mut Sink) {
     for w in &settings.workloads {
         if let Some(service) = index.first_in_namespace(&w.identity.namespace) {
-            sink.error(
+            sink.error(Code::WorkloadInServiceNamespace, 
                 w.span,
                 format!(
                     "workload `{}` is in namespace `{}`, which holds services of this tree",
@@ -231,6 +264,7 @@ pub(crate) fn resolve_scraper(
     let wanted = format!("{} in {}", name.text, namespace.text);
     let known = index.identity_names();
     let d = sink.error(
+        Code::UnknownScraper,
         name.span,
         format!("unknown scraper `{wanted}`; it must be a declared workload or a service"),
     );

@@ -15,6 +15,7 @@ mod service;
 pub use names::{METHODS, RETRY_CONDITIONS};
 
 use crate::ast;
+use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::ir;
 use crate::source::{FileId, Span};
@@ -31,22 +32,29 @@ pub(crate) struct Sink {
 }
 
 impl Sink {
-    pub fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.diagnostics.push(Diagnostic::error(span, message));
+    pub fn error(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::error(code, span, message));
         self.diagnostics.last_mut().expect("just pushed")
     }
 
-    pub fn warning(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.diagnostics.push(Diagnostic::warning(span, message));
+    pub fn warning(
+        &mut self,
+        code: Code,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::warning(code, span, message));
         self.diagnostics.last_mut().expect("just pushed")
     }
 
     /// Report a `names` problem at a span; true when there was none.
-    pub fn ok(&mut self, span: Span, result: Result<(), names::Problem>) -> bool {
+    pub fn ok(&mut self, code: Code, span: Span, result: Result<(), names::Problem>) -> bool {
         match result {
             Ok(()) => true,
             Err((message, help)) => {
-                let d = self.error(span, message);
+                let d = self.error(code, span, message);
                 if let Some(help) = help {
                     d.help = Some(help);
                 }
@@ -70,8 +78,12 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     }
     if let Some(first) = mesh_blocks.first() {
         for extra in mesh_blocks.iter().skip(1) {
-            sink.error(extra.span, "a second `mesh` block; a tree has at most one")
-                .note(first.span, "the first `mesh` block is here");
+            sink.error(
+                Code::SecondMesh,
+                extra.span,
+                "a second `mesh` block; a tree has at most one",
+            )
+            .note(first.span, "the first `mesh` block is here");
         }
     }
     let mut settings = mesh::settings(mesh_blocks.first(), &mut sink);

@@ -5,6 +5,7 @@
 use super::mesh::{labels, WorkloadDraft};
 use super::{names, Sink};
 use crate::ast::{self, RouteStatement, Statement};
+use crate::code::Code;
 use crate::ir::{self, Caller, Identity, Labels, Mtls, Protocol};
 use crate::source::{FileId, Span};
 use crate::suggest;
@@ -35,10 +36,12 @@ impl Draft {
 /// Lower one service's own statements; nothing here looks at other files.
 pub(crate) fn lower(file: FileId, origin: String, service: ast::Service, sink: &mut Sink) -> Draft {
     sink.ok(
+        Code::InvalidName,
         service.name.span,
         names::dns_label("service", &service.name.text),
     );
     sink.ok(
+        Code::InvalidName,
         service.namespace.span,
         names::dns_label("namespace", &service.namespace.text),
     );
@@ -51,17 +54,21 @@ pub(crate) fn lower(file: FileId, origin: String, service: ast::Service, sink: &
         match statement {
             Statement::Account(w) => match account {
                 Some(first) => {
-                    sink.error(w.span, "`account` is given twice")
+                    sink.error(Code::DuplicateSetting, w.span, "`account` is given twice")
                         .note(first.span, "first given here");
                 }
                 None => {
-                    sink.ok(w.span, names::dns_label("account", &w.text));
+                    sink.ok(
+                        Code::InvalidName,
+                        w.span,
+                        names::dns_label("account", &w.text),
+                    );
                     account = Some(w);
                 }
             },
             Statement::Selector { span, labels } => match selector {
                 Some((first, _)) => {
-                    sink.error(*span, "`selector` is given twice")
+                    sink.error(Code::DuplicateSetting, *span, "`selector` is given twice")
                         .help("list every label in one statement: `selector app=a, tier=b`")
                         .note(first, "first given here");
                 }
@@ -69,7 +76,7 @@ pub(crate) fn lower(file: FileId, origin: String, service: ast::Service, sink: &
             },
             Statement::Mtls(w) => match mtls {
                 Some(first) => {
-                    sink.error(w.span, "`mtls` is given twice")
+                    sink.error(Code::DuplicateSetting, w.span, "`mtls` is given twice")
                         .note(first.span, "first given here");
                 }
                 None => mtls = Some(w),
@@ -89,7 +96,11 @@ pub(crate) fn lower(file: FileId, origin: String, service: ast::Service, sink: &
             "strict" => Mtls::Strict,
             "permissive" => Mtls::Permissive,
             other => {
-                let d = sink.error(w.span, format!("unknown mTLS mode `{other}`"));
+                let d = sink.error(
+                    Code::UnknownMtlsMode,
+                    w.span,
+                    format!("unknown mTLS mode `{other}`"),
+                );
                 match suggest::closest(other, ["strict", "permissive"]) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None => d.help("the modes are `strict` and `permissive`"),
@@ -160,7 +171,11 @@ fn protocol(word: Option<&ast::Word>, sink: &mut Sink) -> Protocol {
         "tcp" => Protocol::Tcp,
         "tls" => Protocol::Tls,
         other => {
-            let d = sink.error(w.span, format!("unknown protocol `{other}`"));
+            let d = sink.error(
+                Code::UnknownProtocol,
+                w.span,
+                format!("unknown protocol `{other}`"),
+            );
             match suggest::closest(other, ["http", "http2", "grpc", "tcp", "tls"]) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help("protocols are `http`, `http2`, `grpc`, `tcp` and `tls`"),
@@ -172,12 +187,16 @@ fn protocol(word: Option<&ast::Word>, sink: &mut Sink) -> Protocol {
 }
 
 fn port(p: &ast::Port, existing: &[ir::Port], spans: &[Span], sink: &mut Sink) -> Option<ir::Port> {
-    let name_ok = sink.ok(p.name.span, names::dns_label("port", &p.name.text));
+    let name_ok = sink.ok(
+        Code::InvalidName,
+        p.name.span,
+        names::dns_label("port", &p.name.text),
+    );
     let protocol = protocol(p.protocol.as_ref(), sink);
     let number = |w: &ast::Word, sink: &mut Sink| match names::port_number(&w.text) {
         Ok(n) => Some(n),
         Err((m, h)) => {
-            let d = sink.error(w.span, m);
+            let d = sink.error(Code::PortOutOfRange, w.span, m);
             if let Some(h) = h {
                 d.help(h);
             }
@@ -191,6 +210,7 @@ fn port(p: &ast::Port, existing: &[ir::Port], spans: &[Span], sink: &mut Sink) -
     };
     if (15000..=15099).contains(&target) {
         sink.error(
+            Code::ReservedPort,
             p.target_port.span,
             format!("target port {target} is reserved for the Istio sidecar"),
         )
@@ -200,6 +220,7 @@ fn port(p: &ast::Port, existing: &[ir::Port], spans: &[Span], sink: &mut Sink) -
     let clash = |f: &dyn Fn(&ir::Port) -> bool| existing.iter().position(f);
     if let Some(i) = clash(&|q| q.name == p.name.text) {
         sink.error(
+            Code::DuplicatePort,
             p.name.span,
             format!("port `{}` is declared twice", p.name.text),
         )
@@ -208,12 +229,17 @@ fn port(p: &ast::Port, existing: &[ir::Port], spans: &[Span], sink: &mut Sink) -
     }
     if let Some(i) = clash(&|q| q.port == service_port) {
         let span = p.service_port.as_ref().unwrap_or(&p.target_port).span;
-        sink.error(span, format!("Service port {service_port} is used twice"))
-            .note(spans[i], "also used by this port");
+        sink.error(
+            Code::DuplicatePort,
+            span,
+            format!("Service port {service_port} is used twice"),
+        )
+        .note(spans[i], "also used by this port");
         return None;
     }
     if let Some(i) = clash(&|q| q.target == target) {
         sink.error(
+            Code::DuplicatePort,
             p.target_port.span,
             format!("target port {target} is used twice"),
         )
@@ -239,6 +265,7 @@ fn port_index(
         return Some(i);
     }
     let d = sink.error(
+        Code::UnknownPort,
         word.span,
         format!("service `{service}` has no port named `{}`", word.text),
     );
@@ -261,7 +288,7 @@ fn duration(word: &ast::Word, sink: &mut Sink) -> Option<u64> {
     match names::duration_ms(&word.text) {
         Ok(ms) => Some(ms),
         Err((m, h)) => {
-            let d = sink.error(word.span, m);
+            let d = sink.error(Code::InvalidDuration, word.span, m);
             if let Some(h) = h {
                 d.help(h);
             }
@@ -282,6 +309,7 @@ fn route(
     if let Some(i) = port {
         if !ports[i].protocol.is_http() {
             sink.error(
+                Code::RouteOnNonHttpPort,
                 r.port.span,
                 format!(
                     "port `{}` is {}; routes apply only to `http`, `http2` and `grpc` ports",
@@ -292,6 +320,7 @@ fn route(
         }
         if let Some((_, first)) = seen.iter().find(|(p, _)| *p == i) {
             sink.error(
+                Code::DuplicateRoute,
                 r.port.span,
                 format!("a second route for port `{}`", ports[i].name),
             )
@@ -300,7 +329,7 @@ fn route(
         }
     }
     if r.statements.is_empty() {
-        sink.error(r.span, "empty route")
+        sink.error(Code::EmptyRoute, r.span, "empty route")
             .help("give it a `timeout`, `retries` or `split`, or delete it");
     }
     let mut out = ir::Route {
@@ -313,8 +342,12 @@ fn route(
     let mut once: Vec<(&str, Span)> = Vec::new();
     let mut first = |what: &'static str, span: Span, sink: &mut Sink| {
         if let Some((_, f)) = once.iter().find(|(w, _)| *w == what) {
-            sink.error(span, format!("`{what}` is given twice in one route"))
-                .note(*f, "first given here");
+            sink.error(
+                Code::DuplicateSetting,
+                span,
+                format!("`{what}` is given twice in one route"),
+            )
+            .note(*f, "first given here");
             return false;
         }
         once.push((what, span));
@@ -340,6 +373,7 @@ fn route(
                     Ok(n) if n <= 10 => n,
                     _ => {
                         sink.error(
+                            Code::RetriesOutOfRange,
                             attempts.span,
                             format!("`{}` retries is out of range", attempts.text),
                         )
@@ -353,6 +387,7 @@ fn route(
                         .map(|w| w.span)
                         .unwrap_or_else(|| on[0].span);
                     sink.error(
+                        Code::RetriesZeroWithOptions,
                         at,
                         "`retries 0` turns retries off and takes no `per-try` or `on`",
                     )
@@ -362,7 +397,11 @@ fn route(
                 let mut conditions: Vec<String> = Vec::new();
                 for c in on {
                     if !names::RETRY_CONDITIONS.contains(&c.text.as_str()) {
-                        let d = sink.error(c.span, format!("unknown retry condition `{}`", c.text));
+                        let d = sink.error(
+                            Code::UnknownRetryCondition,
+                            c.span,
+                            format!("unknown retry condition `{}`", c.text),
+                        );
                         match suggest::closest(&c.text, names::RETRY_CONDITIONS) {
                             Some(s) => d.help(format!("did you mean `{s}`?")),
                             None => d.help(format!(
@@ -387,9 +426,14 @@ fn route(
                 split_seen.get_or_insert(*span);
                 let mut total: u32 = 0;
                 for (subset, weight) in subsets {
-                    sink.ok(subset.span, names::dns_label("subset", &subset.text));
+                    sink.ok(
+                        Code::InvalidName,
+                        subset.span,
+                        names::dns_label("subset", &subset.text),
+                    );
                     if out.split.iter().any(|(s, _)| *s == subset.text) {
                         sink.error(
+                            Code::DuplicateSubset,
                             subset.span,
                             format!("subset `{}` is named twice", subset.text),
                         );
@@ -398,6 +442,7 @@ fn route(
                         Ok(w) if w <= 100 => w,
                         _ => {
                             sink.error(
+                                Code::WeightOutOfRange,
                                 weight.span,
                                 format!("weight `{}` is out of range", weight.text),
                             )
@@ -409,8 +454,12 @@ fn route(
                     out.split.push((subset.text.clone(), w as u8));
                 }
                 if total != 100 && out.split.len() == subsets.len() {
-                    sink.error(*span, format!("split weights add up to {total}, not 100"))
-                        .help("give the subsets weights that sum to exactly 100");
+                    sink.error(
+                        Code::WeightsNot100,
+                        *span,
+                        format!("split weights add up to {total}, not 100"),
+                    )
+                    .help("give the subsets weights that sum to exactly 100");
                 }
             }
         }
@@ -437,6 +486,7 @@ impl Index {
             let key = d.key();
             if let Some((_, first)) = index.identities.get(&key) {
                 sink.error(
+                    Code::DuplicateService,
                     d.ast.name.span,
                     format!(
                         "service `{}` in namespace `{}` is defined twice",
@@ -512,7 +562,7 @@ pub(crate) fn check_namespaces(drafts: &[Draft], index: &Index, sink: &mut Sink)
         for d in &members {
             match accounts.get(d.identity.account.as_str()) {
                 Some(first) => {
-                    sink.error(
+                    sink.error(Code::SharedAccount, 
                         d.account_span,
                         format!(
                             "services `{}` and `{}` in namespace `{namespace}` share the account `{}`",
@@ -533,6 +583,7 @@ pub(crate) fn check_namespaces(drafts: &[Draft], index: &Index, sink: &mut Sink)
                 let subset = |x: &Labels, y: &Labels| x.iter().all(|(k, v)| y.get(k) == Some(v));
                 if subset(a, b) || subset(b, a) {
                     sink.error(
+                        Code::OverlappingSelectors,
                         later.selector_span,
                         format!(
                             "the selectors of `{}` and `{}` overlap: one picks pods of the other",
@@ -547,7 +598,7 @@ pub(crate) fn check_namespaces(drafts: &[Draft], index: &Index, sink: &mut Sink)
         if let Some(split) = members.iter().find_map(|d| d.split) {
             for d in &members {
                 if let Some(label) = d.selector_labels.iter().find(|l| l.key.text == "version") {
-                    sink.error(
+                    sink.error(Code::VersionSelector, 
                         label.key.span,
                         format!("`{}` selects on `version`, which subsets use in this namespace", d.identity.name),
                     )
@@ -615,6 +666,7 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
     };
     if d.ports.is_empty() && a.ports.is_none() {
         sink.error(
+            Code::NoPorts,
             a.span,
             format!("service `{name}` declares no ports, so this `allow` covers nothing"),
         )
@@ -624,6 +676,7 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
     if let Some(ast_rules) = &a.rules {
         if ast_rules.is_empty() {
             sink.error(
+                Code::EmptyRules,
                 a.span,
                 "this `allow` has an empty rule block, which would allow no request",
             )
@@ -638,6 +691,7 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
                     .and_then(|ws| ws.iter().find(|w| w.text == port.name))
                     .map_or(a.span, |w| w.span);
                 sink.error(
+                    Code::RulesOnNonHttpPort,
                     at,
                     format!(
                         "HTTP rules need `http`, `http2` or `grpc` ports, but `{}` is {}",
@@ -658,7 +712,11 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
             for m in &r.methods {
                 if !names::METHODS.contains(&m.text.as_str()) {
                     let upper = m.text.to_ascii_uppercase();
-                    let d = sink.error(m.span, format!("unknown HTTP method `{}`", m.text));
+                    let d = sink.error(
+                        Code::UnknownMethod,
+                        m.span,
+                        format!("unknown HTTP method `{}`", m.text),
+                    );
                     if names::METHODS.contains(&upper.as_str()) {
                         d.help(format!("methods are upper case: `{upper}`"));
                     } else if let Some(s) = suggest::closest(&upper, names::METHODS) {
@@ -673,6 +731,7 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
                 }
                 if grpc && m.text != "POST" {
                     sink.error(
+                        Code::GrpcMethod,
                         m.span,
                         format!("gRPC ports accept only `POST` and `*`, not `{}`", m.text),
                     )
@@ -684,7 +743,9 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
             }
             let mut paths = Vec::new();
             for p in &r.paths {
-                if sink.ok(p.span, names::path(&p.text)) && !paths.contains(&p.text) {
+                if sink.ok(Code::InvalidPath, p.span, names::path(&p.text))
+                    && !paths.contains(&p.text)
+                {
                     paths.push(p.text.clone());
                 }
             }
@@ -712,6 +773,7 @@ fn caller(d: &Draft, c: &ast::Caller, index: &Index, sink: &mut Sink) -> Option<
         ast::Caller::Anyone { .. } => Some(Caller::Anyone),
         ast::Caller::Namespace { namespace, .. } => sink
             .ok(
+                Code::InvalidName,
                 namespace.span,
                 names::dns_label("namespace", &namespace.text),
             )
@@ -742,7 +804,11 @@ fn caller(d: &Draft, c: &ast::Caller, index: &Index, sink: &mut Sink) -> Option<
                     .chain(index.identity_names())
                     .collect(),
             };
-            let d = sink.error(*span, format!("unknown caller `{wanted}`"));
+            let d = sink.error(
+                Code::UnknownCaller,
+                *span,
+                format!("unknown caller `{wanted}`"),
+            );
             match suggest::closest(&wanted, candidates.iter().map(String::as_str)) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None if namespace.is_none() => d.help(format!(
@@ -793,6 +859,7 @@ fn call(
         let wanted = format!("{} in {ns}", t.name.text);
         let names: Vec<String> = by_key.keys().map(|(n, s)| format!("{s} in {n}")).collect();
         let e = sink.error(
+            Code::UnknownCallTarget,
             t.name.span,
             format!("`calls` names `{wanted}`, which is not a service of the tree"),
         );
@@ -820,6 +887,7 @@ fn call(
                 Some(i) => Some(i),
                 None => {
                     let e = sink.error(
+                        Code::UnknownPort,
                         w.span,
                         format!("service `{}` has no port `{}`", target.name(), w.text),
                     );
@@ -858,6 +926,7 @@ fn call(
     });
     let to = port.map_or(String::new(), |p| format!(" to {}", target.ports[p].name));
     sink.error(
+        Code::CallNotAllowed,
         t.span,
         format!(
             "`{}` calls `{} in {}`{on}, but `{}` does not allow it",

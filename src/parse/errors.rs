@@ -5,6 +5,7 @@
 //! when the unexpected word is a near miss of an expected keyword, a did-you-mean.
 
 use super::Rule;
+use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 use crate::suggest;
@@ -58,7 +59,7 @@ pub(super) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
         _ if !expected.is_empty() => format!("expected {expected}, found {found_text}"),
         _ => format!("unexpected {found_text}"),
     };
-    let mut diagnostic = Diagnostic::error(span, message);
+    let mut diagnostic = Diagnostic::error(Code::Syntax, span, message);
     let keywords: Vec<&str> = positives.iter().filter_map(|r| keyword(*r)).collect();
     if let Some(k) = suggest::closest(&found, keywords.iter().copied()) {
         diagnostic = diagnostic.with_help(format!("did you mean `{k}`?"));

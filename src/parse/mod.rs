@@ -8,6 +8,7 @@
 mod errors;
 
 use crate::ast::{self, Word};
+use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceFile, Span};
 use pest::iterators::Pair;
@@ -27,6 +28,7 @@ pub fn parse(id: FileId, file: &SourceFile) -> Result<ast::Item, Vec<Diagnostic>
     if text.contains('\0') {
         let at = text.find('\0').unwrap_or(0);
         return Err(vec![Diagnostic::error(
+            Code::BinaryFile,
             Span::new(id, at, at + 1),
             "file contains a NUL byte; intent files are UTF-8 text",
         )
@@ -35,7 +37,7 @@ pub fn parse(id: FileId, file: &SourceFile) -> Result<ast::Item, Vec<Diagnostic>
         )]);
     }
     if is_blank(text) {
-        return Err(vec![Diagnostic::error(
+        return Err(vec![Diagnostic::error(Code::EmptyFile, 
             Span::new(id, text.len(), text.len()),
             "file holds no `service` or `mesh` block",
         )
@@ -56,6 +58,7 @@ pub fn parse(id: FileId, file: &SourceFile) -> Result<ast::Item, Vec<Diagnostic>
     }
     // Unreachable for a successful parse of `file`, but never panic on input.
     Err(vec![Diagnostic::error(
+        Code::EmptyFile,
         Span::new(id, 0, 0),
         "file holds no `service` or `mesh` block",
     )])

@@ -1,0 +1,135 @@
+//! Stable diagnostic codes.
+//!
+//! A code never changes meaning once released, so CI scripts and docs can refer to it;
+//! docs/errors.md has a failing example and the fix for each (a test keeps them in step).
+//! Codes are grouped by what they are about: files and syntax (E00), names (E01), the
+//! tree as a whole (E02), ports (E03), `allow` (E04), `calls` (E05), `route` (E06);
+//! warnings are W0.
+
+use serde::Serialize;
+
+macro_rules! codes {
+    ($($(#[$doc:meta])* $name:ident = $code:literal,)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub enum Code {
+            $($(#[$doc])* #[serde(rename = $code)] $name,)*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$name => $code,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The text does not follow the grammar.
+    Syntax = "E0001",
+    /// A file holds no block, only whitespace or comments.
+    EmptyFile = "E0002",
+    /// A file contains a NUL byte: a binary, not an intent.
+    BinaryFile = "E0003",
+    /// A file is not UTF-8.
+    NotUtf8 = "E0004",
+    /// A file is larger than the limit.
+    FileTooLarge = "E0005",
+    /// DIR is missing, not a folder, unreadable, or holds no intent file.
+    NoIntents = "E0006",
+    /// A name is not a DNS-1123 label, or is a reserved word.
+    InvalidName = "E0101",
+    /// A label key or value does not follow Kubernetes label syntax.
+    InvalidLabel = "E0102",
+    /// One selector gives the same key twice.
+    DuplicateLabelKey = "E0103",
+    /// `trust-domain` or `cluster-domain` is not a domain.
+    InvalidDomain = "E0104",
+    /// A setting that may appear once appears twice.
+    DuplicateSetting = "E0105",
+    /// The same service is defined in two places.
+    DuplicateService = "E0201",
+    /// A second `mesh` block.
+    SecondMesh = "E0202",
+    /// The same workload is declared twice.
+    DuplicateWorkload = "E0203",
+    /// A workload lives in a namespace that holds services.
+    WorkloadInServiceNamespace = "E0204",
+    /// `scraper` names nothing declared.
+    UnknownScraper = "E0205",
+    /// Two services of a namespace share a service account.
+    SharedAccount = "E0206",
+    /// Two services of a namespace select overlapping pods.
+    OverlappingSelectors = "E0207",
+    /// A service selects on `version` where subsets use it.
+    VersionSelector = "E0208",
+    /// A port protocol is not one of http, http2, grpc, tcp, tls.
+    UnknownProtocol = "E0301",
+    /// A port number is outside 1-65535.
+    PortOutOfRange = "E0302",
+    /// A target port is in the sidecar's range 15000-15099.
+    ReservedPort = "E0303",
+    /// A port name, Service port or target port is used twice.
+    DuplicatePort = "E0304",
+    /// A statement names a port the service does not have.
+    UnknownPort = "E0305",
+    /// An `allow` on a service without ports.
+    NoPorts = "E0306",
+    /// `mtls` is neither `strict` nor `permissive`.
+    UnknownMtlsMode = "E0307",
+    /// A caller is not a service or declared workload.
+    UnknownCaller = "E0401",
+    /// HTTP rules on an `allow` that covers a tcp or tls port.
+    RulesOnNonHttpPort = "E0402",
+    /// A method is not an HTTP method meshward knows.
+    UnknownMethod = "E0403",
+    /// A method other than POST or `*` on a gRPC port.
+    GrpcMethod = "E0404",
+    /// A path has `*` somewhere other than first or last after `/`.
+    InvalidPath = "E0405",
+    /// An `allow` with an empty rule block.
+    EmptyRules = "E0406",
+    /// `calls` names something that is not a service of the tree.
+    UnknownCallTarget = "E0501",
+    /// `calls` names a call that the target does not allow.
+    CallNotAllowed = "E0502",
+    /// A route on a tcp or tls port.
+    RouteOnNonHttpPort = "E0601",
+    /// Two routes for one port.
+    DuplicateRoute = "E0602",
+    /// A route with no settings.
+    EmptyRoute = "E0603",
+    /// A duration that is zero, too large, or has an unknown unit.
+    InvalidDuration = "E0604",
+    /// `retries` outside 0-10.
+    RetriesOutOfRange = "E0605",
+    /// `retries 0` with `per-try` or `on`.
+    RetriesZeroWithOptions = "E0606",
+    /// A retry condition Istio does not know.
+    UnknownRetryCondition = "E0607",
+    /// A subset named twice in one split.
+    DuplicateSubset = "E0608",
+    /// A split weight outside 0-100.
+    WeightOutOfRange = "E0609",
+    /// Split weights that do not add up to 100.
+    WeightsNot100 = "E0610",
+    /// meshward could not serialise its own output (a bug).
+    Internal = "E0900",
+    /// Caller identities used on a service that accepts plaintext.
+    PermissiveIdentities = "W0001",
+    /// `namespace NS` for a namespace the tree declares nothing in.
+    UnknownNamespace = "W0002",
+    /// A port-less `calls` the target allows on some ports only.
+    PartialCall = "W0003",
+    /// A route on a port no `allow` covers.
+    UnreachableRoute = "W0004",
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
