@@ -5,7 +5,7 @@ use crate::diagnostic::{self, Diagnostic};
 use crate::output;
 use crate::source::SourceMap;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 pub const EXIT_OK: u8 = 0;
@@ -77,18 +77,51 @@ pub struct BuildArgs {
     /// Output folder (created if missing).
     #[arg(long, short)]
     pub out: PathBuf,
-    /// How diagnostics are printed.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How diagnostics are shown; shared by every command that reports them.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// How diagnostics are printed: `github` writes workflow commands that GitHub Actions
+    /// shows as annotations on the pull request.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Colour the text form: `auto` colours a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
     Json,
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl OutputArgs {
+    fn colour(&self) -> bool {
+        match self.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stderr().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+            }
+        }
+    }
 }
 
 /// Parse arguments and run; returns the process exit code.
@@ -107,20 +140,24 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
     }
 }
 
-fn report(diagnostics: &[Diagnostic], sources: &SourceMap, format: Format, quiet: bool) {
+fn report(diagnostics: &[Diagnostic], sources: &SourceMap, output: &OutputArgs) {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
+    let colour = output.colour();
     for d in diagnostics {
-        if quiet && !d.is_error() {
+        if output.quiet && !d.is_error() {
             continue;
         }
-        let text = match format {
-            Format::Text => diagnostic::render_text(d, sources),
+        let text = match output.format {
+            Format::Text => diagnostic::render_text_styled(d, sources, colour),
             Format::Json => diagnostic::render_json(d, sources) + "\n",
+            Format::Github => diagnostic::render_github(d, sources),
         };
         let _ = err.write_all(text.as_bytes());
     }
-    if format == Format::Text && (!quiet || diagnostics.iter().any(Diagnostic::is_error)) {
+    if output.format == Format::Text
+        && (!output.quiet || diagnostics.iter().any(Diagnostic::is_error))
+    {
         if let Some(summary) = diagnostic::summary(diagnostics) {
             let _ = writeln!(err, "{summary}");
         }
@@ -147,12 +184,7 @@ fn report_faults(compiled: &crate::Compiled) -> Option<u8> {
 
 fn build(args: &BuildArgs) -> u8 {
     let compiled = crate::compile_dir(&args.dir);
-    report(
-        &compiled.diagnostics,
-        &compiled.sources,
-        args.format,
-        args.quiet,
-    );
+    report(&compiled.diagnostics, &compiled.sources, &args.output);
     if let Some(code) = report_faults(&compiled) {
         return code;
     }
@@ -161,7 +193,7 @@ fn build(args: &BuildArgs) -> u8 {
     };
     match output::write(&tree, &args.out) {
         Ok(r) => {
-            if !args.quiet {
+            if !args.output.quiet {
                 eprintln!(
                     "meshward: {} services in {} namespaces → {} ({} written, {} unchanged, {} removed)",
                     mesh.services.len(),
@@ -183,12 +215,7 @@ fn build(args: &BuildArgs) -> u8 {
 
 fn check(args: &BuildArgs) -> u8 {
     let compiled = crate::compile_dir(&args.dir);
-    report(
-        &compiled.diagnostics,
-        &compiled.sources,
-        args.format,
-        args.quiet,
-    );
+    report(&compiled.diagnostics, &compiled.sources, &args.output);
     if let Some(code) = report_faults(&compiled) {
         return code;
     }
@@ -197,7 +224,7 @@ fn check(args: &BuildArgs) -> u8 {
     };
     let diffs = output::diff(&tree, &args.out);
     if diffs.is_empty() {
-        if !args.quiet {
+        if !args.output.quiet {
             eprintln!("meshward: {} is up to date", args.out.display());
         }
         return EXIT_OK;
@@ -219,7 +246,16 @@ fn check(args: &BuildArgs) -> u8 {
 
 fn explain(args: &ExplainArgs) -> u8 {
     let compiled = crate::compile_dir(&args.dir);
-    report(&compiled.diagnostics, &compiled.sources, args.format, true);
+    let output = OutputArgs {
+        format: if args.format == Format::Json {
+            Format::Json
+        } else {
+            Format::Text
+        },
+        quiet: true,
+        color: Color::Auto,
+    };
+    report(&compiled.diagnostics, &compiled.sources, &output);
     if let Some(code) = report_faults(&compiled) {
         return code;
     }
@@ -242,7 +278,7 @@ fn explain(args: &ExplainArgs) -> u8 {
     match crate::explain::explain(mesh, &objects, &compiled.sources, &question) {
         Ok(answer) => {
             let text = match args.format {
-                Format::Text => crate::explain::render_text(&answer),
+                Format::Text | Format::Github => crate::explain::render_text(&answer),
                 Format::Json => serde_json::to_string_pretty(&answer).unwrap_or_default() + "\n",
             };
             print!("{text}");

@@ -129,54 +129,85 @@ fn label(severity: Severity) -> &'static str {
     }
 }
 
+/// ANSI colours for a terminal; all empty when colour is off.
+#[derive(Clone, Copy)]
+struct Palette {
+    error: &'static str,
+    warning: &'static str,
+    note: &'static str,
+    bold: &'static str,
+    reset: &'static str,
+}
+
+const PLAIN: Palette = Palette {
+    error: "",
+    warning: "",
+    note: "",
+    bold: "",
+    reset: "",
+};
+
+const ANSI: Palette = Palette {
+    error: "\x1b[1;31m",
+    warning: "\x1b[1;33m",
+    note: "\x1b[1;36m",
+    bold: "\x1b[1m",
+    reset: "\x1b[0m",
+};
+
 /// The human form: location line, snippet with caret, help and notes.
 pub fn render_text(d: &Diagnostic, sources: &SourceMap) -> String {
+    render_text_styled(d, sources, false)
+}
+
+/// [`render_text`], with ANSI colours when COLOUR is true (a terminal without NO_COLOR).
+pub fn render_text_styled(d: &Diagnostic, sources: &SourceMap, colour: bool) -> String {
+    let p = if colour { ANSI } else { PLAIN };
+    let tint = match d.severity {
+        Severity::Error => p.error,
+        Severity::Warning => p.warning,
+    };
     let mut out = String::new();
-    match d.span {
+    let location = match d.span {
         Some(span) => {
             let f = sources.get(span.file);
             let (line, col) = f.line_col(span.start as usize);
-            let _ = writeln!(
-                out,
-                "{}:{}:{}: {}: {} [{}]",
-                f.display,
-                line,
-                col,
-                label(d.severity),
-                d.message,
-                d.code
-            );
-            snippet(&mut out, sources, span);
+            format!("{}:{}:{}", f.display, line, col)
         }
-        None => {
-            let path = d.path.as_deref().unwrap_or("meshward");
-            let _ = writeln!(
-                out,
-                "{}: {}: {} [{}]",
-                path,
-                label(d.severity),
-                d.message,
-                d.code
-            );
-        }
+        None => d.path.as_deref().unwrap_or("meshward").to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "{}{location}:{} {tint}{}:{} {}{}{} [{}]",
+        p.bold,
+        p.reset,
+        label(d.severity),
+        p.reset,
+        p.bold,
+        d.message,
+        p.reset,
+        d.code
+    );
+    if let Some(span) = d.span {
+        snippet(&mut out, sources, span, tint, p.reset);
     }
     if let Some(help) = &d.help {
-        let _ = writeln!(out, "  = help: {help}");
+        let _ = writeln!(out, "  = {}help:{} {help}", p.note, p.reset);
     }
     for note in &d.notes {
         let f = sources.get(note.span.file);
         let (line, col) = f.line_col(note.span.start as usize);
         let _ = writeln!(
             out,
-            "{}:{}:{}: note: {}",
-            f.display, line, col, note.message
+            "{}{}:{}:{}:{} {}note:{} {}",
+            p.bold, f.display, line, col, p.reset, p.note, p.reset, note.message
         );
-        snippet(&mut out, sources, note.span);
+        snippet(&mut out, sources, note.span, p.note, p.reset);
     }
     out
 }
 
-fn snippet(out: &mut String, sources: &SourceMap, span: Span) {
+fn snippet(out: &mut String, sources: &SourceMap, span: Span, tint: &str, reset: &str) {
     let f = sources.get(span.file);
     let (line, col) = f.line_col(span.start as usize);
     let text = f.line_text(line);
@@ -205,7 +236,52 @@ fn snippet(out: &mut String, sources: &SourceMap, span: Span) {
         .collect();
     let _ = writeln!(out, "{:gutter$} |", "");
     let _ = writeln!(out, "{line} | {printable}");
-    let _ = writeln!(out, "{:gutter$} | {pad}{}", "", "^".repeat(width));
+    let _ = writeln!(
+        out,
+        "{:gutter$} | {pad}{tint}{}{reset}",
+        "",
+        "^".repeat(width)
+    );
+}
+
+/// A GitHub Actions workflow command, so the diagnostic shows inline on the pull request.
+pub fn render_github(d: &Diagnostic, sources: &SourceMap) -> String {
+    // Workflow-command escaping: data escapes %, CR, LF; properties also `:` and `,`.
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let kind = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut props = Vec::new();
+    match d.span {
+        Some(span) => {
+            let f = sources.get(span.file);
+            let (line, col) = f.line_col(span.start as usize);
+            let (end_line, end_col) = f.line_col(span.end as usize);
+            props.push(format!("file={}", prop(&f.display)));
+            props.push(format!("line={line}"));
+            props.push(format!("col={col}"));
+            props.push(format!("endLine={end_line}"));
+            props.push(format!("endColumn={end_col}"));
+        }
+        None => {
+            if let Some(path) = &d.path {
+                props.push(format!("file={}", prop(path)));
+            }
+        }
+    }
+    props.push(format!("title={}", prop(&format!("meshward {}", d.code))));
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    format!("::{kind} {}::{}\n", props.join(","), data(&message))
 }
 
 #[derive(Serialize)]

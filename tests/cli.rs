@@ -229,3 +229,34 @@ fn json_diagnostics_are_one_object_per_line() {
     assert_eq!(lines[0]["severity"], "error");
     assert_eq!(lines[1]["line"], 2);
 }
+
+#[test]
+fn github_annotations_and_colour() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("in");
+    fs::create_dir_all(&dir).expect("mkdir");
+    fs::write(
+        dir.join("a.intent"),
+        "service orders in shop {\n  mtls strikt\n}\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("o");
+    let r = run(
+        &["build", "--format", "github"],
+        &[&dir, Path::new("--out"), &out],
+    );
+    assert_eq!(r.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    let line = stderr.lines().next().expect("one annotation");
+    assert!(line.starts_with("::error file="), "{line}");
+    assert!(line.contains("a.intent,line=2,col=8,endLine=2,endColumn=14,title=meshward E0307::unknown mTLS mode `strikt`%0Ahelp: did you mean `strict`?"), "{line}");
+
+    // Colour only when asked (or on a terminal without NO_COLOR): never in a pipe by default.
+    let plain = run(&["build"], &[&dir, Path::new("--out"), &out]);
+    assert!(!String::from_utf8_lossy(&plain.stderr).contains('\x1b'));
+    let coloured = run(
+        &["build", "--color", "always"],
+        &[&dir, Path::new("--out"), &out],
+    );
+    assert!(String::from_utf8_lossy(&coloured.stderr).contains("\x1b[1;31merror:"));
+}
