@@ -63,7 +63,7 @@ pub fn load(dir: &Path, sources: &mut SourceMap) -> Vec<Diagnostic> {
         };
         if bytes.len() > MAX_FILE_BYTES {
             diagnostics.push(
-                Diagnostic::path_error(Code::FileTooLarge, 
+                Diagnostic::path_error(Code::FileTooLarge,
                     &display,
                     format!(
                         "file is {} bytes; intent files are limited to {} bytes",

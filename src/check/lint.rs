@@ -26,7 +26,7 @@ fn permissive_identities(service: &Service, sink: &mut Sink) {
     }
     for allow in &service.allows {
         if allow.callers.iter().any(|c| *c != Caller::Anyone) {
-            sink.warning(Code::PermissiveIdentities, 
+            sink.warning(Code::PermissiveIdentities,
                 allow.span,
                 format!(
                     "`{}` is `mtls permissive`, so the caller identities in this `allow` cannot be trusted",
@@ -44,7 +44,7 @@ fn unknown_namespaces(service: &Service, populated: &BTreeSet<&str>, sink: &mut 
         for caller in &allow.callers {
             if let Caller::Namespace(ns) = caller {
                 if !populated.contains(ns.as_str()) {
-                    sink.warning(Code::UnknownNamespace, 
+                    sink.warning(Code::UnknownNamespace,
                         allow.span,
                         format!("`namespace {ns}` names a namespace where this tree declares no service or workload"),
                     )

@@ -239,7 +239,7 @@ fn workload(
 pub(crate) fn check_workloads(settings: &Settings, index: &Index, sink: &mut Sink) {
     for w in &settings.workloads {
         if let Some(service) = index.first_in_namespace(&w.identity.namespace) {
-            sink.error(Code::WorkloadInServiceNamespace, 
+            sink.error(Code::WorkloadInServiceNamespace,
                 w.span,
                 format!(
                     "workload `{}` is in namespace `{}`, which holds services of this tree",

@@ -562,7 +562,7 @@ pub(crate) fn check_namespaces(drafts: &[Draft], index: &Index, sink: &mut Sink)
         for d in &members {
             match accounts.get(d.identity.account.as_str()) {
                 Some(first) => {
-                    sink.error(Code::SharedAccount, 
+                    sink.error(Code::SharedAccount,
                         d.account_span,
                         format!(
                             "services `{}` and `{}` in namespace `{namespace}` share the account `{}`",
@@ -598,7 +598,7 @@ pub(crate) fn check_namespaces(drafts: &[Draft], index: &Index, sink: &mut Sink)
         if let Some(split) = members.iter().find_map(|d| d.split) {
             for d in &members {
                 if let Some(label) = d.selector_labels.iter().find(|l| l.key.text == "version") {
-                    sink.error(Code::VersionSelector, 
+                    sink.error(Code::VersionSelector,
                         label.key.span,
                         format!("`{}` selects on `version`, which subsets use in this namespace", d.identity.name),
                     )

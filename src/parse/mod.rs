@@ -37,7 +37,7 @@ pub fn parse(id: FileId, file: &SourceFile) -> Result<ast::Item, Vec<Diagnostic>
         )]);
     }
     if is_blank(text) {
-        return Err(vec![Diagnostic::error(Code::EmptyFile, 
+        return Err(vec![Diagnostic::error(Code::EmptyFile,
             Span::new(id, text.len(), text.len()),
             "file holds no `service` or `mesh` block",
         )
