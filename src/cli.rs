@@ -49,6 +49,17 @@ FROM and TO are NAME.NAMESPACE; PORT is a port name or number of TO.\n\
 Exit codes: 0 allowed (on at least one port, without PORT); 1 denied; 2 errors."
     )]
     Explain(ExplainArgs),
+    /// Access changes between the intents at a git revision and the working tree.
+    #[command(
+        after_help = "Examples:\n  meshward diff intents\n  meshward diff intents --base origin/main --format markdown\n\n\
+Exit codes: 0; 1 with --exit-code when a change widens access; 2 errors in either side or in git; 3 self-check failed."
+    )]
+    Diff(crate::diff::DiffArgs),
+    /// Who may call what, as a Mermaid flowchart or a Graphviz digraph.
+    #[command(
+        after_help = "Example:\n  meshward graph examples/shop --format dot | dot -Tsvg > mesh.svg\n\nExit codes: 0; 2 errors in the input."
+    )]
+    Graph(crate::graph::GraphArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -137,6 +148,8 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
         Command::Build(args) => build(&args),
         Command::Check(args) => check(&args),
         Command::Explain(args) => explain(&args),
+        Command::Diff(args) => crate::diff::run(&args),
+        Command::Graph(args) => crate::graph::run(&args),
     }
 }
 
@@ -183,6 +196,10 @@ fn report_faults(compiled: &crate::Compiled) -> Option<u8> {
 }
 
 fn build(args: &BuildArgs) -> u8 {
+    if let Err(why) = crate::guard::check_out(&args.dir, &args.out) {
+        eprintln!("{}: error: {why}", args.out.display());
+        return EXIT_ERROR;
+    }
     let compiled = crate::compile_dir(&args.dir);
     report(&compiled.diagnostics, &compiled.sources, &args.output);
     if let Some(code) = report_faults(&compiled) {

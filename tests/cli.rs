@@ -260,3 +260,60 @@ fn github_annotations_and_colour() {
     );
     assert!(String::from_utf8_lossy(&coloured.stderr).contains("\x1b[1;31merror:"));
 }
+
+#[test]
+fn unsafe_output_folders_are_refused() {
+    let f = shop();
+    let refused = |out: &Path, why: &str| {
+        let r = run(&["build"], &[&f.intents, Path::new("--out"), out]);
+        assert_eq!(r.status.code(), Some(2), "{}", out.display());
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert!(stderr.contains(why), "{stderr}");
+    };
+    // Inside the intents, or holding them.
+    refused(&f.intents.join("deploy"), "inside the intent folder");
+    refused(
+        f.intents.parent().expect("parent"),
+        "inside the output folder",
+    );
+    // A link that leads somewhere else.
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let link = f.out.with_file_name("linked-out");
+    std::os::unix::fs::symlink(elsewhere.path(), &link).expect("symlink");
+    refused(&link, "symbolic link");
+    assert_eq!(fs::read_dir(elsewhere.path()).expect("read").count(), 0);
+    // A namespace folder inside OUT that is a link: writing would leave OUT.
+    assert_eq!(build(&f).status.code(), Some(0));
+    fs::remove_dir_all(f.out.join("shop")).expect("rm");
+    std::os::unix::fs::symlink(elsewhere.path(), f.out.join("shop")).expect("symlink");
+    refused(&f.out, "symbolic link");
+    assert_eq!(fs::read_dir(elsewhere.path()).expect("read").count(), 0);
+}
+
+#[test]
+fn symlinked_intent_files_are_read_and_folders_are_not_followed() {
+    let f = shop();
+    // A linked file counts like any other file...
+    let spare = f.intents.parent().expect("parent").join("spare");
+    fs::create_dir_all(&spare).expect("mkdir");
+    fs::write(
+        spare.join("extra.intent"),
+        "service extra in shop {\n  port http 8080/http\n}\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink(
+        spare.join("extra.intent"),
+        f.intents.join("shop/extra.intent"),
+    )
+    .expect("link");
+    // ...a linked folder is skipped, so a link back up the tree cannot loop.
+    std::os::unix::fs::symlink(&f.intents, f.intents.join("shop/loop")).expect("link");
+    let r = build(&f);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(f.out.join("shop/extra.yaml").exists());
+}
