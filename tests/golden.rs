@@ -1,7 +1,9 @@
-//! Golden tests: the exact text meshward writes for every example, and the exact
-//! diagnostics it prints for every invalid input under `golden/errors/inputs/`.
+//! Golden tests: the exact text meshward writes for every example, the exact diagnostics
+//! it prints for every invalid input under `golden/errors/inputs/` and for every
+//! compiling-but-suspicious input under `golden/warnings/inputs/`, and a check that every
+//! diagnostic code is both shown by some snapshot and documented in docs/errors.md.
 //!
-//! Both run the real binary. Review changes with `cargo insta review` (see golden/README.md).
+//! All run the real binary. Review changes with `cargo insta review` (see golden/README.md).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -93,22 +95,12 @@ fn invalid_inputs_diagnostics() {
     let cases = root().join("golden").join("errors").join("inputs");
     let names = folders(&cases);
     assert!(
-        names.len() >= 12,
+        names.len() >= 60,
         "the error corpus has {} cases",
         names.len()
     );
     for name in names {
-        let out = tempfile::tempdir().expect("tempdir");
-        let target = out.path().join("out");
-        let run = meshward(
-            &cases,
-            &[
-                "build",
-                &name,
-                "--out",
-                target.to_str().expect("utf-8 path"),
-            ],
-        );
+        let (_out, target, run) = build_case(&cases, &name);
         let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
         assert_eq!(run.status.code(), Some(2), "{name} must exit 2:\n{stderr}");
         assert!(
@@ -121,4 +113,171 @@ fn invalid_inputs_diagnostics() {
         );
         settings("errors").bind(|| insta::assert_snapshot!(name.clone(), stderr));
     }
+}
+
+/// Run `meshward build NAME --out <tmp>/out` from `cwd`; the out folder and the output.
+fn build_case(cwd: &Path, name: &str) -> (tempfile::TempDir, PathBuf, std::process::Output) {
+    let out = tempfile::tempdir().expect("tempdir");
+    let target = out.path().join("out");
+    let run = meshward(
+        cwd,
+        &["build", name, "--out", target.to_str().expect("utf-8 path")],
+    );
+    (out, target, run)
+}
+
+/// The 1 MiB limit of the language contract, tested on a file generated at run time so that
+/// the corpus stays small: one byte over is E0005 (and nothing is written), the limit
+/// itself is fine.
+#[test]
+fn file_over_the_size_limit() {
+    const LIMIT: usize = 1 << 20;
+    let head = "service orders in shop {\n  port http 8080/http\n}\n";
+    let file_of = |size: usize| {
+        let mut text = String::with_capacity(size);
+        text.push_str(head);
+        while text.len() < size {
+            let line = "# padding to reach the size limit\n";
+            let room = size - text.len();
+            if room >= line.len() {
+                text.push_str(line);
+            } else {
+                // The last line: a comment cut short, or a lone newline.
+                text.push_str(&"#".repeat(room - 1));
+                text.push('\n');
+            }
+        }
+        assert_eq!(text.len(), size);
+        text
+    };
+
+    let root = tempfile::tempdir().expect("tempdir");
+    let case = "file-too-large";
+    fs::create_dir_all(root.path().join(case).join("shop")).expect("mkdir");
+    let file = root.path().join(case).join("shop").join("orders.intent");
+
+    fs::write(&file, file_of(LIMIT + 1)).expect("write big file");
+    let (_out, target, run) = build_case(root.path(), case);
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert_eq!(run.status.code(), Some(2), "must exit 2:\n{stderr}");
+    assert!(!target.exists(), "a failed build must write nothing");
+    assert!(
+        stderr.starts_with("file-too-large/shop/orders.intent: error: ")
+            && stderr.contains("[E0005]"),
+        "no E0005 line:\n{stderr}"
+    );
+    settings("errors").bind(|| insta::assert_snapshot!(case, stderr));
+
+    fs::write(&file, file_of(LIMIT)).expect("write file at the limit");
+    let (_out, _target, run) = build_case(root.path(), case);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        run.status.success() && !stderr.contains("E0005"),
+        "a file of exactly 1 MiB is accepted:\n{stderr}"
+    );
+}
+
+#[test]
+fn warning_inputs_diagnostics() {
+    let cases = root().join("golden").join("warnings").join("inputs");
+    let names = folders(&cases);
+    assert!(
+        names.len() >= 4,
+        "the warning corpus has {} cases",
+        names.len()
+    );
+    for name in names {
+        let (_out, target, run) = build_case(&cases, &name);
+        let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{name}: warnings must not change the exit code:\n{stderr}"
+        );
+        assert!(target.exists(), "{name}: a build with warnings writes");
+        assert!(
+            stderr.contains(": warning: ") && !stderr.contains(": error: "),
+            "{name}: expected warnings and no errors:\n{stderr}"
+        );
+        // The closing line names the temporary output folder.
+        let stderr = stderr.replace(target.to_str().expect("utf-8 path"), "[OUT]");
+        settings("warnings").bind(|| insta::assert_snapshot!(name.clone(), stderr));
+    }
+}
+
+/// Every `.snap` under `golden/<folder>/`, name (without `.snap`) to text.
+fn snapshots(folder: &str) -> Vec<(String, String)> {
+    let dir = root().join("golden").join(folder);
+    let mut out: Vec<(String, String)> = fs::read_dir(&dir)
+        .expect("read snapshots")
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".snap")?.to_string();
+            Some((stem, fs::read_to_string(e.path()).expect("read snapshot")))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Cases whose input is generated by a test instead of living under `inputs/`.
+const GENERATED_CASES: [&str; 1] = ["file-too-large"];
+
+#[test]
+fn every_snapshot_has_its_input() {
+    for folder in ["errors", "warnings"] {
+        let inputs = folders(&root().join("golden").join(folder).join("inputs"));
+        for (name, _) in snapshots(folder) {
+            assert!(
+                inputs.contains(&name) || GENERATED_CASES.contains(&name.as_str()),
+                "golden/{folder}/{name}.snap has no golden/{folder}/inputs/{name}/: delete it"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_code_is_shown_and_documented() {
+    use meshward::code::Code;
+    let shown: Vec<(String, String)> = snapshots("errors")
+        .into_iter()
+        .chain(snapshots("warnings"))
+        .collect();
+    let docs = fs::read_to_string(root().join("docs").join("errors.md")).expect("docs/errors.md");
+    let headings: Vec<&str> = docs.lines().filter(|l| l.starts_with("## ")).collect();
+    let mut missing = Vec::new();
+    for &code in Code::ALL {
+        let tag = format!("[{code}]");
+        if code != Code::Internal && !shown.iter().any(|(_, text)| text.contains(&tag)) {
+            missing.push(format!(
+                "{code}: no snapshot under golden/errors or golden/warnings shows `{tag}`"
+            ));
+        }
+        if !headings
+            .iter()
+            .any(|h| h.split_whitespace().any(|w| w == code.as_str()))
+        {
+            missing.push(format!(
+                "{code}: docs/errors.md has no `## {code} ...` section"
+            ));
+        }
+    }
+    // The diagnostics quoted in the docs are copied from snapshots; keep them in step.
+    for line in docs.lines() {
+        let quoted = (line.contains(": error: ") || line.contains(": warning: "))
+            && Code::ALL
+                .iter()
+                .any(|c| line.trim_end().ends_with(&format!("[{c}]")));
+        if quoted
+            && !shown
+                .iter()
+                .any(|(_, text)| text.lines().any(|l| l == line))
+        {
+            missing.push(format!(
+                "docs/errors.md quotes a diagnostic no snapshot prints: {line}"
+            ));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
