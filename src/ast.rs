@@ -64,6 +64,16 @@ pub struct Allow {
     pub rules: Option<Vec<HttpRule>>,
 }
 
+impl Caller {
+    pub fn span(&self) -> Span {
+        match self {
+            Caller::Named { span, .. }
+            | Caller::Namespace { span, .. }
+            | Caller::Anyone { span } => *span,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum Caller {
     /// `NAME` or `NAME in NS`.
@@ -151,6 +161,7 @@ pub struct Workload {
     pub namespace: Word,
     pub account: Option<Word>,
     pub selector: Option<Vec<Label>>,
-    /// Repeated `account`/`selector` statements, reported by the checker.
-    pub duplicates: Vec<Span>,
+    /// Repeated `account`/`selector` statements, reported by the checker:
+    /// `(keyword, the repeat, the first)`.
+    pub duplicates: Vec<(&'static str, Span, Span)>,
 }

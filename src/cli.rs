@@ -211,10 +211,15 @@ fn build(args: &BuildArgs) -> u8 {
     match output::write(&tree, &args.out) {
         Ok(r) => {
             if !args.output.quiet {
+                let namespaces = tree
+                    .files
+                    .keys()
+                    .filter(|p| p.ends_with("/_namespace.yaml"))
+                    .count();
                 eprintln!(
-                    "meshward: {} services in {} namespaces → {} ({} written, {} unchanged, {} removed)",
-                    mesh.services.len(),
-                    tree.files.keys().filter(|p| p.ends_with("/_namespace.yaml")).count(),
+                    "meshward: {} in {} → {} ({} written, {} unchanged, {} removed)",
+                    plural(mesh.services.len(), "service"),
+                    plural(namespaces, "namespace"),
                     args.out.display(),
                     r.written,
                     r.unchanged,
@@ -310,4 +315,8 @@ fn explain(args: &ExplainArgs) -> u8 {
             EXIT_ERROR
         }
     }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

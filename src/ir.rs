@@ -138,6 +138,8 @@ impl Service {
 #[derive(Clone, Debug)]
 pub struct Allow {
     pub callers: Vec<Caller>,
+    /// Where each caller is written, parallel to `callers`.
+    pub caller_spans: Vec<Span>,
     /// Indices into the service's `ports`, in port order.
     pub ports: Vec<usize>,
     /// Empty when any request is allowed.

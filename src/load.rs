@@ -79,11 +79,18 @@ pub fn load(dir: &Path, sources: &mut SourceMap) -> Vec<Diagnostic> {
             Ok(t) => t,
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
+                let bytes = e.as_bytes();
+                let valid = String::from_utf8_lossy(&bytes[..at]);
+                let line = valid.matches('\n').count() + 1;
+                let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
                 diagnostics.push(
                     Diagnostic::path_error(
                         Code::NotUtf8,
                         &display,
-                        format!("file is not valid UTF-8: bad byte at offset {at}"),
+                        format!(
+                            "file is not valid UTF-8: byte 0x{:02X} at line {line}, column {column} (offset {at})",
+                            bytes[at]
+                        ),
                     )
                     .with_help("intent files are UTF-8 text; re-save the file as UTF-8"),
                 );

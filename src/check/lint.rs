@@ -29,11 +29,11 @@ fn permissive_identities(service: &Service, sink: &mut Sink) {
             sink.warning(Code::PermissiveIdentities,
                 allow.span,
                 format!(
-                    "`{}` is `mtls permissive`, so the caller identities in this `allow` cannot be trusted",
+                    "`{}` is `mtls permissive`, but this `allow` names callers by identity, which plaintext callers lack",
                     service.name()
                 ),
             )
-            .help("plaintext callers carry no identity and are refused by these rules; switch to `mtls strict` once every caller has a sidecar");
+            .help("plaintext requests carry no identity, so these rules refuse them; switch to `mtls strict` once every caller has a sidecar, or allow `anyone`");
         }
     }
 }
@@ -41,11 +41,12 @@ fn permissive_identities(service: &Service, sink: &mut Sink) {
 /// `namespace NS` where the tree declares nothing in NS: admits pods nobody described.
 fn unknown_namespaces(service: &Service, populated: &BTreeSet<&str>, sink: &mut Sink) {
     for allow in &service.allows {
-        for caller in &allow.callers {
+        for (caller, span) in allow.callers.iter().zip(&allow.caller_spans) {
             if let Caller::Namespace(ns) = caller {
                 if !populated.contains(ns.as_str()) {
-                    sink.warning(Code::UnknownNamespace,
-                        allow.span,
+                    sink.warning(
+                        Code::UnknownNamespace,
+                        *span,
                         format!("`namespace {ns}` names a namespace where this tree declares no service or workload"),
                     )
                     .help("check the spelling; every pod of that namespace is admitted, whatever runs there");
@@ -120,7 +121,7 @@ fn unreachable_routes(service: &Service, sink: &mut Sink) {
                 Code::UnreachableRoute,
                 route.span,
                 format!(
-                    "`{}` routes port `{}`, but no `allow` lets anyone call it",
+                    "`{}` routes port `{}`, but no `allow` covers that port, so no request can reach the route",
                     service.name(),
                     service.ports[route.port].name
                 ),

@@ -182,12 +182,13 @@ fn workload(
         w.namespace.span,
         names::dns_label("namespace", &w.namespace.text),
     );
-    for dup in &w.duplicates {
+    for (what, at, first) in &w.duplicates {
         sink.error(
             Code::DuplicateSetting,
-            *dup,
-            "this setting is given twice in one workload",
-        );
+            *at,
+            format!("`{what}` is given twice in workload `{}`", w.name.text),
+        )
+        .note(*first, "first given here");
     }
     let account = match &w.account {
         Some(a) => {

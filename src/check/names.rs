@@ -154,7 +154,7 @@ pub fn duration_ms(text: &str) -> Result<u64, Problem> {
     match ms {
         Some(0) => Err((
             format!("duration `{text}` is zero"),
-            Some("use a positive duration; to turn retries off write `retries 0`".into()),
+            Some("durations must be positive; remove the setting to keep Istio's default".into()),
         )),
         Some(ms) => Ok(ms),
         None => Err((format!("duration `{text}` is too large"), None)),

@@ -170,6 +170,12 @@ fn protocol(word: Option<&ast::Word>, sink: &mut Sink) -> Protocol {
         "grpc" => Protocol::Grpc,
         "tcp" => Protocol::Tcp,
         "tls" => Protocol::Tls,
+        "https" => {
+            sink.error(Code::UnknownProtocol, w.span, "unknown protocol `https`").help(
+                "write `tls` when the application terminates TLS itself, or `http`: the mesh adds mTLS either way",
+            );
+            Protocol::Http
+        }
         other => {
             let d = sink.error(
                 Code::UnknownProtocol,
@@ -316,7 +322,8 @@ fn route(
                     ports[i].name,
                     ports[i].protocol.as_str()
                 ),
-            );
+            )
+            .help("the sidecar routes only traffic it parses as HTTP; remove the route, or declare the port's real protocol");
         }
         if let Some((_, first)) = seen.iter().find(|(p, _)| *p == i) {
             sink.error(
@@ -370,7 +377,7 @@ fn route(
                     continue;
                 }
                 let n = match attempts.text.parse::<u32>() {
-                    Ok(n) if n <= 10 => n,
+                    Ok(n) if n <= 10 => Some(n),
                     _ => {
                         sink.error(
                             Code::RetriesOutOfRange,
@@ -378,10 +385,10 @@ fn route(
                             format!("`{}` retries is out of range", attempts.text),
                         )
                         .help("retries take a number from 0 to 10");
-                        0
+                        None
                     }
                 };
-                if n == 0 && (per_try.is_some() || !on.is_empty()) {
+                if n == Some(0) && (per_try.is_some() || !on.is_empty()) {
                     let at = per_try
                         .as_ref()
                         .map(|w| w.span)
@@ -414,7 +421,7 @@ fn route(
                     }
                 }
                 out.retries = Some(ir::Retries {
-                    attempts: n,
+                    attempts: n.unwrap_or(0),
                     per_try_ms,
                     on: conditions,
                 });
@@ -431,12 +438,18 @@ fn route(
                         subset.span,
                         names::dns_label("subset", &subset.text),
                     );
-                    if out.split.iter().any(|(s, _)| *s == subset.text) {
+                    let earlier = subsets
+                        .iter()
+                        .take_while(|(s, _)| s.span != subset.span)
+                        .find(|(s, _)| s.text == subset.text);
+                    if let Some((first, _)) = earlier {
                         sink.error(
                             Code::DuplicateSubset,
                             subset.span,
                             format!("subset `{}` is named twice", subset.text),
-                        );
+                        )
+                        .help("name each subset once, with its total weight")
+                        .note(first.span, "first named here");
                     }
                     let w = match weight.text.parse::<u32>() {
                         Ok(w) if w <= 100 => w,
@@ -569,7 +582,11 @@ pub(crate) fn check_namespaces(drafts: &[Draft], index: &Index, sink: &mut Sink)
                             first.identity.name, d.identity.name, d.identity.account
                         ),
                     )
-                    .help("give each service its own `account`, or callers could not be told apart at L7")
+                    .help(if d.account_span == d.ast.name.span {
+                        format!("`{}` has no `account` statement, so its account is its name; give each service its own `account`, or callers could not be told apart at L7", d.identity.name)
+                    } else {
+                        "give each service its own `account`, or callers could not be told apart at L7".to_string()
+                    })
                     .note(first.account_span, "the other service's account");
                 }
                 None => {
@@ -753,15 +770,18 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
         }
     }
     let mut callers = Vec::new();
+    let mut caller_spans = Vec::new();
     for c in &a.callers {
         if let Some(caller) = caller(d, c, index, sink) {
             if !callers.contains(&caller) {
                 callers.push(caller);
+                caller_spans.push(c.span());
             }
         }
     }
     Some(ir::Allow {
         callers,
+        caller_spans,
         ports,
         rules,
         span: a.span,
@@ -787,9 +807,6 @@ fn caller(d: &Draft, c: &ast::Caller, index: &Index, sink: &mut Sink) -> Option<
                 .as_ref()
                 .map_or(d.identity.namespace.as_str(), |w| w.text.as_str());
             if let Some(identity) = index.identity(ns, &name.text) {
-                if namespace.is_none() && !identity.managed {
-                    // A bare name means a service in this namespace; workloads live elsewhere.
-                }
                 return Some(Caller::Pods(identity.clone()));
             }
             let wanted = match namespace {
@@ -809,7 +826,17 @@ fn caller(d: &Draft, c: &ast::Caller, index: &Index, sink: &mut Sink) -> Option<
                 *span,
                 format!("unknown caller `{wanted}`"),
             );
+            // The same name elsewhere: the usual slip is a bare name for a workload.
+            let elsewhere: Vec<String> = index
+                .identity_names()
+                .into_iter()
+                .filter(|n| n.split(" in ").next() == Some(name.text.as_str()))
+                .collect();
             match suggest::closest(&wanted, candidates.iter().map(String::as_str)) {
+                _ if namespace.is_none() && !elsewhere.is_empty() => d.help(format!(
+                    "did you mean `{}`? a bare name is a service in namespace `{ns}`; name workloads and other namespaces' services with `in`",
+                    elsewhere.join("` or `")
+                )),
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None if namespace.is_none() => d.help(format!(
                     "a bare name is a service in namespace `{ns}`; write `{} in NAMESPACE` for another namespace",
@@ -889,7 +916,7 @@ fn call(
                     let e = sink.error(
                         Code::UnknownPort,
                         w.span,
-                        format!("service `{}` has no port `{}`", target.name(), w.text),
+                        format!("service `{}` has no port named `{}`", target.name(), w.text),
                     );
                     match suggest::closest(&w.text, target.ports.iter().map(|p| p.name.as_str())) {
                         Some(s) => e.help(format!("did you mean `{s}`?")),

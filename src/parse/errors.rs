@@ -26,6 +26,10 @@ pub(super) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
     let span = Span::new(id, pos, end);
 
     let prev = previous_token(text, pos);
+    if let Some((message, help, span)) = special(id, text, pos, &found, prev.as_deref(), &positives)
+    {
+        return Diagnostic::error(Code::Syntax, span, message).with_help(help);
+    }
     let mut phrases: Vec<&'static str> = Vec::new();
     let statements = positives
         .iter()
@@ -47,7 +51,9 @@ pub(super) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
         }
     }
     let expected = join_or(&phrases);
-    let found_text = if found.is_empty() {
+    let found_text = if found.is_empty() && pos < text.len() {
+        "the end of the line".to_string()
+    } else if found.is_empty() {
         "end of file".to_string()
     } else {
         format!("`{found}`")
@@ -63,15 +69,112 @@ pub(super) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
     let keywords: Vec<&str> = positives.iter().filter_map(|r| keyword(*r)).collect();
     if let Some(k) = suggest::closest(&found, keywords.iter().copied()) {
         diagnostic = diagnostic.with_help(format!("did you mean `{k}`?"));
-    } else if let Some(help) = hint(&positives, &found) {
+    } else if let Some(help) = hint(text, pos, &positives, &found) {
         diagnostic = diagnostic.with_help(help);
     }
     diagnostic
 }
 
-fn hint(positives: &[Rule], found: &str) -> Option<String> {
+/// Mistakes common enough to deserve their own sentence rather than a list of tokens.
+fn special(
+    id: FileId,
+    text: &str,
+    pos: usize,
+    found: &str,
+    prev: Option<&str>,
+    positives: &[Rule],
+) -> Option<(String, String, Span)> {
+    let at = Span::new(id, pos, (pos + found.len()).min(text.len()));
+    if RESERVED.contains(&found) && positives.contains(&Rule::word) {
+        let what = name_after(prev);
+        return Some((
+            format!("`{found}` is a reserved word and cannot be {what}"),
+            "pick another name; `in`, `to`, `namespace` and `anyone` are reserved".into(),
+            at,
+        ));
+    }
+    // A name glued to characters names cannot hold: `shop/orders`, `orders..v2`.
+    let before = text.get(..pos).unwrap_or("");
+    let glued: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let first = found.chars().next();
+    if !glued.is_empty()
+        && first.is_some_and(|c| !c.is_whitespace() && !"{},:=|*#".contains(c))
+        && !glued.chars().all(|c| c.is_ascii_digit())
+    {
+        let name = format!("{glued}{found}");
+        let bad = first.unwrap_or('?');
+        let start = pos - glued.len();
+        return Some((
+            format!("`{name}` is not a valid name: it contains `{bad}`"),
+            "names are DNS-1123 labels: lower-case letters, digits and `-`".into(),
+            Span::new(id, start, (pos + found.len()).min(text.len())),
+        ));
+    }
+    if positives == [Rule::EOI] {
+        return Some((
+            format!("a file holds one block, but `{found}` follows the end of the first"),
+            "put each `service` block and the `mesh` block in a file of its own".into(),
+            at,
+        ));
+    }
+    if prev == Some("anyone") && found == "in" {
+        return Some((
+            "`anyone` takes no namespace".into(),
+            "to admit every pod of one namespace, write `namespace NS`".into(),
+            at,
+        ));
+    }
+    if positives.contains(&Rule::file)
+        || (positives.contains(&Rule::service) && positives.contains(&Rule::mesh))
+    {
+        let help = match suggest::closest(found, ["service", "mesh"]) {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => "a file starts with `service NAME in NAMESPACE {` or `mesh {`".into(),
+        };
+        let found_text = if found.is_empty() {
+            "end of file".to_string()
+        } else {
+            format!("`{found}`")
+        };
+        return Some((
+            format!("expected `service` or `mesh`, found {found_text}"),
+            help,
+            at,
+        ));
+    }
+    None
+}
+
+const RESERVED: [&str; 4] = ["in", "to", "namespace", "anyone"];
+
+/// The first word of the line holding the previous token: the statement being written.
+fn statement_keyword(text: &str, pos: usize) -> &str {
+    let before = text.get(..pos).unwrap_or("");
+    before
+        .trim_end()
+        .rsplit('\n')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+}
+
+fn hint(text: &str, pos: usize, positives: &[Rule], found: &str) -> Option<String> {
     if positives.contains(&Rule::kw_in) && positives.len() <= 2 {
-        return Some("a service is declared as `service NAME in NAMESPACE { ... }`".into());
+        return Some(match statement_keyword(text, pos) {
+            "scraper" => "write `scraper NAME in NAMESPACE`".into(),
+            "workload" => "write `workload NAME in NAMESPACE { ... }`".into(),
+            "service" => "a service is declared as `service NAME in NAMESPACE { ... }`".into(),
+            _ => "a name in another namespace is written `NAME in NAMESPACE`".into(),
+        });
     }
     if positives.contains(&Rule::label) || positives.contains(&Rule::label_key) {
         return Some("labels are written `key=value`, separated by commas".into());

@@ -470,30 +470,30 @@ impl Lower {
 
     fn workload(&self, pair: Pair<Rule>, span: Span) -> ast::Workload {
         let mut words = Vec::new();
-        let mut account = None;
-        let mut selector = None;
+        let mut account: Option<(ast::Word, Span)> = None;
+        let mut selector: Option<(Vec<ast::Label>, Span)> = None;
         let mut duplicates = Vec::new();
         for p in pair.into_inner() {
             let pspan = self.span(&p);
+            // Point at the keyword, as the other "given twice" errors do.
+            let keyword = Span {
+                end: pspan.start + p.as_str().split_whitespace().next().map_or(0, str::len) as u32,
+                ..pspan
+            };
             match p.as_rule() {
                 Rule::word => words.push(self.word(&p)),
-                Rule::account => {
-                    if account.is_some() {
-                        duplicates.push(pspan);
-                    } else {
-                        account = Some(self.first_word(p, pspan));
-                    }
-                }
-                Rule::selector => {
-                    if selector.is_some() {
-                        duplicates.push(pspan);
-                    } else {
-                        selector = Some(self.labels_of(p));
-                    }
-                }
+                Rule::account => match &account {
+                    Some((_, first)) => duplicates.push(("account", keyword, *first)),
+                    None => account = Some((self.first_word(p, pspan), keyword)),
+                },
+                Rule::selector => match &selector {
+                    Some((_, first)) => duplicates.push(("selector", keyword, *first)),
+                    None => selector = Some((self.labels_of(p), keyword)),
+                },
                 _ => {}
             }
         }
+        let (account, selector) = (account.map(|(a, _)| a), selector.map(|(l, _)| l));
         let mut words = words.into_iter();
         ast::Workload {
             span: Span {
