@@ -40,6 +40,9 @@ codes! {
     FileTooLarge = "E0005",
     /// DIR is missing, not a folder, unreadable, or holds no intent file.
     NoIntents = "E0006",
+    /// An intent file's path holds a control character (a line break would end the
+    /// generated header comment and let the name inject YAML).
+    UnsafePath = "E0007",
     /// A name is not a DNS-1123 label, or is a reserved word.
     InvalidName = "E0101",
     /// A label key or value does not follow Kubernetes label syntax.
@@ -66,6 +69,9 @@ codes! {
     OverlappingSelectors = "E0207",
     /// A service selects on `version` where subsets use it.
     VersionSelector = "E0208",
+    /// A service in the namespace of DNS, istiod or Istio's root: its defaults would cut
+    /// the whole mesh off.
+    SystemNamespace = "E0209",
     /// A port protocol is not one of http, http2, grpc, tcp, tls.
     UnknownProtocol = "E0301",
     /// A port number is outside 1-65535.

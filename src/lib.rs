@@ -75,6 +75,21 @@ pub fn compile_texts(files: impl IntoIterator<Item = (String, String)>) -> Compi
 fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Compiled {
     let mut items = Vec::new();
     for (id, file) in sources.files() {
+        // The path is written into a generated header comment: a line break in it would end
+        // the comment and let a file name inject YAML into the tree.
+        if file.relative.chars().any(char::is_control) {
+            diagnostics.push(
+                Diagnostic::path_error(
+                    code::Code::UnsafePath,
+                    file.display.escape_debug().to_string(),
+                    "file name contains a control character (such as a line break)",
+                )
+                .with_help(
+                    "rename the file; intent file names are written into generated comments",
+                ),
+            );
+            continue;
+        }
         match parse::parse(id, file) {
             Ok(item) => items.push((id, file.relative.clone(), item)),
             Err(errors) => diagnostics.extend(errors),

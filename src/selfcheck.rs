@@ -26,6 +26,8 @@ const OTHER_LABEL: (&str, &str) = ("meshward.dev/probe", "other");
 const ELSEWHERE: &str = "meshward-probe-elsewhere";
 /// An account no intent names.
 const STRANGER: &str = "meshward-probe";
+/// A trust domain no intent names: a caller's identity from another mesh.
+const FOREIGN_TRUST_DOMAIN: &str = "meshward-probe.example";
 /// TEST-NET-3: an address outside the cluster.
 const OUTSIDE: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7));
 /// Most faults one run reports; past that the rest are counted.
@@ -132,6 +134,18 @@ impl Universe {
         account: &str,
         name: String,
     ) -> ProbeId {
+        // Two groups with the same pods (a workload declared with istiod's selector, say)
+        // are one probe: what admits one admits the other.
+        let same = self
+            .by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&id| self.probes[id].pod.labels == *labels);
+        if let Some(id) = same {
+            return id;
+        }
         let id = self.probes.len();
         let mut pod = Pod::new(&name, namespace).account(account);
         for (k, v) in labels {
@@ -309,7 +323,11 @@ impl<'m> Expected<'m> {
                 (Caller::Pods(i), Some(p)) => {
                     p == format!("{td}/ns/{}/sa/{}", i.namespace, i.account)
                 }
-                (Caller::Namespace(ns), Some(p)) => p.starts_with(&format!("{td}/ns/{ns}/sa/")),
+                // Istio reads `source.namespaces` from the peer's SPIFFE id, whatever its
+                // trust domain: `namespace NS` admits every identity in NS.
+                (Caller::Namespace(ns), Some(p)) => {
+                    p.split_once("/ns/").and_then(|(_, r)| r.split('/').next()) == Some(ns.as_str())
+                }
                 _ => false,
             });
             let rules_ok = allow.rules.is_empty()
@@ -369,7 +387,20 @@ pub fn self_check(mesh: &Mesh, objects: &[Value]) -> Vec<Fault> {
     for d in &mesh.services {
         let pod = &u.probes[u.service(d)].pod;
         let view = cluster.view(pod);
-        ingress(d, &view, &expected, &u, &mut report);
+        let declared: Vec<u16> = d.ports.iter().map(|p| p.target).collect();
+        let want = |proto, port| match proto {
+            Protocol::Tcp => expected.ingress(d, port, &u),
+            _ => Admitted::Some(BTreeSet::new()),
+        };
+        let to = format!("{}.{}", d.name(), d.namespace());
+        ingress(
+            &to,
+            &view,
+            &probe_ports(&view, &declared),
+            want,
+            &u,
+            &mut report,
+        );
         authorization(d, &view, &expected, &mut report);
         mtls(d, &cluster, pod, &mut report);
     }
@@ -394,6 +425,32 @@ pub fn self_check(mesh: &Mesh, objects: &[Value]) -> Vec<Fault> {
             &u,
             &mut report,
         );
+        // Undeclared pods of a managed namespace admit nothing, at L4 or L7.
+        let view = cluster.view(pod);
+        let nothing = |_, _| Admitted::Some(BTreeSet::new());
+        ingress(
+            u.name(other),
+            &view,
+            &probe_ports(&view, &[]),
+            nothing,
+            &u,
+            &mut report,
+        );
+        let td = &mesh.settings.trust_domain;
+        for principal in [
+            format!("{td}/ns/{ns}/sa/{STRANGER}"),
+            format!("{td}/ns/{ELSEWHERE}/sa/{STRANGER}"),
+        ] {
+            let tcp = Request::from_principal(&principal, 8080);
+            for req in [tcp.clone(), tcp.http("GET", "/")] {
+                if view.authorize(&req).is_allowed() {
+                    report.push(format!(
+                        "L7 to {} from {principal}: intent denies, AuthorizationPolicy allows",
+                        u.name(other)
+                    ));
+                }
+            }
+        }
         if cluster.mtls_mode(pod) != MtlsMode::Strict {
             report.push(format!("mTLS of undeclared pods in {ns}: intent STRICT (namespace default), PeerAuthentication gives {:?}", cluster.mtls_mode(pod)));
         }
@@ -408,8 +465,64 @@ pub fn self_check(mesh: &Mesh, objects: &[Value]) -> Vec<Fault> {
     report.faults
 }
 
-/// L4 ingress on every declared port, the scrape ports and one undeclared port.
-fn ingress(d: &Service, view: &PodView, expected: &Expected, u: &Universe, report: &mut Report) {
+/// Every port worth asking about at a destination: those the intents declare, the scrape
+/// ports, every port and range bound that its ingress rules name, and one port nobody
+/// named, over TCP and UDP. A rule that widened to another port or protocol shows up here.
+fn probe_ports(view: &PodView, declared: &[u16]) -> Vec<(Protocol, u16)> {
+    let mut ports: BTreeSet<(Protocol, u16)> =
+        declared.iter().map(|&p| (Protocol::Tcp, p)).collect();
+    ports.extend(crate::compile::SCRAPE_PORTS.map(|p| (Protocol::Tcp, p)));
+    for policy in view.isolating(evaluate::Direction::Ingress) {
+        let rules = policy.pointer("/spec/ingress").and_then(Value::as_array);
+        for rule in rules.into_iter().flatten() {
+            for p in rule
+                .get("ports")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let proto = protocol_of(p);
+                for key in ["port", "endPort"] {
+                    if let Some(n) = p
+                        .get(key)
+                        .and_then(Value::as_u64)
+                        .and_then(|n| u16::try_from(n).ok())
+                    {
+                        ports.insert((proto, n));
+                    }
+                }
+            }
+        }
+    }
+    let named: BTreeSet<u16> = ports.iter().map(|(_, p)| *p).collect();
+    if let Some(unused) = (1..=u16::MAX).find(|p| !named.contains(p)) {
+        ports.insert((Protocol::Tcp, unused));
+        ports.insert((Protocol::Udp, unused));
+    }
+    ports.into_iter().collect()
+}
+
+fn protocol_of(port: &Value) -> Protocol {
+    match port
+        .get("protocol")
+        .and_then(Value::as_str)
+        .unwrap_or("TCP")
+    {
+        "UDP" => Protocol::Udp,
+        "SCTP" => Protocol::Sctp,
+        _ => Protocol::Tcp,
+    }
+}
+
+/// L4 ingress at one destination on every probe port: exactly WANT(protocol, port).
+fn ingress(
+    to: &str,
+    view: &PodView,
+    ports: &[(Protocol, u16)],
+    want: impl Fn(Protocol, u16) -> Admitted,
+    u: &Universe,
+    report: &mut Report,
+) {
     let mut candidates = BTreeSet::new();
     let mut unlimited = view.isolating(evaluate::Direction::Ingress).is_empty();
     for policy in view.isolating(evaluate::Direction::Ingress) {
@@ -417,14 +530,12 @@ fn ingress(d: &Service, view: &PodView, expected: &Expected, u: &Universe, repor
             .pointer("/metadata/namespace")
             .and_then(Value::as_str)
             .unwrap_or("");
-        for rule in policy
-            .pointer("/spec/ingress")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        let rules = policy.pointer("/spec/ingress").and_then(Value::as_array);
+        for rule in rules.into_iter().flatten() {
             match rule.get("from").and_then(Value::as_array) {
+                // Absent or empty, `from` admits every source.
                 None => unlimited = true,
+                Some(peers) if peers.is_empty() => unlimited = true,
                 Some(peers) => {
                     for peer in peers {
                         unlimited |= !u.candidates(peer, ns, &mut candidates);
@@ -433,14 +544,9 @@ fn ingress(d: &Service, view: &PodView, expected: &Expected, u: &Universe, repor
             }
         }
     }
-    let mut ports: Vec<u16> = d.ports.iter().map(|p| p.target).collect();
-    ports.extend(crate::compile::SCRAPE_PORTS);
-    if let Some(unused) = (1..=u16::MAX).find(|p| !ports.contains(p)) {
-        ports.push(unused);
-    }
-    for port in ports {
-        let want = expected.ingress(d, port, u);
-        let outside = view.ingress_allows(Endpoint::Ip(OUTSIDE), port, Protocol::Tcp);
+    for &(proto, port) in ports {
+        let want = want(proto, port);
+        let outside = view.ingress_allows(Endpoint::Ip(OUTSIDE), port, proto);
         let got = if unlimited && outside {
             Admitted::All
         } else {
@@ -448,13 +554,11 @@ fn ingress(d: &Service, view: &PodView, expected: &Expected, u: &Universe, repor
                 candidates
                     .iter()
                     .copied()
-                    .filter(|&c| {
-                        view.ingress_allows(Endpoint::Pod(&u.probes[c].pod), port, Protocol::Tcp)
-                    })
+                    .filter(|&c| view.ingress_allows(Endpoint::Pod(&u.probes[c].pod), port, proto))
                     .collect(),
             )
         };
-        let to = format!("{}.{}:{port}", d.name(), d.namespace());
+        let to = format!("{to}:{port}/{proto:?}");
         match (&want, &got) {
             (a, b) if a == b => {}
             (Admitted::All, _) => report.push(format!("L4 ingress to {to} from outside the cluster: intent allows (`anyone`), NetworkPolicy denies")),
@@ -493,20 +597,21 @@ fn egress(view: &PodView, source: ProbeId, want: Grants, u: &Universe, report: &
             .flatten()
         {
             let mut candidates = BTreeSet::new();
+            // Absent or empty, `to` and `ports` mean every destination and every port.
             let peers_limited = match rule.get("to").and_then(Value::as_array) {
                 None => false,
-                Some(peers) => peers.iter().all(|p| u.candidates(p, ns, &mut candidates)),
+                Some(peers) => {
+                    !peers.is_empty() && peers.iter().all(|p| u.candidates(p, ns, &mut candidates))
+                }
             };
-            let ports = rule.get("ports").and_then(Value::as_array);
+            let ports = rule
+                .get("ports")
+                .and_then(Value::as_array)
+                .filter(|ps| !ps.is_empty());
             let exact_ports: Option<Vec<(Protocol, u16)>> = ports.map(|ps| {
                 ps.iter()
                     .filter_map(|p| {
-                        let proto = match p.get("protocol").and_then(Value::as_str).unwrap_or("TCP")
-                        {
-                            "UDP" => Protocol::Udp,
-                            "SCTP" => Protocol::Sctp,
-                            _ => Protocol::Tcp,
-                        };
+                        let proto = protocol_of(p);
                         if p.get("endPort").is_some() {
                             return None;
                         }
@@ -557,17 +662,24 @@ fn authorization(d: &Service, view: &PodView, expected: &Expected, report: &mut 
     let td = &expected.mesh.settings.trust_domain;
     let mut principals: BTreeSet<Option<String>> =
         [None, Some(format!("{td}/ns/{ELSEWHERE}/sa/{STRANGER}"))].into();
+    principals.insert(Some(format!("{td}/ns/{}/sa/{STRANGER}", d.namespace())));
     for allow in &d.allows {
         for caller in &allow.callers {
             match caller {
                 Caller::Pods(i) => {
-                    principals.insert(Some(format!("{td}/ns/{}/sa/{}", i.namespace, i.account)))
+                    // The caller, a stranger beside it, and the caller from another trust domain.
+                    principals.insert(Some(format!("{td}/ns/{}/sa/{}", i.namespace, i.account)));
+                    principals.insert(Some(format!("{td}/ns/{}/sa/{STRANGER}", i.namespace)));
+                    principals.insert(Some(format!(
+                        "{FOREIGN_TRUST_DOMAIN}/ns/{}/sa/{}",
+                        i.namespace, i.account
+                    )));
                 }
                 Caller::Namespace(ns) => {
-                    principals.insert(Some(format!("{td}/ns/{ns}/sa/{STRANGER}")))
+                    principals.insert(Some(format!("{td}/ns/{ns}/sa/{STRANGER}")));
                 }
-                Caller::Anyone => false,
-            };
+                Caller::Anyone => {}
+            }
         }
     }
     for port in &d.ports {
@@ -652,13 +764,18 @@ fn mtls(d: &Service, cluster: &Cluster, pod: &Pod, report: &mut Report) {
         Mtls::Strict => MtlsMode::Strict,
         Mtls::Permissive => MtlsMode::Permissive,
     };
-    let got = cluster.mtls_mode(pod);
-    if want != got {
-        report.push(format!(
-            "mTLS of {}.{}: intent {want:?}, PeerAuthentication gives {got:?}",
-            d.name(),
-            d.namespace()
-        ));
+    // The workload mode, and each port's (a `portLevelMtls` override must not differ).
+    let ports = std::iter::once(None).chain(d.ports.iter().map(|p| Some(p.target)));
+    for port in ports {
+        let got = cluster.mtls_mode_on_port(pod, port);
+        if want != got {
+            let on = port.map_or(String::new(), |p| format!(" on port {p}"));
+            report.push(format!(
+                "mTLS of {}.{}{on}: intent {want:?}, PeerAuthentication gives {got:?}",
+                d.name(),
+                d.namespace()
+            ));
+        }
     }
 }
 
@@ -682,13 +799,16 @@ fn routes(mesh: &Mesh, objects: &[Value], report: &mut Report) {
             .into_iter()
             .flatten()
         {
-            subsets.insert((
-                host.to_string(),
-                s.get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-            ));
+            let name = s.get("name").and_then(Value::as_str).unwrap_or("");
+            // Pods of subset S carry `version=S`, and only that label picks them.
+            let labels = s.get("labels").cloned().unwrap_or(Value::Null);
+            if labels != serde_json::json!({ "version": name }) {
+                report.push(format!(
+                    "DestinationRule {} subset {name} selects {labels}, not version={name}",
+                    policy_name(o)
+                ));
+            }
+            subsets.insert((host.to_string(), name.to_string()));
         }
     }
     let mut routed = 0;

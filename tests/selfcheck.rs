@@ -198,3 +198,125 @@ fn route_to_a_missing_subset() {
         &["VirtualService shop/catalog names subset v2"],
     );
 }
+
+// Blind spots found in review: each of these corruptions used to pass unnoticed.
+
+#[test]
+fn empty_from_admits_everyone() {
+    caught(
+        |o| {
+            object(o, "NetworkPolicy", "data", "postgres")["spec"]["ingress"][0]["from"] = json!([])
+        },
+        &["L4 ingress to postgres.data", "any source"],
+    );
+}
+
+#[test]
+fn empty_egress_to_and_ports() {
+    caught(
+        |o| object(o, "NetworkPolicy", "web", "frontend")["spec"]["egress"][0]["to"] = json!([]),
+        &["L4 egress of frontend.web", "beyond declared pods"],
+    );
+    caught(
+        |o| object(o, "NetworkPolicy", "web", "frontend")["spec"]["egress"][0]["ports"] = json!([]),
+        &["L4 egress of frontend.web", "every port"],
+    );
+}
+
+#[test]
+fn extra_ingress_port_and_range() {
+    caught(
+        |o| {
+            let rule = &mut object(o, "NetworkPolicy", "data", "postgres")["spec"]["ingress"][0];
+            rule["ports"]
+                .as_array_mut()
+                .expect("ports")
+                .push(json!({"port": 9999, "protocol": "TCP"}));
+        },
+        &[
+            "L4 ingress to postgres.data:9999/Tcp",
+            "intent denies, NetworkPolicy allows",
+        ],
+    );
+    caught(
+        |o| {
+            let rule = &mut object(o, "NetworkPolicy", "data", "postgres")["spec"]["ingress"][0];
+            rule["ports"][0]["endPort"] = json!(6000);
+        },
+        &[
+            "L4 ingress to postgres.data:6000/Tcp",
+            "intent denies, NetworkPolicy allows",
+        ],
+    );
+}
+
+#[test]
+fn principal_widened_to_its_namespace_or_any_trust_domain() {
+    caught(
+        |o| {
+            let ap = object(o, "AuthorizationPolicy", "shop", "orders");
+            ap["spec"]["rules"][0]["from"][0]["source"] = json!({"namespaces": ["web"]});
+        },
+        &[
+            "L7",
+            "orders.shop:8080",
+            "cluster.local/ns/web/sa/meshward-probe",
+            "intent denies, AuthorizationPolicy allows",
+        ],
+    );
+    caught(
+        |o| {
+            let ap = object(o, "AuthorizationPolicy", "shop", "orders");
+            ap["spec"]["rules"][0]["from"][0]["source"]["principals"] =
+                json!(["*/ns/web/sa/frontend"]);
+        },
+        &[
+            "L7",
+            "meshward-probe.example/ns/web/sa/frontend",
+            "intent denies, AuthorizationPolicy allows",
+        ],
+    );
+}
+
+#[test]
+fn subset_selecting_the_wrong_pods() {
+    caught(
+        |o| {
+            object(o, "DestinationRule", "shop", "catalog")["spec"]["subsets"][0]["labels"] =
+                json!({"version": "v2"})
+        },
+        &["DestinationRule shop/catalog subset v1"],
+    );
+}
+
+#[test]
+fn port_level_mtls_override() {
+    caught(
+        |o| {
+            let pa = object(o, "PeerAuthentication", "shop", "inventory-mtls");
+            pa["spec"]["mtls"]["mode"] = json!("STRICT");
+            pa["spec"]["portLevelMtls"] = json!({"8080": {"mode": "PERMISSIVE"}});
+        },
+        &["mTLS of inventory.shop", "intent Permissive"],
+    );
+    caught(
+        |o| {
+            let pa = object(o, "PeerAuthentication", "shop", "inventory-mtls");
+            pa["spec"]["portLevelMtls"] = json!({"8080": {"mode": "DISABLE"}});
+        },
+        &["mTLS of inventory.shop on port 8080"],
+    );
+}
+
+#[test]
+fn namespace_defaults_removed() {
+    caught(
+        |o| {
+            o.retain(|x| {
+                x["metadata"]["name"] != "meshward.default-deny"
+                    && x["metadata"]["name"] != "meshward.allow-nothing"
+            })
+        },
+        &["an undeclared pod in shop", "intent denies"],
+    );
+}

@@ -238,6 +238,35 @@ fn workload(
 /// A workload's namespace belongs to someone else: a service there would get namespace
 /// defaults (deny-all) that break the workload.
 pub(crate) fn check_workloads(settings: &Settings, index: &Index, sink: &mut Sink) {
+    // Within a namespace, workloads must be told apart like services: by pods at L4 and
+    // by account at L7, or `allow a` would also admit `b`.
+    for (i, later) in settings.workloads.iter().enumerate() {
+        for earlier in settings.workloads[..i]
+            .iter()
+            .filter(|e| e.identity.namespace == later.identity.namespace)
+        {
+            let (a, b) = (&earlier.identity, &later.identity);
+            let subset = |x: &Labels, y: &Labels| x.iter().all(|(k, v)| y.get(k) == Some(v));
+            if subset(&a.selector, &b.selector) || subset(&b.selector, &a.selector) {
+                sink.error(
+                    Code::OverlappingSelectors,
+                    later.span,
+                    format!("the selectors of workloads `{}` and `{}` overlap: one picks pods of the other", a.name, b.name),
+                )
+                .help("add a label that tells their pods apart")
+                .note(earlier.span, "the other workload");
+            }
+            if a.account == b.account {
+                sink.error(
+                    Code::SharedAccount,
+                    later.span,
+                    format!("workloads `{}` and `{}` in namespace `{}` share the account `{}`", a.name, b.name, b.namespace, b.account),
+                )
+                .help("give each workload its own `account`, or callers could not be told apart at L7")
+                .note(earlier.span, "the other workload");
+            }
+        }
+    }
     for w in &settings.workloads {
         if let Some(service) = index.first_in_namespace(&w.identity.namespace) {
             sink.error(Code::WorkloadInServiceNamespace,

@@ -94,6 +94,12 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     let index = service::Index::new(&drafts, &settings.workloads, &mut sink);
     mesh::check_workloads(&settings, &index, &mut sink);
     let scraper = mesh::resolve_scraper(&settings, &index, &mut sink);
+    let system = [
+        (settings.dns.namespace.as_str(), "DNS"),
+        (settings.istiod.namespace.as_str(), "istiod"),
+        ("istio-system", "Istio's control plane (its root namespace)"),
+    ];
+    service::check_system_namespaces(&drafts, &index, &system, &mut sink);
     service::check_namespaces(&drafts, &index, &mut sink);
     let mut resolved: Vec<ir::Service> = drafts
         .iter()

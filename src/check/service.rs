@@ -560,6 +560,28 @@ impl Index {
     }
 }
 
+/// Namespaces meshward must not manage: the defaults it writes for a managed namespace
+/// (deny-all, STRICT, allow-nothing) would cut DNS or istiod off from every pod, and in
+/// Istio's root namespace the allow-nothing policy applies to the whole mesh.
+pub(crate) fn check_system_namespaces(
+    drafts: &[Draft],
+    index: &Index,
+    system: &[(&str, &str)],
+    sink: &mut Sink,
+) {
+    for d in drafts.iter().filter(|d| index.is_canonical(d)) {
+        let ns = d.identity.namespace.as_str();
+        if let Some((_, what)) = system.iter().find(|(s, _)| *s == ns) {
+            sink.error(
+                Code::SystemNamespace,
+                d.ast.namespace.span,
+                format!("service `{}` is in namespace `{ns}`, where {what} runs", d.identity.name),
+            )
+            .help("meshward would deny all traffic in that namespace by default; declare the pods you need to call there as a `workload` in the mesh block instead");
+        }
+    }
+}
+
 /// Rules between services of one namespace: own accounts, selectors that do not overlap,
 /// no `version` selectors where subsets are split by `version`.
 pub(crate) fn check_namespaces(drafts: &[Draft], index: &Index, sink: &mut Sink) {
