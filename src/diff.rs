@@ -112,6 +112,7 @@ pub enum Change {
     Mtls(MtlsChange),
     Route(RouteChange),
     Scraper(ScraperChange),
+    Identity(IdentityChange),
 }
 
 /// Whether the caller→service:port edge itself is new, gone, or on both sides.
@@ -176,6 +177,22 @@ pub struct ScraperChange {
     pub source: Option<String>,
 }
 
+/// Who a name stands for changed, with no `allow` line touched: a selector or account of
+/// a service or workload, a port's target number, or a mesh setting. Every `allow` that
+/// names it now reaches other pods or identities, so anything that may admit more is
+/// reported as `widens`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IdentityChange {
+    pub effect: Effect,
+    /// `gw.edge`, `orders.shop:http`, or `mesh`.
+    pub subject: String,
+    /// `selector`, `account`, `target port`, `trust-domain`, `cluster-domain`, `dns`,
+    /// `istiod`.
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
 impl Change {
     pub fn effect(&self) -> Effect {
         match self {
@@ -183,6 +200,7 @@ impl Change {
             Change::Mtls(c) => c.effect,
             Change::Route(c) => c.effect,
             Change::Scraper(c) => c.effect,
+            Change::Identity(c) => c.effect,
         }
     }
 
@@ -216,6 +234,16 @@ impl Change {
                 c.source.as_str(),
             ),
             Change::Mtls(c) => (split(&c.to), 2, "", "", c.effect, none, none, ""),
+            Change::Identity(c) => (
+                split(&c.subject),
+                4,
+                c.field.as_str(),
+                c.old.as_str(),
+                c.effect,
+                none,
+                none,
+                c.new.as_str(),
+            ),
             Change::Route(c) => (
                 split(&c.to),
                 3,
@@ -249,6 +277,7 @@ pub fn compare(old: Model<'_>, new: Model<'_>) -> Vec<Change> {
     mtls_changes(old, new, &mut out);
     route_changes(old, new, &mut out);
     scraper_changes(old, new, &mut out);
+    identity_changes(old, new, &mut out);
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.dedup();
     out
@@ -590,6 +619,110 @@ fn scraper_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
             from,
             source: find(new),
         }));
+    }
+}
+
+fn labels_text(labels: &crate::ir::Labels) -> String {
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Selectors, accounts, target ports and mesh settings: changes that move what an
+/// unchanged `allow` line admits.
+fn identity_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
+    let identities = |m: &Mesh| -> BTreeMap<String, crate::ir::Identity> {
+        m.services
+            .iter()
+            .map(|s| &s.identity)
+            .chain(m.workloads.iter().map(|w| &w.identity))
+            .map(|i| (format!("{}.{}", i.name, i.namespace), i.clone()))
+            .collect()
+    };
+    let mut push = |effect, subject: String, field: &str, old: String, new: String| {
+        out.push(Change::Identity(IdentityChange {
+            effect,
+            subject,
+            field: field.to_string(),
+            old,
+            new,
+        }))
+    };
+    let before = identities(old.mesh);
+    for (name, now) in identities(new.mesh) {
+        let Some(was) = before.get(&name) else {
+            continue;
+        };
+        if was.selector != now.selector {
+            // More labels pick fewer pods; anything else may pick pods it did not.
+            let narrower = was
+                .selector
+                .iter()
+                .all(|(k, v)| now.selector.get(k) == Some(v));
+            let effect = if narrower {
+                Effect::Narrows
+            } else {
+                Effect::Widens
+            };
+            push(
+                effect,
+                name.clone(),
+                "selector",
+                labels_text(&was.selector),
+                labels_text(&now.selector),
+            );
+        }
+        if was.account != now.account {
+            push(
+                Effect::Widens,
+                name.clone(),
+                "account",
+                was.account.clone(),
+                now.account.clone(),
+            );
+        }
+    }
+    for service in &new.mesh.services {
+        let Some(was) = find_service(old.mesh, service) else {
+            continue;
+        };
+        for port in &service.ports {
+            if let Some(p) = was.ports.iter().find(|p| p.name == port.name) {
+                if p.target != port.target {
+                    let subject = format!("{}:{}", service_label(service), port.name);
+                    push(
+                        Effect::Widens,
+                        subject,
+                        "target port",
+                        p.target.to_string(),
+                        port.target.to_string(),
+                    );
+                }
+            }
+        }
+    }
+    let (a, b) = (&old.mesh.settings, &new.mesh.settings);
+    let group = |g: &crate::ir::PodGroup| format!("{} {}", g.namespace, labels_text(&g.selector));
+    let settings = [
+        (
+            "trust-domain",
+            a.trust_domain.clone(),
+            b.trust_domain.clone(),
+        ),
+        (
+            "cluster-domain",
+            a.cluster_domain.clone(),
+            b.cluster_domain.clone(),
+        ),
+        ("dns", group(&a.dns), group(&b.dns)),
+        ("istiod", group(&a.istiod), group(&b.istiod)),
+    ];
+    for (field, was, now) in settings {
+        if was != now {
+            push(Effect::Widens, "mesh".to_string(), field, was, now);
+        }
     }
 }
 
@@ -1084,6 +1217,9 @@ pub fn render_text(changes: &[Change]) -> String {
                 or_none(&c.new),
                 c.source
             ),
+            Change::Identity(c) => {
+                writeln!(out, "{s} {} {}: {} -> {}", c.subject, c.field, c.old, c.new)
+            }
             Change::Scraper(c) => writeln!(
                 out,
                 "{s} scraper {} (sidecar metrics 15020, 15090 of every service){}",
@@ -1198,6 +1334,13 @@ pub fn render_markdown(changes: &[Change]) -> String {
                         code(&c.source),
                     )
                 }
+                Change::Identity(c) => (
+                    String::new(),
+                    code(&c.subject),
+                    String::new(),
+                    format!("{} {} → {}", c.field, code(&c.old), code(&c.new)),
+                    String::new(),
+                ),
                 Change::Scraper(c) => (
                     code(&c.from),
                     "every service".to_string(),

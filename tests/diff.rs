@@ -930,3 +930,61 @@ fn pre_commit_hook_runs_a_real_subcommand() {
     }
     parse_meshward(&words);
 }
+
+#[test]
+fn who_a_name_stands_for_is_a_change_too() {
+    // Review finding: with no `allow` line touched, a widened workload selector, a new
+    // account, a moved target port and a moved DNS group used to report no change.
+    let repo = Repo::with_shop("intents");
+    repo.edit(
+        "intents/mesh.intent",
+        "selector istio=ingressgateway",
+        "selector team=edge",
+    );
+    repo.edit(
+        "intents/shop/orders.intent",
+        "port http 8080/http",
+        "port http 8081/http",
+    );
+    repo.edit(
+        "intents/shop/orders.intent",
+        "account orders-api",
+        "account shop-admin",
+    );
+    let json = changes_json(&repo.path("intents"), "HEAD");
+    let identity: Vec<&Value> = json["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["kind"] == "identity")
+        .collect();
+    let fields: Vec<(&str, &str, &str)> = identity
+        .iter()
+        .map(|c| {
+            (
+                c["subject"].as_str().unwrap_or(""),
+                c["field"].as_str().unwrap_or(""),
+                c["effect"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(
+        fields.contains(&("ingressgateway.istio-system", "selector", "widens")),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&("orders.shop", "account", "widens")),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&("orders.shop:http", "target port", "widens")),
+        "{fields:?}"
+    );
+    let (code, _, _) = execute(&DiffArgs {
+        dir: repo.path("intents"),
+        base: "HEAD".into(),
+        format: DiffFormat::Json,
+        exit_code: true,
+    });
+    assert_eq!(code, 1, "--exit-code must see the widening");
+}
