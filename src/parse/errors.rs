@@ -22,7 +22,10 @@ pub(super) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
     };
     let found = found_token(text, pos);
     // At least one character wide, and never inside one (a no-break space is two bytes).
-    let next = text.get(pos..).and_then(|t| t.chars().next()).map_or(0, char::len_utf8);
+    let next = text
+        .get(pos..)
+        .and_then(|t| t.chars().next())
+        .map_or(0, char::len_utf8);
     let end = (pos + found.len().max(next)).min(text.len());
     let span = Span::new(id, pos, end);
 
