@@ -21,7 +21,7 @@
 //! comment (summary, table, Mermaid chart of changed edges) or the JSON of the CLI contract.
 
 use crate::diagnostic::{self, Diagnostic};
-use crate::ir::{self, Caller, Mesh, Mtls, Service};
+use crate::ir::{self, Mesh, Mtls, Service};
 use crate::source::{FileId, SourceFile, SourceMap};
 use clap::ValueEnum;
 use serde::Serialize;
@@ -287,14 +287,6 @@ fn service_label(s: &Service) -> String {
     format!("{}.{}", s.name(), s.namespace())
 }
 
-fn caller_label(c: &Caller) -> String {
-    match c {
-        Caller::Pods(id) => format!("{}.{}", id.name, id.namespace),
-        Caller::Namespace(ns) => format!("namespace:{ns}"),
-        Caller::Anyone => "anyone".to_string(),
-    }
-}
-
 fn find_service<'m>(mesh: &'m Mesh, like: &Service) -> Option<&'m Service> {
     mesh.services
         .iter()
@@ -347,7 +339,7 @@ fn flatten(model: Model<'_>) -> BTreeMap<Edge, BTreeMap<Grant, String>> {
                     let Some(port) = service.ports.get(index) else {
                         continue;
                     };
-                    let edge = (caller_label(caller), to.clone(), port.name.clone());
+                    let edge = (caller.label(), to.clone(), port.name.clone());
                     let entry = edges.entry(edge).or_default();
                     for grant in &grants {
                         entry

@@ -90,22 +90,6 @@ fn pod(i: &Identity) -> Pod {
     pod
 }
 
-fn covers(caller: &Caller, from: &Identity) -> bool {
-    match caller {
-        Caller::Anyone => true,
-        Caller::Namespace(ns) => *ns == from.namespace,
-        Caller::Pods(i) => i.namespace == from.namespace && i.name == from.name,
-    }
-}
-
-fn caller_name(caller: &Caller) -> String {
-    match caller {
-        Caller::Anyone => "anyone".into(),
-        Caller::Namespace(ns) => format!("namespace:{ns}"),
-        Caller::Pods(i) => format!("{}.{}", i.name, i.namespace),
-    }
-}
-
 fn rules_text(allow: &Allow) -> String {
     if allow.rules.is_empty() {
         return "any request".into();
@@ -123,20 +107,6 @@ fn rules_text(allow: &Allow) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-fn rule_covers(allow: &Allow, method: &str, path: &str) -> bool {
-    allow.rules.is_empty()
-        || allow.rules.iter().any(|r| {
-            (r.methods.is_empty() || r.methods.iter().any(|m| m == method))
-                && r.paths
-                    .iter()
-                    .any(|p| match (p.strip_prefix('*'), p.strip_suffix('*')) {
-                        (Some(suffix), _) => path.ends_with(suffix),
-                        (_, Some(prefix)) => path.starts_with(prefix),
-                        _ => p == path,
-                    })
-        })
 }
 
 fn find_port<'s>(service: &'s Service, wanted: &str) -> Result<&'s Port, String> {
@@ -283,7 +253,7 @@ fn answer(
         .iter()
         .filter(|a| {
             a.ports.iter().any(|&i| to.ports[i].target == target)
-                && a.callers.iter().any(|c| covers(c, from))
+                && a.callers.iter().any(|c| c.covers(from))
         })
         .collect();
     let view = cluster.view(to_pod);
@@ -293,7 +263,7 @@ fn answer(
             let by: Vec<&Allow> = applicable
                 .iter()
                 .copied()
-                .filter(|a| rule_covers(a, m, x))
+                .filter(|a| a.covers_request(m, x))
                 .collect();
             layers.push(layer(
                 "L7",
@@ -335,10 +305,13 @@ fn answer(
                 req
             };
             let decision = view.authorize(&req);
-            let what = if port.protocol.is_http() {
-                "any request"
-            } else {
-                "a TCP connection"
+            let what = match (&q.request, port.protocol.is_http()) {
+                (_, true) => "any request".to_string(),
+                (Some((m, x)), false) => format!(
+                    "a {} connection (`{m} {x}` does not apply: the sidecar does not parse this port as HTTP)",
+                    port.protocol.as_str()
+                ),
+                (None, false) => format!("a {} connection", port.protocol.as_str()),
             };
             layers.push(layer(
                 "L7",
@@ -379,7 +352,7 @@ fn answer(
 fn callers_text(a: &Allow) -> String {
     a.callers
         .iter()
-        .map(caller_name)
+        .map(Caller::label)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -470,7 +443,7 @@ fn nearest(
     for a in to
         .allows
         .iter()
-        .filter(|a| a.callers.iter().any(|c| covers(c, from)))
+        .filter(|a| a.callers.iter().any(|c| c.covers(from)))
     {
         let others: Vec<&str> = a
             .ports

@@ -165,6 +165,55 @@ pub struct HttpRule {
     pub paths: Vec<String>,
 }
 
+impl HttpRule {
+    /// The language's matching: `*` methods, exact paths, `/a/*` prefixes, `*.png` suffixes.
+    pub fn covers(&self, method: &str, path: &str) -> bool {
+        let method_ok = self.methods.is_empty() || self.methods.iter().any(|m| m == method);
+        method_ok && self.paths.iter().any(|p| path_covers(p, path))
+    }
+}
+
+/// Whether path pattern PATTERN (exact, `/a/*` or `*.png`) matches PATH.
+pub fn path_covers(pattern: &str, path: &str) -> bool {
+    if let Some(prefix) = pattern
+        .strip_suffix('*')
+        .filter(|_| pattern.starts_with('/'))
+    {
+        path.starts_with(prefix)
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        path.ends_with(suffix)
+    } else {
+        pattern == path
+    }
+}
+
+impl Caller {
+    /// Whether this caller admits the pods of IDENTITY.
+    pub fn covers(&self, identity: &Identity) -> bool {
+        match self {
+            Caller::Anyone => true,
+            Caller::Namespace(ns) => *ns == identity.namespace,
+            Caller::Pods(i) => i.namespace == identity.namespace && i.name == identity.name,
+        }
+    }
+
+    /// `frontend.web`, `namespace:monitoring` or `anyone`, as the CLI writes callers.
+    pub fn label(&self) -> String {
+        match self {
+            Caller::Anyone => "anyone".into(),
+            Caller::Namespace(ns) => format!("namespace:{ns}"),
+            Caller::Pods(i) => format!("{}.{}", i.name, i.namespace),
+        }
+    }
+}
+
+impl Allow {
+    /// Whether this statement allows METHOD PATH (any request when it has no rules).
+    pub fn covers_request(&self, method: &str, path: &str) -> bool {
+        self.rules.is_empty() || self.rules.iter().any(|r| r.covers(method, path))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Call {
     pub namespace: String,

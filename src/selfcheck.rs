@@ -331,25 +331,10 @@ impl<'m> Expected<'m> {
                 _ => false,
             });
             let rules_ok = allow.rules.is_empty()
-                || http.is_some_and(|(m, x)| allow.rules.iter().any(|r| rule_covers(r, m, x)));
+                || http.is_some_and(|(m, x)| allow.rules.iter().any(|r| r.covers(m, x)));
             port_ok && caller_ok && rules_ok
         })
     }
-}
-
-/// The language's matching: `*` methods, exact paths, `/a/*` prefixes, `*.png` suffixes.
-fn rule_covers(rule: &HttpRule, method: &str, path: &str) -> bool {
-    let method_ok = rule.methods.is_empty() || rule.methods.iter().any(|m| m == method);
-    let path_ok = rule.paths.iter().any(|p| {
-        if let Some(prefix) = p.strip_suffix('*') {
-            p.starts_with('/') && path.starts_with(prefix)
-        } else if let Some(suffix) = p.strip_prefix('*') {
-            path.ends_with(suffix)
-        } else {
-            p == path
-        }
-    });
-    method_ok && path_ok
 }
 
 struct Report {

@@ -70,13 +70,7 @@ fn partial_calls(service: &Service, mesh: &Mesh, sink: &mut Sink) {
         let allowed: BTreeSet<usize> = target
             .allows
             .iter()
-            .filter(|a| {
-                a.callers.iter().any(|c| match c {
-                    Caller::Anyone => true,
-                    Caller::Namespace(ns) => *ns == me.namespace,
-                    Caller::Pods(i) => i.namespace == me.namespace && i.name == me.name,
-                })
-            })
+            .filter(|a| a.callers.iter().any(|c| c.covers(me)))
             .flat_map(|a| a.ports.iter().copied())
             .collect();
         let Some(&first) = allowed.iter().next() else {

@@ -184,6 +184,25 @@ pub const RETRY_CONDITIONS: [&str; 14] = [
 
 /// Where `*` may stand in a path: first (suffix match) or last right after `/` (prefix).
 pub fn path(text: &str) -> Result<(), Problem> {
+    // RFC 3986 path characters only: anything else is not what a request carries (a query
+    // after `?` is not part of the path Istio matches), and some of it (NEL, U+2028) would
+    // not read back as the same string under a YAML 1.1 reader.
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+;=:@/%".contains(c);
+    if let Some(c) = text.chars().find(|c| !allowed(*c)) {
+        let help = if c == '?' {
+            "Istio matches the path without its query string; drop everything from `?` on"
+        } else {
+            "write the character percent-encoded, as it travels in the request (`%20` for a space)"
+        };
+        return Err((
+            format!(
+                "path `{}` contains `{}`, which cannot appear in a URL path",
+                text.escape_debug(),
+                c.escape_debug()
+            ),
+            Some(help.into()),
+        ));
+    }
     let stars = text.matches('*').count();
     let ok = match stars {
         0 => text.starts_with('/'),
@@ -224,7 +243,18 @@ mod tests {
         for ok in ["/", "/a/b", "/a/*", "/*", "*.png", "*/x"] {
             assert!(path(ok).is_ok(), "{ok}");
         }
-        for bad in ["*", "/a*", "/a/*/b", "**", "a/b", "*a*"] {
+        for bad in [
+            "*",
+            "/a*",
+            "/a/*/b",
+            "**",
+            "a/b",
+            "*a*",
+            "/a?b=1",
+            "/a\u{85}b",
+            "/\"x\"",
+            "/ü",
+        ] {
             assert!(path(bad).is_err(), "{bad}");
         }
     }

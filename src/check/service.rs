@@ -958,11 +958,7 @@ fn call(
         }
     };
     let me = &d.identity;
-    let covers = |c: &Caller| match c {
-        Caller::Anyone => true,
-        Caller::Namespace(n) => *n == me.namespace,
-        Caller::Pods(i) => i.namespace == me.namespace && i.name == me.name,
-    };
+    let covers = |c: &Caller| c.covers(me);
     let allowed = target
         .allows
         .iter()
