@@ -1,0 +1,1150 @@
+//! Grammar-aware fuzzing: an `Arbitrary` model of intent trees, printed to intent text.
+//!
+//! The model covers every statement of docs/language.md with values drawn mostly from small
+//! pools (so that services, callers, ports and calls often line up and the tree compiles)
+//! and sometimes from odd ones: upper-case, reserved, empty and too-long names; ports 0,
+//! 15001, 65536 and 20-digit numbers; unknown protocols, methods, retry conditions and
+//! duration units; misplaced `*` in paths; split weights that do not sum to 100. The
+//! printer then sometimes damages the text (drops a token or a brace, inserts a stray one,
+//! cuts the file short) and varies the layout (CRLF, tabs, BOM, comments).
+//!
+//! For every input: the whole pipeline must not panic and every diagnostic must render in
+//! both forms. When the tree compiles, cheap properties are checked:
+//!
+//! 1. no result implies at least one error;
+//! 2. every output file is non-empty and starts with the generated-file header;
+//! 3. determinism: compiling the same files again gives the same tree and diagnostics;
+//! 4. the files given in reverse order give the same tree;
+//! 5. folder layout carries no meaning: renaming the files so that their path order is
+//!    reversed gives the same files, except lines starting with `#` (which name sources);
+//! 6. every emitted YAML file reads back (serde_yaml) as exactly the objects rendered.
+#![no_main]
+
+use arbitrary::{Arbitrary, Result, Unstructured};
+use libfuzzer_sys::fuzz_target;
+use meshward::diagnostic::{render_json, render_text};
+use std::fmt::Debug;
+
+// ------------------------------------------------------------------ helpers
+
+fn pick<T: Copy>(u: &mut Unstructured, items: &[T]) -> Result<T> {
+    Ok(*u.choose(items)?)
+}
+
+/// Between 0 and N items.
+#[derive(Debug)]
+struct Few<T, const N: usize>(Vec<T>);
+
+impl<'a, T: Arbitrary<'a>, const N: usize> Arbitrary<'a> for Few<T, N> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let n = u.int_in_range(0..=N)?;
+        (0..n)
+            .map(|_| T::arbitrary(u))
+            .collect::<Result<_>>()
+            .map(Few)
+    }
+}
+
+/// Between 1 and N items.
+#[derive(Debug, Clone)]
+struct Some1<T, const N: usize>(Vec<T>);
+
+impl<'a, T: Arbitrary<'a>, const N: usize> Arbitrary<'a> for Some1<T, N> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let n = u.int_in_range(1..=N)?;
+        (0..n)
+            .map(|_| T::arbitrary(u))
+            .collect::<Result<_>>()
+            .map(Some1)
+    }
+}
+
+/// Something that is there only rarely (about 1 in 16): a duplicate statement, say.
+#[derive(Debug)]
+struct Rarely<T>(Option<T>);
+
+impl<'a, T: Arbitrary<'a>> Arbitrary<'a> for Rarely<T> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        Ok(Rarely(if u.arbitrary::<u8>()? >= 240 {
+            Some(T::arbitrary(u)?)
+        } else {
+            None
+        }))
+    }
+}
+
+/// A rarely-true flag (about 1 in 16).
+#[derive(Debug, Clone, Copy)]
+struct Rare(bool);
+
+impl<'a> Arbitrary<'a> for Rare {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        Ok(Rare(u.arbitrary::<u8>()? >= 240))
+    }
+}
+
+// ------------------------------------------------------------------ leaves
+
+/// Names of services, namespaces, ports, accounts, subsets and workloads. Exhausted input
+/// gives the first pool name, so short inputs stay valid.
+const NAMES: &[&str] = &[
+    "orders",
+    "web",
+    "shop",
+    "http",
+    "grpc",
+    "api",
+    "v1",
+    "v2",
+    "metrics",
+    "monitoring",
+];
+const RESERVED: &[&str] = &["in", "to", "namespace", "anyone", "service", "mesh", "port"];
+const ODD_NAMES: &[&str] = &[
+    "a_b",
+    "-a",
+    "a-",
+    "1abc",
+    "x.y",
+    "é",
+    "a--b",
+    "9",
+    "ORDERS",
+    "Orders",
+    "default",
+    "kube-system",
+    "istio-system",
+    "_",
+];
+
+#[derive(Debug, Clone)]
+struct Name(String);
+
+impl<'a> Arbitrary<'a> for Name {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        let s = match k {
+            0..=239 => pick(u, NAMES)?.to_string(),
+            240..=242 => pick(u, NAMES)?.to_uppercase(),
+            243..=245 => pick(u, RESERVED)?.to_string(),
+            246 => "a".repeat(64),
+            247..=249 => format!("a{}", "b".repeat(62)), // exactly 63: valid
+            250 => String::new(),
+            _ => pick(u, ODD_NAMES)?.to_string(),
+        };
+        Ok(Name(s))
+    }
+}
+
+/// A port, weight or retry count as typed.
+#[derive(Debug, Clone)]
+struct Num(String);
+
+impl<'a> Arbitrary<'a> for Num {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        let s = match k {
+            0..=99 => pick(u, &[8080, 80, 9090, 443, 5432, 9102])?.to_string(),
+            100..=159 => (8000 + u.int_in_range(0..=999u16)?).to_string(),
+            160..=199 => u.arbitrary::<u16>()?.to_string(),
+            200..=209 => "0".into(),
+            210..=219 => {
+                pick(u, &[15000, 15001, 15006, 15020, 15090, 15099, 15100, 14999])?.to_string()
+            }
+            220..=229 => pick(u, &[65535, 65536, 70000, 4294967296u64])?.to_string(),
+            230..=239 => "99999999999999999999999".into(),
+            240..=247 => "0080".into(),
+            _ => u.arbitrary::<u32>()?.to_string(),
+        };
+        Ok(Num(s))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Weight(String);
+
+impl<'a> Arbitrary<'a> for Weight {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        let s = match k {
+            0..=199 => pick(u, &[100, 50, 90, 10, 0, 25, 75])?.to_string(),
+            200..=229 => u.arbitrary::<u8>()?.to_string(),
+            230..=239 => "99999999999999999999".into(),
+            _ => pick(u, &["101", "4294967296", "-1", "1.5", "x"])?.to_string(),
+        };
+        Ok(Weight(s))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Protocol(Option<String>);
+
+impl<'a> Arbitrary<'a> for Protocol {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(Protocol(match k {
+            0..=49 => None,
+            50..=229 => Some(pick(u, &["http", "http2", "grpc", "tcp", "tls"])?.to_string()),
+            _ => Some(
+                pick(u, &["udp", "HTTP", "https", "sctp", "h2c", "0", "grpc-web"])?.to_string(),
+            ),
+        }))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Method(&'static str);
+
+impl<'a> Arbitrary<'a> for Method {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(Method(if k < 220 {
+            pick(
+                u,
+                &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
+            )?
+        } else {
+            pick(
+                u,
+                &["get", "Post", "CONNECT", "TRACE", "FOO", "G3T", "GET_", ""],
+            )?
+        }))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct PathPat(&'static str);
+
+impl<'a> Arbitrary<'a> for PathPat {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(PathPat(if k < 200 {
+            pick(
+                u,
+                &[
+                    "/api/orders",
+                    "/api/orders/*",
+                    "/*",
+                    "*.png",
+                    "/orders.v1.Orders/Create",
+                    "/",
+                    "/health",
+                ],
+            )?
+        } else {
+            pick(
+                u,
+                &[
+                    "*", "/a/*/b", "/a*", "/a/**", "**", "*png", "/a/*.png", "*/a", "/é/ü",
+                    "/a%20b", "//", "/a?b=1", "*.", "/*/*",
+                ],
+            )?
+        }))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Duration(String);
+
+impl<'a> Arbitrary<'a> for Duration {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(Duration(match k {
+            0..=49 => format!("{}ms", u.arbitrary::<u16>()?),
+            50..=119 => format!("{}s", u.int_in_range(0..=120u8)?),
+            120..=159 => format!("{}m", u.int_in_range(0..=90u8)?),
+            160..=189 => pick(u, &["500ms", "2s", "1m", "1h", "0s", "0ms"])?.to_string(),
+            190..=219 => pick(u, &["5d", "5sec", "5MS", "5us", "1ns", "2S"])?.to_string(),
+            220..=239 => "99999999999999999999ms".to_string(),
+            _ => format!("{}h", u.arbitrary::<u32>()?),
+        }))
+    }
+}
+
+const CONDITIONS: &[&str] = &[
+    "5xx",
+    "gateway-error",
+    "reset",
+    "connect-failure",
+    "retriable-4xx",
+    "refused-stream",
+    "retriable-status-codes",
+    "retriable-headers",
+    "envoy-ratelimited",
+    "cancelled",
+    "deadline-exceeded",
+    "internal",
+    "resource-exhausted",
+    "unavailable",
+];
+
+#[derive(Debug, Clone)]
+struct Condition(&'static str);
+
+impl<'a> Arbitrary<'a> for Condition {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(Condition(if k < 220 {
+            pick(u, CONDITIONS)?
+        } else {
+            pick(
+                u,
+                &["5XX", "bogus", "retriable_4xx", "connect-failur", "4xx"],
+            )?
+        }))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Mtls(&'static str);
+
+impl<'a> Arbitrary<'a> for Mtls {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(Mtls(if k < 220 {
+            pick(u, &["strict", "permissive"])?
+        } else {
+            pick(u, &["STRICT", "off", "disable", "Permissive"])?
+        }))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Label(String);
+
+impl<'a> Arbitrary<'a> for Label {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        let key = if k < 220 {
+            pick(
+                u,
+                &[
+                    "app",
+                    "tier",
+                    "version",
+                    "app.kubernetes.io/name",
+                    "istio",
+                    "k8s-app",
+                ],
+            )?
+            .to_string()
+        } else {
+            match pick(u, &[0, 1, 2, 3, 4, 5, 6])? {
+                0 => "-bad".into(),
+                1 => "a/b/c".into(),
+                2 => "k".repeat(64),
+                3 => format!("{}/k", "d".repeat(254)),
+                4 => "/k".into(),
+                5 => "Example.COM/k".into(),
+                _ => "k_".into(),
+            }
+        };
+        let k: u8 = u.arbitrary()?;
+        let value = if k < 200 {
+            let n = pick(u, NAMES)?;
+            n.to_string()
+        } else {
+            match pick(u, &[0, 1, 2, 3, 4, 5, 6, 7])? {
+                0 => "on".into(),
+                1 => "true".into(),
+                2 => "-x".into(),
+                3 => "v".repeat(64),
+                4 => "1e3".into(),
+                5 => "null".into(),
+                6 => "0x1F".into(),
+                _ => "a..b".into(),
+            }
+        };
+        Ok(Label(format!("{key}={value}")))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Domain(String);
+
+impl<'a> Arbitrary<'a> for Domain {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(Domain(if k < 200 {
+            pick(u, &["cluster.local", "example.com", "corp"])?.to_string()
+        } else {
+            match pick(u, &[0, 1, 2, 3, 4, 5])? {
+                0 => ".bad".into(),
+                1 => "a..b".into(),
+                2 => "UPPER.local".into(),
+                3 => format!("{}.local", "d".repeat(64)),
+                4 => "under_score.local".into(),
+                _ => "trailing.".into(),
+            }
+        }))
+    }
+}
+
+// ------------------------------------------------------------------ statements
+
+#[derive(Arbitrary, Debug)]
+enum Caller {
+    Name(Name),
+    NameIn(Name, Name),
+    Namespace(Name),
+    Anyone,
+}
+
+#[derive(Arbitrary, Debug)]
+enum Methods {
+    Any,
+    List(Some1<Method, 3>),
+}
+
+#[derive(Arbitrary, Debug)]
+struct Rule {
+    methods: Methods,
+    paths: Some1<PathPat, 3>,
+}
+
+#[derive(Arbitrary, Debug)]
+struct Allow {
+    callers: Some1<Caller, 3>,
+    to: Option<Some1<Name, 2>>,
+    rules: Option<Few<Rule, 3>>,
+}
+
+#[derive(Arbitrary, Debug)]
+struct CallTarget {
+    name: Name,
+    namespace: Option<Name>,
+    port: Option<Name>,
+}
+
+#[derive(Arbitrary, Debug)]
+struct Port {
+    name: Name,
+    service_port: Option<Num>,
+    target_port: Num,
+    protocol: Protocol,
+}
+
+#[derive(Arbitrary, Debug)]
+struct Retries {
+    count: Weight,
+    per_try: Option<Duration>,
+    on: Option<Some1<Condition, 3>>,
+}
+
+#[derive(Arbitrary, Debug)]
+enum RouteStmt {
+    Timeout(Duration),
+    Retries(Retries),
+    Split(Some1<(Name, Weight), 3>),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Stmt {
+    Account(Name),
+    Selector(Some1<Label, 2>),
+    Port(Port),
+    Mtls(Mtls),
+    Allow(Allow),
+    Calls(Some1<CallTarget, 3>),
+    Route(Name, Few<RouteStmt, 3>),
+}
+
+/// Statements that may appear many times.
+#[derive(Arbitrary, Debug)]
+enum RepeatedStmt {
+    Allow(Allow),
+    Allow2(Allow),
+    Calls(Some1<CallTarget, 3>),
+    Route(Name, Few<RouteStmt, 3>),
+}
+
+#[derive(Arbitrary, Debug)]
+struct Service {
+    name: Name,
+    namespace: Name,
+    account: Option<Name>,
+    selector: Option<Some1<Label, 2>>,
+    mtls: Option<Mtls>,
+    ports: Some1<Port, 3>,
+    stmts: Few<RepeatedStmt, 5>,
+    /// A rare extra statement of any kind (a second `mtls`, a fourth port, ...).
+    extra: Rarely<Stmt>,
+}
+
+#[derive(Arbitrary, Debug, Clone)]
+enum MeshStmt {
+    TrustDomain(Domain),
+    ClusterDomain(Domain),
+    Istiod(Name, Some1<Label, 2>),
+    Dns(Name, Some1<Label, 2>),
+    Scraper(Name, Name),
+    Workload(Name, Name, Option<(Option<Name>, Option<Some1<Label, 2>>)>),
+}
+
+#[derive(Arbitrary, Debug)]
+struct Mesh {
+    trust_domain: Option<Domain>,
+    cluster_domain: Option<Domain>,
+    istiod: Option<(Name, Some1<Label, 2>)>,
+    dns: Option<(Name, Some1<Label, 2>)>,
+    scraper: Option<(Name, Name)>,
+    workloads: Few<(Name, Name, Option<(Option<Name>, Option<Some1<Label, 2>>)>), 2>,
+    /// A rare extra statement of any kind (a second `dns`, ...).
+    extra: Rarely<MeshStmt>,
+}
+
+impl Mesh {
+    fn stmts(&self) -> Vec<MeshStmt> {
+        let mut out = Vec::new();
+        if let Some(d) = &self.trust_domain {
+            out.push(MeshStmt::TrustDomain(d.clone()));
+        }
+        if let Some(d) = &self.cluster_domain {
+            out.push(MeshStmt::ClusterDomain(d.clone()));
+        }
+        if let Some((ns, l)) = &self.istiod {
+            out.push(MeshStmt::Istiod(ns.clone(), Some1(l.0.clone())));
+        }
+        if let Some((ns, l)) = &self.dns {
+            out.push(MeshStmt::Dns(ns.clone(), Some1(l.0.clone())));
+        }
+        if let Some((n, ns)) = &self.scraper {
+            out.push(MeshStmt::Scraper(n.clone(), ns.clone()));
+        }
+        for (n, ns, block) in &self.workloads.0 {
+            let block = block
+                .as_ref()
+                .map(|(a, l)| (a.clone(), l.as_ref().map(|l| Some1(l.0.clone()))));
+            out.push(MeshStmt::Workload(n.clone(), ns.clone(), block));
+        }
+        if let Some(extra) = &self.extra.0 {
+            out.push(extra.clone());
+        }
+        out
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum Junk {
+    LBrace,
+    RBrace,
+    Comma,
+    In,
+    To,
+    Star,
+    Slash,
+    Colon,
+    Equals,
+    Bar,
+    Bom,
+    Tab,
+    NonAscii,
+    Nul,
+    Hash,
+    LoneCr,
+}
+
+impl Junk {
+    fn text(&self) -> &'static str {
+        match self {
+            Junk::LBrace => "{",
+            Junk::RBrace => "}",
+            Junk::Comma => ",",
+            Junk::In => "in",
+            Junk::To => "to",
+            Junk::Star => "*",
+            Junk::Slash => "/",
+            Junk::Colon => ":",
+            Junk::Equals => "=",
+            Junk::Bar => "|",
+            Junk::Bom => "\u{feff}",
+            Junk::Tab => "\t",
+            Junk::NonAscii => "é",
+            Junk::Nul => "\0",
+            Junk::Hash => "#",
+            Junk::LoneCr => "\r",
+        }
+    }
+}
+
+/// Damage done to one file's tokens after printing.
+#[derive(Arbitrary, Debug)]
+enum Mangle {
+    DropToken(u16),
+    DropBrace(u8),
+    DuplicateToken(u16),
+    Insert(u16, Junk),
+    SwapTokens(u16),
+    Truncate(u16),
+}
+
+#[derive(Arbitrary, Debug)]
+struct Layout {
+    crlf: bool,
+    tabs: bool,
+    comments: bool,
+    bom: Rare,
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    services: Few<Service, 5>,
+    mesh: Option<Mesh>,
+    second_mesh: Rare,
+    empty_file: Rare,
+    layout: Layout,
+    /// Damage is done only when this is 192 or more (a quarter of inputs; not when the
+    /// input ran out, which reads as 0).
+    mangle_gate: u8,
+    mangle_file: u8,
+    mangles: Some1<Mangle, 3>,
+}
+
+// ------------------------------------------------------------------ printing
+
+enum Piece {
+    Tok(String),
+    Nl,
+}
+
+#[derive(Default)]
+struct Printer {
+    pieces: Vec<Piece>,
+}
+
+impl Printer {
+    fn t(&mut self, s: impl Into<String>) {
+        self.pieces.push(Piece::Tok(s.into()));
+    }
+    fn nl(&mut self) {
+        self.pieces.push(Piece::Nl);
+    }
+    fn list<T>(&mut self, items: &[T], mut f: impl FnMut(&mut Self, &T)) {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.t(",");
+            }
+            f(self, item);
+        }
+    }
+    fn labels(&mut self, labels: &[Label]) {
+        self.list(labels, |p, l| p.t(l.0.clone()));
+    }
+
+    fn service(&mut self, s: &Service) {
+        self.t("service");
+        self.t(s.name.0.clone());
+        self.t("in");
+        self.t(s.namespace.0.clone());
+        self.t("{");
+        self.nl();
+        if let Some(a) = &s.account {
+            self.stmt(&Stmt::Account(a.clone()));
+        }
+        if let Some(l) = &s.selector {
+            self.stmt(&Stmt::Selector(Some1(l.0.clone())));
+        }
+        if let Some(m) = &s.mtls {
+            self.stmt(&Stmt::Mtls(m.clone()));
+        }
+        for port in &s.ports.0 {
+            self.port(port);
+        }
+        for stmt in &s.stmts.0 {
+            match stmt {
+                RepeatedStmt::Allow(a) | RepeatedStmt::Allow2(a) => {
+                    self.allow(a);
+                    self.nl();
+                }
+                RepeatedStmt::Calls(c) => self.calls(&c.0),
+                RepeatedStmt::Route(port, stmts) => self.route(port, &stmts.0),
+            }
+        }
+        if let Some(extra) = &s.extra.0 {
+            self.stmt(extra);
+        }
+        self.t("}");
+        self.nl();
+    }
+
+    fn port(&mut self, p: &Port) {
+        self.t("port");
+        self.t(p.name.0.clone());
+        let mut numbers = match &p.service_port {
+            Some(sp) => format!("{}:{}", sp.0, p.target_port.0),
+            None => p.target_port.0.clone(),
+        };
+        if let Some(proto) = &p.protocol.0 {
+            numbers.push('/');
+            numbers.push_str(proto);
+        }
+        self.t(numbers);
+        self.nl();
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Account(n) => {
+                self.t("account");
+                self.t(n.0.clone());
+            }
+            Stmt::Selector(labels) => {
+                self.t("selector");
+                self.labels(&labels.0);
+            }
+            Stmt::Port(p) => return self.port(p),
+            Stmt::Mtls(m) => {
+                self.t("mtls");
+                self.t(m.0);
+            }
+            Stmt::Allow(a) => self.allow(a),
+            Stmt::Calls(targets) => return self.calls(&targets.0),
+            Stmt::Route(port, stmts) => return self.route(port, &stmts.0),
+        }
+        self.nl();
+    }
+
+    fn calls(&mut self, targets: &[CallTarget]) {
+        self.t("calls");
+        self.list(targets, |p, c| {
+            p.t(c.name.0.clone());
+            if let Some(ns) = &c.namespace {
+                p.t("in");
+                p.t(ns.0.clone());
+            }
+            if let Some(port) = &c.port {
+                p.t(":");
+                p.t(port.0.clone());
+            }
+        });
+        self.nl();
+    }
+
+    fn route(&mut self, port: &Name, stmts: &[RouteStmt]) {
+        self.t("route");
+        self.t(port.0.clone());
+        self.t("{");
+        self.nl();
+        for s in stmts {
+            self.route_stmt(s);
+            self.nl();
+        }
+        self.t("}");
+        self.nl();
+    }
+
+    fn allow(&mut self, a: &Allow) {
+        self.t("allow");
+        self.list(&a.callers.0, |p, c| match c {
+            Caller::Name(n) => p.t(n.0.clone()),
+            Caller::NameIn(n, ns) => {
+                p.t(n.0.clone());
+                p.t("in");
+                p.t(ns.0.clone());
+            }
+            Caller::Namespace(ns) => {
+                p.t("namespace");
+                p.t(ns.0.clone());
+            }
+            Caller::Anyone => p.t("anyone"),
+        });
+        if let Some(to) = &a.to {
+            self.t("to");
+            self.list(&to.0, |p, n| p.t(n.0.clone()));
+        }
+        if let Some(rules) = &a.rules {
+            self.t("{");
+            self.nl();
+            for r in &rules.0 {
+                match &r.methods {
+                    Methods::Any => self.t("*"),
+                    Methods::List(ms) => {
+                        let joined: Vec<&str> = ms.0.iter().map(|m| m.0).collect();
+                        self.t(joined.join("|"));
+                    }
+                }
+                self.list(&r.paths.0, |p, path| p.t(path.0));
+                self.nl();
+            }
+            self.t("}");
+        }
+    }
+
+    fn route_stmt(&mut self, s: &RouteStmt) {
+        match s {
+            RouteStmt::Timeout(d) => {
+                self.t("timeout");
+                self.t(d.0.clone());
+            }
+            RouteStmt::Retries(r) => {
+                self.t("retries");
+                self.t(r.count.0.clone());
+                if let Some(d) = &r.per_try {
+                    self.t("per-try");
+                    self.t(d.0.clone());
+                }
+                if let Some(on) = &r.on {
+                    self.t("on");
+                    self.list(&on.0, |p, c| p.t(c.0));
+                }
+            }
+            RouteStmt::Split(subsets) => {
+                self.t("split");
+                self.list(&subsets.0, |p, (n, w)| {
+                    p.t(n.0.clone());
+                    p.t(w.0.clone());
+                });
+            }
+        }
+    }
+
+    fn mesh(&mut self, m: &Mesh) {
+        self.t("mesh");
+        self.t("{");
+        self.nl();
+        for s in &m.stmts() {
+            match s {
+                MeshStmt::TrustDomain(d) => {
+                    self.t("trust-domain");
+                    self.t(d.0.clone());
+                }
+                MeshStmt::ClusterDomain(d) => {
+                    self.t("cluster-domain");
+                    self.t(d.0.clone());
+                }
+                MeshStmt::Istiod(ns, labels) => {
+                    self.t("istiod");
+                    self.t(ns.0.clone());
+                    self.labels(&labels.0);
+                }
+                MeshStmt::Dns(ns, labels) => {
+                    self.t("dns");
+                    self.t(ns.0.clone());
+                    self.labels(&labels.0);
+                }
+                MeshStmt::Scraper(n, ns) => {
+                    self.t("scraper");
+                    self.t(n.0.clone());
+                    self.t("in");
+                    self.t(ns.0.clone());
+                }
+                MeshStmt::Workload(n, ns, block) => {
+                    self.t("workload");
+                    self.t(n.0.clone());
+                    self.t("in");
+                    self.t(ns.0.clone());
+                    if let Some((account, selector)) = block {
+                        self.t("{");
+                        self.nl();
+                        if let Some(a) = account {
+                            self.t("account");
+                            self.t(a.0.clone());
+                            self.nl();
+                        }
+                        if let Some(l) = selector {
+                            self.t("selector");
+                            self.labels(&l.0);
+                            self.nl();
+                        }
+                        self.t("}");
+                    }
+                }
+            }
+            self.nl();
+        }
+        self.t("}");
+        self.nl();
+    }
+
+    fn mangle(&mut self, m: &Mangle) {
+        let toks: Vec<usize> = self
+            .pieces
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| matches!(p, Piece::Tok(_)))
+            .map(|(i, _)| i)
+            .collect();
+        if toks.is_empty() {
+            return;
+        }
+        let at = |n: u16| toks[n as usize % toks.len()];
+        match m {
+            Mangle::DropToken(n) => {
+                self.pieces.remove(at(*n));
+            }
+            Mangle::DropBrace(n) => {
+                let braces: Vec<usize> = toks
+                    .iter()
+                    .copied()
+                    .filter(|&i| matches!(&self.pieces[i], Piece::Tok(t) if t == "{" || t == "}"))
+                    .collect();
+                if !braces.is_empty() {
+                    self.pieces.remove(braces[*n as usize % braces.len()]);
+                }
+            }
+            Mangle::DuplicateToken(n) => {
+                let i = at(*n);
+                if let Piece::Tok(t) = &self.pieces[i] {
+                    let t = t.clone();
+                    self.pieces.insert(i, Piece::Tok(t));
+                }
+            }
+            Mangle::Insert(n, junk) => {
+                self.pieces
+                    .insert(at(*n), Piece::Tok(junk.text().to_string()));
+            }
+            Mangle::SwapTokens(n) => {
+                let i = *n as usize % toks.len();
+                let j = (i + 1) % toks.len();
+                self.pieces.swap(toks[i], toks[j]);
+            }
+            Mangle::Truncate(n) => {
+                self.pieces.truncate(at(*n));
+            }
+        }
+    }
+
+    fn finish(&self, layout: &Layout) -> String {
+        let nl = if layout.crlf { "\r\n" } else { "\n" };
+        let sep = if layout.tabs { "\t" } else { " " };
+        let mut out = String::new();
+        if layout.bom.0 {
+            out.push('\u{feff}');
+        }
+        if layout.comments {
+            out.push_str("# fuzz { } , é");
+            out.push_str(nl);
+        }
+        let mut line_start = true;
+        for p in &self.pieces {
+            match p {
+                Piece::Tok(t) => {
+                    if !line_start {
+                        out.push_str(sep);
+                    }
+                    out.push_str(t);
+                    line_start = false;
+                }
+                Piece::Nl => {
+                    if layout.comments && !line_start {
+                        out.push_str(" # trailing } comment");
+                    }
+                    out.push_str(nl);
+                    line_start = true;
+                }
+            }
+        }
+        out
+    }
+}
+
+// ------------------------------------------------------------------ checks
+
+type Files = Vec<(String, String)>;
+
+fn files_of(input: &Input) -> Files {
+    let mut printers: Vec<(String, Printer)> = Vec::new();
+    for (i, s) in input.services.0.iter().enumerate() {
+        let mut p = Printer::default();
+        p.service(s);
+        printers.push((format!("t{}/s{i}.intent", i % 3), p));
+    }
+    if let Some(m) = &input.mesh {
+        let mut p = Printer::default();
+        p.mesh(m);
+        printers.push(("mesh.intent".to_string(), p));
+        if input.second_mesh.0 {
+            let mut p = Printer::default();
+            p.mesh(m);
+            printers.push(("z/mesh.intent".to_string(), p));
+        }
+    }
+    if input.mangle_gate >= 192 && !printers.is_empty() {
+        let n = printers.len();
+        let (_, p) = &mut printers[input.mangle_file as usize % n];
+        for m in &input.mangles.0 {
+            p.mangle(m);
+        }
+    }
+    let mut files: Files = printers
+        .into_iter()
+        .map(|(path, p)| (path, p.finish(&input.layout)))
+        .collect();
+    if input.empty_file.0 {
+        files.push(("e/empty.intent".to_string(), "# nothing here\n".to_string()));
+    }
+    files
+}
+
+fn rendered(c: &meshward::Compiled) -> Vec<(String, String)> {
+    c.diagnostics
+        .iter()
+        .map(|d| {
+            let text = render_text(d, &c.sources);
+            assert!(!text.is_empty(), "empty rendering of {d:?}");
+            let json = render_json(d, &c.sources);
+            assert!(
+                json.starts_with('{'),
+                "bad JSON rendering {json:?} of {d:?}"
+            );
+            (text, json)
+        })
+        .collect()
+}
+
+fn without_comments(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn fail(what: &str, files: &Files, detail: impl Debug) -> ! {
+    let mut shown = String::new();
+    for (p, t) in files {
+        shown.push_str(&format!("--- {p} ---\n{t}\n"));
+    }
+    panic!("property failed: {what}\n{shown}{detail:#?}");
+}
+
+/// With `MESHWARD_FUZZ_STATS=1`, one line per input on stderr: `ok` or the first error,
+/// to see how much of the generated input gets past the checker (see docs/fuzzing.md).
+/// With `MESHWARD_FUZZ_STATS=2`, the first error is also shown rendered.
+fn stats(compiled: &meshward::Compiled) {
+    static LEVEL: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
+    let level = *LEVEL
+        .get_or_init(|| std::env::var("MESHWARD_FUZZ_STATS").map_or(0, |v| v.parse().unwrap_or(1)));
+    if level > 0 {
+        match compiled.diagnostics.iter().find(|d| d.is_error()) {
+            None => eprintln!("STATS ok"),
+            Some(d) => {
+                eprintln!("STATS error {}", d.message);
+                if level > 1 {
+                    eprintln!("{}", render_text(d, &compiled.sources));
+                }
+            }
+        }
+    }
+}
+
+fn check(files: Files) {
+    let compiled = meshward::compile_texts(files.clone());
+    stats(&compiled);
+    let diagnostics = rendered(&compiled);
+    if !compiled.faults.is_empty() {
+        // The self-check found rendered objects that do not admit exactly the intents: a
+        // compiler bug. Fatal unless MESHWARD_FUZZ_FAULTS=log, which prints it and goes on
+        // (so one known fault does not stop a campaign; grep the log for `FAULT`).
+        let faults: Vec<String> = compiled.faults.iter().map(|f| f.to_string()).collect();
+        if std::env::var("MESHWARD_FUZZ_FAULTS").as_deref() == Ok("log") {
+            eprintln!("FAULT {}", faults.join(" | "));
+            return;
+        }
+        fail("self-check fault", &files, faults);
+    }
+    let Some((mesh, tree)) = &compiled.result else {
+        if !compiled.has_errors() {
+            fail("no result but no error", &files, &diagnostics);
+        }
+        return;
+    };
+    if compiled.has_errors() {
+        fail("a result despite errors", &files, &diagnostics);
+    }
+
+    // 2. headers
+    for (path, text) in &tree.files {
+        if text.is_empty() || !text.starts_with("# Generated by meshward") {
+            fail("output file without header", &files, (path, text));
+        }
+    }
+
+    // 3. determinism
+    let again = meshward::compile_texts(files.clone());
+    match &again.result {
+        Some((_, t)) if t == tree => {}
+        other => fail(
+            "second compile differs",
+            &files,
+            other.as_ref().map(|r| &r.1),
+        ),
+    }
+    if rendered(&again) != diagnostics {
+        fail(
+            "second compile gives other diagnostics",
+            &files,
+            rendered(&again),
+        );
+    }
+
+    // 4. files given in reverse order
+    let mut reversed = files.clone();
+    reversed.reverse();
+    let rev = meshward::compile_texts(reversed);
+    match &rev.result {
+        Some((_, t)) if t == tree => {}
+        other => fail(
+            "reverse order differs",
+            &files,
+            other.as_ref().map(|r| &r.1),
+        ),
+    }
+
+    // 5. path order reversed by renaming: only `#` lines may change
+    let n = files.len();
+    let renamed: Files = files
+        .iter()
+        .enumerate()
+        .map(|(i, (p, t))| (format!("r{:02}/{p}", n - i), t.clone()))
+        .collect();
+    let ren = meshward::compile_texts(renamed.clone());
+    match &ren.result {
+        Some((_, t)) => {
+            let a: Vec<&String> = tree.files.keys().collect();
+            let b: Vec<&String> = t.files.keys().collect();
+            if a != b {
+                fail("renamed files give other output paths", &renamed, (a, b));
+            }
+            for (path, text) in &tree.files {
+                let other = &t.files[path];
+                if without_comments(text) != without_comments(other) {
+                    fail(
+                        "path order changes output beyond comments",
+                        &files,
+                        (path, text, other),
+                    );
+                }
+            }
+        }
+        None => fail("renamed files do not compile", &renamed, rendered(&ren)),
+    }
+
+    // 6. YAML reads back as the rendered objects
+    let tables = meshward::compile::compile(mesh);
+    let documents = meshward::render::render(mesh, &tables);
+    for d in &documents {
+        let text = &tree.files[&d.path];
+        let expected: Vec<serde_json::Value> = d
+            .objects
+            .iter()
+            .map(|o| serde_json::to_value(o).expect("object to JSON"))
+            .collect();
+        let read: Vec<serde_json::Value> = serde_yaml::Deserializer::from_str(text)
+            .map(|doc| {
+                serde::Deserialize::deserialize(doc)
+                    .unwrap_or_else(|e| fail("emitted YAML does not parse", &files, (text, e)))
+            })
+            .collect();
+        if read != expected {
+            fail(
+                "emitted YAML reads back differently",
+                &files,
+                (text, read, expected),
+            );
+        }
+    }
+}
+
+fuzz_target!(|input: Input| {
+    check(files_of(&input));
+});
