@@ -841,6 +841,8 @@ fn caller(d: &Draft, c: &ast::Caller, index: &Index, sink: &mut Sink) -> Option<
                     .services_in(ns)
                     .map(|i| i.name.clone())
                     .chain(index.identity_names())
+                    // A service never needs to name itself: do not suggest it.
+                    .filter(|n| *n != d.identity.name)
                     .collect(),
             };
             let d = sink.error(

@@ -89,6 +89,24 @@ fn special(
     positives: &[Rule],
 ) -> Option<(String, String, Span)> {
     let at = Span::new(id, pos, (pos + found.len()).min(text.len()));
+    // Spaces pasted from a web page or a word processor look like spaces but are not.
+    if let Some(c) = text.get(pos..).and_then(|t| t.chars().next()) {
+        let invisible = matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}');
+        if !c.is_ascii() && (c.is_whitespace() || invisible) {
+            let name = match c {
+                '\u{a0}' => " (no-break space)",
+                '\u{3000}' => " (ideographic space)",
+                '\u{200b}' => " (zero-width space)",
+                '\u{feff}' => " (byte-order mark)",
+                _ => "",
+            };
+            return Some((
+                format!("unexpected U+{:04X}{name}", c as u32),
+                "intent files separate tokens with ASCII spaces, tabs and line breaks; retype it as a plain space".into(),
+                Span::new(id, pos, pos + c.len_utf8()),
+            ));
+        }
+    }
     if RESERVED.contains(&found) && positives.contains(&Rule::word) {
         let what = name_after(prev);
         return Some((
