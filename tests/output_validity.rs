@@ -682,7 +682,7 @@ fn stress_tree() -> TempDir {
                  \x20 port y 5432\n\
                  \x20 allow yes in off, namespace null, namespace y to on, off {{\n\
                  \x20   GET|HEAD /x/*, *.png, /on, /1.10, /null\n\
-                 \x20   * *.yes, /a:b, /?q=yes, /'s', /\"d\", /%41, /ü, /x\\y, /-, /[x]\n\
+                 \x20   * *.yes, /a:b, /'s', /%41, /-, /on=yes, /a@b;c\n\
                  \x20 }}\n\
                  \x20 allow n in y to y\n\
                  \x20 allow anyone to on {{\n\
@@ -797,7 +797,7 @@ fn quoting_stress_tree_reads_back_and_validates() {
         .for_each(|(_, document)| strings(document, &mut seen));
     for wanted in [
         "no", "on", "off", "yes", "true", "null", "y", "n", "1.10", "0755", "*.png", "/x/*",
-        "*.yes", "/a:b", "/?q=yes", "/'s'", "/\"d\"", "/ü", "/x\\y", "/[x]", "/0755",
+        "*.yes", "/a:b", "/'s'", "/on=yes", "/a@b;c", "/0755",
     ] {
         if !seen.contains(wanted) {
             failures.push(format!(
