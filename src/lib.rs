@@ -28,6 +28,7 @@ pub mod render;
 pub mod selfcheck;
 pub mod source;
 pub mod suggest;
+pub mod synth;
 
 use crate::code::Code;
 use diagnostic::Diagnostic;

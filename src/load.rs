@@ -8,6 +8,7 @@ use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::parse::MAX_FILE_BYTES;
 use crate::source::{display_path, SourceFile, SourceMap};
+use rayon::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -48,63 +49,77 @@ pub fn load(dir: &Path, sources: &mut SourceMap) -> Vec<Diagnostic> {
             .with_help("each service is described by a file such as `shop/orders.intent`"),
         );
     }
-    for relative in found {
-        let display = display_path(dir, &relative);
-        let bytes = match fs::read(dir.join(&relative)) {
-            Ok(b) => b,
-            Err(e) => {
-                diagnostics.push(Diagnostic::path_error(
-                    Code::NoIntents,
-                    &display,
-                    format!("cannot read file: {e}"),
-                ));
-                continue;
+    // Read and decode in parallel, then add in path order: file ids and diagnostics come
+    // out as they would from a sequential read.
+    let read: Vec<Result<SourceFile, Diagnostic>> = found
+        .par_iter()
+        .map(|relative| read_one(dir, relative))
+        .collect();
+    for file in read {
+        match file {
+            Ok(file) => {
+                sources.add(file);
             }
-        };
-        if bytes.len() > MAX_FILE_BYTES {
-            diagnostics.push(
-                Diagnostic::path_error(Code::FileTooLarge,
-                    &display,
-                    format!(
-                        "file is {} bytes; intent files are limited to {} bytes",
-                        bytes.len(),
-                        MAX_FILE_BYTES
-                    ),
-                )
-                .with_help("an intent file describes one service in a few dozen lines; is this the right file?"),
-            );
-            continue;
+            Err(d) => diagnostics.push(d),
         }
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                let bytes = e.as_bytes();
-                let valid = String::from_utf8_lossy(&bytes[..at]);
-                let line = valid.matches('\n').count() + 1;
-                let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                diagnostics.push(
-                    Diagnostic::path_error(
-                        Code::NotUtf8,
-                        &display,
-                        format!(
-                            "file is not valid UTF-8: byte 0x{:02X} at line {line}, column {column} (offset {at})",
-                            bytes[at]
-                        ),
-                    )
-                    .with_help("intent files are UTF-8 text; re-save the file as UTF-8"),
-                );
-                continue;
-            }
-        };
-        let relative = relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
-        sources.add(SourceFile::new(display, relative, text));
     }
     diagnostics
+}
+
+/// Read one intent file: its bytes, within the size limit, as UTF-8.
+fn read_one(dir: &Path, relative: &Path) -> Result<SourceFile, Diagnostic> {
+    let display = display_path(dir, relative);
+    let bytes = match fs::read(dir.join(relative)) {
+        Ok(b) => b,
+        Err(e) => {
+            return Err(Diagnostic::path_error(
+                Code::NoIntents,
+                &display,
+                format!("cannot read file: {e}"),
+            ));
+        }
+    };
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::path_error(
+            Code::FileTooLarge,
+            &display,
+            format!(
+                "file is {} bytes; intent files are limited to {} bytes",
+                bytes.len(),
+                MAX_FILE_BYTES
+            ),
+        )
+        .with_help(
+            "an intent file describes one service in a few dozen lines; is this the right file?",
+        ));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let valid = String::from_utf8_lossy(&bytes[..at]);
+            let line = valid.matches('\n').count() + 1;
+            let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return Err(
+                Diagnostic::path_error(
+                    Code::NotUtf8,
+                    &display,
+                    format!(
+                        "file is not valid UTF-8: byte 0x{:02X} at line {line}, column {column} (offset {at})",
+                        bytes[at]
+                    ),
+                )
+                .with_help("intent files are UTF-8 text; re-save the file as UTF-8"),
+            );
+        }
+    };
+    let relative = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/");
+    Ok(SourceFile::new(display, relative, text))
 }
 
 fn walk(root: &Path, relative: &Path, found: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnostic>) {

@@ -8,6 +8,7 @@
 
 use crate::emit;
 use crate::render::{Document, GENERATED_MARK, MANIFEST};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
@@ -21,9 +22,13 @@ pub struct Tree {
 
 impl Tree {
     pub fn from_documents(documents: &[Document]) -> Result<Tree, serde_json::Error> {
+        // Documents are independent: emit them in parallel, then insert in order, so a
+        // repeated path keeps the last document and an error is the first one, as before.
+        let texts: Vec<Result<String, serde_json::Error>> =
+            documents.par_iter().map(emit::emit).collect();
         let mut files = BTreeMap::new();
-        for d in documents {
-            files.insert(d.path.clone(), emit::emit(d)?);
+        for (d, text) in documents.iter().zip(texts) {
+            files.insert(d.path.clone(), text?);
         }
         let mut manifest =
             format!("{GENERATED_MARK}. The files meshward wrote here; it prunes only these.\n");
@@ -108,41 +113,76 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     move |e| WriteError::Io(path.to_path_buf(), e)
 }
 
+/// What to do with one file of the tree.
+enum Plan<'t> {
+    Unchanged,
+    Write(PathBuf, &'t str),
+    Foreign,
+}
+
 /// Write the tree to OUT: new and changed files atomically, stale meshward files removed.
+///
+/// Files are compared and written in parallel; a file whose content is already there is
+/// not rewritten, and when OUT does not exist yet nothing is read at all.
 pub fn write(tree: &Tree, out: &Path) -> Result<WriteReport, WriteError> {
-    if let Ok(m) = fs::metadata(out) {
-        if !m.is_dir() {
-            return Err(WriteError::NotAFolder(out.to_path_buf()));
-        }
-    }
-    let previous = previous_files(out);
+    let fresh = match fs::metadata(out) {
+        Ok(m) if !m.is_dir() => return Err(WriteError::NotAFolder(out.to_path_buf())),
+        Ok(_) => false,
+        Err(_) => true,
+    };
+    let previous = if fresh {
+        BTreeSet::new()
+    } else {
+        previous_files(out)
+    };
+    let files: Vec<(&String, &String)> = tree.files.iter().collect();
+    let plans: Vec<Plan> = files
+        .par_iter()
+        .map(|&(path, text)| {
+            let target = out.join(path);
+            if fresh {
+                return Plan::Write(target, text);
+            }
+            match fs::read(&target) {
+                Ok(existing) if existing == text.as_bytes() => Plan::Unchanged,
+                Ok(existing) => {
+                    let ours = previous.contains(path)
+                        || is_generated(&String::from_utf8_lossy(&existing));
+                    if ours {
+                        Plan::Write(target, text)
+                    } else {
+                        Plan::Foreign
+                    }
+                }
+                Err(_) => Plan::Write(target, text),
+            }
+        })
+        .collect();
+    let mut report = WriteReport::default();
     let mut foreign = Vec::new();
     let mut to_write = Vec::new();
-    let mut report = WriteReport::default();
-    for (path, text) in &tree.files {
-        let target = out.join(path);
-        match fs::read(&target) {
-            Ok(existing) if existing == text.as_bytes() => report.unchanged += 1,
-            Ok(existing) => {
-                let ours =
-                    previous.contains(path) || is_generated(&String::from_utf8_lossy(&existing));
-                if ours {
-                    to_write.push((target, text));
-                } else {
-                    foreign.push(path.clone());
-                }
-            }
-            Err(_) => to_write.push((target, text)),
+    for (&(path, _), plan) in files.iter().zip(plans) {
+        match plan {
+            Plan::Unchanged => report.unchanged += 1,
+            Plan::Write(target, text) => to_write.push((target, text)),
+            Plan::Foreign => foreign.push(path.clone()),
         }
     }
     if !foreign.is_empty() {
         return Err(WriteError::Foreign(foreign));
     }
-    for (target, text) in to_write {
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(io_err(parent))?;
-        }
-        atomic_write(&target, text.as_bytes()).map_err(io_err(&target))?;
+    // Folders first, each once, in order; then the files, in parallel.
+    let mut folders: Vec<&Path> = to_write.iter().filter_map(|(t, _)| t.parent()).collect();
+    folders.dedup();
+    for folder in folders {
+        fs::create_dir_all(folder).map_err(io_err(folder))?;
+    }
+    let results: Vec<Result<(), WriteError>> = to_write
+        .par_iter()
+        .map(|(target, text)| atomic_write(target, text.as_bytes()).map_err(io_err(target)))
+        .collect();
+    for result in results {
+        result?;
         report.written += 1;
     }
     for stale in previous.iter().filter(|p| !tree.files.contains_key(*p)) {
@@ -177,38 +217,46 @@ fn atomic_write(target: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// How OUT differs from the tree: a unified diff per changed file, empty when up to date.
+///
+/// Files are read and compared in parallel; the diffs come back in path order.
 pub fn diff(tree: &Tree, out: &Path) -> Vec<String> {
-    let mut diffs = Vec::new();
     let mut paths: BTreeSet<&str> = tree.files.keys().map(String::as_str).collect();
     let previous = previous_files(out);
     paths.extend(previous.iter().map(String::as_str));
-    for path in paths {
-        let on_disk = fs::read_to_string(out.join(path)).ok();
-        let wanted = tree.files.get(path);
-        let (old, new) = match (&on_disk, wanted) {
-            (Some(a), Some(b)) if a == b => continue,
-            (None, None) => continue,
-            (Some(a), None) if !is_generated(a) => continue,
-            (a, b) => (
-                a.as_deref().unwrap_or(""),
-                b.map(String::as_str).unwrap_or(""),
-            ),
-        };
-        let old_name = if on_disk.is_some() {
-            format!("a/{path}")
-        } else {
-            "/dev/null".into()
-        };
-        let new_name = if wanted.is_some() {
-            format!("b/{path}")
-        } else {
-            "/dev/null".into()
-        };
-        let text = similar::TextDiff::from_lines(old, new)
+    let paths: Vec<&str> = paths.into_iter().collect();
+    let diffs: Vec<Option<String>> = paths
+        .par_iter()
+        .map(|&path| file_diff(tree, out, path))
+        .collect();
+    diffs.into_iter().flatten().collect()
+}
+
+fn file_diff(tree: &Tree, out: &Path, path: &str) -> Option<String> {
+    let on_disk = fs::read_to_string(out.join(path)).ok();
+    let wanted = tree.files.get(path);
+    let (old, new) = match (&on_disk, wanted) {
+        (Some(a), Some(b)) if a == b => return None,
+        (None, None) => return None,
+        (Some(a), None) if !is_generated(a) => return None,
+        (a, b) => (
+            a.as_deref().unwrap_or(""),
+            b.map(String::as_str).unwrap_or(""),
+        ),
+    };
+    let old_name = if on_disk.is_some() {
+        format!("a/{path}")
+    } else {
+        "/dev/null".into()
+    };
+    let new_name = if wanted.is_some() {
+        format!("b/{path}")
+    } else {
+        "/dev/null".into()
+    };
+    Some(
+        similar::TextDiff::from_lines(old, new)
             .unified_diff()
             .header(&old_name, &new_name)
-            .to_string();
-        diffs.push(text);
-    }
-    diffs
+            .to_string(),
+    )
 }

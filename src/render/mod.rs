@@ -15,6 +15,7 @@ use crate::compile::Tables;
 use crate::ir::{Labels, Mesh, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -118,40 +119,22 @@ pub fn render(mesh: &Mesh, tables: &Tables) -> Vec<Document> {
             .or_default()
             .push(NAMESPACE_FILE.to_string());
     }
-    for service in &mesh.services {
-        let key = (service.namespace().to_string(), service.name().to_string());
-        let Some(t) = tables.services.get(&key) else {
+    // Services are independent: render them in parallel, then file them in order.
+    let rendered: Vec<Option<Document>> = mesh
+        .services
+        .par_iter()
+        .map(|service| service_document(mesh, tables, service))
+        .collect();
+    for (service, document) in mesh.services.iter().zip(rendered) {
+        let Some(document) = document else {
             continue;
         };
-        let mut objects = vec![Object::NetworkPolicy(Box::new(network::service_policy(
-            service, t,
-        )))];
-        if let Some(ap) = security::authorization_policy(service, &mesh.settings) {
-            objects.push(Object::AuthorizationPolicy(ap));
-        }
-        if let Some(pa) = security::peer_authentication(service) {
-            objects.push(Object::PeerAuthentication(pa));
-        }
-        let host = service.host(&mesh.settings.cluster_domain);
-        if let Some(vs) = traffic::virtual_service(service, &host) {
-            objects.push(Object::VirtualService(vs));
-        }
-        if let Some(dr) = traffic::destination_rule(service, &host) {
-            objects.push(Object::DestinationRule(dr));
-        }
-        let path = service_file(service);
-        let file = path
+        let file = document
+            .path
             .rsplit_once('/')
-            .map_or(path.clone(), |(_, f)| f.to_string());
+            .map_or(document.path.clone(), |(_, f)| f.to_string());
         folders.entry(service.namespace()).or_default().push(file);
-        documents.push(Document {
-            path,
-            header: vec![
-                format!("{GENERATED} from {}. Do not edit:", service.origin),
-                "change the intent file and run `meshward build`.".into(),
-            ],
-            objects,
-        });
+        documents.push(document);
     }
     for (namespace, mut files) in folders.clone() {
         files.sort();
@@ -166,6 +149,36 @@ pub fn render(mesh: &Mesh, tables: &Tables) -> Vec<Document> {
     ));
     documents.sort_by(|a, b| a.path.cmp(&b.path));
     documents
+}
+
+/// The file of one service: its NetworkPolicy and whichever Istio objects it needs.
+fn service_document(mesh: &Mesh, tables: &Tables, service: &Service) -> Option<Document> {
+    let key = (service.namespace().to_string(), service.name().to_string());
+    let t = tables.services.get(&key)?;
+    let mut objects = vec![Object::NetworkPolicy(Box::new(network::service_policy(
+        service, t,
+    )))];
+    if let Some(ap) = security::authorization_policy(service, &mesh.settings) {
+        objects.push(Object::AuthorizationPolicy(ap));
+    }
+    if let Some(pa) = security::peer_authentication(service) {
+        objects.push(Object::PeerAuthentication(pa));
+    }
+    let host = service.host(&mesh.settings.cluster_domain);
+    if let Some(vs) = traffic::virtual_service(service, &host) {
+        objects.push(Object::VirtualService(vs));
+    }
+    if let Some(dr) = traffic::destination_rule(service, &host) {
+        objects.push(Object::DestinationRule(dr));
+    }
+    Some(Document {
+        path: service_file(service),
+        header: vec![
+            format!("{GENERATED} from {}. Do not edit:", service.origin),
+            "change the intent file and run `meshward build`.".into(),
+        ],
+        objects,
+    })
 }
 
 fn kustomization(path: &str, resources: Vec<String>) -> Document {

@@ -1,0 +1,394 @@
+//! A seeded generator of large, valid intent trees, for benchmarks and load tests.
+//!
+//! [`generate`] returns `(relative path, intent text)` pairs shaped like a big real mesh:
+//! services spread over namespaces of about 40, each allowing about 5 callers of which a
+//! third sit in another namespace, 1 to 3 ports, HTTP rules on about half of them, routes
+//! on about a fifth, and a `mesh.intent` that declares an ingress gateway and a Prometheus
+//! scraper as workloads. Every `calls` is derived from an `allow` of its target, so the
+//! tree always checks clean. The same `(services, seed)` always gives the same text: the
+//! random numbers come from a small built-in splitmix64, not from a crate whose stream
+//! could change between versions.
+
+use std::fmt::Write as _;
+
+/// Services per namespace, on average.
+pub const NAMESPACE_SIZE: usize = 40;
+
+/// splitmix64 (Steele, Lea and Flood): tiny, fast, good enough for shaping test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (`n > 0`); the modulo bias is irrelevant here.
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// True with probability `num / den`.
+    fn chance(&mut self, num: u64, den: u64) -> bool {
+        self.next() % den < num
+    }
+}
+
+const WORDS: [&str; 16] = [
+    "orders", "cart", "catalog", "billing", "ledger", "search", "users", "auth", "stock", "ship",
+    "notify", "review", "price", "media", "report", "quote",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Proto {
+    Http,
+    Http2,
+    Grpc,
+    Tcp,
+}
+
+impl Proto {
+    fn as_str(self) -> &'static str {
+        match self {
+            Proto::Http => "http",
+            Proto::Http2 => "http2",
+            Proto::Grpc => "grpc",
+            Proto::Tcp => "tcp",
+        }
+    }
+}
+
+struct Port {
+    name: String,
+    proto: Proto,
+}
+
+/// A caller of a service, as the target's `allow` names it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Service(usize),
+    Gateway,
+    Namespace(usize),
+}
+
+struct Svc {
+    name: String,
+    ns: usize,
+    ports: Vec<Port>,
+    rules: bool,
+    /// `(callers, port indices)` of each `allow`, before rules are split off.
+    allows: Vec<(Vec<Caller>, Vec<usize>)>,
+    /// `(target service, port index or None)`.
+    calls: Vec<(usize, Option<usize>)>,
+}
+
+fn namespace_name(i: usize) -> String {
+    format!("team-{i:03}")
+}
+
+/// Generate a valid tree of `services` services (at least 1) from `seed`.
+pub fn generate(services: usize, seed: u64) -> Vec<(String, String)> {
+    let services = services.max(1);
+    let mut rng = Rng(seed ^ 0x6d65_7368_7761_7264); // "meshward"
+    let namespaces = services.div_ceil(NAMESPACE_SIZE);
+    let mut svcs: Vec<Svc> = (0..services)
+        .map(|i| {
+            let nports = 1 + rng.below(3);
+            let ports = (0..nports)
+                .map(|p| {
+                    let proto = match rng.below(10) {
+                        0..=4 => Proto::Http,
+                        5 => Proto::Http2,
+                        6 | 7 => Proto::Grpc,
+                        _ => Proto::Tcp,
+                    };
+                    Port {
+                        name: format!("{}-{p}", proto.as_str()),
+                        proto,
+                    }
+                })
+                .collect::<Vec<_>>();
+            Svc {
+                name: format!("{}-{i}", WORDS[rng.below(WORDS.len())]),
+                // Round-robin keeps namespaces within one service of NAMESPACE_SIZE.
+                ns: i % namespaces,
+                rules: rng.chance(1, 2),
+                ports,
+                allows: Vec::new(),
+                calls: Vec::new(),
+            }
+        })
+        .collect();
+    let by_ns: Vec<Vec<usize>> = (0..namespaces)
+        .map(|ns| (ns..services).step_by(namespaces).collect())
+        .collect();
+
+    // Callers: about 5 per service, a third of them from another namespace.
+    for t in 0..services {
+        let want = 4 + rng.below(3);
+        let mut callers: Vec<Caller> = Vec::new();
+        for _ in 0..want * 3 {
+            if callers.len() == want {
+                break;
+            }
+            let home = svcs[t].ns;
+            let ns = if namespaces > 1 && rng.chance(1, 3) {
+                (home + 1 + rng.below(namespaces - 1)) % namespaces
+            } else {
+                home
+            };
+            let c = by_ns[ns][rng.below(by_ns[ns].len())];
+            if c != t && !callers.contains(&Caller::Service(c)) {
+                callers.push(Caller::Service(c));
+            }
+        }
+        if rng.chance(1, 20) {
+            callers.push(Caller::Gateway);
+        }
+        if namespaces > 1 && rng.chance(1, 50) {
+            callers.push(Caller::Namespace(rng.below(namespaces)));
+        }
+        if callers.is_empty() {
+            continue;
+        }
+        let nports = svcs[t].ports.len();
+        // Two statements: the first covers every port, the second a random one.
+        let split = callers.len().div_ceil(2);
+        let second = callers.split_off(split);
+        svcs[t].allows.push((callers, (0..nports).collect()));
+        if !second.is_empty() {
+            svcs[t].allows.push((second, vec![rng.below(nports)]));
+        }
+        // Every service caller calls what it was allowed: on one allowed port, or, when it
+        // may use every port, sometimes without naming one.
+        let allows: Vec<(Vec<Caller>, Vec<usize>)> = svcs[t].allows.clone();
+        for (callers, ports) in allows {
+            for c in callers {
+                if let Caller::Service(c) = c {
+                    let port = if ports.len() == nports && rng.chance(1, 10) {
+                        None
+                    } else {
+                        Some(ports[rng.below(ports.len())])
+                    };
+                    svcs[c].calls.push((t, port));
+                }
+            }
+        }
+    }
+
+    let mut files = Vec::with_capacity(services + 1);
+    files.push((
+        "mesh.intent".to_string(),
+        "# Synthetic mesh settings.\n\
+         mesh {\n  \
+           scraper prometheus in monitoring\n\n  \
+           workload ingressgateway in istio-system {\n    \
+             selector istio=ingressgateway\n    \
+             account istio-ingressgateway-service-account\n  \
+           }\n\n  \
+           workload prometheus in monitoring {\n    \
+             selector app.kubernetes.io/name=prometheus\n    \
+             account prometheus-k8s\n  \
+           }\n\
+         }\n"
+        .to_string(),
+    ));
+    for t in 0..services {
+        let text = service_text(&svcs, t, &mut rng);
+        let s = &svcs[t];
+        files.push((format!("{}/{}.intent", namespace_name(s.ns), s.name), text));
+    }
+    files.sort();
+    files
+}
+
+fn caller_text(svcs: &[Svc], home: usize, c: Caller) -> String {
+    match c {
+        Caller::Service(i) if svcs[i].ns == home => svcs[i].name.clone(),
+        Caller::Service(i) => format!("{} in {}", svcs[i].name, namespace_name(svcs[i].ns)),
+        Caller::Gateway => "ingressgateway in istio-system".to_string(),
+        Caller::Namespace(ns) => format!("namespace {}", namespace_name(ns)),
+    }
+}
+
+fn service_text(svcs: &[Svc], t: usize, rng: &mut Rng) -> String {
+    let s = &svcs[t];
+    let ns = namespace_name(s.ns);
+    let mut out = String::with_capacity(1024);
+    let _ = writeln!(out, "# Synthetic service {} of namespace {ns}.", s.name);
+    let _ = writeln!(out, "service {} in {ns} {{", s.name);
+    if rng.chance(1, 10) {
+        let _ = writeln!(out, "  account {}-sa", s.name);
+        let _ = writeln!(out, "  selector app={}, tier=backend", s.name);
+    }
+    for (i, p) in s.ports.iter().enumerate() {
+        let target = 8080 + i;
+        if rng.chance(1, 3) {
+            let _ = writeln!(
+                out,
+                "  port {} {}:{target}/{}",
+                p.name,
+                80 + i,
+                p.proto.as_str()
+            );
+        } else {
+            let _ = writeln!(out, "  port {} {target}/{}", p.name, p.proto.as_str());
+        }
+    }
+    out.push('\n');
+    for (callers, ports) in &s.allows {
+        let who = callers
+            .iter()
+            .map(|&c| caller_text(svcs, s.ns, c))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Rules only on HTTP ports, and gRPC ports only with POST, so one statement per kind.
+        let kinds: [(&[Proto], bool); 3] = [
+            (&[Proto::Http, Proto::Http2], s.rules),
+            (&[Proto::Grpc], s.rules),
+            (&[Proto::Tcp], false),
+        ];
+        let mut plain: Vec<&str> = Vec::new();
+        for (protos, with_rules) in kinds {
+            let group: Vec<&Port> = ports
+                .iter()
+                .map(|&i| &s.ports[i])
+                .filter(|p| protos.contains(&p.proto))
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
+            if !with_rules {
+                plain.extend(group.iter().map(|p| p.name.as_str()));
+                continue;
+            }
+            let to = group
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(out, "  allow {who} to {to} {{");
+            let base = s.name.split('-').next().unwrap_or("api");
+            if protos.contains(&Proto::Grpc) {
+                let _ = writeln!(
+                    out,
+                    "    POST /{base}.v1.{base}/Get, /{base}.v1.{base}/List"
+                );
+                let _ = writeln!(out, "    * /{base}.v1.admin/*");
+            } else {
+                let _ = writeln!(out, "    GET /api/{base}, /api/{base}/*");
+                let _ = writeln!(out, "    POST|PUT /api/{base}/items/*");
+                if rng.chance(1, 4) {
+                    let _ = writeln!(out, "    GET|HEAD *.png, /static/*");
+                }
+            }
+            out.push_str("  }\n");
+        }
+        if !plain.is_empty() {
+            if plain.len() == s.ports.len() && rng.chance(1, 2) {
+                let _ = writeln!(out, "  allow {who}");
+            } else {
+                let _ = writeln!(out, "  allow {who} to {}", plain.join(", "));
+            }
+        }
+    }
+    if !s.calls.is_empty() {
+        out.push('\n');
+        for chunk in s.calls.chunks(3) {
+            let targets = chunk
+                .iter()
+                .map(|&(c, port)| {
+                    let mut t = svcs[c].name.clone();
+                    if svcs[c].ns != s.ns {
+                        let _ = write!(t, " in {}", namespace_name(svcs[c].ns));
+                    }
+                    if let Some(p) = port {
+                        let _ = write!(t, ":{}", svcs[c].ports[p].name);
+                    }
+                    t
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(out, "  calls {targets}");
+        }
+    }
+    // A fifth of the services route their first HTTP port; half of those split it.
+    if rng.chance(1, 5) {
+        if let Some(p) = s.ports.iter().find(|p| p.proto != Proto::Tcp) {
+            out.push('\n');
+            let _ = writeln!(out, "  route {} {{", p.name);
+            let _ = writeln!(out, "    timeout {}s", 1 + rng.below(5));
+            if p.proto == Proto::Grpc {
+                out.push_str("    retries 0\n");
+            } else {
+                out.push_str("    retries 3 per-try 500ms on 5xx, reset, connect-failure\n");
+            }
+            if rng.chance(1, 2) {
+                let w = 5 * (1 + rng.below(10));
+                let _ = writeln!(out, "    split v1 {}, v2 {w}", 100 - w);
+            }
+            out.push_str("  }\n");
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_trees_compile_cleanly() {
+        for seed in [1, 2, 3] {
+            let compiled = crate::compile_texts(generate(500, seed));
+            let errors: Vec<String> = compiled
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| crate::diagnostic::render_text(d, &compiled.sources))
+                .collect();
+            assert!(errors.is_empty(), "seed {seed}:\n{}", errors.join("\n"));
+            let (mesh, tree) = compiled.result.expect("a model");
+            assert_eq!(mesh.services.len(), 500);
+            assert!(tree.files.len() > 500);
+        }
+    }
+
+    #[test]
+    fn generation_is_deterministic() {
+        assert_eq!(generate(300, 7), generate(300, 7));
+        assert_ne!(generate(300, 7), generate(300, 8));
+    }
+
+    #[test]
+    fn small_trees_are_valid_too() {
+        for n in [1, 2, 3, 41] {
+            let compiled = crate::compile_texts(generate(n, 9));
+            assert!(!compiled.has_errors(), "{n} services");
+        }
+    }
+
+    #[test]
+    fn shape_matches_the_brief() {
+        let files = generate(2000, 1);
+        let services = &files[..];
+        let text: String = services.iter().map(|(_, t)| t.as_str()).collect();
+        let count = |needle: &str| text.matches(needle).count();
+        let namespaces: std::collections::BTreeSet<&str> = files
+            .iter()
+            .filter_map(|(p, _)| p.split_once('/').map(|(ns, _)| ns))
+            .collect();
+        assert_eq!(namespaces.len(), 2000 / NAMESPACE_SIZE);
+        // About a fifth route, about half have rules (counted by allow blocks with braces).
+        let routes = count("  route ");
+        assert!((300..500).contains(&routes), "{routes} routes");
+        assert!(
+            count(" in team-") > 2000,
+            "cross-namespace callers and calls"
+        );
+    }
+}
