@@ -32,6 +32,7 @@ pub mod synth;
 
 use crate::code::Code;
 use diagnostic::Diagnostic;
+use rayon::prelude::*;
 use source::SourceMap;
 use std::path::Path;
 
@@ -75,6 +76,7 @@ pub fn compile_texts(files: impl IntoIterator<Item = (String, String)>) -> Compi
 /// Parse, check, compile and render what `sources` holds; `diagnostics` are the loader's.
 fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Compiled {
     let mut items = Vec::new();
+    let mut safe = Vec::new();
     for (id, file) in sources.files() {
         // The path is written into a generated header comment: a line break in it would end
         // the comment and let a file name inject YAML into the tree.
@@ -91,7 +93,15 @@ fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Comp
             );
             continue;
         }
-        match parse::parse(id, file) {
+        safe.push((id, file));
+    }
+    // Files parse independently: spread them over the cores, keep path order.
+    let parsed: Vec<_> = safe
+        .par_iter()
+        .map(|&(id, file)| (id, file, parse::parse(id, file)))
+        .collect();
+    for (id, file, result) in parsed {
+        match result {
             Ok(item) => items.push((id, file.relative.clone(), item)),
             Err(errors) => diagnostics.extend(errors),
         }

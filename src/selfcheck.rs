@@ -16,6 +16,7 @@
 
 use crate::evaluate::{self, Cluster, Endpoint, MtlsMode, Pod, PodView, Protocol, Request};
 use crate::ir::{Caller, HttpRule, Mesh, Mtls, Service};
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -320,8 +321,13 @@ impl<'m> Expected<'m> {
             let port_ok = allow.ports.iter().any(|&p| d.ports[p].target == port);
             let caller_ok = allow.callers.iter().any(|c| match (c, principal) {
                 (Caller::Anyone, _) => true,
+                // `<td>/ns/<ns>/sa/<account>`, compared without building the string.
                 (Caller::Pods(i), Some(p)) => {
-                    p == format!("{td}/ns/{}/sa/{}", i.namespace, i.account)
+                    p.strip_prefix(td.as_str())
+                        .and_then(|r| r.strip_prefix("/ns/"))
+                        .and_then(|r| r.strip_prefix(i.namespace.as_str()))
+                        .and_then(|r| r.strip_prefix("/sa/"))
+                        == Some(i.account.as_str())
                 }
                 // Istio reads `source.namespaces` from the peer's SPIFFE id, whatever its
                 // trust domain: `namespace NS` admits every identity in NS.
@@ -337,12 +343,20 @@ impl<'m> Expected<'m> {
     }
 }
 
+#[derive(Default)]
 struct Report {
     faults: Vec<Fault>,
     dropped: usize,
 }
 
 impl Report {
+    fn merge(&mut self, other: Report) {
+        for fault in other.faults {
+            self.push(fault.0);
+        }
+        self.dropped += other.dropped;
+    }
+
     fn push(&mut self, message: String) {
         if self.faults.len() < MAX_FAULTS {
             self.faults.push(Fault(message));
@@ -365,41 +379,41 @@ pub fn self_check(mesh: &Mesh, objects: &[Value]) -> Vec<Fault> {
     let u = Universe::new(mesh);
     let expected = Expected::new(mesh, &u);
     let cluster = Cluster::from_objects(objects.iter().cloned());
-    let mut report = Report {
-        faults: Vec::new(),
-        dropped: 0,
-    };
-    for d in &mesh.services {
-        let pod = &u.probes[u.service(d)].pod;
-        let view = cluster.view(pod);
-        let declared: Vec<u16> = d.ports.iter().map(|p| p.target).collect();
-        let want = |proto, port| match proto {
-            Protocol::Tcp => expected.ingress(d, port, &u),
-            _ => Admitted::Some(BTreeSet::new()),
-        };
-        let to = format!("{}.{}", d.name(), d.namespace());
-        ingress(
-            &to,
-            &view,
-            &probe_ports(&view, &declared),
-            want,
-            &u,
-            &mut report,
-        );
-        authorization(d, &view, &expected, &mut report);
-        mtls(d, &cluster, pod, &mut report);
+    let mut report = Report::default();
+    // Each destination is judged on its own: spread them over the cores, then merge the
+    // findings in service order so the report is the same on any machine.
+    let per_service: Vec<Report> = mesh
+        .services
+        .par_iter()
+        .map(|d| {
+            let mut report = Report::default();
+            let pod = &u.probes[u.service(d)].pod;
+            let view = cluster.view(pod);
+            let declared: Vec<u16> = d.ports.iter().map(|p| p.target).collect();
+            let want = |proto, port| match proto {
+                Protocol::Tcp => expected.ingress(d, port, &u),
+                _ => Admitted::Some(BTreeSet::new()),
+            };
+            let to = format!("{}.{}", d.name(), d.namespace());
+            ingress(
+                &to,
+                &view,
+                &probe_ports(&view, &declared),
+                want,
+                &u,
+                &mut report,
+            );
+            authorization(d, &view, &expected, &mut report);
+            mtls(d, &cluster, pod, &mut report);
+            let grants = expected.egress(Some(d), d.namespace(), &u);
+            egress(&view, u.service(d), grants, &u, &mut report);
+            report
+        })
+        .collect();
+    for r in per_service {
+        report.merge(r);
     }
     let managed: BTreeSet<&str> = mesh.services.iter().map(|s| s.namespace()).collect();
-    for d in &mesh.services {
-        let pod = &u.probes[u.service(d)].pod;
-        egress(
-            &cluster.view(pod),
-            u.service(d),
-            expected.egress(Some(d), d.namespace(), &u),
-            &u,
-            &mut report,
-        );
-    }
     for ns in managed {
         let other = u.other[ns];
         let pod = &u.probes[other].pod;
