@@ -632,13 +632,12 @@ impl<'a> PodView<'a> {
     /// The AuthorizationPolicy verdict on REQ arriving at this pod (mTLS not considered).
     pub fn authorize(&self, req: &Request) -> Decision {
         let policies = &self.authorization;
-        let action = |policy: &Value| {
+        fn action(policy: &Value) -> &str {
             field(policy, "spec")
                 .and_then(|s| field(s, "action"))
                 .and_then(Value::as_str)
                 .unwrap_or("ALLOW")
-                .to_string()
-        };
+        }
         let name =
             |policy: &Value| format!("{}/{}", meta(policy, "namespace"), meta(policy, "name"));
         for policy in policies.iter().filter(|p| action(p) == "DENY") {
