@@ -3,8 +3,11 @@
 //!
 //! meshward recognises its own files by the generated-file header and by the manifest it
 //! writes at the root; it never overwrites or deletes a file that has neither. Files whose
-//! content is unchanged are not rewritten, and each written file is replaced atomically
-//! (written beside, then renamed), so a reader never sees half a file.
+//! content is unchanged are not rewritten. Writing has two phases: every new file is first
+//! written beside its target under a temporary name, and only when all of them are there
+//! are they renamed over their targets; a failure in the first phase removes the temporary
+//! files and leaves OUT as it was. (A kill during the second phase, a burst of renames, can
+//! leave some files new and some old; swapping a staged tree in whole is the next step.)
 
 use crate::emit;
 use crate::render::{Document, GENERATED_MARK, MANIFEST};
@@ -154,6 +157,8 @@ pub fn write(tree: &Tree, out: &Path) -> Result<WriteReport, WriteError> {
                         Plan::Foreign
                     }
                 }
+                // A folder (or anything unreadable) where a file belongs is not ours.
+                Err(_) if target.exists() => Plan::Foreign,
                 Err(_) => Plan::Write(target, text),
             }
         })
@@ -171,18 +176,43 @@ pub fn write(tree: &Tree, out: &Path) -> Result<WriteReport, WriteError> {
     if !foreign.is_empty() {
         return Err(WriteError::Foreign(foreign));
     }
-    // Folders first, each once, in order; then the files, in parallel.
+    // Two phases, so that an I/O failure (a full disk, a permission) leaves OUT as it was:
+    // first every new file is written beside its target under a temporary name, and only
+    // when all of them are there are they renamed over their targets, which is quick and
+    // does not fail for regular files in the same folder.
+    let mut created: Vec<&Path> = Vec::new();
     let mut folders: Vec<&Path> = to_write.iter().filter_map(|(t, _)| t.parent()).collect();
     folders.dedup();
+    let mut prepared: Result<(), WriteError> = Ok(());
     for folder in folders {
-        fs::create_dir_all(folder).map_err(io_err(folder))?;
+        if !folder.exists() {
+            if let Err(e) = fs::create_dir_all(folder) {
+                prepared = Err(WriteError::Io(folder.to_path_buf(), e));
+                break;
+            }
+            created.push(folder);
+        }
     }
-    let results: Vec<Result<(), WriteError>> = to_write
-        .par_iter()
-        .map(|(target, text)| atomic_write(target, text.as_bytes()).map_err(io_err(target)))
-        .collect();
-    for result in results {
-        result?;
+    if prepared.is_ok() {
+        let results: Vec<Result<(), WriteError>> = to_write
+            .par_iter()
+            .map(|(target, text)| {
+                fs::write(temp_path(target), text.as_bytes()).map_err(io_err(target))
+            })
+            .collect();
+        prepared = results.into_iter().collect();
+    }
+    if let Err(e) = prepared {
+        for (target, _) in &to_write {
+            let _ = fs::remove_file(temp_path(target));
+        }
+        for folder in created.iter().rev() {
+            let _ = fs::remove_dir(folder);
+        }
+        return Err(e);
+    }
+    for (target, _) in &to_write {
+        fs::rename(temp_path(target), target).map_err(io_err(target))?;
         report.written += 1;
     }
     for stale in previous.iter().filter(|p| !tree.files.contains_key(*p)) {
@@ -204,16 +234,13 @@ pub fn write(tree: &Tree, out: &Path) -> Result<WriteReport, WriteError> {
     Ok(report)
 }
 
-fn atomic_write(target: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Where a file is written before it is renamed over TARGET: hidden, beside it.
+fn temp_path(target: &Path) -> PathBuf {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temp = target.with_file_name(format!(".{name}.meshward-tmp"));
-    fs::write(&temp, bytes)?;
-    fs::rename(&temp, target).inspect_err(|_| {
-        let _ = fs::remove_file(&temp);
-    })
+    target.with_file_name(format!(".{name}.meshward-tmp"))
 }
 
 /// How OUT differs from the tree: a unified diff per changed file, empty when up to date.

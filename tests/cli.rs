@@ -317,3 +317,44 @@ fn symlinked_intent_files_are_read_and_folders_are_not_followed() {
     );
     assert!(f.out.join("shop/extra.yaml").exists());
 }
+
+#[test]
+fn an_io_failure_while_writing_leaves_out_as_it_was() {
+    let f = shop();
+    assert_eq!(build(&f).status.code(), Some(0));
+    // Change two namespaces, so that several files must be rewritten.
+    for (file, from, to) in [
+        ("shop/orders.intent", "/api/orders/*", "/api/v2/orders/*"),
+        ("data/postgres.intent", "5432", "5433"),
+    ] {
+        let path = f.intents.join(file);
+        let text = fs::read_to_string(&path).expect("read");
+        fs::write(&path, text.replacen(from, to, 1)).expect("edit");
+    }
+    // A folder where a file must go: refused while planning, before any write.
+    fs::remove_file(f.out.join("data/postgres.yaml")).expect("rm");
+    fs::create_dir(f.out.join("data/postgres.yaml")).expect("mkdir");
+    let before = snapshot(&f.out);
+    assert_eq!(build(&f).status.code(), Some(2));
+    assert_eq!(
+        snapshot(&f.out),
+        before,
+        "OUT changed after a refused build"
+    );
+    fs::remove_dir(f.out.join("data/postgres.yaml")).expect("rmdir");
+    // A write that fails half-way (here: the temporary name is taken by a folder): the
+    // files already prepared are discarded and no target is replaced.
+    fs::create_dir(f.out.join("shop/.orders.yaml.meshward-tmp")).expect("mkdir");
+    let before = snapshot(&f.out);
+    let failed = build(&f);
+    assert_eq!(
+        failed.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    assert_eq!(snapshot(&f.out), before, "OUT changed after a failed write");
+    fs::remove_dir(f.out.join("shop/.orders.yaml.meshward-tmp")).expect("rmdir");
+    assert_eq!(build(&f).status.code(), Some(0));
+    assert_eq!(check(&f).status.code(), Some(0));
+}
