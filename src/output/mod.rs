@@ -2,12 +2,13 @@
 //! compare it with what is there (`check`).
 //!
 //! meshward recognises its own files by the generated-file header and by the manifest it
-//! writes at the root; it never overwrites or deletes a file that has neither. Files whose
-//! content is unchanged are not rewritten. Writing has two phases: every new file is first
-//! written beside its target under a temporary name, and only when all of them are there
-//! are they renamed over their targets; a failure in the first phase removes the temporary
-//! files and leaves OUT as it was. (A kill during the second phase, a burst of renames, can
-//! leave some files new and some old; swapping a staged tree in whole is the next step.)
+//! writes at the root; it never overwrites or deletes a file that has neither. A write
+//! builds the whole new tree beside OUT and swaps it in (see `swap`), so a failure or a
+//! kill at any point leaves the previous tree whole; where OUT cannot be swapped (a mount
+//! point), files are written in two phases in place instead (all temporaries first, then
+//! the renames).
+
+mod swap;
 
 use crate::emit;
 use crate::render::{Document, GENERATED_MARK, MANIFEST};
@@ -175,6 +176,19 @@ pub fn write(tree: &Tree, out: &Path) -> Result<WriteReport, WriteError> {
     }
     if !foreign.is_empty() {
         return Err(WriteError::Foreign(foreign));
+    }
+    let stale: Vec<&String> = previous
+        .iter()
+        .filter(|p| !tree.files.contains_key(*p))
+        .collect();
+    if to_write.is_empty() && stale.is_empty() {
+        return Ok(report);
+    }
+    match swap::write_staged(tree, out, fresh, &previous) {
+        Ok(report) => return Ok(report),
+        Err(swap::Error::Failed(e)) => return Err(e),
+        // OUT cannot be renamed (a mount point, an unusual file system): write in place.
+        Err(swap::Error::Unsupported) => {}
     }
     // Two phases, so that an I/O failure (a full disk, a permission) leaves OUT as it was:
     // first every new file is written beside its target under a temporary name, and only
