@@ -261,22 +261,8 @@ impl<'a> Arbitrary<'a> for Duration {
     }
 }
 
-const CONDITIONS: &[&str] = &[
-    "5xx",
-    "gateway-error",
-    "reset",
-    "connect-failure",
-    "retriable-4xx",
-    "refused-stream",
-    "retriable-status-codes",
-    "retriable-headers",
-    "envoy-ratelimited",
-    "cancelled",
-    "deadline-exceeded",
-    "internal",
-    "resource-exhausted",
-    "unavailable",
-];
+/// Istio's retry conditions, as the checker knows them.
+const CONDITIONS: &[&str] = &meshward::check::RETRY_CONDITIONS;
 
 #[derive(Debug, Clone)]
 struct Condition(&'static str);
