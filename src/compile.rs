@@ -7,7 +7,7 @@
 //! is a plain walk. Peers with identical port sets are grouped into one rule, which makes
 //! the output canonical: two intents that mean the same give the same policy.
 
-use crate::ir::{Caller, Labels, Mesh, PodGroup, Service};
+use crate::ir::{Caller, Mesh, PodGroup, Service};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Sidecar ports the scraper may reach: merged Prometheus stats and Envoy's own.
@@ -196,12 +196,4 @@ pub fn compile(mesh: &Mesh) -> Tables {
 enum Source<'a> {
     Service(&'a str, &'a str),
     Namespace(&'a str),
-}
-
-/// Labels of a peer, for rendering; empty for namespace-wide peers.
-pub fn selector_of(peer: &Peer) -> Option<&Labels> {
-    match peer {
-        Peer::Pods(group) => Some(&group.selector),
-        _ => None,
-    }
 }

@@ -1,6 +1,9 @@
 //! The command-line contract (docs/cli.md, ../shared/design/cli.md), driven through the real
 //! binary: exit codes, `check` staleness, all-or-nothing writes, pruning only our files.
 
+mod common;
+
+use common::{copy_tree, files_below};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -19,35 +22,12 @@ fn run(words: &[&str], paths: &[&Path]) -> Output {
     cmd.output().expect("run meshward")
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
 /// Every file below `dir`, relative path to bytes.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    fn walk(dir: &Path, base: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-        for entry in fs::read_dir(dir).expect("read").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, base, out);
-            } else {
-                let rel = path.strip_prefix(base).expect("inside").to_path_buf();
-                out.push((rel, fs::read(&path).expect("read file")));
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(dir, dir, &mut files);
-    files.sort();
-    files
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    files_below(dir)
+        .into_iter()
+        .map(|(rel, path)| (rel, fs::read(path).expect("read file")))
+        .collect()
 }
 
 struct Fixture {

@@ -5,16 +5,15 @@
 //!
 //! Snapshots live in golden/diff/ and golden/graph/; review them as golden/README.md says.
 
+mod common;
+
+use common::{copy_tree, root};
 use meshward::diff::{self, Change, DiffArgs, DiffFormat, Effect, Model, Side};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn settings(folder: &str) -> insta::Settings {
     let mut s = insta::Settings::clone_current();
@@ -41,18 +40,6 @@ fn git(dir: &Path, args: &[&str]) {
         args.join(" "),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 struct Repo {

@@ -17,40 +17,13 @@
 //!
 //! Runs on stable `cargo test`; the fuzz targets themselves need nightly and cargo-fuzz.
 
+mod common;
+
+use common::{files_below, root};
 use meshward::diagnostic::{render_json, render_text};
 use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Every file below `dir`, sorted, with its path relative to `dir` using `/`.
-fn files_below(dir: &Path) -> Vec<(String, PathBuf)> {
-    fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, base, out);
-            } else {
-                let rel = path
-                    .strip_prefix(base)
-                    .expect("inside")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push((rel, path));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
 
 fn text_of(path: &Path) -> String {
     let bytes = fs::read(path).expect("read input");

@@ -5,13 +5,12 @@
 //!
 //! All run the real binary. Review changes with `cargo insta review` (see golden/README.md).
 
+mod common;
+
+use common::{files_below, root};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn meshward(cwd: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_meshward"))
@@ -35,27 +34,14 @@ fn folders(dir: &Path) -> Vec<String> {
 
 /// Every file below `dir` as one string of sorted `--- path ---` sections.
 fn tree_text(dir: &Path) -> String {
-    fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) {
-        for entry in fs::read_dir(dir).expect("read output").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, base, out);
-            } else {
-                let rel = path
-                    .strip_prefix(base)
-                    .expect("inside")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push((rel, fs::read_to_string(&path).expect("utf-8 output")));
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(dir, dir, &mut files);
-    files.sort();
-    files
+    files_below(dir)
         .iter()
-        .map(|(p, t)| format!("--- {p} ---\n{t}"))
+        .map(|(p, path)| {
+            format!(
+                "--- {p} ---\n{}",
+                fs::read_to_string(path).expect("utf-8 output")
+            )
+        })
         .collect()
 }
 

@@ -3,8 +3,10 @@
 //!
 //! One file per service (its NetworkPolicy, AuthorizationPolicy, PeerAuthentication,
 //! VirtualService and DestinationRule), one `_namespace.yaml` per namespace for the
-//! defaults, and a `kustomization.yaml` in every folder. Names of namespace-wide objects
-//! carry a `.`, which no service name can, so they never clash with a service's objects.
+//! defaults, and a `kustomization.yaml` in every folder. Namespace-wide objects are named
+//! with a `.` (`meshward.default-deny`), which no service name can hold, except Istio's
+//! fixed `default` PeerAuthentication; a service's own PeerAuthentication is
+//! `<service>-mtls`, so none of them can clash with a service's objects.
 
 pub mod istio;
 mod network;
@@ -12,7 +14,7 @@ mod security;
 mod traffic;
 
 use crate::compile::Tables;
-use crate::ir::{Labels, Mesh, Service};
+use crate::ir::{Mesh, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rayon::prelude::*;
@@ -80,10 +82,6 @@ pub(crate) fn metadata(name: &str, namespace: &str) -> ObjectMeta {
         )])),
         ..ObjectMeta::default()
     }
-}
-
-pub(crate) fn labels(selector: &Labels) -> BTreeMap<String, String> {
-    selector.clone()
 }
 
 /// The file a service's objects go to; `kustomization` would clash with kustomize's own.

@@ -5,12 +5,12 @@
 //! the cross product (`GET /a` and `POST /b` must not admit `POST /a`).
 
 use super::istio::*;
-use super::{labels, metadata};
+use super::metadata;
 use crate::ir::{Allow, Caller, Mtls, Service, Settings};
 
 fn selector(service: &Service) -> Option<WorkloadSelector> {
     Some(WorkloadSelector {
-        match_labels: labels(&service.identity.selector),
+        match_labels: service.identity.selector.clone(),
     })
 }
 

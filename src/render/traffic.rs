@@ -5,7 +5,7 @@
 //! protobuf's Duration JSON mapping requires (`1m` would be rejected by Istio).
 
 use super::istio::*;
-use super::{labels, metadata};
+use super::metadata;
 use crate::ir::{Labels, Route, Service};
 
 /// Milliseconds as a protobuf Duration string: `500` → `0.5s`, `60000` → `60s`.
@@ -96,7 +96,7 @@ pub fn destination_rule(service: &Service, host: &str) -> Option<DestinationRule
                 .into_iter()
                 .map(|name| Subset {
                     name: name.to_string(),
-                    labels: labels(&Labels::from([("version".to_string(), name.to_string())])),
+                    labels: Labels::from([("version".to_string(), name.to_string())]),
                 })
                 .collect(),
         },
