@@ -365,21 +365,25 @@ fn find_nulls(value: &Value, pointer: String, found: &mut Vec<String>) {
     }
 }
 
-#[test]
-fn examples_match_strict_schemas() {
-    let schemas = Schemas::load();
+/// Build every example and collect what CHECK finds in its tree, prefixed with its name.
+fn over_examples(check: impl Fn(&Path) -> Vec<String>) -> Vec<String> {
     let mut failures = Vec::new();
     for example in examples() {
         let out = build(&example);
         let name = example.file_name().unwrap().to_string_lossy().into_owned();
         failures.extend(
-            schemas
-                .check(out.path())
+            check(out.path())
                 .into_iter()
                 .map(|failure| format!("examples/{name}: {failure}")),
         );
     }
-    report("strict schemas", &failures);
+    failures
+}
+
+#[test]
+fn examples_match_strict_schemas() {
+    let schemas = Schemas::load();
+    report("strict schemas", &over_examples(|out| schemas.check(out)));
 }
 
 // ------------------------------------------------------------------ (b) kubectl kustomize
@@ -460,17 +464,7 @@ fn examples_build_with_kubectl_kustomize() {
     if !kubectl_ready() {
         return;
     }
-    let mut failures = Vec::new();
-    for example in examples() {
-        let out = build(&example);
-        let name = example.file_name().unwrap().to_string_lossy().into_owned();
-        failures.extend(
-            kustomize_failures(out.path())
-                .into_iter()
-                .map(|failure| format!("examples/{name}: {failure}")),
-        );
-    }
-    report("kubectl kustomize", &failures);
+    report("kubectl kustomize", &over_examples(kustomize_failures));
 }
 
 // ---------------------------------------------------------------- (c) YAML 1.1 read-back
@@ -613,17 +607,7 @@ fn examples_read_back_under_yaml_1_1() {
     if !pyyaml_ready() {
         return;
     }
-    let mut failures = Vec::new();
-    for example in examples() {
-        let out = build(&example);
-        let name = example.file_name().unwrap().to_string_lossy().into_owned();
-        failures.extend(
-            yaml11_failures(out.path())
-                .into_iter()
-                .map(|failure| format!("examples/{name}: {failure}")),
-        );
-    }
-    report("YAML 1.1 read-back", &failures);
+    report("YAML 1.1 read-back", &over_examples(yaml11_failures));
 }
 
 /// Values that YAML 1.1 or 1.2 readers would take for something other than a string.
