@@ -114,12 +114,15 @@ fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Comp
         Some(mesh) if !diagnostics.iter().any(Diagnostic::is_error) => {
             let tables = compile::compile(&mesh);
             let documents = render::render(&mesh, &tables);
-            match (
-                output::Tree::from_documents(&documents),
-                objects(&documents),
-            ) {
-                (Ok(tree), Ok(objects)) => {
-                    faults = selfcheck::self_check(&mesh, &objects);
+            let (tree, judged) = rayon::join(
+                || output::Tree::from_documents(&documents),
+                || judged(&documents),
+            );
+            drop(documents);
+            match (tree, judged) {
+                (Ok(tree), Ok((cluster, routing))) => {
+                    let routing: Vec<&serde_json::Value> = routing.iter().collect();
+                    faults = selfcheck::check(&mesh, &cluster, &routing);
                     faults.is_empty().then_some((mesh, tree))
                 }
                 (Err(e), _) | (_, Err(e)) => {
@@ -146,6 +149,41 @@ fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Comp
 /// YAML: what the self-check and `explain` judge.
 pub fn render_objects(mesh: &ir::Mesh) -> Result<Vec<serde_json::Value>, serde_json::Error> {
     objects(&render::render(mesh, &compile::compile(mesh)))
+}
+
+/// What the self-check judges: the objects as JSON values, the form the emitter writes as
+/// YAML, read into the evaluator's [`evaluate::Cluster`] (policies) or kept as JSON
+/// (VirtualServices and DestinationRules). Each object's JSON lives only while it is read,
+/// so a big tree is never held as JSON all at once.
+fn judged(
+    documents: &[render::Document],
+) -> Result<(evaluate::Cluster, Vec<serde_json::Value>), serde_json::Error> {
+    let read: Vec<(Vec<evaluate::Object>, Vec<serde_json::Value>)> = documents
+        .par_iter()
+        .map(|d| {
+            let mut policies = Vec::new();
+            let mut routing = Vec::new();
+            for object in &d.objects {
+                if matches!(object, render::Object::Kustomization(_)) {
+                    continue;
+                }
+                let value = serde_json::to_value(object)?;
+                if selfcheck::is_routing(&value) {
+                    routing.push(value);
+                } else {
+                    policies.extend(evaluate::Cluster::read(&value));
+                }
+            }
+            Ok((policies, routing))
+        })
+        .collect::<Result<_, serde_json::Error>>()?;
+    let mut routing = Vec::new();
+    let mut policies = Vec::new();
+    for (p, r) in read {
+        policies.extend(p);
+        routing.extend(r);
+    }
+    Ok((evaluate::Cluster::from_read(policies), routing))
 }
 
 /// The policy objects of the tree as JSON values, the form the emitter writes as YAML.

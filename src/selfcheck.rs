@@ -14,7 +14,9 @@
 //! asks only about the probes that some peer of its policies could match, found through
 //! a label index, so the cost grows with the rules, not with the square of the services.
 
-use crate::evaluate::{self, Cluster, Endpoint, MtlsMode, Pod, PodView, Protocol, Request};
+use crate::evaluate::{
+    self, Cluster, Endpoint, MtlsMode, Peer, Pod, PodView, PortValue, Protocol, Request,
+};
 use crate::ir::{Caller, HttpRule, Mesh, Mtls, Service};
 use rayon::prelude::*;
 use serde_json::Value;
@@ -64,7 +66,8 @@ enum Admitted {
 struct Universe {
     probes: Vec<Probe>,
     by_namespace: BTreeMap<String, Vec<ProbeId>>,
-    by_label: BTreeMap<(String, String, String), Vec<ProbeId>>,
+    /// namespace → label key → value → probes carrying that label.
+    by_label: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<ProbeId>>>>,
     identity: BTreeMap<(String, String), ProbeId>,
     other: BTreeMap<String, ProbeId>,
     dns: ProbeId,
@@ -152,7 +155,11 @@ impl Universe {
         for (k, v) in labels {
             pod = pod.label(k, v);
             self.by_label
-                .entry((namespace.to_string(), k.clone(), v.clone()))
+                .entry(namespace.to_string())
+                .or_default()
+                .entry(k.clone())
+                .or_default()
+                .entry(v.clone())
                 .or_default()
                 .push(id);
         }
@@ -172,32 +179,31 @@ impl Universe {
         self.identity[&(s.namespace().to_string(), s.name().to_string())]
     }
 
-    /// Probes that a NetworkPolicy peer written in POLICY_NS might match; `None` when the
-    /// peer is not limited to pods (no selector at all, or an ipBlock).
-    fn candidates(&self, peer: &Value, policy_ns: &str, out: &mut BTreeSet<ProbeId>) -> bool {
-        if peer.get("ipBlock").is_some() {
+    /// Probes that a NetworkPolicy peer written in POLICY_NS might match; `false` when the
+    /// peer is not limited to pods (an ipBlock).
+    fn candidates(&self, peer: &Peer, policy_ns: &str, out: &mut BTreeSet<ProbeId>) -> bool {
+        let Peer::Pods { namespaces, pods } = peer else {
             return false;
-        }
-        let namespaces: Vec<&str> = match peer.get("namespaceSelector") {
+        };
+        let namespaces: Vec<&str> = match namespaces {
             None => vec![policy_ns],
             Some(selector) => match selector
-                .get("matchLabels")
-                .and_then(|m| m.get(evaluate::NAMESPACE_NAME_LABEL))
-                .and_then(Value::as_str)
+                .match_labels
+                .iter()
+                .find(|(k, _)| k == evaluate::NAMESPACE_NAME_LABEL)
             {
-                Some(ns) => vec![ns],
+                Some((_, ns)) => vec![ns.as_str()],
                 None => self.by_namespace.keys().map(String::as_str).collect(),
             },
         };
-        let first_label = peer
-            .get("podSelector")
-            .and_then(|s| s.get("matchLabels"))
-            .and_then(Value::as_object)
-            .and_then(|m| m.iter().next())
-            .and_then(|(k, v)| Some((k.clone(), v.as_str()?.to_string())));
+        let first_label = pods.as_ref().and_then(|s| s.match_labels.first());
         for ns in namespaces {
-            let ids = match &first_label {
-                Some((k, v)) => self.by_label.get(&(ns.to_string(), k.clone(), v.clone())),
+            let ids = match first_label {
+                Some((k, v)) => self
+                    .by_label
+                    .get(ns)
+                    .and_then(|keys| keys.get(k))
+                    .and_then(|values| values.get(v)),
                 None => self.by_namespace.get(ns),
             };
             out.extend(ids.into_iter().flatten().copied());
@@ -308,38 +314,64 @@ impl<'m> Expected<'m> {
         set
     }
 
-    /// Whether some `allow` on D covers the request, by the language's own rules.
-    fn request(
+    /// Whether some `allow` on D covers each PRINCIPAL × REQUEST on target PORT, by the
+    /// language's own rules (rows by principal, as [`PodView::authorize_all`]). Callers are
+    /// matched once per principal and rules once per request.
+    fn requests(
         &self,
         d: &Service,
-        principal: Option<&str>,
         port: u16,
-        http: Option<(&str, &str)>,
-    ) -> bool {
+        principals: &[Option<&str>],
+        requests: &[Option<(&str, &str)>],
+    ) -> Vec<bool> {
         let td = &self.mesh.settings.trust_domain;
-        d.allows.iter().any(|allow| {
-            let port_ok = allow.ports.iter().any(|&p| d.ports[p].target == port);
-            let caller_ok = allow.callers.iter().any(|c| match (c, principal) {
-                (Caller::Anyone, _) => true,
-                // `<td>/ns/<ns>/sa/<account>`, compared without building the string.
-                (Caller::Pods(i), Some(p)) => {
-                    p.strip_prefix(td.as_str())
-                        .and_then(|r| r.strip_prefix("/ns/"))
-                        .and_then(|r| r.strip_prefix(i.namespace.as_str()))
-                        .and_then(|r| r.strip_prefix("/sa/"))
-                        == Some(i.account.as_str())
-                }
-                // Istio reads `source.namespaces` from the peer's SPIFFE id, whatever its
-                // trust domain: `namespace NS` admits every identity in NS.
-                (Caller::Namespace(ns), Some(p)) => {
-                    p.split_once("/ns/").and_then(|(_, r)| r.split('/').next()) == Some(ns.as_str())
-                }
-                _ => false,
-            });
-            let rules_ok = allow.rules.is_empty()
-                || http.is_some_and(|(m, x)| allow.rules.iter().any(|r| r.covers(m, x)));
-            port_ok && caller_ok && rules_ok
-        })
+        let allows: Vec<_> = d
+            .allows
+            .iter()
+            .filter(|allow| allow.ports.iter().any(|&p| d.ports[p].target == port))
+            .collect();
+        let n = allows.len();
+        let callers: Vec<bool> = principals
+            .iter()
+            .flat_map(|&principal| {
+                allows.iter().map(move |allow| {
+                    allow.callers.iter().any(|c| match (c, principal) {
+                        (Caller::Anyone, _) => true,
+                        // `<td>/ns/<ns>/sa/<account>`, compared without building the string.
+                        (Caller::Pods(i), Some(p)) => {
+                            p.strip_prefix(td.as_str())
+                                .and_then(|r| r.strip_prefix("/ns/"))
+                                .and_then(|r| r.strip_prefix(i.namespace.as_str()))
+                                .and_then(|r| r.strip_prefix("/sa/"))
+                                == Some(i.account.as_str())
+                        }
+                        // Istio reads `source.namespaces` from the peer's SPIFFE id, whatever
+                        // its trust domain: `namespace NS` admits every identity in NS.
+                        (Caller::Namespace(ns), Some(p)) => {
+                            p.split_once("/ns/").and_then(|(_, r)| r.split('/').next())
+                                == Some(ns.as_str())
+                        }
+                        _ => false,
+                    })
+                })
+            })
+            .collect();
+        let rules: Vec<bool> = requests
+            .iter()
+            .flat_map(|&http| {
+                allows.iter().map(move |allow| {
+                    allow.rules.is_empty()
+                        || http.is_some_and(|(m, x)| allow.rules.iter().any(|r| r.covers(m, x)))
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(principals.len() * requests.len());
+        for p in 0..principals.len() {
+            for r in 0..requests.len() {
+                out.push((0..n).any(|a| callers[p * n + a] && rules[r * n + a]));
+            }
+        }
+        out
     }
 }
 
@@ -376,9 +408,24 @@ fn verdict(allowed: bool) -> &'static str {
 
 /// Check the rendered OBJECTS against MESH; empty when they agree.
 pub fn self_check(mesh: &Mesh, objects: &[Value]) -> Vec<Fault> {
+    let routing: Vec<&Value> = objects.iter().filter(|o| is_routing(o)).collect();
+    check(mesh, &Cluster::from_objects(objects), &routing)
+}
+
+/// Whether OBJECT is a VirtualService or a DestinationRule, which the self-check reads
+/// as JSON (the policies it reads through a [`Cluster`]).
+pub fn is_routing(object: &Value) -> bool {
+    matches!(
+        object.get("kind").and_then(Value::as_str),
+        Some("VirtualService" | "DestinationRule")
+    )
+}
+
+/// Check the policies in CLUSTER and the ROUTING objects against MESH; empty when they
+/// agree.
+pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
     let u = Universe::new(mesh);
     let expected = Expected::new(mesh, &u);
-    let cluster = Cluster::from_objects(objects.iter().cloned());
     let mut report = Report::default();
     // Each destination is judged on its own: spread them over the cores, then merge the
     // findings in service order so the report is the same on any machine.
@@ -404,7 +451,7 @@ pub fn self_check(mesh: &Mesh, objects: &[Value]) -> Vec<Fault> {
                 &mut report,
             );
             authorization(d, &view, &expected, &mut report);
-            mtls(d, &cluster, pod, &mut report);
+            mtls(d, cluster, pod, &mut report);
             let grants = expected.egress(Some(d), d.namespace(), &u);
             egress(&view, u.service(d), grants, &u, &mut report);
             report
@@ -454,7 +501,7 @@ pub fn self_check(mesh: &Mesh, objects: &[Value]) -> Vec<Fault> {
             report.push(format!("mTLS of undeclared pods in {ns}: intent STRICT (namespace default), PeerAuthentication gives {:?}", cluster.mtls_mode(pod)));
         }
     }
-    routes(mesh, objects, &mut report);
+    routes(mesh, routing, &mut report);
     if report.dropped > 0 {
         let n = report.dropped;
         report
@@ -471,24 +518,16 @@ fn probe_ports(view: &PodView, declared: &[u16]) -> Vec<(Protocol, u16)> {
     let mut ports: BTreeSet<(Protocol, u16)> =
         declared.iter().map(|&p| (Protocol::Tcp, p)).collect();
     ports.extend(crate::compile::SCRAPE_PORTS.map(|p| (Protocol::Tcp, p)));
-    for policy in view.isolating(evaluate::Direction::Ingress) {
-        let rules = policy.pointer("/spec/ingress").and_then(Value::as_array);
-        for rule in rules.into_iter().flatten() {
-            for p in rule
-                .get("ports")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let proto = protocol_of(p);
-                for key in ["port", "endPort"] {
-                    if let Some(n) = p
-                        .get(key)
-                        .and_then(Value::as_u64)
-                        .and_then(|n| u16::try_from(n).ok())
-                    {
-                        ports.insert((proto, n));
-                    }
+    let rules = view
+        .isolating(evaluate::Direction::Ingress)
+        .iter()
+        .flat_map(|policy| &policy.ingress);
+    for entry in rules.flat_map(|rule| &rule.ports) {
+        if let PortValue::Number { start, end, .. } = entry.port {
+            let proto = entry.protocol.unwrap_or(Protocol::Tcp);
+            for n in [start, end] {
+                if let Ok(n) = u16::try_from(n) {
+                    ports.insert((proto, n));
                 }
             }
         }
@@ -499,18 +538,6 @@ fn probe_ports(view: &PodView, declared: &[u16]) -> Vec<(Protocol, u16)> {
         ports.insert((Protocol::Udp, unused));
     }
     ports.into_iter().collect()
-}
-
-fn protocol_of(port: &Value) -> Protocol {
-    match port
-        .get("protocol")
-        .and_then(Value::as_str)
-        .unwrap_or("TCP")
-    {
-        "UDP" => Protocol::Udp,
-        "SCTP" => Protocol::Sctp,
-        _ => Protocol::Tcp,
-    }
 }
 
 /// L4 ingress at one destination on every probe port: exactly WANT(protocol, port).
@@ -525,21 +552,11 @@ fn ingress(
     let mut candidates = BTreeSet::new();
     let mut unlimited = view.isolating(evaluate::Direction::Ingress).is_empty();
     for policy in view.isolating(evaluate::Direction::Ingress) {
-        let ns = policy
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let rules = policy.pointer("/spec/ingress").and_then(Value::as_array);
-        for rule in rules.into_iter().flatten() {
-            match rule.get("from").and_then(Value::as_array) {
-                // Absent or empty, `from` admits every source.
-                None => unlimited = true,
-                Some(peers) if peers.is_empty() => unlimited = true,
-                Some(peers) => {
-                    for peer in peers {
-                        unlimited |= !u.candidates(peer, ns, &mut candidates);
-                    }
-                }
+        for rule in &policy.ingress {
+            // Empty, `from` admits every source.
+            unlimited |= rule.peers.is_empty();
+            for peer in &rule.peers {
+                unlimited |= !u.candidates(peer, &policy.namespace, &mut candidates);
             }
         }
     }
@@ -585,46 +602,44 @@ fn egress(view: &PodView, source: ProbeId, want: Grants, u: &Universe, report: &
     }
     let mut got = BTreeSet::new();
     for policy in view.isolating(evaluate::Direction::Egress) {
-        let ns = policy
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        for rule in policy
-            .pointer("/spec/egress")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        let ns = &policy.namespace;
+        for rule in &policy.egress {
             let mut candidates = BTreeSet::new();
-            // Absent or empty, `to` and `ports` mean every destination and every port.
-            let peers_limited = match rule.get("to").and_then(Value::as_array) {
-                None => false,
-                Some(peers) => {
-                    !peers.is_empty() && peers.iter().all(|p| u.candidates(p, ns, &mut candidates))
-                }
-            };
-            let ports = rule
-                .get("ports")
-                .and_then(Value::as_array)
-                .filter(|ps| !ps.is_empty());
-            let exact_ports: Option<Vec<(Protocol, u16)>> = ports.map(|ps| {
-                ps.iter()
-                    .filter_map(|p| {
-                        let proto = protocol_of(p);
-                        if p.get("endPort").is_some() {
-                            return None;
+            // Empty, `to` and `ports` mean every destination and every port.
+            let peers_limited = !rule.peers.is_empty()
+                && rule
+                    .peers
+                    .iter()
+                    .all(|p| u.candidates(p, ns, &mut candidates));
+            // Exact `(protocol, port)` pairs; an entry with an unknown protocol matches
+            // nothing, so it neither counts nor widens.
+            let mut exact_ports = Vec::new();
+            let mut ranged = false;
+            for entry in &rule.ports {
+                match (entry.protocol, &entry.port) {
+                    (None, _) => {}
+                    (
+                        Some(proto),
+                        PortValue::Number {
+                            start,
+                            ranged: false,
+                            ..
+                        },
+                    ) => {
+                        // A negative or huge number matches nothing.
+                        if let Ok(port) = u16::try_from(*start) {
+                            exact_ports.push((proto, port));
                         }
-                        Some((proto, u16::try_from(p.get("port")?.as_u64()?).ok()?))
-                    })
-                    .collect()
-            });
-            let ranged =
-                ports.is_some_and(|ps| exact_ports.as_ref().is_some_and(|e| e.len() != ps.len()));
+                    }
+                    _ => ranged = true,
+                }
+            }
+            let exact_ports = (!rule.ports.is_empty()).then_some(exact_ports);
             if !peers_limited {
-                report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {} allows destinations beyond declared pods (no `to`, or an ipBlock)", policy_name(policy)));
+                report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {}/{} allows destinations beyond declared pods (no `to`, or an ipBlock)", policy.namespace, policy.name));
             }
             if exact_ports.is_none() || ranged {
-                report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {} allows every port or a port range", policy_name(policy)));
+                report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {}/{} allows every port or a port range", policy.namespace, policy.name));
             }
             for c in candidates {
                 for &(proto, port) in exact_ports.iter().flatten() {
@@ -645,7 +660,7 @@ fn egress(view: &PodView, source: ProbeId, want: Grants, u: &Universe, report: &
     }
 }
 
-fn policy_name(policy: &Value) -> String {
+fn object_name(policy: &Value) -> String {
     let get = |k: &str| {
         policy
             .pointer(&format!("/metadata/{k}"))
@@ -707,35 +722,42 @@ fn authorization(d: &Service, view: &PodView, expected: &Expected, report: &mut 
         } else {
             vec![None]
         };
-        for principal in &principals {
-            for request in &requests {
-                let mut req = match principal {
-                    Some(p) => Request::from_principal(p, port.target),
-                    None => Request::plaintext(port.target),
-                };
-                let http = request.as_ref().map(|(m, x)| (m.as_str(), x.as_str()));
-                if let Some((m, x)) = http {
-                    req = req.http(m, x);
-                }
-                let want = expected.request(d, principal.as_deref(), port.target, http);
-                let got = view.authorize(&req);
-                if want != got.is_allowed() {
-                    let what =
-                        http.map_or("a TCP connection".to_string(), |(m, x)| format!("{m} {x}"));
-                    let who = principal.as_deref().unwrap_or("a plaintext caller");
-                    report.push(format!(
-                        "L7 {what} to {}.{}:{} from {who}: intent {}, AuthorizationPolicy {} ({})",
-                        d.name(),
-                        d.namespace(),
-                        port.target,
-                        verdict(want),
-                        verdict(got.is_allowed()),
-                        match &got {
-                            evaluate::Decision::Allow(why) | evaluate::Decision::Deny(why) => why,
-                        }
-                    ));
-                }
+        let principals: Vec<Option<&str>> = principals.iter().map(Option::as_deref).collect();
+        let requests: Vec<Option<(&str, &str)>> = requests
+            .iter()
+            .map(|r| r.as_ref().map(|(m, x)| (m.as_str(), x.as_str())))
+            .collect();
+        let want = expected.requests(d, port.target, &principals, &requests);
+        let got = view.authorize_all(port.target, &principals, &requests);
+        let grid = principals
+            .iter()
+            .flat_map(|p| requests.iter().map(move |r| (p, r)));
+        for (((principal, http), want), got) in grid.zip(want).zip(got) {
+            if want == got {
+                continue;
             }
+            // Disagreements are rare: only now build the request and ask for the reason.
+            let mut req = match principal {
+                Some(p) => Request::from_principal(p, port.target),
+                None => Request::plaintext(port.target),
+            };
+            if let Some((m, x)) = http {
+                req = req.http(m, x);
+            }
+            let decision = view.authorize(&req);
+            let what = http.map_or("a TCP connection".to_string(), |(m, x)| format!("{m} {x}"));
+            let who = principal.unwrap_or("a plaintext caller");
+            report.push(format!(
+                "L7 {what} to {}.{}:{} from {who}: intent {}, AuthorizationPolicy {} ({})",
+                d.name(),
+                d.namespace(),
+                port.target,
+                verdict(want),
+                verdict(got),
+                match &decision {
+                    evaluate::Decision::Allow(why) | evaluate::Decision::Deny(why) => why,
+                }
+            ));
         }
     }
 }
@@ -780,7 +802,7 @@ fn mtls(d: &Service, cluster: &Cluster, pod: &Pod, report: &mut Report) {
 
 /// Invariant 4: a VirtualService names only ports and subsets that exist, and every
 /// subset it names is defined by a DestinationRule for the same host.
-fn routes(mesh: &Mesh, objects: &[Value], report: &mut Report) {
+fn routes(mesh: &Mesh, objects: &[&Value], report: &mut Report) {
     let cd = &mesh.settings.cluster_domain;
     let hosts: BTreeMap<String, &Service> = mesh.services.iter().map(|s| (s.host(cd), s)).collect();
     let mut subsets: BTreeSet<(String, String)> = BTreeSet::new();
@@ -804,7 +826,7 @@ fn routes(mesh: &Mesh, objects: &[Value], report: &mut Report) {
             if labels != serde_json::json!({ "version": name }) {
                 report.push(format!(
                     "DestinationRule {} subset {name} selects {labels}, not version={name}",
-                    policy_name(o)
+                    object_name(o)
                 ));
             }
             subsets.insert((host.to_string(), name.to_string()));
@@ -815,7 +837,7 @@ fn routes(mesh: &Mesh, objects: &[Value], report: &mut Report) {
         .iter()
         .filter(|o| o.get("kind").and_then(Value::as_str) == Some("VirtualService"))
     {
-        let name = policy_name(o);
+        let name = object_name(o);
         for route in o
             .pointer("/spec/http")
             .and_then(Value::as_array)
