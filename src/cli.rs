@@ -208,7 +208,10 @@ fn build(args: &BuildArgs) -> u8 {
     let Some((mesh, tree)) = compiled.result else {
         return EXIT_ERROR;
     };
-    match output::write(&tree, &args.out) {
+    let mut clock = crate::timings::Stopwatch::start();
+    let written = output::write(&tree, &args.out);
+    clock.lap("write");
+    match written {
         Ok(r) => {
             if !args.output.quiet {
                 let namespaces = tree

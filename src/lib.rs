@@ -29,6 +29,7 @@ pub mod selfcheck;
 pub mod source;
 pub mod suggest;
 pub mod synth;
+pub mod timings;
 
 use crate::code::Code;
 use diagnostic::Diagnostic;
@@ -55,8 +56,10 @@ impl Compiled {
 
 /// Run the whole pipeline on DIR, in memory: nothing is written.
 pub fn compile_dir(dir: &Path) -> Compiled {
+    let mut clock = timings::Stopwatch::start();
     let mut sources = SourceMap::default();
     let diagnostics = load::load(dir, &mut sources);
+    clock.lap("load");
     compile_sources(sources, diagnostics)
 }
 
@@ -75,6 +78,7 @@ pub fn compile_texts(files: impl IntoIterator<Item = (String, String)>) -> Compi
 
 /// Parse, check, compile and render what `sources` holds; `diagnostics` are the loader's.
 fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Compiled {
+    let mut clock = timings::Stopwatch::start();
     let mut items = Vec::new();
     let mut safe = Vec::new();
     for (id, file) in sources.files() {
@@ -106,23 +110,29 @@ fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Comp
             Err(errors) => diagnostics.extend(errors),
         }
     }
+    clock.lap("parse");
     let (mesh, check_diagnostics) = check::check(check::Parsed { items });
+    clock.lap("check");
     diagnostics.extend(check_diagnostics);
     diagnostic::sort(&mut diagnostics, &sources);
     let mut faults = Vec::new();
     let result = match mesh {
         Some(mesh) if !diagnostics.iter().any(Diagnostic::is_error) => {
             let tables = compile::compile(&mesh);
+            clock.lap("compile");
             let documents = render::render(&mesh, &tables);
+            clock.lap("render");
             let (tree, judged) = rayon::join(
                 || output::Tree::from_documents(&documents),
                 || judged(&documents),
             );
             drop(documents);
+            clock.lap("emit+read");
             match (tree, judged) {
                 (Ok(tree), Ok((cluster, routing))) => {
                     let routing: Vec<&serde_json::Value> = routing.iter().collect();
                     faults = selfcheck::check(&mesh, &cluster, &routing);
+                    clock.lap("self-check");
                     faults.is_empty().then_some((mesh, tree))
                 }
                 (Err(e), _) | (_, Err(e)) => {

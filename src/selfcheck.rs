@@ -560,17 +560,25 @@ fn ingress(
             }
         }
     }
-    for &(proto, port) in ports {
+    // One grid for every source and port: the outside address first, then the candidates.
+    let candidates: Vec<ProbeId> = candidates.into_iter().collect();
+    let sources: Vec<Endpoint> = std::iter::once(Endpoint::Ip(OUTSIDE))
+        .chain(candidates.iter().map(|&c| Endpoint::Pod(&u.probes[c].pod)))
+        .collect();
+    let grid = view.l4_grid(evaluate::Direction::Ingress, &sources, ports);
+    let admits = |source: usize, port: usize| grid[source * ports.len() + port];
+    for (k, &(proto, port)) in ports.iter().enumerate() {
         let want = want(proto, port);
-        let outside = view.ingress_allows(Endpoint::Ip(OUTSIDE), port, proto);
+        let outside = admits(0, k);
         let got = if unlimited && outside {
             Admitted::All
         } else {
             Admitted::Some(
                 candidates
                     .iter()
-                    .copied()
-                    .filter(|&c| view.ingress_allows(Endpoint::Pod(&u.probes[c].pod), port, proto))
+                    .enumerate()
+                    .filter(|&(i, _)| admits(i + 1, k))
+                    .map(|(_, &c)| c)
                     .collect(),
             )
         };
@@ -601,6 +609,9 @@ fn egress(view: &PodView, source: ProbeId, want: Grants, u: &Universe, report: &
         return;
     }
     let mut got = BTreeSet::new();
+    // Per rule: the probes its peers might match, and its exact (protocol, port) pairs.
+    type RuleProbes = (BTreeSet<ProbeId>, Vec<(Protocol, u16)>);
+    let mut rules: Vec<RuleProbes> = Vec::new();
     for policy in view.isolating(evaluate::Direction::Egress) {
         let ns = &policy.namespace;
         for rule in &policy.egress {
@@ -641,11 +652,36 @@ fn egress(view: &PodView, source: ProbeId, want: Grants, u: &Universe, report: &
             if exact_ports.is_none() || ranged {
                 report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {}/{} allows every port or a port range", policy.namespace, policy.name));
             }
-            for c in candidates {
-                for &(proto, port) in exact_ports.iter().flatten() {
-                    if view.egress_allows(Endpoint::Pod(&u.probes[c].pod), port, proto) {
-                        got.insert((c, proto, port));
-                    }
+            rules.push((candidates, exact_ports.unwrap_or_default()));
+        }
+    }
+    // One grid over every candidate and port any rule names; each rule then keeps the
+    // pairs it could admit, as asking rule by rule would.
+    let peers: Vec<ProbeId> = rules
+        .iter()
+        .flat_map(|(c, _)| c.iter().copied())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let ports: Vec<(Protocol, u16)> = rules
+        .iter()
+        .flat_map(|(_, p)| p.iter().copied())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let endpoints: Vec<Endpoint> = peers
+        .iter()
+        .map(|&c| Endpoint::Pod(&u.probes[c].pod))
+        .collect();
+    let grid = view.l4_grid(evaluate::Direction::Egress, &endpoints, &ports);
+    // Both searches always succeed: PEERS and PORTS are the unions of what the rules name.
+    for (candidates, exact) in &rules {
+        for &c in candidates {
+            let row = peers.binary_search(&c).unwrap_or_default() * ports.len();
+            for &(proto, port) in exact {
+                let col = ports.binary_search(&(proto, port)).unwrap_or_default();
+                if grid[row + col] {
+                    got.insert((c, proto, port));
                 }
             }
         }

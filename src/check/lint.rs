@@ -59,13 +59,15 @@ fn unknown_namespaces(service: &Service, populated: &BTreeSet<&str>, sink: &mut 
 /// A `calls` without a port that the target allows on some of its ports only.
 fn partial_calls(service: &Service, mesh: &Mesh, sink: &mut Sink) {
     for call in service.calls.iter().filter(|c| c.port.is_none()) {
-        let Some(target) = mesh
+        // `mesh.services` is sorted by (namespace, name).
+        let key = (call.namespace.as_str(), call.name.as_str());
+        let Ok(i) = mesh
             .services
-            .iter()
-            .find(|t| t.namespace() == call.namespace && t.name() == call.name)
+            .binary_search_by(|t| (t.namespace(), t.name()).cmp(&key))
         else {
             continue;
         };
+        let target = &mesh.services[i];
         let me = &service.identity;
         let allowed: BTreeSet<usize> = target
             .allows

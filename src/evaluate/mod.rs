@@ -2,9 +2,10 @@
 //!
 //! This module exists to judge the compiler from the outside. It reads the rendered objects
 //! from their JSON form (apiVersion, kind, metadata, spec, exactly as they are written to
-//! YAML), once, into its own typed shapes (`objects.rs`), and answers the questions the cluster answers: may this connection
-//! exist (NetworkPolicy, L3/L4), which mTLS mode does this pod run in (PeerAuthentication),
-//! and may this request go through (AuthorizationPolicy, L7). It deliberately imports
+//! YAML), once, into its own typed shapes (`objects.rs`), and answers the questions the
+//! cluster answers: may this connection exist (NetworkPolicy, L3/L4), which mTLS mode does
+//! this pod run in (PeerAuthentication), and may this request go through
+//! (AuthorizationPolicy, L7). It deliberately imports
 //! nothing from meshward's model (`ir`, `check`, `compile`, `render`): a bug there cannot
 //! hide itself by being repeated here. Tests build a [`Cluster`] from a built tree and check
 //! the invariants of `design/output.md` against it.
@@ -644,6 +645,57 @@ impl<'a> PodView<'a> {
                     proto,
                 )
             })
+    }
+
+    /// Whether [`PodView::ingress_allows`] (DIRECTION ingress: PEERS are sources) or
+    /// [`PodView::egress_allows`] (egress: PEERS are destinations) holds for each PEER ×
+    /// PORT (rows by peer). The same verdicts, but each rule's peers are matched once per
+    /// peer rather than once per peer and port: peer matching (selectors, namespaces) is
+    /// the costly half.
+    pub fn l4_grid(
+        &self,
+        direction: Direction,
+        peers: &[Endpoint],
+        ports: &[(Protocol, u16)],
+    ) -> Vec<bool> {
+        let policies = self.isolating(direction);
+        if policies.is_empty() {
+            return vec![true; peers.len() * ports.len()];
+        }
+        let rules: Vec<(&NetworkRule, &str)> = policies
+            .iter()
+            .flat_map(|p| {
+                let rules = match direction {
+                    Direction::Ingress => &p.ingress,
+                    Direction::Egress => &p.egress,
+                };
+                rules.iter().map(|r| (r, p.namespace.as_str()))
+            })
+            .collect();
+        let mut out = Vec::with_capacity(peers.len() * ports.len());
+        let mut admits = vec![false; rules.len()];
+        for &peer in peers {
+            for (slot, (rule, ns)) in admits.iter_mut().zip(&rules) {
+                *slot = rule.peers.is_empty()
+                    || rule
+                        .peers
+                        .iter()
+                        .any(|p| self.cluster.peer_matches(p, ns, peer));
+            }
+            let dst_pod = match (direction, peer) {
+                (Direction::Ingress, _) => Some(self.pod),
+                (Direction::Egress, Endpoint::Pod(pod)) => Some(pod),
+                (Direction::Egress, Endpoint::Ip(_)) => None,
+            };
+            for &(proto, port) in ports {
+                out.push(
+                    rules.iter().zip(&admits).any(|((rule, _), &ok)| {
+                        ok && ports_match(&rule.ports, port, proto, dst_pod)
+                    }),
+                );
+            }
+        }
+        out
     }
 
     /// `namespace/name` of each NetworkPolicy whose DIRECTION rules admit PEER on

@@ -611,3 +611,74 @@ fn authorize_all_gives_the_verdicts_of_authorize() {
         "{allowed}"
     );
 }
+
+#[test]
+fn l4_grid_gives_the_verdicts_of_ingress_and_egress_allows() {
+    // Selectors, namespace selectors, ipBlocks, named ports, ranges, protocols, a rule
+    // without peers and one without ports, in both directions.
+    let policies = [
+        deny_all("x"),
+        np(
+            "x",
+            "a",
+            json!({"podSelector": {"matchLabels": {"app": "a"}},
+                   "policyTypes": ["Ingress", "Egress"],
+                   "ingress": [
+                       {"from": [{"podSelector": {"matchLabels": {"app": "b"}}},
+                                 {"ipBlock": {"cidr": "10.0.0.0/8"}}],
+                        "ports": [{"port": 80}, {"port": 8000, "endPort": 8010}]},
+                       {"from": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: "y"}},
+                                  "podSelector": {"matchExpressions": [
+                                      {"key": "tier", "operator": "In", "values": ["web"]}]}}],
+                        "ports": [{"port": "metrics"}, {"port": 53, "protocol": "UDP"}]},
+                       {"ports": [{"port": 9999}]}],
+                   "egress": [
+                       {"to": [{"namespaceSelector": {}}], "ports": [{"port": "http"}]},
+                       {"to": [{"podSelector": {"matchLabels": {"app": "b"}}}]}]}),
+        ),
+    ];
+    let cluster = Cluster::from_objects(policies);
+    let a = Pod::new("a", "x").label("app", "a").port("metrics", 9102);
+    let b = Pod::new("b", "x").label("app", "b").port("http", 8080);
+    let web = Pod::new("w", "y").label("tier", "web").port("http", 8081);
+    let other = Pod::new("o", "z");
+    let peers = [
+        Endpoint::Pod(&b),
+        Endpoint::Pod(&web),
+        Endpoint::Pod(&other),
+        Endpoint::Pod(&a),
+        ip("10.1.2.3"),
+        ip("192.0.2.1"),
+    ];
+    let ports: Vec<(Protocol, u16)> = [80, 81, 8000, 8010, 8011, 9102, 9999, 53, 8080, 8081]
+        .iter()
+        .flat_map(|&p| [(TCP, p), (UDP, p)])
+        .collect();
+    let view = cluster.view(&a);
+    let mut seen = [0, 0];
+    for direction in [Direction::Ingress, Direction::Egress] {
+        let grid = view.l4_grid(direction, &peers, &ports);
+        for (i, &peer) in peers.iter().enumerate() {
+            for (j, &(proto, port)) in ports.iter().enumerate() {
+                let single = match direction {
+                    Direction::Ingress => view.ingress_allows(peer, port, proto),
+                    Direction::Egress => view.egress_allows(peer, port, proto),
+                };
+                assert_eq!(
+                    grid[i * ports.len() + j],
+                    single,
+                    "{direction:?} {peer:?} {port}/{proto:?}"
+                );
+                seen[usize::from(single)] += 1;
+            }
+        }
+    }
+    assert!(seen[0] > 10 && seen[1] > 10, "{seen:?}");
+    // A pod no policy isolates admits everything.
+    let free = Pod::new("f", "free");
+    assert!(cluster
+        .view(&free)
+        .l4_grid(Direction::Egress, &peers, &ports)
+        .iter()
+        .all(|&ok| ok));
+}
