@@ -88,6 +88,10 @@ pub struct BuildArgs {
     /// Output folder (created if missing).
     #[arg(long, short)]
     pub out: PathBuf,
+    /// Neither use nor write the local record of compiled trees (`check` of an unchanged
+    /// tree then compiles in full). The cache is already off when `CI` is set.
+    #[arg(long)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -200,17 +204,25 @@ fn build(args: &BuildArgs) -> u8 {
         eprintln!("{}: error: {why}", args.out.display());
         return EXIT_ERROR;
     }
-    let compiled = crate::compile_dir(&args.dir);
+    let cache = crate::cache::Cache::open(args.no_cache);
+    let (sources, diagnostics) = crate::load_dir(&args.dir);
+    let key = cache.as_ref().map(|_| crate::cache::Cache::key(&sources));
+    let compiled = crate::compile_loaded(sources, diagnostics);
     report(&compiled.diagnostics, &compiled.sources, &args.output);
     if let Some(code) = report_faults(&compiled) {
         return code;
     }
+    let clean = compiled.diagnostics.is_empty();
     let Some((mesh, tree)) = compiled.result else {
         return EXIT_ERROR;
     };
     let mut clock = crate::timings::Stopwatch::start();
     let written = output::write(&tree, &args.out);
     clock.lap("write");
+    if let (Some(cache), Some(key), true, true) = (&cache, &key, clean, written.is_ok()) {
+        cache.store(key, &tree);
+        clock.lap("cache");
+    }
     match written {
         Ok(r) => {
             if !args.output.quiet {
@@ -239,20 +251,44 @@ fn build(args: &BuildArgs) -> u8 {
 }
 
 fn check(args: &BuildArgs) -> u8 {
-    let compiled = crate::compile_dir(&args.dir);
+    let up_to_date = || {
+        if !args.output.quiet {
+            eprintln!("meshward: {} is up to date", args.out.display());
+        }
+        EXIT_OK
+    };
+    let mut clock = crate::timings::Stopwatch::start();
+    let cache = crate::cache::Cache::open(args.no_cache);
+    let (sources, diagnostics) = crate::load_dir(&args.dir);
+    // Only a load without a word can hit: a record stands for a compile with no diagnostic.
+    let key = cache
+        .as_ref()
+        .filter(|_| diagnostics.is_empty())
+        .map(|_| crate::cache::Cache::key(&sources));
+    if let (Some(cache), Some(key)) = (&cache, &key) {
+        let hit = cache
+            .lookup(key)
+            .is_some_and(|record| output::matches_record(&record, &args.out));
+        clock.lap("cache");
+        if hit {
+            return up_to_date();
+        }
+    }
+    let compiled = crate::compile_loaded(sources, diagnostics);
     report(&compiled.diagnostics, &compiled.sources, &args.output);
     if let Some(code) = report_faults(&compiled) {
         return code;
     }
+    let clean = compiled.diagnostics.is_empty();
     let Some((_, tree)) = compiled.result else {
         return EXIT_ERROR;
     };
+    if let (Some(cache), Some(key), true) = (&cache, &key, clean) {
+        cache.store(key, &tree);
+    }
     let diffs = output::diff(&tree, &args.out);
     if diffs.is_empty() {
-        if !args.output.quiet {
-            eprintln!("meshward: {} is up to date", args.out.display());
-        }
-        return EXIT_OK;
+        return up_to_date();
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod ast;
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod code;
@@ -56,10 +57,22 @@ impl Compiled {
 
 /// Run the whole pipeline on DIR, in memory: nothing is written.
 pub fn compile_dir(dir: &Path) -> Compiled {
+    let (sources, diagnostics) = load_dir(dir);
+    compile_loaded(sources, diagnostics)
+}
+
+/// Read every intent file under DIR: the first stage of [`compile_dir`], on its own for
+/// `check`, which keys its cache on what was read.
+pub fn load_dir(dir: &Path) -> (SourceMap, Vec<Diagnostic>) {
     let mut clock = timings::Stopwatch::start();
     let mut sources = SourceMap::default();
     let diagnostics = load::load(dir, &mut sources);
     clock.lap("load");
+    (sources, diagnostics)
+}
+
+/// The rest of [`compile_dir`], from what [`load_dir`] read.
+pub fn compile_loaded(sources: SourceMap, diagnostics: Vec<Diagnostic>) -> Compiled {
     compile_sources(sources, diagnostics)
 }
 

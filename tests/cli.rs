@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 
 fn meshward(args: &[&Path]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_meshward"))
+        .env("MESHWARD_CACHE", "off")
         .args(args)
         .env("NO_COLOR", "1")
         .output()
@@ -18,7 +19,10 @@ fn meshward(args: &[&Path]) -> Output {
 
 fn run(words: &[&str], paths: &[&Path]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_meshward"));
-    cmd.args(words).args(paths).env("NO_COLOR", "1");
+    cmd.args(words)
+        .args(paths)
+        .env("NO_COLOR", "1")
+        .env("MESHWARD_CACHE", "off");
     cmd.output().expect("run meshward")
 }
 
@@ -349,4 +353,154 @@ fn an_io_failure_while_writing_leaves_out_as_it_was() {
         !staging.exists(),
         "the staging folder is removed after the swap"
     );
+}
+
+/// Run with the check cache on, records in CACHE, stage timings on (so a test can tell
+/// whether the tree was compiled: a compile prints a `parse` timing).
+fn cached(words: &[&str], f: &Fixture, cache: &Path, extra: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_meshward"));
+    cmd.args(words)
+        .arg(&f.intents)
+        .arg("--out")
+        .arg(&f.out)
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .env("MESHWARD_CACHE", "")
+        .env("MESHWARD_CACHE_DIR", cache)
+        .env("MESHWARD_TIMINGS", "1");
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run meshward")
+}
+
+fn compiled(o: &Output) -> bool {
+    String::from_utf8_lossy(&o.stderr).contains("timing parse")
+}
+
+fn records(cache: &Path) -> usize {
+    fs::read_dir(cache).map_or(0, |d| d.flatten().count())
+}
+
+#[test]
+fn check_uses_the_record_of_an_unchanged_tree_and_sees_every_difference() {
+    let f = shop();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache = tmp.path().join("cache");
+    let first = cached(&["build"], &f, &cache, &[]);
+    assert_eq!(first.status.code(), Some(0));
+    assert_eq!(records(&cache), 1, "a clean build records its tree");
+
+    // Unchanged: answered from the record, without compiling.
+    let hit = cached(&["check"], &f, &cache, &[]);
+    assert_eq!(hit.status.code(), Some(0));
+    assert!(!compiled(&hit), "{}", String::from_utf8_lossy(&hit.stderr));
+    assert!(String::from_utf8_lossy(&hit.stderr).contains("is up to date"));
+
+    // Every kind of drift in OUT is seen, and reported with the full diff.
+    let orders = f.out.join("shop/orders.yaml");
+    let original = fs::read_to_string(&orders).expect("read");
+    fs::write(&orders, original.replace("GET", "DELETE")).expect("edit");
+    let edited = cached(&["check"], &f, &cache, &[]);
+    assert_eq!(edited.status.code(), Some(1));
+    assert!(compiled(&edited));
+    assert!(String::from_utf8_lossy(&edited.stdout).contains("--- a/shop/orders.yaml"));
+    fs::remove_file(&orders).expect("remove");
+    assert_eq!(cached(&["check"], &f, &cache, &[]).status.code(), Some(1));
+    fs::write(&orders, &original).expect("restore");
+    assert_eq!(cached(&["check"], &f, &cache, &[]).status.code(), Some(0));
+    // Files beside the tree: a hit answers exactly as a full check does.
+    let copy = f.out.join("shop/copy.yaml");
+    fs::write(&copy, &original).expect("generated-looking copy");
+    fs::write(f.out.join("shop/notes.txt"), "ours\n").expect("foreign");
+    let manifest = f.out.join(".meshward-manifest");
+    let listed = fs::read_to_string(&manifest).expect("manifest");
+    for manifest_text in [listed.clone(), listed.replace("shop/orders.yaml\n", "")] {
+        fs::write(&manifest, &manifest_text).expect("manifest");
+        let full = cached(&["check", "--no-cache"], &f, &cache, &[]);
+        let fast = cached(&["check"], &f, &cache, &[]);
+        assert_eq!(fast.status.code(), full.status.code(), "{manifest_text}");
+    }
+    fs::write(&manifest, &listed).expect("restore manifest");
+    let foreign = cached(&["check"], &f, &cache, &[]);
+    assert_eq!(foreign.status.code(), Some(0));
+    assert!(!compiled(&foreign));
+
+    // An edited intent is another key: compiled in full, found stale, and recorded.
+    let intent = f.intents.join("shop/orders.intent");
+    let text = fs::read_to_string(&intent).expect("read");
+    fs::write(
+        &intent,
+        text.replace("GET /api/orders,", "GET|DELETE /api/orders,"),
+    )
+    .expect("edit");
+    let changed = cached(&["check"], &f, &cache, &[]);
+    assert_eq!(changed.status.code(), Some(1));
+    assert!(compiled(&changed));
+    assert_eq!(records(&cache), 2);
+    // ... and a second check of the same state is answered from that record.
+    let again = cached(&["check"], &f, &cache, &[]);
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "the record knows OUT is stale"
+    );
+    assert!(
+        compiled(&again),
+        "a stale OUT is compiled to print its diff"
+    );
+
+    // A corrupt record is a miss, never a wrong answer.
+    fs::write(&intent, &text).expect("restore intent");
+    for entry in fs::read_dir(&cache).expect("cache").flatten() {
+        fs::write(entry.path(), "garbage").expect("corrupt");
+    }
+    let corrupt = cached(&["check"], &f, &cache, &[]);
+    assert_eq!(corrupt.status.code(), Some(0));
+    assert!(compiled(&corrupt));
+}
+
+#[test]
+fn the_cache_is_off_in_ci_with_no_cache_and_for_trees_with_warnings() {
+    let f = shop();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache = tmp.path().join("cache");
+    assert_eq!(build(&f).status.code(), Some(0));
+    let ci = cached(&["check"], &f, &cache, &[("CI", "true")]);
+    assert_eq!(ci.status.code(), Some(0));
+    assert_eq!(records(&cache), 0, "CI never writes a record");
+    let flag = cached(&["check", "--no-cache"], &f, &cache, &[]);
+    assert_eq!(flag.status.code(), Some(0));
+    assert_eq!(records(&cache), 0);
+    let off = cached(&["check"], &f, &cache, &[("MESHWARD_CACHE", "off")]);
+    assert_eq!(off.status.code(), Some(0));
+    assert_eq!(records(&cache), 0);
+    let forced = cached(
+        &["check"],
+        &f,
+        &cache,
+        &[("CI", "true"), ("MESHWARD_CACHE", "on")],
+    );
+    assert_eq!(forced.status.code(), Some(0));
+    assert_eq!(records(&cache), 1, "MESHWARD_CACHE=on overrides CI");
+
+    // A tree with a warning is never recorded: a hit would hide the warning.
+    let warned = f.intents.join("shop/zz-warn.intent");
+    fs::write(
+        &warned,
+        "service zz-warn in shop {\n  port http 8080\n  allow namespace nowhere\n}\n",
+    )
+    .expect("write");
+    assert_eq!(build(&f).status.code(), Some(0));
+    for _ in 0..2 {
+        let w = cached(&["check"], &f, &cache, &[]);
+        assert_eq!(w.status.code(), Some(0));
+        assert!(
+            String::from_utf8_lossy(&w.stderr).contains("warning"),
+            "{}",
+            String::from_utf8_lossy(&w.stderr)
+        );
+        assert!(compiled(&w));
+    }
+    assert_eq!(records(&cache), 1);
 }

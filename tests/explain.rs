@@ -81,6 +81,7 @@ fn every_pair_of_shop_agrees_with_the_evaluator_and_the_intents() {
 
 fn run(args: &[&str]) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_meshward"))
+        .env("MESHWARD_CACHE", "off")
         .arg("explain")
         .arg(shop())
         .args(args)

@@ -14,6 +14,7 @@ use std::process::Command;
 
 fn meshward(cwd: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_meshward"))
+        .env("MESHWARD_CACHE", "off")
         .current_dir(cwd)
         .args(args)
         .env("NO_COLOR", "1")

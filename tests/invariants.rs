@@ -29,6 +29,7 @@ fn documents() -> &'static BTreeMap<String, Vec<Value>> {
         let out = tempfile::tempdir().expect("tempdir");
         let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
         let status = Command::new(env!("CARGO_BIN_EXE_meshward"))
+            .env("MESHWARD_CACHE", "off")
             .arg("build")
             .arg(&shop)
             .arg("--out")

@@ -81,6 +81,7 @@ fn examples() -> Vec<PathBuf> {
 /// Run `meshward build INPUT --out OUT` from CWD; it must succeed.
 fn run_build(input: &Path, out: &Path, cwd: &Path) {
     let output = Command::new(BIN)
+        .env("MESHWARD_CACHE", "off")
         .current_dir(cwd)
         .arg("build")
         .arg(input)
