@@ -7,7 +7,7 @@
 //! is a plain walk. Peers with identical port sets are grouped into one rule, which makes
 //! the output canonical: two intents that mean the same give the same policy.
 
-use crate::ir::{Caller, Mesh, PodGroup, Service};
+use crate::ir::{Caller, Identity, Labels, Mesh, PodGroup, Service};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Sidecar ports the scraper may reach: merged Prometheus stats and Envoy's own.
@@ -16,15 +16,39 @@ pub const SCRAPE_PORTS: [u16; 2] = [15020, 15090];
 pub const ISTIOD_PORT: u16 = 15012;
 pub const DNS_PORT: u16 = 53;
 
-/// The other end of a connection.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Peer {
+/// The other end of a connection. It borrows from the model: a 10,000-service mesh has
+/// about 100,000 edge ends, and copying a selector for each was most of this stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Peer<'m> {
     /// Pods matching a selector in one namespace.
-    Pods(PodGroup),
+    Pods(Pods<'m>),
     /// Every pod of a namespace.
-    Namespace(String),
+    Namespace(&'m str),
     /// Any source or destination at all.
     Anywhere,
+}
+
+/// Pods matching SELECTOR in NAMESPACE; ordered as [`PodGroup`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pods<'m> {
+    pub namespace: &'m str,
+    pub selector: &'m Labels,
+}
+
+impl<'m> Pods<'m> {
+    fn of(identity: &'m Identity) -> Pods<'m> {
+        Pods {
+            namespace: &identity.namespace,
+            selector: &identity.selector,
+        }
+    }
+
+    fn group(group: &'m PodGroup) -> Pods<'m> {
+        Pods {
+            namespace: &group.namespace,
+            selector: &group.selector,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,34 +59,34 @@ pub enum L4 {
 
 /// One NetworkPolicy rule: these peers on these ports.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rule {
+pub struct Rule<'m> {
     /// Sorted; `[Peer::Anywhere]` alone when the rule has no peer restriction.
-    pub peers: Vec<Peer>,
+    pub peers: Vec<Peer<'m>>,
     /// Sorted `(protocol, port)`.
     pub ports: Vec<(L4, u16)>,
 }
 
 /// Connection tables of one service.
 #[derive(Debug, Default)]
-pub struct ServiceTables {
-    pub ingress: Vec<Rule>,
-    pub egress: Vec<Rule>,
+pub struct ServiceTables<'m> {
+    pub ingress: Vec<Rule<'m>>,
+    pub egress: Vec<Rule<'m>>,
 }
 
 /// Everything the network layer needs, per namespace and per service.
 #[derive(Debug, Default)]
-pub struct Tables {
+pub struct Tables<'m> {
     /// Keyed by (namespace, name) of each service.
-    pub services: BTreeMap<(String, String), ServiceTables>,
+    pub services: BTreeMap<(&'m str, &'m str), ServiceTables<'m>>,
     /// Egress for every pod of a managed namespace: DNS, istiod, and what `namespace NS`
     /// and `anyone` grant. Keyed by namespace.
-    pub namespaces: BTreeMap<String, Vec<Rule>>,
+    pub namespaces: BTreeMap<&'m str, Vec<Rule<'m>>>,
 }
 
-type Grants = BTreeMap<Peer, BTreeSet<(L4, u16)>>;
+type Grants<'m> = BTreeMap<Peer<'m>, BTreeSet<(L4, u16)>>;
 
 /// Group peers that share a port set into one rule, in a fixed order.
-fn rules(grants: Grants) -> Vec<Rule> {
+fn rules(grants: Grants<'_>) -> Vec<Rule<'_>> {
     let mut by_ports: BTreeMap<Vec<(L4, u16)>, Vec<Peer>> = BTreeMap::new();
     for (peer, ports) in grants {
         by_ports
@@ -82,12 +106,12 @@ fn rules(grants: Grants) -> Vec<Rule> {
         .collect()
 }
 
-fn pods_of(service: &Service) -> Peer {
-    Peer::Pods(service.identity.pods())
+fn pods_of(service: &Service) -> Peer<'_> {
+    Peer::Pods(Pods::of(&service.identity))
 }
 
 /// Build every connection table of the mesh.
-pub fn compile(mesh: &Mesh) -> Tables {
+pub fn compile(mesh: &Mesh) -> Tables<'_> {
     let managed: BTreeSet<&str> = mesh.services.iter().map(|s| s.namespace()).collect();
     let mut ingress: BTreeMap<(&str, &str), Grants> = BTreeMap::new();
     let mut egress: BTreeMap<(&str, &str), Grants> = BTreeMap::new();
@@ -108,8 +132,8 @@ pub fn compile(mesh: &Mesh) -> Tables {
             }
             for caller in &allow.callers {
                 let peer = match caller {
-                    Caller::Pods(identity) => Peer::Pods(identity.pods()),
-                    Caller::Namespace(ns) => Peer::Namespace(ns.clone()),
+                    Caller::Pods(identity) => Peer::Pods(Pods::of(identity)),
+                    Caller::Namespace(ns) => Peer::Namespace(ns),
                     Caller::Anyone => Peer::Anywhere,
                 };
                 inbound
@@ -134,10 +158,7 @@ pub fn compile(mesh: &Mesh) -> Tables {
                         Source::Service(ns, name) => egress.entry((ns, name)).or_default(),
                         Source::Namespace(ns) => namespace_egress.entry(ns).or_default(),
                     };
-                    table
-                        .entry(dest.clone())
-                        .or_default()
-                        .extend(ports.iter().copied());
+                    table.entry(dest).or_default().extend(ports.iter().copied());
                 }
             }
         }
@@ -145,13 +166,13 @@ pub fn compile(mesh: &Mesh) -> Tables {
 
     if let Some(scraper) = &mesh.settings.scraper {
         let scrape: BTreeSet<(L4, u16)> = SCRAPE_PORTS.iter().map(|p| (L4::Tcp, *p)).collect();
-        let from = Peer::Pods(scraper.pods());
+        let from = Peer::Pods(Pods::of(scraper));
         for service in &mesh.services {
             let key = (service.namespace(), service.name());
             ingress
                 .entry(key)
                 .or_default()
-                .entry(from.clone())
+                .entry(from)
                 .or_default()
                 .extend(scrape.iter().copied());
             if scraper.managed {
@@ -169,7 +190,7 @@ pub fn compile(mesh: &Mesh) -> Tables {
     for service in &mesh.services {
         let key = (service.namespace(), service.name());
         tables.services.insert(
-            (key.0.to_string(), key.1.to_string()),
+            key,
             ServiceTables {
                 ingress: rules(ingress.remove(&key).unwrap_or_default()),
                 egress: rules(egress.remove(&key).unwrap_or_default()),
@@ -178,8 +199,8 @@ pub fn compile(mesh: &Mesh) -> Tables {
     }
     for ns in managed {
         let mut grants = namespace_egress.remove(ns).unwrap_or_default();
-        let dns = Peer::Pods(mesh.settings.dns.clone());
-        let istiod = Peer::Pods(mesh.settings.istiod.clone());
+        let dns = Peer::Pods(Pods::group(&mesh.settings.dns));
+        let istiod = Peer::Pods(Pods::group(&mesh.settings.istiod));
         grants
             .entry(dns)
             .or_default()
@@ -188,7 +209,7 @@ pub fn compile(mesh: &Mesh) -> Tables {
             .entry(istiod)
             .or_default()
             .insert((L4::Tcp, ISTIOD_PORT));
-        tables.namespaces.insert(ns.to_string(), rules(grants));
+        tables.namespaces.insert(ns, rules(grants));
     }
     tables
 }

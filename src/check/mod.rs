@@ -19,6 +19,7 @@ use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::ir;
 use crate::source::{FileId, Span};
+use rayon::prelude::*;
 
 /// Items of every parsed file, in path order.
 pub struct Parsed {
@@ -87,10 +88,18 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         }
     }
     let mut settings = mesh::settings(mesh_blocks.first(), &mut sink);
-    let drafts: Vec<service::Draft> = services
-        .into_iter()
-        .map(|(id, origin, s)| service::lower(id, origin, s, &mut sink))
+    let lowered: Vec<(service::Draft, Sink)> = services
+        .into_par_iter()
+        .map(|(id, origin, s)| {
+            let mut local = Sink::default();
+            (service::lower(id, origin, s, &mut local), local)
+        })
         .collect();
+    let mut drafts = Vec::with_capacity(lowered.len());
+    for (draft, local) in lowered {
+        drafts.push(draft);
+        sink.diagnostics.extend(local.diagnostics);
+    }
     let index = service::Index::new(&drafts, &settings.workloads, &mut sink);
     mesh::check_workloads(&settings, &index, &mut sink);
     let scraper = mesh::resolve_scraper(&settings, &index, &mut sink);
@@ -101,11 +110,21 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     ];
     service::check_system_namespaces(&drafts, &index, &system, &mut sink);
     service::check_namespaces(&drafts, &index, &mut sink);
-    let mut resolved: Vec<ir::Service> = drafts
-        .iter()
+    // Each service resolves on its own: spread them over the cores, each with its own
+    // sink, and take the diagnostics back in file order.
+    let results: Vec<(ir::Service, Sink)> = drafts
+        .par_iter()
         .filter(|d| index.is_canonical(d))
-        .map(|d| service::resolve(d, &index, &mut sink))
+        .map(|d| {
+            let mut local = Sink::default();
+            (service::resolve(d, &index, &mut local), local)
+        })
         .collect();
+    let mut resolved = Vec::with_capacity(results.len());
+    for (service, local) in results {
+        resolved.push(service);
+        sink.diagnostics.extend(local.diagnostics);
+    }
     service::check_calls(&drafts, &resolved, &index, &mut sink);
 
     if sink.diagnostics.iter().any(|d| d.is_error()) {

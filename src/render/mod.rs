@@ -151,8 +151,9 @@ pub fn render(mesh: &Mesh, tables: &Tables) -> Vec<Document> {
 
 /// The file of one service: its NetworkPolicy and whichever Istio objects it needs.
 fn service_document(mesh: &Mesh, tables: &Tables, service: &Service) -> Option<Document> {
-    let key = (service.namespace().to_string(), service.name().to_string());
-    let t = tables.services.get(&key)?;
+    let t = tables
+        .services
+        .get(&(service.namespace(), service.name()))?;
     let mut objects = vec![Object::NetworkPolicy(Box::new(network::service_policy(
         service, t,
     )))];

@@ -51,12 +51,12 @@ fn peers(rule: &Rule, home: &str) -> Option<Vec<NetworkPolicyPeer>> {
         .iter()
         .filter_map(|peer| match peer {
             Peer::Pods(group) if group.namespace == home => Some(NetworkPolicyPeer {
-                pod_selector: Some(selector(&group.selector)),
+                pod_selector: Some(selector(group.selector)),
                 ..NetworkPolicyPeer::default()
             }),
             Peer::Pods(group) => Some(NetworkPolicyPeer {
-                namespace_selector: Some(namespace_selector(&group.namespace)),
-                pod_selector: Some(selector(&group.selector)),
+                namespace_selector: Some(namespace_selector(group.namespace)),
+                pod_selector: Some(selector(group.selector)),
                 ..NetworkPolicyPeer::default()
             }),
             Peer::Namespace(ns) => Some(NetworkPolicyPeer {
