@@ -181,20 +181,25 @@ pub fn render_objects(mesh: &ir::Mesh) -> Result<Vec<serde_json::Value>, serde_j
 fn judged(
     documents: &[render::Document],
 ) -> Result<(evaluate::Cluster, Vec<serde_json::Value>), serde_json::Error> {
-    let read: Vec<(Vec<evaluate::Object>, Vec<serde_json::Value>)> = documents
+    type Read = Result<Option<evaluate::Object>, String>;
+    let read: Vec<(Vec<Read>, Vec<serde_json::Value>)> = documents
         .par_iter()
-        .map(|d| {
+        .map_init(Vec::new, |json, d| {
             let mut policies = Vec::new();
             let mut routing = Vec::new();
             for object in &d.objects {
-                if matches!(object, render::Object::Kustomization(_)) {
-                    continue;
-                }
-                let value = serde_json::to_value(object)?;
-                if selfcheck::is_routing(&value) {
-                    routing.push(value);
-                } else {
-                    policies.extend(evaluate::Cluster::read(&value));
+                match object {
+                    render::Object::Kustomization(_) => {}
+                    render::Object::VirtualService(_) | render::Object::DestinationRule(_) => {
+                        routing.push(serde_json::to_value(object)?)
+                    }
+                    _ => {
+                        // Policies go through JSON text, read back by the evaluator's own
+                        // serde shapes: no `Value` tree is built for them.
+                        json.clear();
+                        serde_json::to_writer(&mut *json, object)?;
+                        policies.push(evaluate::Cluster::read_json(json));
+                    }
                 }
             }
             Ok((policies, routing))

@@ -427,6 +427,9 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
     let u = Universe::new(mesh);
     let expected = Expected::new(mesh, &u);
     let mut report = Report::default();
+    for why in cluster.unreadable() {
+        report.push(format!("a rendered policy cannot be read back: {why}"));
+    }
     // Each destination is judged on its own: spread them over the cores, then merge the
     // findings in service order so the report is the same on any machine.
     let per_service: Vec<Report> = mesh

@@ -21,8 +21,23 @@ impl Stopwatch {
     pub fn lap(&mut self, stage: &str) {
         if self.on {
             let ms = self.last.elapsed().as_secs_f64() * 1000.0;
-            eprintln!("meshward: timing {stage:<12} {ms:>8.1} ms");
+            let memory = resident().map_or(String::new(), |(now, peak)| {
+                format!("  rss {:>5} MB  peak {:>5} MB", now / 1024, peak / 1024)
+            });
+            eprintln!("meshward: timing {stage:<12} {ms:>8.1} ms{memory}");
         }
         self.last = Instant::now();
     }
+}
+
+/// Resident and peak resident memory in KiB, where `/proc` tells (Linux).
+fn resident() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }

@@ -111,7 +111,7 @@ impl Pod {
     /// A pod with just the labels a label selector (`{matchLabels, matchExpressions}`)
     /// requires; `None` when the selector cannot be satisfied that way.
     pub fn selected_by(name: &str, namespace: &str, selector: &Value) -> Option<Pod> {
-        let selector = Selector::read(Some(selector));
+        let selector = Selector::read(selector);
         let mut pod = Pod::new(name, namespace);
         for (key, value) in &selector.match_labels {
             pod = pod.label(key, value);
@@ -291,6 +291,7 @@ pub struct Cluster {
     namespaces: BTreeMap<String, Namespace>,
     namespace_labels: BTreeMap<String, Labels>,
     notes: Vec<String>,
+    unreadable: Vec<String>,
 }
 
 static NO_POLICIES: std::sync::LazyLock<Namespace> = std::sync::LazyLock::new(Namespace::default);
@@ -298,22 +299,33 @@ static NO_POLICIES: std::sync::LazyLock<Namespace> = std::sync::LazyLock::new(Na
 impl Cluster {
     /// Index the NetworkPolicy, AuthorizationPolicy and PeerAuthentication objects among
     /// OBJECTS; other kinds are ignored. Istio's root namespace is taken as `istio-system`.
+    /// An object of those kinds that cannot be read is left out and listed in
+    /// [`Cluster::unreadable`].
     pub fn from_objects<V: Borrow<Value>>(objects: impl IntoIterator<Item = V>) -> Cluster {
-        Cluster::from_read(
-            objects
-                .into_iter()
-                .filter_map(|o| Object::read(o.borrow(), ROOT_NAMESPACE)),
-        )
+        Cluster::from_read(objects.into_iter().map(|o| Cluster::read(o.borrow())))
     }
 
-    /// Read one object, for callers that convert objects in parallel and then hand the
-    /// results to [`Cluster::from_read`].
-    pub fn read(object: &Value) -> Option<Object> {
+    /// Read one object given as JSON, for callers that read objects in parallel and then
+    /// hand the results to [`Cluster::from_read`]; `Ok(None)` for kinds it does not judge.
+    pub fn read(object: &Value) -> Result<Option<Object>, String> {
         Object::read(object, ROOT_NAMESPACE)
     }
 
-    /// Index objects already read with [`Cluster::read`].
-    pub fn from_read(objects: impl IntoIterator<Item = Object>) -> Cluster {
+    /// [`Cluster::read`] from JSON text.
+    pub fn read_json(json: &[u8]) -> Result<Option<Object>, String> {
+        Object::read_json(json, ROOT_NAMESPACE)
+    }
+
+    /// Index objects read with [`Cluster::read`] or [`Cluster::read_json`].
+    pub fn from_read(objects: impl IntoIterator<Item = Result<Option<Object>, String>>) -> Cluster {
+        let mut unreadable = Vec::new();
+        let objects = objects.into_iter().filter_map(|o| match o {
+            Ok(object) => object,
+            Err(why) => {
+                unreadable.push(why);
+                None
+            }
+        });
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
         for object in objects {
             match object {
@@ -361,6 +373,7 @@ impl Cluster {
             namespaces,
             namespace_labels: BTreeMap::new(),
             notes,
+            unreadable,
         }
     }
 
@@ -395,6 +408,13 @@ impl Cluster {
     /// What this model ignored or could not evaluate in the objects it was given.
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// Why each policy object that could not be read was left out (a field of the wrong
+    /// type, say). The self-check reports each as a fault: a policy it cannot read is one
+    /// it cannot vouch for.
+    pub fn unreadable(&self) -> &[String] {
+        &self.unreadable
     }
 
     fn namespace(&self, namespace: &str) -> &Namespace {
@@ -904,7 +924,7 @@ pub fn istio_match(pattern: &str, value: &str) -> bool {
 /// Kubernetes label selector semantics on a selector as JSON; an empty selector selects
 /// everything, a null one (absent) too.
 pub fn selector_matches(selector: &Value, labels: &Labels) -> bool {
-    Selector::read(Some(selector)).matches(labels)
+    Selector::read(selector).matches(labels)
 }
 
 /// Whether LABELS hold every key and value of REQUIRED.

@@ -2,13 +2,18 @@
 //! without touching JSON again.
 //!
 //! The self-check asks millions of questions of a 10,000-service tree; walking
-//! `serde_json::Value` maps for each of them was nearly all of a build's time. Reading is
-//! exactly as lenient as the evaluator always was: a field of the wrong type counts as
-//! absent, a `null` counts as absent, an empty list of strings counts as "not set" (as
-//! Istio reads it), and an unknown protocol or selector operator matches nothing.
+//! `serde_json::Value` maps for each of them was nearly all of a build's time. Objects are
+//! read with serde from JSON text (the self-check) or from a `Value` (tests, `explain`):
+//! one reader, so both give the same objects. A `null` counts as absent, an empty list of
+//! strings counts as "not set" (as Istio reads it), an unknown protocol, operator or port
+//! form matches nothing, and a field of the wrong type makes the object unreadable (the
+//! self-check reports that as a fault; it never guesses).
 
 use super::{MtlsMode, Protocol};
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
+use serde::Deserialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// A label selector: `matchLabels` (sorted) and `matchExpressions`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,28 +39,18 @@ pub enum Operator {
 }
 
 impl Selector {
-    /// An absent selector selects everything, like an empty one.
-    pub fn read(value: Option<&Value>) -> Selector {
-        let Some(value) = value else {
-            return Selector::default();
-        };
-        let expressions = array(field(value, "matchExpressions"))
-            .iter()
-            .map(|e| Expression {
-                key: text(field(e, "key")),
-                operator: match field(e, "operator").and_then(Value::as_str) {
-                    Some("In") => Some(Operator::In),
-                    Some("NotIn") => Some(Operator::NotIn),
-                    Some("Exists") => Some(Operator::Exists),
-                    Some("DoesNotExist") => Some(Operator::DoesNotExist),
-                    _ => None,
-                },
-                values: strings(field(e, "values")).unwrap_or_default(),
-            })
-            .collect();
-        Selector {
-            match_labels: string_map(field(value, "matchLabels")),
-            expressions,
+    /// A selector written as JSON; one that cannot be read selects nothing at all.
+    pub fn read(value: &Value) -> Selector {
+        match RawSelector::deserialize(value) {
+            Ok(raw) => raw.into(),
+            Err(_) => Selector {
+                match_labels: Vec::new(),
+                expressions: vec![Expression {
+                    key: None,
+                    operator: None,
+                    values: Vec::new(),
+                }],
+            },
         }
     }
 
@@ -218,272 +213,602 @@ pub enum Object {
     Peer(PeerAuthentication),
 }
 
-const UNSUPPORTED_SOURCE: &[&str] = &[
-    "requestPrincipals",
-    "notRequestPrincipals",
-    "ipBlocks",
-    "notIpBlocks",
-    "remoteIpBlocks",
-    "notRemoteIpBlocks",
-];
-const UNSUPPORTED_OPERATION: &[&str] = &["hosts", "notHosts"];
-const HTTP_ONLY_OPERATION: &[&str] = &["methods", "notMethods", "paths", "notPaths"];
-
 impl Object {
-    /// Read OBJECT when it is a NetworkPolicy, an AuthorizationPolicy or a
-    /// PeerAuthentication; `None` for every other kind. ROOT_NAMESPACE is Istio's root
-    /// namespace, for the notes.
-    pub fn read(object: &Value, root_namespace: &str) -> Option<Object> {
-        let kind = field(object, "kind").and_then(Value::as_str).unwrap_or("");
-        let api = field(object, "apiVersion")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let group = api.split('/').next().unwrap_or("");
-        let namespace = meta(object, "namespace").to_string();
-        let name = meta(object, "name").to_string();
-        let spec = field(object, "spec").unwrap_or(&Value::Null);
-        Some(match (group, kind) {
-            ("networking.k8s.io", "NetworkPolicy") => {
-                Object::Network(network_policy(namespace, name, spec))
-            }
-            ("security.istio.io", "AuthorizationPolicy") => {
-                Object::Authorization(authorization_policy(namespace, name, spec, root_namespace))
-            }
-            ("security.istio.io", "PeerAuthentication") => Object::Peer(PeerAuthentication {
-                namespace,
-                name,
-                selector: match_labels(spec),
-                mtls: field(spec, "mtls").and_then(mode_of),
-                port_level: field(spec, "portLevelMtls")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                    .map(|(port, mtls)| (port.clone(), mode_of(mtls)))
-                    .collect(),
-            }),
-            _ => return None,
-        })
+    /// Read OBJECT (JSON) when it is a NetworkPolicy, an AuthorizationPolicy or a
+    /// PeerAuthentication; `Ok(None)` for every other kind. ROOT_NAMESPACE is Istio's
+    /// root namespace, for the notes.
+    pub fn read(object: &Value, root_namespace: &str) -> Result<Option<Object>, String> {
+        read(object, root_namespace).map_err(|e| e.to_string())
+    }
+
+    /// [`Object::read`] from JSON text.
+    pub fn read_json(json: &[u8], root_namespace: &str) -> Result<Option<Object>, String> {
+        let mut de = serde_json::Deserializer::from_slice(json);
+        let head = Head::deserialize(&mut de).map_err(|e| e.to_string())?;
+        let read = |de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>| {
+            Ok(Some(match head.kind() {
+                Kind::Network => Object::Network(Doc::<RawNetworkSpec>::deserialize(de)?.network()),
+                Kind::Authorization => Object::Authorization(
+                    Doc::<RawAuthorizationSpec>::deserialize(de)?.authorization(root_namespace),
+                ),
+                Kind::Peer => Object::Peer(Doc::<RawPeerSpec>::deserialize(de)?.peer()),
+                Kind::Other => return Ok(None),
+            }))
+        };
+        let mut de = serde_json::Deserializer::from_slice(json);
+        read(&mut de).map_err(|e: serde_json::Error| e.to_string())
     }
 }
 
-fn network_policy(namespace: String, name: String, spec: &Value) -> NetworkPolicy {
-    let rules = |section: &str, peers_key: &str| -> Vec<NetworkRule> {
-        array(field(spec, section))
-            .iter()
-            .map(|rule| NetworkRule {
-                peers: array(field(rule, peers_key)).iter().map(peer).collect(),
-                ports: array(field(rule, "ports"))
-                    .iter()
-                    .map(network_port)
-                    .collect(),
-            })
-            .collect()
-    };
-    let ingress = rules("ingress", "from");
-    let egress = rules("egress", "to");
-    let (isolates_ingress, isolates_egress) = match strings(field(spec, "policyTypes")) {
-        Some(types) => (
-            types.iter().any(|t| t == "Ingress"),
-            types.iter().any(|t| t == "Egress"),
+fn read(object: &Value, root_namespace: &str) -> Result<Option<Object>, serde_json::Error> {
+    Ok(Some(match Head::deserialize(object)?.kind() {
+        Kind::Network => Object::Network(Doc::<RawNetworkSpec>::deserialize(object)?.network()),
+        Kind::Authorization => Object::Authorization(
+            Doc::<RawAuthorizationSpec>::deserialize(object)?.authorization(root_namespace),
         ),
-        None => (true, !egress.is_empty()),
-    };
-    NetworkPolicy {
-        namespace,
-        name,
-        pod_selector: Selector::read(field(spec, "podSelector")),
-        isolates_ingress,
-        isolates_egress,
-        ingress,
-        egress,
+        Kind::Peer => Object::Peer(Doc::<RawPeerSpec>::deserialize(object)?.peer()),
+        Kind::Other => return Ok(None),
+    }))
+}
+
+// ---------------------------------------------------------------- the JSON shapes
+
+enum Kind {
+    Network,
+    Authorization,
+    Peer,
+    Other,
+}
+
+/// What is read first, to know which shape the spec has. Anything else is skipped.
+#[derive(Deserialize)]
+struct Head {
+    #[serde(rename = "apiVersion", default)]
+    api_version: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+impl Head {
+    fn kind(&self) -> Kind {
+        let group = self
+            .api_version
+            .as_deref()
+            .unwrap_or("")
+            .split('/')
+            .next()
+            .unwrap_or("");
+        match (group, self.kind.as_deref().unwrap_or("")) {
+            ("networking.k8s.io", "NetworkPolicy") => Kind::Network,
+            ("security.istio.io", "AuthorizationPolicy") => Kind::Authorization,
+            ("security.istio.io", "PeerAuthentication") => Kind::Peer,
+            _ => Kind::Other,
+        }
     }
 }
 
-fn peer(peer: &Value) -> Peer {
-    if let Some(block) = field(peer, "ipBlock") {
+#[derive(Deserialize)]
+struct Doc<S> {
+    #[serde(default)]
+    metadata: Option<Meta>,
+    #[serde(default = "none")]
+    spec: Option<S>,
+}
+
+fn none<S>() -> Option<S> {
+    None
+}
+
+#[derive(Deserialize, Default)]
+struct Meta {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+}
+
+impl<S> Doc<S> {
+    fn names(&mut self) -> (String, String) {
+        let meta = self.metadata.take().unwrap_or_default();
+        (
+            meta.namespace.unwrap_or_default(),
+            meta.name.unwrap_or_default(),
+        )
+    }
+}
+
+/// A list of strings; `None` when absent, `null` or empty (Istio treats all as "not set").
+type Strings = Option<Vec<String>>;
+
+fn set(list: Strings) -> Strings {
+    list.filter(|l| !l.is_empty())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RawSelector {
+    #[serde(default)]
+    match_labels: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    match_expressions: Option<Vec<RawExpression>>,
+}
+
+#[derive(Deserialize)]
+struct RawExpression {
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    operator: Option<String>,
+    #[serde(default)]
+    values: Strings,
+}
+
+impl From<RawSelector> for Selector {
+    fn from(raw: RawSelector) -> Selector {
+        Selector {
+            // A BTreeMap iterates sorted by key.
+            match_labels: raw.match_labels.unwrap_or_default().into_iter().collect(),
+            expressions: raw
+                .match_expressions
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| Expression {
+                    key: e.key,
+                    operator: match e.operator.as_deref() {
+                        Some("In") => Some(Operator::In),
+                        Some("NotIn") => Some(Operator::NotIn),
+                        Some("Exists") => Some(Operator::Exists),
+                        Some("DoesNotExist") => Some(Operator::DoesNotExist),
+                        _ => None,
+                    },
+                    values: e.values.unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawNetworkSpec {
+    #[serde(default)]
+    pod_selector: Option<RawSelector>,
+    #[serde(default)]
+    policy_types: Strings,
+    #[serde(default)]
+    ingress: Option<Vec<RawNetworkRule>>,
+    #[serde(default)]
+    egress: Option<Vec<RawNetworkRule>>,
+}
+
+/// `from` on ingress rules, `to` on egress rules.
+#[derive(Deserialize)]
+struct RawNetworkRule {
+    #[serde(default)]
+    from: Option<Vec<RawPeer>>,
+    #[serde(default)]
+    to: Option<Vec<RawPeer>>,
+    #[serde(default)]
+    ports: Option<Vec<RawPort>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPeer {
+    #[serde(default)]
+    ip_block: Option<RawIpBlock>,
+    #[serde(default)]
+    namespace_selector: Option<RawSelector>,
+    #[serde(default)]
+    pod_selector: Option<RawSelector>,
+}
+
+#[derive(Deserialize)]
+struct RawIpBlock {
+    #[serde(default)]
+    cidr: Option<String>,
+    #[serde(default)]
+    except: Strings,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPort {
+    #[serde(default)]
+    protocol: Option<String>,
+    #[serde(default)]
+    port: Option<PortField>,
+    #[serde(default)]
+    end_port: Option<PortField>,
+}
+
+/// An int-or-string port as written: a negative or fractional number never matches, and
+/// a list or a map is invalid (it matches nothing).
+enum PortField {
+    Number(u64),
+    Name(String),
+    Invalid,
+}
+
+impl<'de> Deserialize<'de> for PortField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PortField, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PortField;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a port number or name")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<PortField, E> {
+                Ok(PortField::Number(n))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<PortField, E> {
+                Ok(PortField::Number(u64::try_from(n).unwrap_or(u64::MAX)))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<PortField, E> {
+                Ok(PortField::Number(u64::MAX))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<PortField, E> {
+                Ok(PortField::Name(s.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<PortField, E> {
+                Ok(PortField::Invalid)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<PortField, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(PortField::Invalid)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<PortField, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(PortField::Invalid)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Doc<RawNetworkSpec> {
+    fn network(mut self) -> NetworkPolicy {
+        let (namespace, name) = self.names();
+        let spec = self.spec.unwrap_or(RawNetworkSpec {
+            pod_selector: None,
+            policy_types: None,
+            ingress: None,
+            egress: None,
+        });
+        let rules = |rules: Option<Vec<RawNetworkRule>>, ingress: bool| -> Vec<NetworkRule> {
+            rules
+                .unwrap_or_default()
+                .into_iter()
+                .map(|rule| NetworkRule {
+                    peers: if ingress { rule.from } else { rule.to }
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(peer)
+                        .collect(),
+                    ports: rule
+                        .ports
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(port)
+                        .collect(),
+                })
+                .collect()
+        };
+        let ingress = rules(spec.ingress, true);
+        let egress = rules(spec.egress, false);
+        let (isolates_ingress, isolates_egress) = match set(spec.policy_types) {
+            Some(types) => (
+                types.iter().any(|t| t == "Ingress"),
+                types.iter().any(|t| t == "Egress"),
+            ),
+            None => (true, !egress.is_empty()),
+        };
+        NetworkPolicy {
+            namespace,
+            name,
+            pod_selector: spec.pod_selector.map(Selector::from).unwrap_or_default(),
+            isolates_ingress,
+            isolates_egress,
+            ingress,
+            egress,
+        }
+    }
+}
+
+fn peer(raw: RawPeer) -> Peer {
+    if let Some(block) = raw.ip_block {
         return Peer::IpBlock {
-            cidr: text(field(block, "cidr")),
-            except: strings(field(block, "except")).unwrap_or_default(),
+            cidr: block.cidr,
+            except: block.except.unwrap_or_default(),
         };
     }
     Peer::Pods {
-        namespaces: field(peer, "namespaceSelector").map(|s| Selector::read(Some(s))),
-        pods: field(peer, "podSelector").map(|s| Selector::read(Some(s))),
+        namespaces: raw.namespace_selector.map(Selector::from),
+        pods: raw.pod_selector.map(Selector::from),
     }
 }
 
-fn network_port(entry: &Value) -> NetworkPort {
-    let protocol = match field(entry, "protocol").and_then(Value::as_str) {
-        None => Some(Protocol::Tcp),
-        Some("TCP") => Some(Protocol::Tcp),
+fn port(raw: RawPort) -> NetworkPort {
+    let protocol = match raw.protocol.as_deref() {
+        None | Some("TCP") => Some(Protocol::Tcp),
         Some("UDP") => Some(Protocol::Udp),
         Some("SCTP") => Some(Protocol::Sctp),
         Some(_) => None,
     };
-    let port = match field(entry, "port") {
+    let port = match raw.port {
         None => PortValue::Any,
-        Some(Value::Number(n)) => {
-            let start = n.as_u64().unwrap_or(u64::MAX);
-            let end_port = field(entry, "endPort");
-            PortValue::Number {
-                start,
-                end: end_port.and_then(Value::as_u64).unwrap_or(start),
-                ranged: end_port.is_some(),
-            }
-        }
-        Some(Value::String(name)) => PortValue::Named(name.clone()),
-        Some(_) => PortValue::Invalid,
+        Some(PortField::Number(start)) => PortValue::Number {
+            start,
+            end: match raw.end_port {
+                Some(PortField::Number(end)) => end,
+                _ => start,
+            },
+            ranged: raw.end_port.is_some(),
+        },
+        Some(PortField::Name(name)) => PortValue::Named(name),
+        Some(PortField::Invalid) => PortValue::Invalid,
     };
     NetworkPort { protocol, port }
 }
 
-fn authorization_policy(
-    namespace: String,
-    name: String,
-    spec: &Value,
-    root_namespace: &str,
-) -> AuthorizationPolicy {
-    let title = format!("AuthorizationPolicy {namespace}/{name}");
-    let mut notes = Vec::new();
-    let action = match field(spec, "action").and_then(Value::as_str) {
-        None | Some("ALLOW") => Some(Action::Allow),
-        Some("DENY") => Some(Action::Deny),
-        Some(other) => {
-            if matches!(other, "CUSTOM" | "AUDIT") {
-                notes.push(format!("{title}: action {other} ignored"));
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawAuthorizationSpec {
+    #[serde(default)]
+    selector: Option<RawSelector>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    target_ref: Option<IgnoredAny>,
+    #[serde(default)]
+    target_refs: Option<IgnoredAny>,
+    #[serde(default)]
+    rules: Option<Vec<RawRule>>,
+}
+
+#[derive(Deserialize)]
+struct RawRule {
+    #[serde(default)]
+    from: Option<Vec<RawFrom>>,
+    #[serde(default)]
+    to: Option<Vec<RawTo>>,
+    #[serde(default)]
+    when: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct RawFrom {
+    #[serde(default)]
+    source: Option<RawSource>,
+}
+
+#[derive(Deserialize)]
+struct RawTo {
+    #[serde(default)]
+    operation: Option<RawOperation>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RawSource {
+    #[serde(default)]
+    principals: Strings,
+    #[serde(default)]
+    not_principals: Strings,
+    #[serde(default)]
+    namespaces: Strings,
+    #[serde(default)]
+    not_namespaces: Strings,
+    #[serde(default)]
+    request_principals: Option<IgnoredAny>,
+    #[serde(default)]
+    not_request_principals: Option<IgnoredAny>,
+    #[serde(default)]
+    ip_blocks: Option<IgnoredAny>,
+    #[serde(default)]
+    not_ip_blocks: Option<IgnoredAny>,
+    #[serde(default)]
+    remote_ip_blocks: Option<IgnoredAny>,
+    #[serde(default)]
+    not_remote_ip_blocks: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RawOperation {
+    #[serde(default)]
+    ports: Strings,
+    #[serde(default)]
+    not_ports: Strings,
+    #[serde(default)]
+    methods: Strings,
+    #[serde(default)]
+    not_methods: Strings,
+    #[serde(default)]
+    paths: Strings,
+    #[serde(default)]
+    not_paths: Strings,
+    #[serde(default)]
+    hosts: Option<IgnoredAny>,
+    #[serde(default)]
+    not_hosts: Option<IgnoredAny>,
+}
+
+impl Doc<RawAuthorizationSpec> {
+    fn authorization(mut self, root_namespace: &str) -> AuthorizationPolicy {
+        let (namespace, name) = self.names();
+        let spec = self.spec.unwrap_or(RawAuthorizationSpec {
+            selector: None,
+            action: None,
+            target_ref: None,
+            target_refs: None,
+            rules: None,
+        });
+        let title = format!("AuthorizationPolicy {namespace}/{name}");
+        let mut notes = Vec::new();
+        let action = match spec.action.as_deref() {
+            None | Some("ALLOW") => Some(Action::Allow),
+            Some("DENY") => Some(Action::Deny),
+            Some(other) => {
+                if matches!(other, "CUSTOM" | "AUDIT") {
+                    notes.push(format!("{title}: action {other} ignored"));
+                }
+                None
             }
-            None
+        };
+        let targeted = spec.target_ref.is_some() || spec.target_refs.is_some();
+        if targeted {
+            notes.push(format!("{title}: targetRef(s) policy ignored for sidecars"));
         }
-    };
-    let targeted = field(spec, "targetRef").is_some() || field(spec, "targetRefs").is_some();
-    if targeted {
-        notes.push(format!("{title}: targetRef(s) policy ignored for sidecars"));
+        if namespace == root_namespace {
+            notes.push(format!(
+                "{title}: root-namespace policy not given mesh-wide reach"
+            ));
+        }
+        let rules = spec
+            .rules
+            .unwrap_or_default()
+            .into_iter()
+            .map(|rule| {
+                let mut unknown: Vec<&str> = Vec::new();
+                let when = rule.when.is_some();
+                if when {
+                    unknown.push("when");
+                }
+                let from = rule
+                    .from
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|f| {
+                        let s = f.source.unwrap_or_default();
+                        let unsupported: Vec<&str> = [
+                            ("requestPrincipals", s.request_principals.is_some()),
+                            ("notRequestPrincipals", s.not_request_principals.is_some()),
+                            ("ipBlocks", s.ip_blocks.is_some()),
+                            ("notIpBlocks", s.not_ip_blocks.is_some()),
+                            ("remoteIpBlocks", s.remote_ip_blocks.is_some()),
+                            ("notRemoteIpBlocks", s.not_remote_ip_blocks.is_some()),
+                        ]
+                        .into_iter()
+                        .filter_map(|(key, set)| set.then_some(key))
+                        .collect();
+                        unknown.extend(&unsupported);
+                        Source {
+                            unsupported: !unsupported.is_empty(),
+                            principals: set(s.principals),
+                            not_principals: set(s.not_principals),
+                            namespaces: set(s.namespaces),
+                            not_namespaces: set(s.not_namespaces),
+                        }
+                    })
+                    .collect();
+                let to = rule
+                    .to
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| {
+                        let o = t.operation.unwrap_or_default();
+                        let unsupported: Vec<&str> = [
+                            ("hosts", o.hosts.is_some()),
+                            ("notHosts", o.not_hosts.is_some()),
+                        ]
+                        .into_iter()
+                        .filter_map(|(key, set)| set.then_some(key))
+                        .collect();
+                        unknown.extend(&unsupported);
+                        Operation {
+                            unsupported: !unsupported.is_empty(),
+                            // Present even when empty: an ALLOW rule with `methods: []`
+                            // still holds an HTTP-only field.
+                            http_only: o.methods.is_some()
+                                || o.not_methods.is_some()
+                                || o.paths.is_some()
+                                || o.not_paths.is_some(),
+                            ports: set(o.ports),
+                            not_ports: set(o.not_ports),
+                            methods: set(o.methods),
+                            not_methods: set(o.not_methods),
+                            paths: set(o.paths),
+                            not_paths: set(o.not_paths),
+                        }
+                    })
+                    .collect();
+                if !unknown.is_empty() {
+                    notes.push(format!("{title}: fields not evaluated: {unknown:?}"));
+                }
+                AuthorizationRule { when, from, to }
+            })
+            .collect();
+        AuthorizationPolicy {
+            namespace,
+            name,
+            selector: match_labels(spec.selector),
+            targeted,
+            action,
+            rules,
+            notes,
+        }
     }
-    if namespace == root_namespace {
-        notes.push(format!(
-            "{title}: root-namespace policy not given mesh-wide reach"
-        ));
-    }
-    let rules = array(field(spec, "rules"))
-        .iter()
-        .map(|rule| {
-            let mut unknown: Vec<&str> = Vec::new();
-            let when = field(rule, "when").is_some();
-            if when {
-                unknown.push("when");
-            }
-            let from = array(field(rule, "from"))
-                .iter()
-                .map(|f| {
-                    let source = field(f, "source").unwrap_or(&Value::Null);
-                    let unsupported: Vec<&str> = present(source, UNSUPPORTED_SOURCE).collect();
-                    unknown.extend(&unsupported);
-                    Source {
-                        unsupported: !unsupported.is_empty(),
-                        principals: strings(field(source, "principals")),
-                        not_principals: strings(field(source, "notPrincipals")),
-                        namespaces: strings(field(source, "namespaces")),
-                        not_namespaces: strings(field(source, "notNamespaces")),
-                    }
-                })
-                .collect();
-            let to = array(field(rule, "to"))
-                .iter()
-                .map(|t| {
-                    let operation = field(t, "operation").unwrap_or(&Value::Null);
-                    let unsupported: Vec<&str> =
-                        present(operation, UNSUPPORTED_OPERATION).collect();
-                    unknown.extend(&unsupported);
-                    Operation {
-                        unsupported: !unsupported.is_empty(),
-                        http_only: present(operation, HTTP_ONLY_OPERATION).next().is_some(),
-                        ports: strings(field(operation, "ports")),
-                        not_ports: strings(field(operation, "notPorts")),
-                        methods: strings(field(operation, "methods")),
-                        not_methods: strings(field(operation, "notMethods")),
-                        paths: strings(field(operation, "paths")),
-                        not_paths: strings(field(operation, "notPaths")),
-                    }
-                })
-                .collect();
-            if !unknown.is_empty() {
-                notes.push(format!("{title}: fields not evaluated: {unknown:?}"));
-            }
-            AuthorizationRule { when, from, to }
-        })
-        .collect();
-    AuthorizationPolicy {
-        namespace,
-        name,
-        selector: match_labels(spec),
-        targeted,
-        action,
-        rules,
-        notes,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPeerSpec {
+    #[serde(default)]
+    selector: Option<RawSelector>,
+    #[serde(default)]
+    mtls: Option<RawMtls>,
+    #[serde(default)]
+    port_level_mtls: Option<BTreeMap<String, Option<RawMtls>>>,
+}
+
+#[derive(Deserialize)]
+struct RawMtls {
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+impl RawMtls {
+    fn mode(&self) -> Option<MtlsMode> {
+        match self.mode.as_deref() {
+            Some("STRICT") => Some(MtlsMode::Strict),
+            Some("PERMISSIVE") => Some(MtlsMode::Permissive),
+            Some("DISABLE") => Some(MtlsMode::Disable),
+            _ => None, // UNSET or absent: inherit
+        }
     }
 }
 
-/// `spec.selector.matchLabels`, the only selector form Istio's policies have.
-fn match_labels(spec: &Value) -> Vec<(String, String)> {
-    string_map(field(spec, "selector").and_then(|s| field(s, "matchLabels")))
-}
-
-fn mode_of(mtls: &Value) -> Option<MtlsMode> {
-    match field(mtls, "mode").and_then(Value::as_str) {
-        Some("STRICT") => Some(MtlsMode::Strict),
-        Some("PERMISSIVE") => Some(MtlsMode::Permissive),
-        Some("DISABLE") => Some(MtlsMode::Disable),
-        _ => None, // UNSET or absent: inherit
+impl Doc<RawPeerSpec> {
+    fn peer(mut self) -> PeerAuthentication {
+        let (namespace, name) = self.names();
+        let (selector, mtls, port_level) = match self.spec {
+            Some(spec) => (
+                match_labels(spec.selector),
+                spec.mtls.as_ref().and_then(RawMtls::mode),
+                spec.port_level_mtls
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(port, mtls)| (port, mtls.as_ref().and_then(RawMtls::mode)))
+                    .collect(),
+            ),
+            None => (Vec::new(), None, Vec::new()),
+        };
+        PeerAuthentication {
+            namespace,
+            name,
+            selector,
+            mtls,
+            port_level,
+        }
     }
 }
 
-// ---------------------------------------------------------------- JSON helpers
-
-/// OBJECT[KEY], treating `null` as absent.
-fn field<'a>(object: &'a Value, key: &str) -> Option<&'a Value> {
-    object.get(key).filter(|v| !v.is_null())
-}
-
-fn meta<'a>(object: &'a Value, key: &str) -> &'a str {
-    field(object, "metadata")
-        .and_then(|m| field(m, key))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
-
-fn text(value: Option<&Value>) -> Option<String> {
-    value.and_then(Value::as_str).map(str::to_string)
-}
-
-fn array(value: Option<&Value>) -> &[Value] {
-    value.and_then(Value::as_array).map_or(&[], Vec::as_slice)
-}
-
-/// A list of strings; `None` when absent or empty (Istio treats both as "not set").
-fn strings(value: Option<&Value>) -> Option<Vec<String>> {
-    let list: Vec<String> = array(value)
-        .iter()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect();
-    (!list.is_empty()).then_some(list)
-}
-
-/// The string entries of a map, sorted by key; other values are ignored.
-fn string_map(value: Option<&Value>) -> Vec<(String, String)> {
-    let mut map: Vec<(String, String)> = value
-        .and_then(Value::as_object)
+/// `selector.matchLabels`, the only selector form Istio's policies have.
+fn match_labels(selector: Option<RawSelector>) -> Vec<(String, String)> {
+    selector
+        .and_then(|s| s.match_labels)
+        .unwrap_or_default()
         .into_iter()
-        .flatten()
-        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-        .collect();
-    map.sort();
-    map
-}
-
-/// The KEYS set in OBJECT.
-fn present<'a>(object: &'a Value, keys: &'a [&'a str]) -> impl Iterator<Item = &'a str> + 'a {
-    keys.iter()
-        .copied()
-        .filter(move |key| field(object, key).is_some())
+        .collect()
 }
