@@ -133,22 +133,23 @@ fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Comp
         Some(mesh) if !diagnostics.iter().any(Diagnostic::is_error) => {
             let tables = compile::compile(&mesh);
             clock.lap("compile");
-            let documents = render::render(&mesh, &tables);
-            clock.lap("render");
-            let (tree, judged) = rayon::join(
-                || output::Tree::from_documents(&documents),
-                || judged(&documents),
-            );
-            drop(documents);
-            clock.lap("emit+read");
-            match (tree, judged) {
-                (Ok(tree), Ok((cluster, routing))) => {
+            // Each document is emitted and read back by the evaluator as soon as it is
+            // rendered, then dropped.
+            let rendered = render::render_with(&mesh, &tables, |document| {
+                Ok::<_, serde_json::Error>((emit::emit(&document)?, judged(&document)?))
+            });
+            drop(tables);
+            clock.lap("render+emit");
+            let collected = collect(rendered);
+            clock.lap("collect");
+            match collected {
+                Ok((tree, cluster, routing)) => {
                     let routing: Vec<&serde_json::Value> = routing.iter().collect();
                     faults = selfcheck::check(&mesh, &cluster, &routing);
                     clock.lap("self-check");
                     faults.is_empty().then_some((mesh, tree))
                 }
-                (Err(e), _) | (_, Err(e)) => {
+                Err(e) => {
                     diagnostics.push(Diagnostic::path_error(
                         Code::Internal,
                         "meshward",
@@ -174,44 +175,50 @@ pub fn render_objects(mesh: &ir::Mesh) -> Result<Vec<serde_json::Value>, serde_j
     objects(&render::render(mesh, &compile::compile(mesh)))
 }
 
-/// What the self-check judges: the objects as JSON values, the form the emitter writes as
-/// YAML, read into the evaluator's [`evaluate::Cluster`] (policies) or kept as JSON
-/// (VirtualServices and DestinationRules). Each object's JSON lives only while it is read,
-/// so a big tree is never held as JSON all at once.
-fn judged(
-    documents: &[render::Document],
-) -> Result<(evaluate::Cluster, Vec<serde_json::Value>), serde_json::Error> {
-    type Read = Result<Option<evaluate::Object>, String>;
-    let read: Vec<(Vec<Read>, Vec<serde_json::Value>)> = documents
-        .par_iter()
-        .map_init(Vec::new, |json, d| {
-            let mut policies = Vec::new();
-            let mut routing = Vec::new();
-            for object in &d.objects {
-                match object {
-                    render::Object::Kustomization(_) => {}
-                    render::Object::VirtualService(_) | render::Object::DestinationRule(_) => {
-                        routing.push(serde_json::to_value(object)?)
-                    }
-                    _ => {
-                        // Policies go through JSON text, read back by the evaluator's own
-                        // serde shapes: no `Value` tree is built for them.
-                        json.clear();
-                        serde_json::to_writer(&mut *json, object)?;
-                        policies.push(evaluate::Cluster::read_json(json));
-                    }
-                }
-            }
-            Ok((policies, routing))
-        })
-        .collect::<Result<_, serde_json::Error>>()?;
-    let mut routing = Vec::new();
+/// One document as the self-check judges it: its policies as the evaluator reads them
+/// back from JSON text (no `Value` tree is built for them), and its VirtualServices and
+/// DestinationRules as JSON values.
+type Judged = (
+    Vec<Result<Option<evaluate::Object>, String>>,
+    Vec<serde_json::Value>,
+);
+/// One document's YAML text and what the self-check reads of it.
+type Emitted = Result<(String, Judged), serde_json::Error>;
+/// The output tree, the evaluator's cluster and the routing objects.
+type Collected = (output::Tree, evaluate::Cluster, Vec<serde_json::Value>);
+
+fn judged(document: &render::Document) -> Result<Judged, serde_json::Error> {
     let mut policies = Vec::new();
-    for (p, r) in read {
+    let mut routing = Vec::new();
+    for object in &document.objects {
+        match object {
+            render::Object::Kustomization(_) => {}
+            render::Object::VirtualService(_) | render::Object::DestinationRule(_) => {
+                routing.push(serde_json::to_value(object)?)
+            }
+            _ => policies.push(evaluate::Cluster::read_json(&serde_json::to_vec(object)?)),
+        }
+    }
+    Ok((policies, routing))
+}
+
+/// The tree, the evaluator's cluster and the routing objects, from the documents in path
+/// order; the first error in path order wins.
+fn collect(rendered: Vec<(String, Emitted)>) -> Result<Collected, serde_json::Error> {
+    let mut texts = Vec::with_capacity(rendered.len());
+    let mut policies = Vec::new();
+    let mut routing = Vec::new();
+    for (path, result) in rendered {
+        let (text, (p, r)) = result?;
+        texts.push((path, text));
         policies.extend(p);
         routing.extend(r);
     }
-    Ok((evaluate::Cluster::from_read(policies), routing))
+    Ok((
+        output::Tree::from_texts(texts),
+        evaluate::Cluster::from_read(policies),
+        routing,
+    ))
 }
 
 /// The policy objects of the tree as JSON values, the form the emitter writes as YAML.

@@ -30,18 +30,26 @@ impl Tree {
         // repeated path keeps the last document and an error is the first one, as before.
         let texts: Vec<Result<String, serde_json::Error>> =
             documents.par_iter().map(emit::emit).collect();
-        let mut files = BTreeMap::new();
+        let mut files = Vec::with_capacity(documents.len());
         for (d, text) in documents.iter().zip(texts) {
-            files.insert(d.path.clone(), text?);
+            files.push((d.path.clone(), text?));
         }
+        Ok(Tree::from_texts(files))
+    }
+
+    /// The tree of emitted files given as `(path, text)` in path order (a repeated path
+    /// keeps its last text), with the manifest added.
+    pub fn from_texts(texts: Vec<(String, String)>) -> Tree {
+        let files: BTreeMap<String, String> = texts.into_iter().collect();
         let mut manifest =
             format!("{GENERATED_MARK}. The files meshward wrote here; it prunes only these.\n");
         for path in files.keys() {
             manifest.push_str(path);
             manifest.push('\n');
         }
+        let mut files = files;
         files.insert(MANIFEST.to_string(), manifest);
-        Ok(Tree { files })
+        Tree { files }
     }
 
     /// One string of sorted `--- path ---` sections, for golden snapshots.

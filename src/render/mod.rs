@@ -13,7 +13,7 @@ mod network;
 mod security;
 mod traffic;
 
-use crate::compile::Tables;
+use crate::compile::{self, Tables};
 use crate::ir::{Mesh, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -95,58 +95,84 @@ pub fn service_file(service: &Service) -> String {
 
 /// Every document of the output tree, sorted by path.
 pub fn render(mesh: &Mesh, tables: &Tables) -> Vec<Document> {
-    let mut documents = Vec::new();
+    render_with(mesh, tables, |document| document)
+        .into_iter()
+        .map(|(_, document)| document)
+        .collect()
+}
+
+/// Render every document and hand it to EACH as soon as it exists, in parallel; the
+/// results come back with their paths, sorted by path (stable, as [`render`] sorts).
+/// A build emits and reads each document here and drops it, so the typed objects of a
+/// whole 10,000-service tree (about 150 MB) are never held at once.
+pub fn render_with<R: Send>(
+    mesh: &Mesh,
+    tables: &Tables,
+    each: impl Fn(Document) -> R + Sync,
+) -> Vec<(String, R)> {
+    let namespaces: Vec<(&&str, &Vec<compile::Rule>)> = tables.namespaces.iter().collect();
+    let mut out: Vec<(String, R)> = namespaces
+        .par_iter()
+        .map(|&(namespace, egress)| {
+            let objects = vec![
+                Object::NetworkPolicy(Box::new(network::default_deny(namespace))),
+                Object::NetworkPolicy(Box::new(network::namespace_egress(namespace, egress))),
+                Object::AuthorizationPolicy(security::allow_nothing(namespace)),
+                Object::PeerAuthentication(security::strict_default(namespace)),
+            ];
+            let path = format!("{namespace}/{NAMESPACE_FILE}");
+            let document = Document {
+                path: path.clone(),
+                header: vec![
+                    format!("{GENERATED} for namespace {namespace}. Do not edit."),
+                    "Namespace defaults: deny all, egress to DNS and istiod, STRICT mTLS.".into(),
+                ],
+                objects,
+            };
+            (path, each(document))
+        })
+        .collect();
     let mut folders: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (namespace, egress) in &tables.namespaces {
-        let objects = vec![
-            Object::NetworkPolicy(Box::new(network::default_deny(namespace))),
-            Object::NetworkPolicy(Box::new(network::namespace_egress(namespace, egress))),
-            Object::AuthorizationPolicy(security::allow_nothing(namespace)),
-            Object::PeerAuthentication(security::strict_default(namespace)),
-        ];
-        documents.push(Document {
-            path: format!("{namespace}/{NAMESPACE_FILE}"),
-            header: vec![
-                format!("{GENERATED} for namespace {namespace}. Do not edit."),
-                "Namespace defaults: deny all, egress to DNS and istiod, STRICT mTLS.".into(),
-            ],
-            objects,
-        });
+    for (namespace, _) in &namespaces {
         folders
             .entry(namespace)
             .or_default()
             .push(NAMESPACE_FILE.to_string());
     }
     // Services are independent: render them in parallel, then file them in order.
-    let rendered: Vec<Option<Document>> = mesh
+    let rendered: Vec<Option<(String, R)>> = mesh
         .services
         .par_iter()
-        .map(|service| service_document(mesh, tables, service))
+        .map(|service| {
+            let document = service_document(mesh, tables, service)?;
+            let path = document.path.clone();
+            Some((path, each(document)))
+        })
         .collect();
-    for (service, document) in mesh.services.iter().zip(rendered) {
-        let Some(document) = document else {
+    for (service, rendered) in mesh.services.iter().zip(rendered) {
+        let Some((path, result)) = rendered else {
             continue;
         };
-        let file = document
-            .path
+        let file = path
             .rsplit_once('/')
-            .map_or(document.path.clone(), |(_, f)| f.to_string());
+            .map_or(path.clone(), |(_, f)| f.to_string());
         folders.entry(service.namespace()).or_default().push(file);
-        documents.push(document);
+        out.push((path, result));
     }
     for (namespace, mut files) in folders.clone() {
         files.sort();
-        documents.push(kustomization(
-            &format!("{namespace}/{KUSTOMIZATION_FILE}"),
-            files,
-        ));
+        let path = format!("{namespace}/{KUSTOMIZATION_FILE}");
+        out.push((path.clone(), each(kustomization(&path, files))));
     }
-    documents.push(kustomization(
-        KUSTOMIZATION_FILE,
-        folders.keys().map(|ns| ns.to_string()).collect(),
+    out.push((
+        KUSTOMIZATION_FILE.to_string(),
+        each(kustomization(
+            KUSTOMIZATION_FILE,
+            folders.keys().map(|ns| ns.to_string()).collect(),
+        )),
     ));
-    documents.sort_by(|a, b| a.path.cmp(&b.path));
-    documents
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }
 
 /// The file of one service: its NetworkPolicy and whichever Istio objects it needs.
