@@ -1,5 +1,8 @@
 //! The `meshward` binary: everything lives in the library; this maps it to an exit code.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(meshward::cli::run(std::env::args_os()))
 }
