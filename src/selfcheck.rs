@@ -68,7 +68,8 @@ struct Universe {
     by_namespace: BTreeMap<String, Vec<ProbeId>>,
     /// namespace → label key → value → probes carrying that label.
     by_label: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<ProbeId>>>>,
-    identity: BTreeMap<(String, String), ProbeId>,
+    /// namespace → name → probe of each service and workload (nested: look-ups borrow).
+    identity: BTreeMap<String, BTreeMap<String, ProbeId>>,
     other: BTreeMap<String, ProbeId>,
     dns: ProbeId,
     istiod: ProbeId,
@@ -97,7 +98,10 @@ impl Universe {
                 &i.account,
                 format!("{}.{}", i.name, i.namespace),
             );
-            u.identity.insert((i.namespace.clone(), i.name.clone()), id);
+            u.identity
+                .entry(i.namespace.clone())
+                .or_default()
+                .insert(i.name.clone(), id);
         }
         let s = &mesh.settings;
         u.dns = u.add(
@@ -176,7 +180,12 @@ impl Universe {
     }
 
     fn service(&self, s: &Service) -> ProbeId {
-        self.identity[&(s.namespace().to_string(), s.name().to_string())]
+        self.of(&s.identity)
+    }
+
+    /// The probe of a service or workload of the tree (every one has one).
+    fn of(&self, i: &crate::ir::Identity) -> ProbeId {
+        self.identity[&i.namespace][&i.name]
     }
 
     /// Probes that a NetworkPolicy peer written in POLICY_NS might match; `false` when the
@@ -258,7 +267,7 @@ impl<'m> Expected<'m> {
         let mut set = BTreeSet::new();
         if crate::compile::SCRAPE_PORTS.contains(&port) {
             if let Some(scraper) = &self.mesh.settings.scraper {
-                set.insert(u.identity[&(scraper.namespace.clone(), scraper.name.clone())]);
+                set.insert(u.of(scraper));
             }
             return Admitted::Some(set);
         }
@@ -271,7 +280,7 @@ impl<'m> Expected<'m> {
                 match caller {
                     Caller::Anyone => return Admitted::All,
                     Caller::Pods(i) => {
-                        set.insert(u.identity[&(i.namespace.clone(), i.name.clone())]);
+                        set.insert(u.of(i));
                     }
                     Caller::Namespace(ns) => {
                         set.extend(u.by_namespace.get(ns).into_iter().flatten().copied());
@@ -585,9 +594,11 @@ fn ingress(
                     .collect(),
             )
         };
+        if want == got {
+            continue;
+        }
         let to = format!("{to}:{port}/{proto:?}");
         match (&want, &got) {
-            (a, b) if a == b => {}
             (Admitted::All, _) => report.push(format!("L4 ingress to {to} from outside the cluster: intent allows (`anyone`), NetworkPolicy denies")),
             (_, Admitted::All) => report.push(format!("L4 ingress to {to} from any source: intent denies, NetworkPolicy allows")),
             (Admitted::Some(a), Admitted::Some(b)) => {
@@ -735,6 +746,7 @@ fn authorization(d: &Service, view: &PodView, expected: &Expected, report: &mut 
             }
         }
     }
+    let principals: Vec<Option<&str>> = principals.iter().map(Option::as_deref).collect();
     for port in &d.ports {
         let rules: Vec<&HttpRule> = d
             .allows
@@ -742,7 +754,7 @@ fn authorization(d: &Service, view: &PodView, expected: &Expected, report: &mut 
             .filter(|a| a.ports.iter().any(|&p| d.ports[p].target == port.target))
             .flat_map(|a| a.rules.iter())
             .collect();
-        let requests: Vec<Option<(String, String)>> = if port.protocol.is_http() {
+        let requests: (BTreeSet<&str>, BTreeSet<String>) = if port.protocol.is_http() {
             let mut methods: BTreeSet<&str> = ["GET", "DELETE"].into();
             methods.extend(
                 rules
@@ -754,18 +766,19 @@ fn authorization(d: &Service, view: &PodView, expected: &Expected, report: &mut 
             for path in rules.iter().flat_map(|r| r.paths.iter()) {
                 paths.extend(probe_paths(path));
             }
+            (methods, paths)
+        } else {
+            (BTreeSet::new(), BTreeSet::new())
+        };
+        let requests: Vec<Option<(&str, &str)>> = if port.protocol.is_http() {
+            let (methods, paths) = &requests;
             methods
                 .iter()
-                .flat_map(|m| paths.iter().map(move |x| Some((m.to_string(), x.clone()))))
+                .flat_map(|&m| paths.iter().map(move |x| Some((m, x.as_str()))))
                 .collect()
         } else {
             vec![None]
         };
-        let principals: Vec<Option<&str>> = principals.iter().map(Option::as_deref).collect();
-        let requests: Vec<Option<(&str, &str)>> = requests
-            .iter()
-            .map(|r| r.as_ref().map(|(m, x)| (m.as_str(), x.as_str())))
-            .collect();
         let want = expected.requests(d, port.target, &principals, &requests);
         let got = view.authorize_all(port.target, &principals, &requests);
         let grid = principals

@@ -795,16 +795,18 @@ impl<'a> PodView<'a> {
         requests: &[Option<(&str, &str)>],
     ) -> Vec<bool> {
         let port = port.to_string();
+        let namespaces: Vec<Option<&str>> = principals
+            .iter()
+            .map(|p| p.and_then(principal_namespace))
+            .collect();
         let grid = |action: Action| {
             let deny = action == Action::Deny;
             let rules: Vec<&AuthorizationRule> =
                 self.policies(action).flat_map(|p| p.rules.iter()).collect();
             let from: Vec<bool> = principals
                 .iter()
-                .flat_map(|p| {
-                    let ns = p.and_then(principal_namespace);
-                    rules.iter().map(move |r| source_ok(r, *p, ns, deny))
-                })
+                .zip(&namespaces)
+                .flat_map(|(&p, &ns)| rules.iter().map(move |r| source_ok(r, p, ns, deny)))
                 .collect();
             let to: Vec<bool> = requests
                 .iter()
