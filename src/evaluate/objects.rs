@@ -218,37 +218,27 @@ impl Object {
     /// PeerAuthentication; `Ok(None)` for every other kind. ROOT_NAMESPACE is Istio's
     /// root namespace, for the notes.
     pub fn read(object: &Value, root_namespace: &str) -> Result<Option<Object>, String> {
-        read(object, root_namespace).map_err(|e| e.to_string())
+        match Doc::deserialize(object) {
+            Ok(doc) => Ok(doc.object(root_namespace)),
+            // Only an error in a kind this model judges counts: another kind's spec may
+            // use the same field names with other shapes.
+            Err(e) => match Head::deserialize(object).map(|h| h.kind()) {
+                Ok(Kind::Other) => Ok(None),
+                _ => Err(e.to_string()),
+            },
+        }
     }
 
-    /// [`Object::read`] from JSON text.
+    /// [`Object::read`] from JSON text, in one pass.
     pub fn read_json(json: &[u8], root_namespace: &str) -> Result<Option<Object>, String> {
-        let mut de = serde_json::Deserializer::from_slice(json);
-        let head = Head::deserialize(&mut de).map_err(|e| e.to_string())?;
-        let read = |de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>| {
-            Ok(Some(match head.kind() {
-                Kind::Network => Object::Network(Doc::<RawNetworkSpec>::deserialize(de)?.network()),
-                Kind::Authorization => Object::Authorization(
-                    Doc::<RawAuthorizationSpec>::deserialize(de)?.authorization(root_namespace),
-                ),
-                Kind::Peer => Object::Peer(Doc::<RawPeerSpec>::deserialize(de)?.peer()),
-                Kind::Other => return Ok(None),
-            }))
-        };
-        let mut de = serde_json::Deserializer::from_slice(json);
-        read(&mut de).map_err(|e: serde_json::Error| e.to_string())
+        match serde_json::from_slice::<Doc>(json) {
+            Ok(doc) => Ok(doc.object(root_namespace)),
+            Err(e) => match serde_json::from_slice::<Head>(json).map(|h| h.kind()) {
+                Ok(Kind::Other) => Ok(None),
+                _ => Err(e.to_string()),
+            },
+        }
     }
-}
-
-fn read(object: &Value, root_namespace: &str) -> Result<Option<Object>, serde_json::Error> {
-    Ok(Some(match Head::deserialize(object)?.kind() {
-        Kind::Network => Object::Network(Doc::<RawNetworkSpec>::deserialize(object)?.network()),
-        Kind::Authorization => Object::Authorization(
-            Doc::<RawAuthorizationSpec>::deserialize(object)?.authorization(root_namespace),
-        ),
-        Kind::Peer => Object::Peer(Doc::<RawPeerSpec>::deserialize(object)?.peer()),
-        Kind::Other => return Ok(None),
-    }))
 }
 
 // ---------------------------------------------------------------- the JSON shapes
@@ -287,16 +277,18 @@ impl Head {
     }
 }
 
+/// An object of any of the three kinds: the spec holds the fields of all three (their
+/// names never clash), so one pass reads any of them.
 #[derive(Deserialize)]
-struct Doc<S> {
+struct Doc {
+    #[serde(rename = "apiVersion", default)]
+    api_version: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
     #[serde(default)]
     metadata: Option<Meta>,
-    #[serde(default = "none")]
-    spec: Option<S>,
-}
-
-fn none<S>() -> Option<S> {
-    None
+    #[serde(default)]
+    spec: Option<RawSpec>,
 }
 
 #[derive(Deserialize, Default)]
@@ -307,14 +299,56 @@ struct Meta {
     namespace: Option<String>,
 }
 
-impl<S> Doc<S> {
-    fn names(&mut self) -> (String, String) {
-        let meta = self.metadata.take().unwrap_or_default();
-        (
-            meta.namespace.unwrap_or_default(),
-            meta.name.unwrap_or_default(),
-        )
+impl Doc {
+    fn object(self, root_namespace: &str) -> Option<Object> {
+        let meta = self.metadata.unwrap_or_default();
+        let namespace = meta.namespace.unwrap_or_default();
+        let name = meta.name.unwrap_or_default();
+        let spec = self.spec.unwrap_or_default();
+        let head = Head {
+            api_version: self.api_version,
+            kind: self.kind,
+        };
+        Some(match head.kind() {
+            Kind::Network => Object::Network(spec.network(namespace, name)),
+            Kind::Authorization => {
+                Object::Authorization(spec.authorization(namespace, name, root_namespace))
+            }
+            Kind::Peer => Object::Peer(spec.peer(namespace, name)),
+            Kind::Other => return None,
+        })
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RawSpec {
+    // NetworkPolicy
+    #[serde(default)]
+    pod_selector: Option<RawSelector>,
+    #[serde(default)]
+    policy_types: Strings,
+    #[serde(default)]
+    ingress: Option<Vec<RawNetworkRule>>,
+    #[serde(default)]
+    egress: Option<Vec<RawNetworkRule>>,
+    // AuthorizationPolicy and PeerAuthentication
+    #[serde(default)]
+    selector: Option<RawSelector>,
+    // AuthorizationPolicy
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    target_ref: Option<IgnoredAny>,
+    #[serde(default)]
+    target_refs: Option<IgnoredAny>,
+    #[serde(default)]
+    rules: Option<Vec<RawRule>>,
+    // PeerAuthentication
+    #[serde(default)]
+    mtls: Option<RawMtls>,
+    #[serde(default)]
+    port_level_mtls: Option<BTreeMap<String, Option<RawMtls>>>,
 }
 
 /// A list of strings; `None` when absent, `null` or empty (Istio treats all as "not set").
@@ -366,19 +400,6 @@ impl From<RawSelector> for Selector {
                 .collect(),
         }
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawNetworkSpec {
-    #[serde(default)]
-    pod_selector: Option<RawSelector>,
-    #[serde(default)]
-    policy_types: Strings,
-    #[serde(default)]
-    ingress: Option<Vec<RawNetworkRule>>,
-    #[serde(default)]
-    egress: Option<Vec<RawNetworkRule>>,
 }
 
 /// `from` on ingress rules, `to` on egress rules.
@@ -466,15 +487,9 @@ impl<'de> Deserialize<'de> for PortField {
     }
 }
 
-impl Doc<RawNetworkSpec> {
-    fn network(mut self) -> NetworkPolicy {
-        let (namespace, name) = self.names();
-        let spec = self.spec.unwrap_or(RawNetworkSpec {
-            pod_selector: None,
-            policy_types: None,
-            ingress: None,
-            egress: None,
-        });
+impl RawSpec {
+    fn network(self, namespace: String, name: String) -> NetworkPolicy {
+        let spec = self;
         let rules = |rules: Option<Vec<RawNetworkRule>>, ingress: bool| -> Vec<NetworkRule> {
             rules
                 .unwrap_or_default()
@@ -552,21 +567,6 @@ fn port(raw: RawPort) -> NetworkPort {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawAuthorizationSpec {
-    #[serde(default)]
-    selector: Option<RawSelector>,
-    #[serde(default)]
-    action: Option<String>,
-    #[serde(default)]
-    target_ref: Option<IgnoredAny>,
-    #[serde(default)]
-    target_refs: Option<IgnoredAny>,
-    #[serde(default)]
-    rules: Option<Vec<RawRule>>,
-}
-
-#[derive(Deserialize)]
 struct RawRule {
     #[serde(default)]
     from: Option<Vec<RawFrom>>,
@@ -634,16 +634,14 @@ struct RawOperation {
     not_hosts: Option<IgnoredAny>,
 }
 
-impl Doc<RawAuthorizationSpec> {
-    fn authorization(mut self, root_namespace: &str) -> AuthorizationPolicy {
-        let (namespace, name) = self.names();
-        let spec = self.spec.unwrap_or(RawAuthorizationSpec {
-            selector: None,
-            action: None,
-            target_ref: None,
-            target_refs: None,
-            rules: None,
-        });
+impl RawSpec {
+    fn authorization(
+        self,
+        namespace: String,
+        name: String,
+        root_namespace: &str,
+    ) -> AuthorizationPolicy {
+        let spec = self;
         let title = format!("AuthorizationPolicy {namespace}/{name}");
         let mut notes = Vec::new();
         let action = match spec.action.as_deref() {
@@ -752,17 +750,6 @@ impl Doc<RawAuthorizationSpec> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawPeerSpec {
-    #[serde(default)]
-    selector: Option<RawSelector>,
-    #[serde(default)]
-    mtls: Option<RawMtls>,
-    #[serde(default)]
-    port_level_mtls: Option<BTreeMap<String, Option<RawMtls>>>,
-}
-
-#[derive(Deserialize)]
 struct RawMtls {
     #[serde(default)]
     mode: Option<String>,
@@ -779,27 +766,19 @@ impl RawMtls {
     }
 }
 
-impl Doc<RawPeerSpec> {
-    fn peer(mut self) -> PeerAuthentication {
-        let (namespace, name) = self.names();
-        let (selector, mtls, port_level) = match self.spec {
-            Some(spec) => (
-                match_labels(spec.selector),
-                spec.mtls.as_ref().and_then(RawMtls::mode),
-                spec.port_level_mtls
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(port, mtls)| (port, mtls.as_ref().and_then(RawMtls::mode)))
-                    .collect(),
-            ),
-            None => (Vec::new(), None, Vec::new()),
-        };
+impl RawSpec {
+    fn peer(self, namespace: String, name: String) -> PeerAuthentication {
         PeerAuthentication {
             namespace,
             name,
-            selector,
-            mtls,
-            port_level,
+            selector: match_labels(self.selector),
+            mtls: self.mtls.as_ref().and_then(RawMtls::mode),
+            port_level: self
+                .port_level_mtls
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(port, mtls)| (port, mtls.as_ref().and_then(RawMtls::mode)))
+                .collect(),
         }
     }
 }
