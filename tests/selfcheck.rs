@@ -320,3 +320,14 @@ fn namespace_defaults_removed() {
         &["an undeclared pod in shop", "intent denies"],
     );
 }
+
+#[test]
+fn a_policy_that_cannot_be_read_back_is_a_fault() {
+    // A field of the wrong type: the evaluator does not guess what it meant.
+    caught(
+        |o| {
+            object(o, "AuthorizationPolicy", "shop", "orders")["spec"]["rules"] = json!("all");
+        },
+        &["cannot be read back", "invalid type"],
+    );
+}
