@@ -9,9 +9,11 @@
 //! Each stage is timed on its own, from the previous stage's output, by calling the library
 //! functions the pipeline calls: `load::load`, `parse::parse`, `check::check`,
 //! `compile::compile`, `render::render`, `emit::emit` (through `output::Tree::from_documents`,
-//! which also builds the manifest), `selfcheck::self_check`, `output::write` (into an
-//! empty folder, and over an identical tree, where nothing is rewritten), then
-//! `compile_dir` and `compile_dir` plus `output::write` end to end. The tree is written
+//! which also builds the manifest), `meshward::judged` (reading the policies back as the
+//! self-check does: `read-back`), `render::render_with` doing all three per document as a
+//! build does (`render-emit-read`), `selfcheck::check` on the read cluster,
+//! `output::write` (into an empty folder, and over an identical tree, where nothing is
+//! rewritten), then `compile_dir` and `compile_dir` plus `output::write` end to end. The tree is written
 //! to a temporary folder once per size. See docs/performance.md for the figures.
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
@@ -53,13 +55,18 @@ fn parse_all(sources: &source::SourceMap) -> check::Parsed {
     check::Parsed { items }
 }
 
-fn policy_objects(documents: &[render::Document]) -> Vec<serde_json::Value> {
-    documents
-        .iter()
-        .flat_map(|d| d.objects.iter())
-        .filter(|o| !matches!(o, render::Object::Kustomization(_)))
-        .map(|o| serde_json::to_value(o).expect("serialisable"))
-        .collect()
+/// What the self-check reads of the documents, as a build reads it.
+fn read_back(
+    documents: &[render::Document],
+) -> (meshward::evaluate::Cluster, Vec<serde_json::Value>) {
+    let mut policies = Vec::new();
+    let mut routing = Vec::new();
+    for d in documents {
+        let (p, r) = meshward::judged(d).expect("serialisable");
+        policies.extend(p);
+        routing.extend(r);
+    }
+    (meshward::evaluate::Cluster::from_read(policies), routing)
 }
 
 fn stages(c: &mut Criterion) {
@@ -74,7 +81,8 @@ fn stages(c: &mut Criterion) {
         let tables = compile::compile(&mesh);
         let documents = render::render(&mesh, &tables);
         let tree = output::Tree::from_documents(&documents).expect("emit");
-        let objects = policy_objects(&documents);
+        let (cluster, routing) = read_back(&documents);
+        let routing: Vec<&serde_json::Value> = routing.iter().collect();
 
         let mut group = c.benchmark_group("stage");
         group.sample_size(10);
@@ -112,9 +120,22 @@ fn stages(c: &mut Criterion) {
                     .sum::<usize>()
             })
         });
+        group.bench_function(BenchmarkId::new("read-back", services), |b| {
+            b.iter(|| read_back(&documents))
+        });
+        group.bench_function(BenchmarkId::new("render-emit-read", services), |b| {
+            b.iter(|| {
+                render::render_with(&mesh, &tables, |d| {
+                    (
+                        emit::emit(&d).expect("emit"),
+                        meshward::judged(&d).expect("read"),
+                    )
+                })
+            })
+        });
         group.bench_function(BenchmarkId::new("self-check", services), |b| {
             b.iter(|| {
-                let faults = selfcheck::self_check(&mesh, &objects);
+                let faults = selfcheck::check(&mesh, &cluster, &routing);
                 assert!(faults.is_empty());
             })
         });

@@ -178,7 +178,7 @@ pub fn render_objects(mesh: &ir::Mesh) -> Result<Vec<serde_json::Value>, serde_j
 /// One document as the self-check judges it: its policies as the evaluator reads them
 /// back from JSON text (no `Value` tree is built for them), and its VirtualServices and
 /// DestinationRules as JSON values.
-type Judged = (
+pub type Judged = (
     Vec<Result<Option<evaluate::Object>, String>>,
     Vec<serde_json::Value>,
 );
@@ -187,7 +187,7 @@ type Emitted = Result<(String, Judged), serde_json::Error>;
 /// The output tree, the evaluator's cluster and the routing objects.
 type Collected = (output::Tree, evaluate::Cluster, Vec<serde_json::Value>);
 
-fn judged(document: &render::Document) -> Result<Judged, serde_json::Error> {
+pub fn judged(document: &render::Document) -> Result<Judged, serde_json::Error> {
     let mut policies = Vec::new();
     let mut routing = Vec::new();
     for object in &document.objects {
