@@ -150,8 +150,9 @@ pub struct Allow {
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Caller {
-    /// A service of the tree or a declared workload.
-    Pods(Identity),
+    /// A service of the tree or a declared workload. Shared: a 10,000-service mesh has
+    /// about 50,000 callers, and a copy of each identity was ~13 MB of the peak.
+    Pods(std::sync::Arc<Identity>),
     /// Every pod of a namespace, managed or not.
     Namespace(String),
     /// Any source at all.

@@ -46,7 +46,7 @@ fn every_pair_of_shop_agrees_with_the_evaluator_and_the_intents() {
                         && a.callers.iter().any(|c| match c {
                             Caller::Anyone => true,
                             Caller::Namespace(ns) => *ns == from.namespace,
-                            Caller::Pods(i) => i == from,
+                            Caller::Pods(i) => **i == *from,
                         })
                 });
                 // The evaluator, directly: the connection exists at L4 from both ends.

@@ -289,7 +289,7 @@ pub(crate) fn resolve_scraper(
 ) -> Option<Identity> {
     let (name, namespace) = settings.scraper.as_ref()?;
     if let Some(identity) = index.identity(&namespace.text, &name.text) {
-        return Some(identity.clone());
+        return Some(Identity::clone(identity));
     }
     let wanted = format!("{} in {}", name.text, namespace.text);
     let known = index.identity_names();

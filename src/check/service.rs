@@ -11,6 +11,7 @@ use crate::source::{FileId, Span};
 use crate::suggest;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub(crate) struct Draft {
     pub file: FileId,
@@ -480,7 +481,7 @@ fn route(
 pub(crate) struct Index {
     /// namespace → name → identity and where it is declared. Nested so that a look-up
     /// borrows its key: resolving 50,000 callers must not allocate 100,000 strings.
-    identities: BTreeMap<String, BTreeMap<String, (Identity, Span)>>,
+    identities: BTreeMap<String, BTreeMap<String, (Arc<Identity>, Span)>>,
     /// namespace → name → the file whose declaration counts (the first in path order).
     canonical: BTreeMap<String, BTreeMap<String, FileId>>,
     namespaces: BTreeMap<String, Span>,
@@ -514,11 +515,10 @@ impl Index {
                 .namespaces
                 .entry(ns.clone())
                 .or_insert(d.ast.name.span);
-            index
-                .identities
-                .entry(ns.clone())
-                .or_default()
-                .insert(name.clone(), (d.identity.clone(), d.ast.name.span));
+            index.identities.entry(ns.clone()).or_default().insert(
+                name.clone(),
+                (Arc::new(d.identity.clone()), d.ast.name.span),
+            );
         }
         for w in workloads {
             index
@@ -526,12 +526,12 @@ impl Index {
                 .entry(w.identity.namespace.clone())
                 .or_default()
                 .entry(w.identity.name.clone())
-                .or_insert((w.identity.clone(), w.span));
+                .or_insert((Arc::new(w.identity.clone()), w.span));
         }
         index
     }
 
-    fn get(&self, namespace: &str, name: &str) -> Option<&(Identity, Span)> {
+    fn get(&self, namespace: &str, name: &str) -> Option<&(Arc<Identity>, Span)> {
         self.identities.get(namespace)?.get(name)
     }
 
@@ -542,7 +542,7 @@ impl Index {
             == Some(&d.file)
     }
 
-    pub fn identity(&self, namespace: &str, name: &str) -> Option<&Identity> {
+    pub fn identity(&self, namespace: &str, name: &str) -> Option<&Arc<Identity>> {
         self.get(namespace, name).map(|(i, _)| i)
     }
 
@@ -563,7 +563,7 @@ impl Index {
             .get(namespace)
             .into_iter()
             .flat_map(|names| names.values())
-            .map(|(i, _)| i)
+            .map(|(i, _)| &**i)
             .filter(|i| i.managed)
     }
 }
