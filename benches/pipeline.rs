@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Each stage is timed on its own, from the previous stage's output, by calling the library
-//! functions the pipeline calls: `load::load`, `parse::parse`, `check::check`,
+//! functions the pipeline calls: `load::load`, `parse::parse` (and pest alone,
+//! `parse-grammar`, for the gap the hand-written reader closes), `check::check`,
 //! `compile::compile`, `render::render`, `emit::emit` (through `output::Tree::from_documents`,
 //! which also builds the manifest), `meshward::judged` (reading the policies back as the
 //! self-check does: `read-back`), `render::render_with` doing all three per document as a
@@ -45,10 +46,22 @@ fn load_sources(dir: &Path) -> source::SourceMap {
 }
 
 fn parse_all(sources: &source::SourceMap) -> check::Parsed {
+    parse_all_with(sources, parse::parse)
+}
+
+/// `reader` is `parse::parse` (the hand-written reader, pest only on errors) or
+/// `parse::parse_with_grammar` (pest alone), to keep the gap between them measured.
+fn parse_all_with(
+    sources: &source::SourceMap,
+    reader: fn(
+        source::FileId,
+        &source::SourceFile,
+    ) -> Result<meshward::ast::Item, Vec<meshward::diagnostic::Diagnostic>>,
+) -> check::Parsed {
     let items = sources
         .files()
         .map(|(id, file)| {
-            let item = parse::parse(id, file).expect("synthetic intents parse");
+            let item = reader(id, file).expect("synthetic intents parse");
             (id, file.relative.clone(), item)
         })
         .collect();
@@ -94,6 +107,9 @@ fn stages(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("parse", services), |b| {
             b.iter(|| parse_all(&sources))
+        });
+        group.bench_function(BenchmarkId::new("parse-grammar", services), |b| {
+            b.iter(|| parse_all_with(&sources, parse::parse_with_grammar))
         });
         group.bench_function(BenchmarkId::new("check", services), |b| {
             b.iter_batched(

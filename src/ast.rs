@@ -13,13 +13,13 @@ pub struct Word {
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Item {
     Service(Service),
     Mesh(Mesh),
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Service {
     /// The `service` keyword, for "declared here" notes.
     pub span: Span,
@@ -28,7 +28,7 @@ pub struct Service {
     pub statements: Vec<Statement>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Statement {
     Account(Word),
     Selector { span: Span, labels: Vec<Label> },
@@ -39,13 +39,13 @@ pub enum Statement {
     Route(Route),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
     pub key: Word,
     pub value: Word,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Port {
     pub name: Word,
     pub service_port: Option<Word>,
@@ -53,7 +53,7 @@ pub struct Port {
     pub protocol: Option<Word>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Allow {
     /// The `allow` keyword.
     pub span: Span,
@@ -74,7 +74,7 @@ impl Caller {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Caller {
     /// `NAME` or `NAME in NS`.
     Named {
@@ -88,7 +88,7 @@ pub enum Caller {
     Anyone { span: Span },
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct HttpRule {
     /// Empty means `*`.
     pub methods: Vec<Word>,
@@ -96,7 +96,7 @@ pub struct HttpRule {
     pub paths: Vec<Word>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct CallTarget {
     pub span: Span,
     pub name: Word,
@@ -104,14 +104,14 @@ pub struct CallTarget {
     pub port: Option<Word>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Route {
     pub span: Span,
     pub port: Word,
     pub statements: Vec<RouteStatement>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum RouteStatement {
     Timeout(Word),
     Retries {
@@ -126,13 +126,13 @@ pub enum RouteStatement {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Mesh {
     pub span: Span,
     pub statements: Vec<MeshStatement>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum MeshStatement {
     TrustDomain(Word),
     ClusterDomain(Word),
@@ -154,7 +154,7 @@ pub enum MeshStatement {
     Workload(Workload),
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Workload {
     pub span: Span,
     pub name: Word,

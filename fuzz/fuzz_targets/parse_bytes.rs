@@ -4,7 +4,9 @@
 //! would have refused them, so the parser still sees the rest of the text), compiled as the
 //! single file `fuzz/a.intent` through the whole pipeline, and every diagnostic is rendered
 //! in both forms. Nothing may panic: not the parser, the checker, the compiler, the
-//! renderer, nor the diagnostic renderers on any span a stage produced.
+//! renderer, nor the diagnostic renderers on any span a stage produced. The parser's
+//! hand-written fast reader must also give exactly pest's result (tree, spans, errors)
+//! on every input: it is compared with `parse_with_grammar` before the pipeline runs.
 //!
 //! Environment switches (see docs/fuzzing.md):
 //! - `MESHWARD_FUZZ_SHOW=1` prints every diagnostic (Debug, then rendered), to read what an
@@ -17,7 +19,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use meshward::diagnostic::{render_json, render_text, Diagnostic};
-use meshward::source::SourceMap;
+use meshward::source::{SourceFile, SourceMap};
 use std::sync::OnceLock;
 
 fn show() -> bool {
@@ -50,6 +52,14 @@ fuzz_target!(|data: &[u8]| {
         Ok(s) => s.to_string(),
         Err(_) => String::from_utf8_lossy(data).into_owned(),
     };
+    let source = SourceFile::new("a.intent".into(), "a.intent".into(), text.clone());
+    let fast = meshward::parse::parse(0, &source);
+    let grammar = meshward::parse::parse_with_grammar(0, &source);
+    assert_eq!(
+        format!("{fast:?}"),
+        format!("{grammar:?}"),
+        "the fast reader and pest disagree"
+    );
     let compiled = meshward::compile_texts([("fuzz/a.intent".to_string(), text)]);
     let show = show();
     for d in &compiled.diagnostics {
