@@ -203,7 +203,17 @@ echo "|---|---:|---|"
 if has_size 10000; then
     echo "| build 10k ≤ 1.0 s | ${BUILD[10000]} s | $(verdict le "${BUILD[10000]}" 1.0) |"
     echo "| build 10k ≤ 300 MB peak RSS | ${BUILD_RSS[10000]} MB | $(verdict le "${BUILD_RSS[10000]}" 300) |"
-    [[ -n $CP10K ]] && echo "| build 10k ≤ 2× \`cp -r\` of its output (alternated runs) | $(ratio "${PAIRED_BUILD:-${BUILD[10000]}}" "$CP10K")× | $(verdict le "$(ratio "${PAIRED_BUILD:-${BUILD[10000]}}" "$CP10K")" 2) |"
+    if [[ -n $CP10K ]]; then
+        cp_ratio=$(ratio "${PAIRED_BUILD:-${BUILD[10000]}}" "$CP10K")
+        # A copy slower than the build it is the floor of means the file system was
+        # paying for earlier deletions (see docs/performance.md), not a floor: say so
+        # instead of calling the target met.
+        if [[ -n $PAIRED_CP ]] && ! le "$PAIRED_CP" "${PAIRED_BUILD}"; then
+            echo "| build 10k ≤ 2× \`cp -r\` of its output (alternated runs) | ${cp_ratio}× | not comparable: \`cp -r\` (${PAIRED_CP} s) was slower than the build; rerun, or use a tmpfs WORK |"
+        else
+            echo "| build 10k ≤ 2× \`cp -r\` of its output (alternated runs) | ${cp_ratio}× | $(verdict le "$cp_ratio" 2) |"
+        fi
+    fi
 fi
 if has_size 2000 && has_size 20000; then
     echo "| 20k ≤ 11× 2k | $(ratio "${BUILD[20000]}" "${BUILD[2000]}")× | $(verdict le "$(ratio "${BUILD[20000]}" "${BUILD[2000]}")" 11) |"
