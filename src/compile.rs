@@ -8,7 +8,6 @@
 //! the output canonical: two intents that mean the same give the same policy.
 
 use crate::ir::{Caller, Identity, Labels, Mesh, PodGroup, Service};
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Sidecar ports the scraper may reach: merged Prometheus stats and Envoy's own.
@@ -188,30 +187,16 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
     }
 
     let mut tables = Tables::default();
-    // Grouping each service's grants into rules is independent work, most of this stage:
-    // spread it over the cores. `mesh.services` is sorted, so the map is built in order.
-    let grants: Vec<_> = mesh
-        .services
-        .iter()
-        .map(|service| {
-            let key = (service.namespace(), service.name());
-            let inbound = ingress.remove(&key).unwrap_or_default();
-            let outbound = egress.remove(&key).unwrap_or_default();
-            (key, inbound, outbound)
-        })
-        .collect();
-    tables.services = grants
-        .into_par_iter()
-        .map(|(key, inbound, outbound)| {
-            let tables = ServiceTables {
-                ingress: rules(inbound),
-                egress: rules(outbound),
-            };
-            (key, tables)
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect();
+    for service in &mesh.services {
+        let key = (service.namespace(), service.name());
+        tables.services.insert(
+            key,
+            ServiceTables {
+                ingress: rules(ingress.remove(&key).unwrap_or_default()),
+                egress: rules(egress.remove(&key).unwrap_or_default()),
+            },
+        );
+    }
     for ns in managed {
         let mut grants = namespace_egress.remove(ns).unwrap_or_default();
         let dns = Peer::Pods(Pods::group(&mesh.settings.dns));
