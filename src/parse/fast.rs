@@ -532,25 +532,28 @@ impl<'t> Reader<'t> {
         } else if self.keyword("cluster-domain").is_some() {
             self.skip();
             Some(ast::MeshStatement::ClusterDomain(self.domain()?))
-        } else if self.keyword("istiod").is_some() {
+        } else if let Some(kw) = ["istiod", "dns"]
+            .into_iter()
+            .find(|kw| self.keyword(kw).is_some())
+        {
+            // `istiod NS LABELS` and `dns NS LABELS` have one shape.
             self.skip();
             let namespace = self.word()?;
             self.skip();
             let labels = self.labels()?;
-            Some(ast::MeshStatement::Istiod {
-                span: self.span_from(start),
-                namespace,
-                labels,
-            })
-        } else if self.keyword("dns").is_some() {
-            self.skip();
-            let namespace = self.word()?;
-            self.skip();
-            let labels = self.labels()?;
-            Some(ast::MeshStatement::Dns {
-                span: self.span_from(start),
-                namespace,
-                labels,
+            let span = self.span_from(start);
+            Some(if kw == "dns" {
+                ast::MeshStatement::Dns {
+                    span,
+                    namespace,
+                    labels,
+                }
+            } else {
+                ast::MeshStatement::Istiod {
+                    span,
+                    namespace,
+                    labels,
+                }
             })
         } else if self.keyword("scraper").is_some() {
             self.skip();
