@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Wall time and peak RSS of the release binary on synthetic meshes (issue #6).
+# Wall time and peak RSS of the release binary on synthetic meshes (the workload docs/performance.md describes).
 #
 #   bash benches/measure.sh                 # 1k, 2k, 10k, 20k services, 5 runs each
 #   RUNS=9 bash benches/measure.sh          # more runs per figure
