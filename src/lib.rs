@@ -7,6 +7,8 @@
 //! load ──▶ parse ──▶ check ──▶ compile ──▶ render ──▶ emit ──▶ output
 //! files    AST       ir::Mesh  L4 tables   objects    YAML     tree on disk
 //! ```
+//!
+//! [`pipeline`] runs them in memory for every command; [`cli`] is the command line.
 
 pub mod ast;
 pub mod cache;
@@ -25,6 +27,7 @@ pub mod ir;
 pub mod load;
 pub mod output;
 pub mod parse;
+pub mod pipeline;
 pub mod render;
 pub mod selfcheck;
 pub mod source;
@@ -32,214 +35,8 @@ pub mod suggest;
 pub mod synth;
 pub mod timings;
 
-use crate::code::Code;
-use diagnostic::Diagnostic;
-use rayon::prelude::*;
-use source::SourceMap;
-use std::path::Path;
-
-/// What compiling a folder of intents produced.
-pub struct Compiled {
-    pub sources: SourceMap,
-    /// Errors and warnings, in file order.
-    pub diagnostics: Vec<Diagnostic>,
-    /// The model and the output tree, when there were no errors and the self-check passed.
-    pub result: Option<(ir::Mesh, output::Tree)>,
-    /// Disagreements between the intents and the rendered objects: meshward bugs.
-    pub faults: Vec<selfcheck::Fault>,
-}
-
-impl Compiled {
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
-    }
-}
-
-/// Run the whole pipeline on DIR, in memory: nothing is written.
-pub fn compile_dir(dir: &Path) -> Compiled {
-    let (sources, diagnostics) = load_dir(dir);
-    compile_loaded(sources, diagnostics)
-}
-
-/// Read every intent file under DIR: the first stage of [`compile_dir`], on its own for
-/// `check`, which keys its cache on what was read.
-pub fn load_dir(dir: &Path) -> (SourceMap, Vec<Diagnostic>) {
-    let mut clock = timings::Stopwatch::start();
-    let mut sources = SourceMap::default();
-    let diagnostics = load::load(dir, &mut sources);
-    clock.lap("load");
-    (sources, diagnostics)
-}
-
-/// The rest of [`compile_dir`], from what [`load_dir`] read.
-pub fn compile_loaded(sources: SourceMap, diagnostics: Vec<Diagnostic>) -> Compiled {
-    compile_sources(sources, diagnostics)
-}
-
-/// Run the pipeline on intent texts held in memory, as `(relative path, text)` pairs: for
-/// fuzzing, property tests and trees read from git objects. Paths are sorted first, as
-/// [`load::load`] sorts them.
-pub fn compile_texts(files: impl IntoIterator<Item = (String, String)>) -> Compiled {
-    let mut files: Vec<(String, String)> = files.into_iter().collect();
-    files.sort();
-    let mut sources = SourceMap::default();
-    for (path, text) in files {
-        sources.add(source::SourceFile::new(path.clone(), path, text));
-    }
-    compile_sources(sources, Vec::new())
-}
-
-/// Parse, check, compile and render what `sources` holds; `diagnostics` are the loader's.
-fn compile_sources(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Compiled {
-    let mut clock = timings::Stopwatch::start();
-    let mut items = Vec::new();
-    let mut safe = Vec::new();
-    for (id, file) in sources.files() {
-        // The path is written into a generated header comment: a line break in it would end
-        // the comment and let a file name inject YAML into the tree.
-        if file.relative.chars().any(char::is_control) {
-            diagnostics.push(
-                Diagnostic::path_error(
-                    code::Code::UnsafePath,
-                    file.display.escape_debug().to_string(),
-                    "file name contains a control character (such as a line break)",
-                )
-                .with_help(
-                    "rename the file; intent file names are written into generated comments",
-                ),
-            );
-            continue;
-        }
-        safe.push((id, file));
-    }
-    // Files parse independently: spread them over the cores, keep path order.
-    let parsed: Vec<_> = safe
-        .par_iter()
-        .map(|&(id, file)| (id, file, parse::parse(id, file)))
-        .collect();
-    for (id, file, result) in parsed {
-        match result {
-            Ok(item) => items.push((id, file.relative.clone(), item)),
-            Err(errors) => diagnostics.extend(errors),
-        }
-    }
-    clock.lap("parse");
-    let (mesh, check_diagnostics) = check::check(check::Parsed { items });
-    clock.lap("check");
-    diagnostics.extend(check_diagnostics);
-    diagnostic::sort(&mut diagnostics, &sources);
-    let mut faults = Vec::new();
-    let result = match mesh {
-        Some(mesh) if !diagnostics.iter().any(Diagnostic::is_error) => {
-            let tables = compile::compile(&mesh);
-            clock.lap("compile");
-            // Each document is emitted and read back by the evaluator as soon as it is
-            // rendered, then dropped.
-            let rendered = render::render_with(&mesh, &tables, |document| {
-                Ok::<_, serde_json::Error>((emit::emit(&document)?, judged(&document)?))
-            });
-            drop(tables);
-            clock.lap("render+emit");
-            let collected = collect(rendered);
-            clock.lap("collect");
-            match collected {
-                Ok((tree, cluster, routing)) => {
-                    let routing: Vec<&serde_json::Value> = routing.iter().collect();
-                    faults = selfcheck::check(&mesh, &cluster, &routing);
-                    drop(routing);
-                    // Millions of small allocations: free them on an idle worker while
-                    // the caller writes the tree, not on the way to it.
-                    rayon::spawn(move || drop(cluster));
-                    clock.lap("self-check");
-                    faults.is_empty().then_some((mesh, tree))
-                }
-                Err(e) => {
-                    diagnostics.push(Diagnostic::path_error(
-                        Code::Internal,
-                        "meshward",
-                        format!("internal error while writing YAML: {e}"),
-                    ));
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
-    Compiled {
-        sources,
-        diagnostics,
-        result,
-        faults,
-    }
-}
-
-/// The policy objects meshward renders for MESH, as the JSON values the emitter writes as
-/// YAML: what the self-check and `explain` judge.
-pub fn render_objects(mesh: &ir::Mesh) -> Result<Vec<serde_json::Value>, serde_json::Error> {
-    objects(&render::render(mesh, &compile::compile(mesh)))
-}
-
-/// One document as the self-check judges it: its policies as the evaluator reads them
-/// back from JSON text (no `Value` tree is built for them), and its VirtualServices and
-/// DestinationRules as JSON values.
-pub type Judged = (
-    Vec<Result<Option<evaluate::Object>, String>>,
-    Vec<serde_json::Value>,
-);
-/// One document's YAML text and what the self-check reads of it.
-type Emitted = Result<(String, Judged), serde_json::Error>;
-/// The output tree, the evaluator's cluster and the routing objects.
-type Collected = (output::Tree, evaluate::Cluster, Vec<serde_json::Value>);
-
-pub fn judged(document: &render::Document) -> Result<Judged, serde_json::Error> {
-    thread_local! {
-        /// One JSON buffer per thread, reused for every policy: a fresh `Vec` per object
-        /// was grown (and its pages first touched) 30,000 times in a 10k-service build.
-        static JSON: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    let mut policies = Vec::new();
-    let mut routing = Vec::new();
-    for object in &document.objects {
-        match object {
-            render::Object::Kustomization(_) => {}
-            render::Object::VirtualService(_) | render::Object::DestinationRule(_) => {
-                routing.push(serde_json::to_value(object)?)
-            }
-            _ => policies.push(JSON.with_borrow_mut(|json| {
-                json.clear();
-                serde_json::to_writer(&mut *json, object)?;
-                Ok::<_, serde_json::Error>(evaluate::Cluster::read_json(json))
-            })?),
-        }
-    }
-    Ok((policies, routing))
-}
-
-/// The tree, the evaluator's cluster and the routing objects, from the documents in path
-/// order; the first error in path order wins.
-fn collect(rendered: Vec<(String, Emitted)>) -> Result<Collected, serde_json::Error> {
-    let mut texts = Vec::with_capacity(rendered.len());
-    let mut policies = Vec::new();
-    let mut routing = Vec::new();
-    for (path, result) in rendered {
-        let (text, (p, r)) = result?;
-        texts.push((path, text));
-        policies.extend(p);
-        routing.extend(r);
-    }
-    Ok((
-        output::Tree::from_texts(texts),
-        evaluate::Cluster::from_read(policies),
-        routing,
-    ))
-}
-
-/// The policy objects of the tree as JSON values, the form the emitter writes as YAML.
-fn objects(documents: &[render::Document]) -> Result<Vec<serde_json::Value>, serde_json::Error> {
-    documents
-        .iter()
-        .flat_map(|d| d.objects.iter())
-        .filter(|o| !matches!(o, render::Object::Kustomization(_)))
-        .map(serde_json::to_value)
-        .collect()
-}
+// Old names of the pipeline's entry points, until every caller uses `pipeline::*`.
+pub use pipeline::{
+    judged, load as load_dir, render_objects, run as compile_dir, run_loaded as compile_loaded,
+    run_texts as compile_texts, Judged, Outcome as Compiled,
+};
