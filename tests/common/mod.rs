@@ -5,6 +5,7 @@
 
 mod run;
 
+#[allow(unused_imports)]
 pub use run::{Meshward, Output};
 
 use std::fs;
