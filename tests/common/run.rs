@@ -84,7 +84,8 @@ impl Meshward {
         self
     }
 
-    /// Run to the end; stdin is empty.
+    /// Run to the end; stdin is empty. A failure points at the test line that ran it.
+    #[track_caller]
     pub fn run(mut self) -> Output {
         let out = self
             .command
