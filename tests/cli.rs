@@ -1,30 +1,11 @@
-//! The command-line contract (docs/cli.md, ../shared/design/cli.md), driven through the real
-//! binary: exit codes, `check` staleness, all-or-nothing writes, pruning only our files.
+//! The command-line contract of docs/cli.md, driven through the real binary: exit codes,
+//! `check` staleness, all-or-nothing writes, pruning only our files, the check cache.
 
 mod common;
 
-use common::{copy_tree, files_below};
+use common::{copy_tree, files_below, root, Meshward, Output};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn meshward(args: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshward"))
-        .env("MESHWARD_CACHE", "off")
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run meshward")
-}
-
-fn run(words: &[&str], paths: &[&Path]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_meshward"));
-    cmd.args(words)
-        .args(paths)
-        .env("NO_COLOR", "1")
-        .env("MESHWARD_CACHE", "off");
-    cmd.output().expect("run meshward")
-}
 
 /// Every file below `dir`, relative path to bytes.
 fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -43,10 +24,7 @@ struct Fixture {
 fn shop() -> Fixture {
     let tmp = tempfile::tempdir().expect("tempdir");
     let intents = tmp.path().join("intents");
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop"),
-        &intents,
-    );
+    copy_tree(&root().join("examples/shop"), &intents);
     let out = tmp.path().join("out");
     Fixture {
         _tmp: tmp,
@@ -55,19 +33,30 @@ fn shop() -> Fixture {
     }
 }
 
-fn build(f: &Fixture) -> Output {
-    run(&["build"], &[&f.intents, Path::new("--out"), &f.out])
+impl Fixture {
+    /// `meshward COMMAND INTENTS --out OUT`, ready to run.
+    fn meshward(&self, command: &str) -> Meshward {
+        Meshward::new()
+            .arg(command)
+            .arg(&self.intents)
+            .arg("--out")
+            .arg(&self.out)
+    }
 }
 
-fn check(f: &Fixture) -> Output {
-    run(&["check"], &[&f.intents, Path::new("--out"), &f.out])
+fn build(f: &Fixture) -> Meshward {
+    f.meshward("build")
+}
+
+fn check(f: &Fixture) -> Meshward {
+    f.meshward("check")
 }
 
 #[test]
 fn check_is_clean_after_build_and_stale_after_an_edit() {
     let f = shop();
-    assert_eq!(build(&f).status.code(), Some(0));
-    assert_eq!(check(&f).status.code(), Some(0));
+    build(&f).expect_exit(0).run();
+    check(&f).expect_exit(0).run();
 
     let orders = f.intents.join("shop/orders.intent");
     let text = fs::read_to_string(&orders).expect("read");
@@ -76,21 +65,20 @@ fn check_is_clean_after_build_and_stale_after_an_edit() {
         text.replace("GET /api/orders,", "GET|DELETE /api/orders,"),
     )
     .expect("edit");
-    let stale = check(&f);
-    assert_eq!(stale.status.code(), Some(1));
-    let diff = String::from_utf8_lossy(&stale.stdout);
+    let stale = check(&f).expect_exit(1).run();
+    let diff = &stale.stdout;
     assert!(diff.contains("--- a/shop/orders.yaml"), "{diff}");
     assert!(diff.contains("+        - DELETE"), "{diff}");
     // check never writes.
-    assert_eq!(check(&f).status.code(), Some(1));
-    assert_eq!(build(&f).status.code(), Some(0));
-    assert_eq!(check(&f).status.code(), Some(0));
+    check(&f).expect_exit(1).run();
+    build(&f).expect_exit(0).run();
+    check(&f).expect_exit(0).run();
 }
 
 #[test]
 fn a_failed_build_leaves_out_byte_identical() {
     let f = shop();
-    assert_eq!(build(&f).status.code(), Some(0));
+    build(&f).expect_exit(0).run();
     let before = snapshot(&f.out);
 
     fs::write(
@@ -99,36 +87,29 @@ fn a_failed_build_leaves_out_byte_identical() {
     )
     .expect("write");
     fs::remove_file(f.intents.join("data/redis.intent")).expect("remove");
-    let failed = build(&f);
-    assert_eq!(failed.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&failed.stderr).contains("shop/broken.intent:2:9: error:"));
+    let failed = build(&f).expect_exit(2).run();
+    assert!(failed.stderr.contains("shop/broken.intent:2:9: error:"));
     assert_eq!(snapshot(&f.out), before, "OUT changed after a failed build");
-    assert_eq!(check(&f).status.code(), Some(2));
+    check(&f).expect_exit(2).run();
 }
 
 #[test]
 fn foreign_files_are_never_touched() {
     let f = shop();
-    assert_eq!(build(&f).status.code(), Some(0));
+    build(&f).expect_exit(0).run();
     let notes = f.out.join("shop/NOTES.md");
     fs::write(&notes, "hand-written\n").expect("write");
 
     // Removing a service prunes its generated file, and only that.
     fs::remove_file(f.intents.join("shop/cart.intent")).expect("remove");
-    // cart's callers must go too, or the tree no longer compiles.
+    // cart's callers must go too, or the tree does not compile.
     for file in ["web/frontend.intent", "shop/checkout.intent"] {
         let path = f.intents.join(file);
         let text = fs::read_to_string(&path).expect("read");
         let kept: Vec<&str> = text.lines().filter(|l| !l.contains("cart")).collect();
         fs::write(&path, kept.join("\n")).expect("write");
     }
-    let rebuilt = build(&f);
-    assert_eq!(
-        rebuilt.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&rebuilt.stderr)
-    );
+    build(&f).expect_exit(0).run();
     assert!(!f.out.join("shop/cart.yaml").exists());
     assert_eq!(fs::read_to_string(&notes).expect("kept"), "hand-written\n");
 
@@ -143,9 +124,8 @@ fn foreign_files_are_never_touched() {
     let orders = f.intents.join("shop/orders.intent");
     let text = fs::read_to_string(&orders).expect("read");
     fs::write(&orders, text.replace("/api/orders/*", "/api/v2/orders/*")).expect("edit");
-    let refused = build(&f);
-    assert_eq!(refused.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("did not generate"));
+    let refused = build(&f).expect_exit(2).run();
+    assert!(refused.stderr.contains("did not generate"));
     assert_eq!(snapshot(&f.out), before);
 }
 
@@ -153,33 +133,32 @@ fn foreign_files_are_never_touched() {
 fn out_that_is_a_file_is_refused() {
     let f = shop();
     fs::write(&f.out, "not a folder").expect("write");
-    let r = build(&f);
-    assert_eq!(r.status.code(), Some(2));
+    build(&f).expect_exit(2).run();
     assert_eq!(fs::read_to_string(&f.out).expect("kept"), "not a folder");
 }
 
 #[test]
 fn missing_folder_and_usage_errors_exit_2() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let r = run(
-        &["build"],
-        &[
-            &tmp.path().join("nope"),
-            Path::new("--out"),
-            &tmp.path().join("o"),
-        ],
-    );
-    assert_eq!(r.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("intent folder does not exist"));
-    assert_eq!(meshward(&[Path::new("build")]).status.code(), Some(2));
+    let r = Meshward::new()
+        .arg("build")
+        .arg(tmp.path().join("nope"))
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .expect_exit(2)
+        .run();
+    assert!(r.stderr.contains("intent folder does not exist"));
+    Meshward::new().arg("build").expect_exit(2).run();
 }
 
 #[test]
 fn help_shows_an_example() {
     for command in ["build", "check"] {
-        let r = run(&[command, "--help"], &[]);
-        assert_eq!(r.status.code(), Some(0));
-        let text = String::from_utf8_lossy(&r.stdout);
+        let r = Meshward::new()
+            .args([command, "--help"])
+            .expect_exit(0)
+            .run();
+        let text = &r.stdout;
         assert!(
             text.contains(&format!("meshward {command} examples/shop --out")),
             "{text}"
@@ -197,12 +176,14 @@ fn json_diagnostics_are_one_object_per_line() {
         "service Bad in shop {\n  mtls strikt\n}\n",
     )
     .expect("write");
-    let r = run(
-        &["build", "--format", "json"],
-        &[&dir, Path::new("--out"), &tmp.path().join("o")],
-    );
-    assert_eq!(r.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&r.stderr);
+    let r = Meshward::new()
+        .args(["build", "--format", "json"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .expect_exit(2)
+        .run();
+    let stderr = &r.stderr;
     let lines: Vec<serde_json::Value> = stderr
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
@@ -225,33 +206,41 @@ fn github_annotations_and_colour() {
     )
     .expect("write");
     let out = tmp.path().join("o");
-    let r = run(
-        &["build", "--format", "github"],
-        &[&dir, Path::new("--out"), &out],
-    );
-    assert_eq!(r.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&r.stderr);
+    let build = |flags: &[&str]| {
+        Meshward::new()
+            .arg("build")
+            .args(flags)
+            .arg(&dir)
+            .arg("--out")
+            .arg(&out)
+            .expect_exit(2)
+            .run()
+    };
+    let r = build(&["--format", "github"]);
+    let stderr = &r.stderr;
     let line = stderr.lines().next().expect("one annotation");
     assert!(line.starts_with("::error file="), "{line}");
     assert!(line.contains("a.intent,line=2,col=8,endLine=2,endColumn=14,title=meshward E0307::unknown mTLS mode `strikt`%0Ahelp: did you mean `strict`?"), "{line}");
 
     // Colour only when asked (or on a terminal without NO_COLOR): never in a pipe by default.
-    let plain = run(&["build"], &[&dir, Path::new("--out"), &out]);
-    assert!(!String::from_utf8_lossy(&plain.stderr).contains('\x1b'));
-    let coloured = run(
-        &["build", "--color", "always"],
-        &[&dir, Path::new("--out"), &out],
-    );
-    assert!(String::from_utf8_lossy(&coloured.stderr).contains("\x1b[1;31merror:"));
+    let plain = build(&[]);
+    assert!(!plain.stderr.contains('\x1b'));
+    let coloured = build(&["--color", "always"]);
+    assert!(coloured.stderr.contains("\x1b[1;31merror:"));
 }
 
 #[test]
 fn unsafe_output_folders_are_refused() {
     let f = shop();
     let refused = |out: &Path, why: &str| {
-        let r = run(&["build"], &[&f.intents, Path::new("--out"), out]);
-        assert_eq!(r.status.code(), Some(2), "{}", out.display());
-        let stderr = String::from_utf8_lossy(&r.stderr);
+        let r = Meshward::new()
+            .arg("build")
+            .arg(&f.intents)
+            .arg("--out")
+            .arg(out)
+            .expect_exit(2)
+            .run();
+        let stderr = &r.stderr;
         assert!(stderr.contains(why), "{stderr}");
     };
     // Inside the intents, or holding them.
@@ -267,7 +256,7 @@ fn unsafe_output_folders_are_refused() {
     refused(&link, "symbolic link");
     assert_eq!(fs::read_dir(elsewhere.path()).expect("read").count(), 0);
     // A namespace folder inside OUT that is a link: writing would leave OUT.
-    assert_eq!(build(&f).status.code(), Some(0));
+    build(&f).expect_exit(0).run();
     fs::remove_dir_all(f.out.join("shop")).expect("rm");
     std::os::unix::fs::symlink(elsewhere.path(), f.out.join("shop")).expect("symlink");
     refused(&f.out, "symbolic link");
@@ -292,20 +281,14 @@ fn symlinked_intent_files_are_read_and_folders_are_not_followed() {
     .expect("link");
     // ...a linked folder is skipped, so a link back up the tree cannot loop.
     std::os::unix::fs::symlink(&f.intents, f.intents.join("shop/loop")).expect("link");
-    let r = build(&f);
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    build(&f).expect_exit(0).run();
     assert!(f.out.join("shop/extra.yaml").exists());
 }
 
 #[test]
 fn an_io_failure_while_writing_leaves_out_as_it_was() {
     let f = shop();
-    assert_eq!(build(&f).status.code(), Some(0));
+    build(&f).expect_exit(0).run();
     // Change two namespaces, so that several files must be rewritten.
     for (file, from, to) in [
         ("shop/orders.intent", "/api/orders/*", "/api/v2/orders/*"),
@@ -319,7 +302,7 @@ fn an_io_failure_while_writing_leaves_out_as_it_was() {
     fs::remove_file(f.out.join("data/postgres.yaml")).expect("rm");
     fs::create_dir(f.out.join("data/postgres.yaml")).expect("mkdir");
     let before = snapshot(&f.out);
-    assert_eq!(build(&f).status.code(), Some(2));
+    build(&f).expect_exit(2).run();
     assert_eq!(
         snapshot(&f.out),
         before,
@@ -331,13 +314,7 @@ fn an_io_failure_while_writing_leaves_out_as_it_was() {
     let staging = f.out.with_file_name(".out.meshward-staging");
     fs::write(&staging, "in the way").expect("write");
     let before = snapshot(&f.out);
-    let failed = build(&f);
-    assert_eq!(
-        failed.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&failed.stderr)
-    );
+    build(&f).expect_exit(2).run();
     assert_eq!(snapshot(&f.out), before, "OUT changed after a failed write");
     fs::remove_file(&staging).expect("rm");
     // A staging folder left by a killed run is cleared, and the new tree swapped in whole.
@@ -347,8 +324,8 @@ fn an_io_failure_while_writing_leaves_out_as_it_was() {
         "# Generated by meshward, half written",
     )
     .expect("write");
-    assert_eq!(build(&f).status.code(), Some(0));
-    assert_eq!(check(&f).status.code(), Some(0));
+    build(&f).expect_exit(0).run();
+    check(&f).expect_exit(0).run();
     assert!(
         !staging.exists(),
         "the staging folder is removed after the swap"
@@ -357,25 +334,20 @@ fn an_io_failure_while_writing_leaves_out_as_it_was() {
 
 /// Run with the check cache on, records in CACHE, stage timings on (so a test can tell
 /// whether the tree was compiled: a compile prints a `parse` timing).
-fn cached(words: &[&str], f: &Fixture, cache: &Path, extra: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_meshward"));
-    cmd.args(words)
+fn cached(f: &Fixture, cache: &Path, words: &[&str]) -> Meshward {
+    Meshward::new()
+        .args(words)
         .arg(&f.intents)
         .arg("--out")
         .arg(&f.out)
-        .env("NO_COLOR", "1")
         .env_remove("CI")
         .env("MESHWARD_CACHE", "")
         .env("MESHWARD_CACHE_DIR", cache)
-        .env("MESHWARD_TIMINGS", "1");
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run meshward")
+        .env("MESHWARD_TIMINGS", "1")
 }
 
 fn compiled(o: &Output) -> bool {
-    String::from_utf8_lossy(&o.stderr).contains("timing parse")
+    o.stderr.contains("timing parse")
 }
 
 fn records(cache: &Path) -> usize {
@@ -387,28 +359,25 @@ fn check_uses_the_record_of_an_unchanged_tree_and_sees_every_difference() {
     let f = shop();
     let tmp = tempfile::tempdir().expect("tempdir");
     let cache = tmp.path().join("cache");
-    let first = cached(&["build"], &f, &cache, &[]);
-    assert_eq!(first.status.code(), Some(0));
+    cached(&f, &cache, &["build"]).expect_exit(0).run();
     assert_eq!(records(&cache), 1, "a clean build records its tree");
 
     // Unchanged: answered from the record, without compiling.
-    let hit = cached(&["check"], &f, &cache, &[]);
-    assert_eq!(hit.status.code(), Some(0));
-    assert!(!compiled(&hit), "{}", String::from_utf8_lossy(&hit.stderr));
-    assert!(String::from_utf8_lossy(&hit.stderr).contains("is up to date"));
+    let hit = cached(&f, &cache, &["check"]).expect_exit(0).run();
+    assert!(!compiled(&hit), "{}", hit.stderr);
+    assert!(hit.stderr.contains("is up to date"));
 
     // Every kind of drift in OUT is seen, and reported with the full diff.
     let orders = f.out.join("shop/orders.yaml");
     let original = fs::read_to_string(&orders).expect("read");
     fs::write(&orders, original.replace("GET", "DELETE")).expect("edit");
-    let edited = cached(&["check"], &f, &cache, &[]);
-    assert_eq!(edited.status.code(), Some(1));
+    let edited = cached(&f, &cache, &["check"]).expect_exit(1).run();
     assert!(compiled(&edited));
-    assert!(String::from_utf8_lossy(&edited.stdout).contains("--- a/shop/orders.yaml"));
+    assert!(edited.stdout.contains("--- a/shop/orders.yaml"));
     fs::remove_file(&orders).expect("remove");
-    assert_eq!(cached(&["check"], &f, &cache, &[]).status.code(), Some(1));
+    cached(&f, &cache, &["check"]).expect_exit(1).run();
     fs::write(&orders, &original).expect("restore");
-    assert_eq!(cached(&["check"], &f, &cache, &[]).status.code(), Some(0));
+    cached(&f, &cache, &["check"]).expect_exit(0).run();
     // Files beside the tree: a hit answers exactly as a full check does.
     let copy = f.out.join("shop/copy.yaml");
     fs::write(&copy, &original).expect("generated-looking copy");
@@ -417,13 +386,12 @@ fn check_uses_the_record_of_an_unchanged_tree_and_sees_every_difference() {
     let listed = fs::read_to_string(&manifest).expect("manifest");
     for manifest_text in [listed.clone(), listed.replace("shop/orders.yaml\n", "")] {
         fs::write(&manifest, &manifest_text).expect("manifest");
-        let full = cached(&["check", "--no-cache"], &f, &cache, &[]);
-        let fast = cached(&["check"], &f, &cache, &[]);
-        assert_eq!(fast.status.code(), full.status.code(), "{manifest_text}");
+        let full = cached(&f, &cache, &["check", "--no-cache"]).run();
+        let fast = cached(&f, &cache, &["check"]).run();
+        assert_eq!(fast.code, full.code, "{manifest_text}");
     }
     fs::write(&manifest, &listed).expect("restore manifest");
-    let foreign = cached(&["check"], &f, &cache, &[]);
-    assert_eq!(foreign.status.code(), Some(0));
+    let foreign = cached(&f, &cache, &["check"]).expect_exit(0).run();
     assert!(!compiled(&foreign));
 
     // An edited intent is another key: compiled in full, found stale, and recorded.
@@ -434,17 +402,12 @@ fn check_uses_the_record_of_an_unchanged_tree_and_sees_every_difference() {
         text.replace("GET /api/orders,", "GET|DELETE /api/orders,"),
     )
     .expect("edit");
-    let changed = cached(&["check"], &f, &cache, &[]);
-    assert_eq!(changed.status.code(), Some(1));
+    let changed = cached(&f, &cache, &["check"]).expect_exit(1).run();
     assert!(compiled(&changed));
     assert_eq!(records(&cache), 2);
     // ... and a second check of the same state is answered from that record.
-    let again = cached(&["check"], &f, &cache, &[]);
-    assert_eq!(
-        again.status.code(),
-        Some(1),
-        "the record knows OUT is stale"
-    );
+    // The record knows OUT is stale.
+    let again = cached(&f, &cache, &["check"]).expect_exit(1).run();
     assert!(
         compiled(&again),
         "a stale OUT is compiled to print its diff"
@@ -455,8 +418,7 @@ fn check_uses_the_record_of_an_unchanged_tree_and_sees_every_difference() {
     for entry in fs::read_dir(&cache).expect("cache").flatten() {
         fs::write(entry.path(), "garbage").expect("corrupt");
     }
-    let corrupt = cached(&["check"], &f, &cache, &[]);
-    assert_eq!(corrupt.status.code(), Some(0));
+    let corrupt = cached(&f, &cache, &["check"]).expect_exit(0).run();
     assert!(compiled(&corrupt));
 }
 
@@ -465,23 +427,26 @@ fn the_cache_is_off_in_ci_with_no_cache_and_for_trees_with_warnings() {
     let f = shop();
     let tmp = tempfile::tempdir().expect("tempdir");
     let cache = tmp.path().join("cache");
-    assert_eq!(build(&f).status.code(), Some(0));
-    let ci = cached(&["check"], &f, &cache, &[("CI", "true")]);
-    assert_eq!(ci.status.code(), Some(0));
+    build(&f).expect_exit(0).run();
+    cached(&f, &cache, &["check"])
+        .env("CI", "true")
+        .expect_exit(0)
+        .run();
     assert_eq!(records(&cache), 0, "CI never writes a record");
-    let flag = cached(&["check", "--no-cache"], &f, &cache, &[]);
-    assert_eq!(flag.status.code(), Some(0));
+    cached(&f, &cache, &["check", "--no-cache"])
+        .expect_exit(0)
+        .run();
     assert_eq!(records(&cache), 0);
-    let off = cached(&["check"], &f, &cache, &[("MESHWARD_CACHE", "off")]);
-    assert_eq!(off.status.code(), Some(0));
+    cached(&f, &cache, &["check"])
+        .env("MESHWARD_CACHE", "off")
+        .expect_exit(0)
+        .run();
     assert_eq!(records(&cache), 0);
-    let forced = cached(
-        &["check"],
-        &f,
-        &cache,
-        &[("CI", "true"), ("MESHWARD_CACHE", "on")],
-    );
-    assert_eq!(forced.status.code(), Some(0));
+    cached(&f, &cache, &["check"])
+        .env("CI", "true")
+        .env("MESHWARD_CACHE", "on")
+        .expect_exit(0)
+        .run();
     assert_eq!(records(&cache), 1, "MESHWARD_CACHE=on overrides CI");
 
     // A tree with a warning is never recorded: a hit would hide the warning.
@@ -491,15 +456,10 @@ fn the_cache_is_off_in_ci_with_no_cache_and_for_trees_with_warnings() {
         "service zz-warn in shop {\n  port http 8080\n  allow namespace nowhere\n}\n",
     )
     .expect("write");
-    assert_eq!(build(&f).status.code(), Some(0));
+    build(&f).expect_exit(0).run();
     for _ in 0..2 {
-        let w = cached(&["check"], &f, &cache, &[]);
-        assert_eq!(w.status.code(), Some(0));
-        assert!(
-            String::from_utf8_lossy(&w.stderr).contains("warning"),
-            "{}",
-            String::from_utf8_lossy(&w.stderr)
-        );
+        let w = cached(&f, &cache, &["check"]).expect_exit(0).run();
+        assert!(w.stderr.contains("warning"), "{}", w.stderr);
         assert!(compiled(&w));
     }
     assert_eq!(records(&cache), 1);

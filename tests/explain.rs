@@ -1,14 +1,16 @@
 //! `meshward explain` agrees with the evaluator and the intents for every pair of
 //! examples/shop, and keeps the exit codes of the contract.
 
+mod common;
+
+use common::{root, Meshward};
 use meshward::evaluate::{Cluster, Endpoint, Pod, Protocol};
 use meshward::explain::{explain, Question};
 use meshward::ir::Caller;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 fn shop() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop")
+    root().join("examples/shop")
 }
 
 #[test]
@@ -79,60 +81,57 @@ fn every_pair_of_shop_agrees_with_the_evaluator_and_the_intents() {
     assert!(checked > 100, "only {checked} pairs");
 }
 
-fn run(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_meshward"))
-        .env("MESHWARD_CACHE", "off")
+/// `meshward explain examples/shop ARGS...`, which must exit with `exit`; its stdout.
+fn run(args: &[&str], exit: i32) -> String {
+    Meshward::new()
         .arg("explain")
         .arg(shop())
         .args(args)
-        .output()
-        .expect("run");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+        .expect_exit(exit)
+        .run()
+        .stdout
 }
 
 #[test]
 fn exit_codes_and_output() {
-    let (code, text) = run(&[
-        "frontend.web",
-        "catalog.shop",
-        "http",
-        "GET",
-        "/api/products",
-    ]);
-    assert_eq!(code, Some(0), "{text}");
+    let text = run(
+        &[
+            "frontend.web",
+            "catalog.shop",
+            "http",
+            "GET",
+            "/api/products",
+        ],
+        0,
+    );
     assert!(text.contains("shop/catalog.intent:8"), "{text}");
     assert!(
         text.contains("Service port 80 → target port 8080"),
         "{text}"
     );
 
-    let (code, text) = run(&[
-        "frontend.web",
-        "catalog.shop",
-        "http",
-        "POST",
-        "/api/products",
-    ]);
-    assert_eq!(code, Some(1), "{text}");
+    let text = run(
+        &[
+            "frontend.web",
+            "catalog.shop",
+            "http",
+            "POST",
+            "/api/products",
+        ],
+        1,
+    );
     assert!(text.contains("nearest"), "{text}");
 
     // Without PORT: allowed when some port admits FROM.
-    assert_eq!(run(&["checkout.shop", "orders.shop"]).0, Some(0));
-    assert_eq!(
-        run(&["ingressgateway.istio-system", "orders.shop"]).0,
-        Some(1)
-    );
+    run(&["checkout.shop", "orders.shop"], 0);
+    run(&["ingressgateway.istio-system", "orders.shop"], 1);
     // A port by Service port number.
-    assert_eq!(run(&["frontend.web", "catalog.shop", "80"]).0, Some(0));
+    run(&["frontend.web", "catalog.shop", "80"], 0);
     // Errors.
-    assert_eq!(run(&["frontend.web", "nope.shop"]).0, Some(2));
-    assert_eq!(run(&["frontend.web", "catalog.shop", "nope"]).0, Some(2));
+    run(&["frontend.web", "nope.shop"], 2);
+    run(&["frontend.web", "catalog.shop", "nope"], 2);
 
-    let (code, json) = run(&["orders.shop", "postgres.data", "--format", "json"]);
-    assert_eq!(code, Some(0));
+    let json = run(&["orders.shop", "postgres.data", "--format", "json"], 0);
     let v: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert_eq!(v["allowed"], true);
     assert_eq!(v["ports"][0]["target_port"], 5432);

@@ -69,8 +69,8 @@ fn tree(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Name prefixes of inputs in `fuzz/regressions/` that still panic. Empty: both bugs the
-/// fuzzers found (see docs/fuzzing.md) were fixed in 740f0ae.
+/// Name prefixes of inputs in `fuzz/regressions/` that still panic. Empty: no known input
+/// panics.
 const OPEN_CRASHES: &[&str] = &[];
 
 fn is_open_crash(name: &str) -> bool {
@@ -106,21 +106,25 @@ fn seeds_do_not_panic() {
     replay(cases);
 }
 
-/// The single-file and tree inputs in `fuzz/regressions/`, by name.
+/// The single-file and tree inputs in `fuzz/regressions/`, by name. The folder is part of
+/// the repository: a missing or empty one means the replay would prove nothing, so it fails.
 fn regressions() -> Vec<(String, Box<dyn Fn()>)> {
     let dir = root().join("fuzz/regressions");
-    let Ok(entries) = fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    paths.sort();
-    paths
-        .into_iter()
+    let entries =
+        fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
         .filter(|p| {
             p.file_name()
                 .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
         })
         .filter(|p| p.extension().is_none_or(|e| e != "md"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "{} holds no input", dir.display());
+    paths
+        .into_iter()
         .map(|path| {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             let case: Box<dyn Fn()> = if path.is_dir() {
@@ -141,22 +145,23 @@ fn fuzz_regressions_do_not_panic() {
         .into_iter()
         .filter(|(name, _)| !is_open_crash(name))
         .collect();
-    if cases.is_empty() {
-        return; // the fuzzers have found nothing yet
-    }
     replay(cases);
 }
 
-/// Found by `parse_bytes` at e931598: a parse error right before non-ASCII whitespace (a
-/// no-break space pasted from a web page, U+3000, ...) got a span one *byte* long, ending
-/// inside that character, and rendering it panicked slicing the text in
-/// `SourceFile::line_col` (src/source.rs:80). Fixed in 740f0ae.
+/// A parse error right before non-ASCII whitespace (a no-break space pasted from a web
+/// page, U+3000, ...) must get a span that ends on a character boundary: a span one *byte*
+/// long would end inside that character, and rendering it would panic slicing the text in
+/// `SourceFile::line_col`. Inputs found by the `parse_bytes` target, plus two written here.
 #[test]
 fn span_boundary_crashes_do_not_panic() {
     let mut cases: Vec<(String, Box<dyn Fn()>)> = regressions()
         .into_iter()
         .filter(|(name, _)| name.starts_with("span-boundary-"))
         .collect();
+    assert!(
+        !cases.is_empty(),
+        "no span-boundary-* input in fuzz/regressions"
+    );
     for (name, text) in [
         (
             "inline no-break space",
@@ -172,9 +177,9 @@ fn span_boundary_crashes_do_not_panic() {
     replay(cases);
 }
 
-/// Found by `structured` at e931598: trees the checker accepted but on which the self-check
-/// failed (exit 3), because istiod's or DNS's selector picked the pods of a service or of a
-/// workload. Since 740f0ae they are either an error (E0209) or compile cleanly.
+/// Trees found by the `structured` target where istiod's or DNS's selector picks the pods of
+/// a service or of a workload: the checker must reject them (E0209) or they must compile
+/// cleanly, never pass the checker and then fail the self-check (exit 3).
 #[test]
 fn fault_trees_compile_without_self_check_fault() {
     let dir = root().join("fuzz/regressions");

@@ -2,7 +2,7 @@
 //!
 //! Each test compiles examples/shop, corrupts one rendered object the way a compiler bug
 //! could (a widened selector, a dropped egress rule, a changed principal, ...), and shows
-//! that `selfcheck::self_check` names the pair that is now wrong.
+//! that `selfcheck::self_check` names the pair that the corruption made wrong.
 
 use meshward::selfcheck::self_check;
 use serde_json::{json, Value};
@@ -199,7 +199,9 @@ fn route_to_a_missing_subset() {
     );
 }
 
-// Blind spots found in review: each of these corruptions used to pass unnoticed.
+// Corruptions a check of the common cases alone would miss: empty lists that mean
+// "everything", extra ports and ranges, wildcard principals, subsets, port-level mTLS,
+// missing namespace defaults, a policy that cannot be read back.
 
 #[test]
 fn empty_from_admits_everyone() {

@@ -1,5 +1,12 @@
-//! Helpers shared by the integration tests (each test binary uses a part of them).
+//! Helpers shared by the integration tests (each test binary uses a part of them): where
+//! the crate root is, how to run the binary ([`Meshward`]), where snapshots live
+//! ([`golden`]), and small file-tree utilities.
 #![allow(dead_code)]
+
+mod run;
+
+#[allow(unused_imports)]
+pub use run::{Meshward, Output};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -7,6 +14,18 @@ use std::path::{Path, PathBuf};
 /// The crate root, where examples/, golden/ and docs/ live.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The insta settings of every snapshot test: snapshots live in `golden/<folder>/`, named
+/// by the test alone (no module prefix) and without the asserted expression, so that a
+/// snapshot's file name and header do not depend on which test file checks it.
+/// golden/README.md says how to review them.
+pub fn golden(folder: &str) -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(root().join("golden").join(folder));
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s
 }
 
 /// Every file below `dir`, sorted, with its path relative to `dir` written with `/`.

@@ -1,0 +1,167 @@
+//! (a) The strict upstream schemas vendored in `tests/schemas/` (see SOURCES.md there):
+//! every object meshward writes must validate against the schema of its kind, carry the
+//! `managed-by` label and hold no `null`, and every folder must have its kustomization.yaml.
+
+use crate::yaml::{child, documents};
+use crate::{describe, files, is_kustomization, over_examples, report, KUSTOMIZATION};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The strict schema of every kind meshward may emit, by apiVersion and kind.
+pub const SCHEMAS: &[(&str, &str, &str)] = &[
+    (
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        include_str!("../schemas/networkpolicy-networking-v1-strict.json"),
+    ),
+    (
+        "security.istio.io/v1",
+        "AuthorizationPolicy",
+        include_str!("../schemas/authorizationpolicy-security-v1-strict.json"),
+    ),
+    (
+        "security.istio.io/v1",
+        "PeerAuthentication",
+        include_str!("../schemas/peerauthentication-security-v1-strict.json"),
+    ),
+    (
+        "networking.istio.io/v1",
+        "VirtualService",
+        include_str!("../schemas/virtualservice-networking-v1-strict.json"),
+    ),
+    (
+        "networking.istio.io/v1",
+        "DestinationRule",
+        include_str!("../schemas/destinationrule-networking-v1-strict.json"),
+    ),
+];
+pub const KUSTOMIZATION_SCHEMA: &str =
+    include_str!("../schemas/kustomization-kustomize-v1beta1-strict.json");
+
+pub struct Schemas {
+    kinds: Vec<(&'static str, &'static str, jsonschema::Validator)>,
+    kustomization: jsonschema::Validator,
+}
+
+pub fn validator(text: &str) -> jsonschema::Validator {
+    let schema: Value = serde_json::from_str(text).expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+impl Schemas {
+    pub fn load() -> Self {
+        Schemas {
+            kinds: SCHEMAS
+                .iter()
+                .map(|(api_version, kind, text)| (*api_version, *kind, validator(text)))
+                .collect(),
+            kustomization: validator(KUSTOMIZATION_SCHEMA),
+        }
+    }
+
+    /// Everything wrong with the tree at OUT: schema errors, missing labels, nulls, and
+    /// folders without a kustomization.yaml.
+    pub fn check(&self, out: &Path) -> Vec<String> {
+        let mut failures = Vec::new();
+        let all = files(out);
+        let folders: BTreeSet<&Path> = all
+            .iter()
+            .filter_map(|path| path.parent())
+            .flat_map(Path::ancestors)
+            .collect();
+        for folder in folders {
+            if !all.contains(&folder.join(KUSTOMIZATION)) {
+                failures.push(format!(
+                    "folder `{}/` has no {KUSTOMIZATION}",
+                    folder.display()
+                ));
+            }
+        }
+        let documents = documents(out);
+        if documents.is_empty() {
+            failures.push("the tree holds no YAML document".to_string());
+        }
+        for (path, document) in &documents {
+            let file = path.display();
+            if document.is_null() {
+                failures.push(format!("{file}: an empty YAML document"));
+                continue;
+            }
+            let mut nulls = Vec::new();
+            find_nulls(document, String::new(), &mut nulls);
+            for pointer in nulls {
+                failures.push(format!(
+                    "{file}: {}: null at `{pointer}`",
+                    describe(document)
+                ));
+            }
+            let validator = if is_kustomization(path) {
+                Some(&self.kustomization)
+            } else {
+                let api_version = document["apiVersion"].as_str();
+                let kind = document["kind"].as_str();
+                let found = self
+                    .kinds
+                    .iter()
+                    .find(|(v, k, _)| Some(*v) == api_version && Some(*k) == kind)
+                    .map(|(_, _, validator)| validator);
+                if found.is_none() {
+                    failures.push(format!(
+                        "{file}: {}: no schema for apiVersion {} kind {}",
+                        describe(document),
+                        document["apiVersion"],
+                        document["kind"],
+                    ));
+                }
+                found
+            };
+            if let Some(validator) = validator {
+                for error in validator.iter_errors(document) {
+                    failures.push(format!(
+                        "{file}: {}: at `{}`: {error}",
+                        describe(document),
+                        error.instance_path,
+                    ));
+                }
+            }
+            if !is_kustomization(path) {
+                let label = &document["metadata"]["labels"]["app.kubernetes.io/managed-by"];
+                if label != "meshward" {
+                    failures.push(format!(
+                        "{file}: {}: label app.kubernetes.io/managed-by is {label}, not \"meshward\"",
+                        describe(document),
+                    ));
+                }
+            }
+        }
+        failures
+    }
+}
+
+pub fn find_nulls(value: &Value, pointer: String, found: &mut Vec<String>) {
+    match value {
+        Value::Null => found.push(if pointer.is_empty() {
+            "/".into()
+        } else {
+            pointer
+        }),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                find_nulls(item, format!("{pointer}/{i}"), found);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                find_nulls(item, child(&pointer, key), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+pub fn examples_match_strict_schemas() {
+    let schemas = Schemas::load();
+    report("strict schemas", &over_examples(|out| schemas.check(out)));
+}
