@@ -80,14 +80,6 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_note(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.notes.push(Note {
-            span,
-            message: message.into(),
-        });
-        self
-    }
-
     /// In-place forms of the builders, for diagnostics already pushed into a list.
     pub fn note(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
         self.notes.push(Note {
@@ -246,24 +238,13 @@ fn snippet(out: &mut String, sources: &SourceMap, span: Span, tint: &str, reset:
 
 /// A GitHub Actions workflow command, so the diagnostic shows inline on the pull request.
 pub fn render_github(d: &Diagnostic, sources: &SourceMap) -> String {
-    // Workflow-command escaping: data escapes %, CR, LF; properties also `:` and `,`.
-    let data = |s: &str| {
-        s.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
-    };
-    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
-    let kind = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
     let mut props = Vec::new();
     match d.span {
         Some(span) => {
             let f = sources.get(span.file);
             let (line, col) = f.line_col(span.start as usize);
             let (end_line, end_col) = f.line_col(span.end as usize);
-            props.push(format!("file={}", prop(&f.display)));
+            props.push(format!("file={}", github_property(&f.display)));
             props.push(format!("line={line}"));
             props.push(format!("col={col}"));
             props.push(format!("endLine={end_line}"));
@@ -271,17 +252,41 @@ pub fn render_github(d: &Diagnostic, sources: &SourceMap) -> String {
         }
         None => {
             if let Some(path) = &d.path {
-                props.push(format!("file={}", prop(path)));
+                props.push(format!("file={}", github_property(path)));
             }
         }
     }
-    props.push(format!("title={}", prop(&format!("meshward {}", d.code))));
-    let mut message = d.message.clone();
-    if let Some(help) = &d.help {
+    let title = format!("meshward {}", d.code);
+    github_command(label(d.severity), props, &title, &d.message, d.help.as_deref())
+}
+
+/// Workflow-command escaping of data: %, CR and LF.
+fn github_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Workflow-command escaping of a property: as data, and also `:` and `,`.
+fn github_property(s: &str) -> String {
+    github_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// `::KIND PROPS,title=TITLE::MESSAGE` with the help on a second line of the message.
+fn github_command(
+    kind: &str,
+    mut props: Vec<String>,
+    title: &str,
+    message: &str,
+    help: Option<&str>,
+) -> String {
+    props.push(format!("title={}", github_property(title)));
+    let mut message = message.to_string();
+    if let Some(help) = help {
         message.push_str("\nhelp: ");
         message.push_str(help);
     }
-    format!("::{kind} {}::{}\n", props.join(","), data(&message))
+    format!("::{kind} {}::{}\n", props.join(","), github_data(&message))
 }
 
 #[derive(Serialize)]
@@ -292,7 +297,8 @@ struct JsonDiagnostic<'a> {
     end_line: usize,
     end_column: usize,
     severity: Severity,
-    code: Code,
+    /// Null for errors outside the intents, which have no code.
+    code: Option<Code>,
     message: &'a str,
     help: Option<&'a str>,
 }
@@ -315,11 +321,106 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
         end_line,
         end_column,
         severity: d.severity,
-        code: d.code,
+        code: Some(d.code),
         message: &d.message,
         help: d.help.as_deref(),
     };
     serde_json::to_string(&json).unwrap_or_default()
+}
+
+/// How errors are printed: the `--format` of `build`, `check` and `explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Github,
+}
+
+/// A diagnostic in FORMAT, with colours in the text form when COLOUR is true.
+pub fn render(d: &Diagnostic, sources: &SourceMap, format: Format, colour: bool) -> String {
+    match format {
+        Format::Text => render_text_styled(d, sources, colour),
+        Format::Json => render_json(d, sources) + "\n",
+        Format::Github => render_github(d, sources),
+    }
+}
+
+/// An error about PATH outside the intents (OUT refused or not writable, a question
+/// `explain` cannot answer), which no code names, in FORMAT: `PATH: error: MESSAGE` as
+/// text, otherwise the shape of a diagnostic without a position or code.
+pub fn render_failure(path: &str, message: &str, format: Format) -> String {
+    match format {
+        Format::Text => format!("{path}: error: {message}\n"),
+        Format::Json => failure_json(path, message, None) + "\n",
+        Format::Github => github_command(
+            "error",
+            vec![format!("file={}", github_property(path))],
+            "meshward",
+            message,
+            None,
+        ),
+    }
+}
+
+fn failure_json(path: &str, message: &str, help: Option<&str>) -> String {
+    let json = JsonDiagnostic {
+        file: path,
+        line: 0,
+        column: 0,
+        end_line: 0,
+        end_column: 0,
+        severity: Severity::Error,
+        code: None,
+        message,
+        help,
+    };
+    serde_json::to_string(&json).unwrap_or_default()
+}
+
+const FAULT: &str = "self-check failed: the rendered policies disagree with the intents";
+const FAULT_HELP: &str = "This is a bug in meshward, not in your intents; nothing was written. \
+     Please report it with the intent files.";
+
+/// Self-check faults (meshward's output disagreeing with the intents: a bug in meshward)
+/// in FORMAT: as text, one headline, the faults indented, and what to do; otherwise one
+/// error per fault, shaped as a diagnostic about `meshward` without a position or code.
+pub fn render_faults<F: std::fmt::Display>(faults: &[F], format: Format) -> String {
+    if faults.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    match format {
+        Format::Text => {
+            let _ = writeln!(out, "meshward: error: {FAULT}");
+            for fault in faults {
+                let _ = writeln!(out, "  {fault}");
+            }
+            let _ = writeln!(out, "{FAULT_HELP}");
+        }
+        Format::Json => {
+            for fault in faults {
+                let message = format!("{FAULT}: {fault}");
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    failure_json("meshward", &message, Some(FAULT_HELP))
+                );
+            }
+        }
+        Format::Github => {
+            for fault in faults {
+                let message = format!("{FAULT}: {fault}");
+                out.push_str(&github_command(
+                    "error",
+                    Vec::new(),
+                    "meshward self-check",
+                    &message,
+                    Some(FAULT_HELP),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The closing count, as cargo prints it.
