@@ -257,7 +257,13 @@ pub fn render_github(d: &Diagnostic, sources: &SourceMap) -> String {
         }
     }
     let title = format!("meshward {}", d.code);
-    github_command(label(d.severity), props, &title, &d.message, d.help.as_deref())
+    github_command(
+        label(d.severity),
+        props,
+        &title,
+        &d.message,
+        d.help.as_deref(),
+    )
 }
 
 /// Workflow-command escaping of data: %, CR and LF.

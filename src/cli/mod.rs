@@ -10,8 +10,8 @@ mod check;
 mod explain;
 mod report;
 
-pub use args::{BuildArgs, Cli, Color, Command, DiffArgs, ExplainArgs, GraphArgs, OutputArgs};
 pub use crate::diagnostic::Format;
+pub use args::{BuildArgs, Cli, Color, Command, DiffArgs, ExplainArgs, GraphArgs, OutputArgs};
 
 use crate::exit::Exit;
 use clap::Parser;
@@ -22,7 +22,11 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { Exit::Input } else { Exit::Ok };
+            return if e.use_stderr() {
+                Exit::Input
+            } else {
+                Exit::Ok
+            };
         }
     };
     match cli.command {

@@ -184,4 +184,3 @@ fn rectangles(
         }
     }
 }
-

@@ -204,4 +204,3 @@ fn cat_batch(root: &Path, objects: &[String]) -> Result<Vec<Blob>, String> {
     }
     Ok(blobs)
 }
-

@@ -24,7 +24,6 @@
 //! scraper and identity settings, [`git`] reads the base revision, [`side`] compiles
 //! both sides (or says what is wrong with them), [`render`] prints the changes.
 
-
 mod access;
 mod git;
 mod render;
@@ -84,7 +83,11 @@ pub fn execute(
         Ok(found) => found,
         Err(e) => {
             let _ = err.write_all(e.render(options.format).as_bytes());
-            return if e.is_fault() { Exit::Fault } else { Exit::Input };
+            return if e.is_fault() {
+                Exit::Fault
+            } else {
+                Exit::Input
+            };
         }
     };
     let text = match options.format {
@@ -298,4 +301,3 @@ fn find_service<'m>(mesh: &'m Mesh, like: &Service) -> Option<&'m Service> {
         .iter()
         .find(|s| s.name() == like.name() && s.namespace() == like.namespace())
 }
-

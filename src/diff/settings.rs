@@ -3,8 +3,8 @@
 //! accounts, target ports, mesh-wide settings).
 
 use super::{
-    find_service, service_label, Change, Effect, IdentityChange, Model, MtlsChange,
-    RouteChange, ScraperChange,
+    find_service, service_label, Change, Effect, IdentityChange, Model, MtlsChange, RouteChange,
+    ScraperChange,
 };
 use crate::ir::{self, Mesh, Mtls, Service};
 use crate::source::{FileId, SourceMap};
@@ -269,4 +269,3 @@ fn statement_location(sources: &SourceMap, file: FileId, words: &[&str]) -> Opti
             .then(|| format!("{}:{}", f.relative, line))
     })
 }
-
