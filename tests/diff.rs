@@ -8,7 +8,7 @@
 mod common;
 
 use common::{copy_tree, root};
-use meshward::diff::{self, Change, DiffArgs, DiffFormat, Effect, Model, Side};
+use meshward::diff::{self, Change, Effect, Model, Side};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::fs;
@@ -188,9 +188,9 @@ fn shop_edits_as_markdown_and_text() {
 }
 
 /// `meshward diff` as the binary will run it: (exit code, stdout, stderr).
-fn execute(args: &DiffArgs) -> (u8, String, String) {
+fn execute(args: &diff::Options) -> (u8, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = diff::execute(args, &mut out, &mut err);
+    let code = diff::execute(args, &mut out, &mut err).code();
     let text = |b: Vec<u8>| String::from_utf8(b).expect("utf-8");
     (code, text(out), text(err))
 }
@@ -198,10 +198,10 @@ fn execute(args: &DiffArgs) -> (u8, String, String) {
 #[test]
 fn run_exit_codes() {
     let repo = edited_shop();
-    let args = |exit_code| DiffArgs {
+    let args = |exit_code| diff::Options {
         dir: repo.path("intents"),
         base: "HEAD".to_string(),
-        format: DiffFormat::Json,
+        format: diff::Format::Json,
         exit_code,
     };
     let (code, out, err) = execute(&args(false));
@@ -221,16 +221,16 @@ fn run_exit_codes() {
         json!({"changes": []})
     );
     // The edits are still there between HEAD~1 and the working tree.
-    let earlier = DiffArgs {
+    let earlier = diff::Options {
         base: "HEAD~1".to_string(),
-        format: DiffFormat::Text,
+        format: diff::Format::Text,
         ..args(true)
     };
     let (code, out, _) = execute(&earlier);
     assert_eq!(code, 1);
     assert_eq!(out.lines().count(), 3, "{out}");
     // Errors exit 2, with the diagnostics on stderr.
-    let bad = DiffArgs {
+    let bad = diff::Options {
         base: "no-such-branch".to_string(),
         ..args(false)
     };
@@ -324,13 +324,13 @@ fn errors_name_their_side() {
     let err = diff::changes(&repo.path("intents"), "HEAD").expect_err("base has an error");
     assert_eq!(err.problems.len(), 1);
     assert_eq!(err.problems[0].side, Side::Base("HEAD".to_string()));
-    let text = err.render(DiffFormat::Text);
+    let text = err.render(diff::Format::Text);
     assert!(
         text.contains("errors in the intents at `HEAD` (the base):"),
         "{text}"
     );
     assert!(text.contains("HEAD:intents/shop/orders.intent:"), "{text}");
-    let json = err.render(DiffFormat::Json);
+    let json = err.render(diff::Format::Json);
     let first: Value = serde_json::from_str(json.lines().next().expect("a line")).expect("json");
     assert_eq!(first["side"], "base");
     assert_eq!(first["severity"], "error");
@@ -346,13 +346,13 @@ fn errors_name_their_side() {
     assert_eq!(err.problems.len(), 1);
     assert_eq!(err.problems[0].side, Side::WorkingTree);
     assert!(err
-        .render(DiffFormat::Text)
+        .render(diff::Format::Text)
         .contains("meshward: errors in the working tree:"));
 
     // A revision that does not exist.
     fs::write(&orders, &good).expect("write");
     let err = diff::changes(&repo.path("intents"), "no-such-rev").expect_err("bad rev");
-    let text = err.render(DiffFormat::Text);
+    let text = err.render(diff::Format::Text);
     assert!(text.contains("unknown revision `no-such-rev`"), "{text}");
 }
 
@@ -667,14 +667,14 @@ fn graph_of_the_shop() {
 
 #[test]
 fn graph_exit_codes() {
-    use meshward::graph::{GraphArgs, GraphFormat};
+    use meshward::graph::{Format, Options};
     let run = |dir: PathBuf| {
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let args = GraphArgs {
+        let args = Options {
             dir,
-            format: GraphFormat::Dot,
+            format: Format::Dot,
         };
-        let code = meshward::graph::execute(&args, &mut out, &mut err);
+        let code = meshward::graph::execute(&args, &mut out, &mut err).code();
         (
             code,
             String::from_utf8(out).expect("utf-8"),
@@ -770,8 +770,8 @@ fn parse_meshward(words: &[String]) {
         return;
     }
     let command = match sub {
-        "diff" => DiffArgs::augment_args(clap::Command::new("diff")),
-        "graph" => meshward::graph::GraphArgs::augment_args(clap::Command::new("graph")),
+        "diff" => meshward::cli::DiffArgs::augment_args(clap::Command::new("diff")),
+        "graph" => meshward::cli::GraphArgs::augment_args(clap::Command::new("graph")),
         _ => panic!("`{sub}` is not a meshward subcommand ({:?})", subcommands()),
     };
     if let Err(e) = command.try_get_matches_from(&words[1..]) {
@@ -967,10 +967,10 @@ fn who_a_name_stands_for_is_a_change_too() {
         fields.contains(&("orders.shop:http", "target port", "widens")),
         "{fields:?}"
     );
-    let (code, _, _) = execute(&DiffArgs {
+    let (code, _, _) = execute(&diff::Options {
         dir: repo.path("intents"),
         base: "HEAD".into(),
-        format: DiffFormat::Json,
+        format: diff::Format::Json,
         exit_code: true,
     });
     assert_eq!(code, 1, "--exit-code must see the widening");
