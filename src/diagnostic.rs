@@ -445,3 +445,45 @@ pub fn summary(diagnostics: &[Diagnostic]) -> Option<String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_read_the_same_in_every_command() {
+        let text = render_faults(&["a", "b"], Format::Text);
+        assert_eq!(
+            text,
+            "meshward: error: self-check failed: the rendered policies disagree with the intents\n  \
+             a\n  b\nThis is a bug in meshward, not in your intents; nothing was written. \
+             Please report it with the intent files.\n"
+        );
+        let json = render_faults(&["a", "b"], Format::Json);
+        let lines: Vec<serde_json::Value> = json
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[1]["severity"], "error");
+        assert!(lines[1]["code"].is_null());
+        assert_eq!(render_faults(&["a"], Format::Github).lines().count(), 1);
+        assert_eq!(render_faults::<&str>(&[], Format::Text), "");
+    }
+
+    #[test]
+    fn failures_outside_the_intents_follow_the_format() {
+        assert_eq!(
+            render_failure("out", "refused", Format::Text),
+            "out: error: refused\n"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&render_failure("out", "refused", Format::Json)).expect("json");
+        assert_eq!(json["file"], "out");
+        assert_eq!(json["message"], "refused");
+        assert_eq!(
+            render_failure("a:b", "x", Format::Github),
+            "::error file=a%3Ab,title=meshward::x\n"
+        );
+    }
+}
