@@ -5,8 +5,8 @@
 //! followed by the offending line, a caret under the span and an optional `help:` line;
 //! the renderer is hand-written because none of the snippet crates prints that first line.
 //!
-//! The forms live by noun: [`text`] for people, [`json`] for tools, [`github`] for
-//! workflow annotations, and [`failure`] for errors that are not about the intents.
+//! The forms live by noun: `text` for people, `json` for tools, `github` for
+//! workflow annotations, and `failure` for errors that are not about the intents.
 
 mod failure;
 mod github;

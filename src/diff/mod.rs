@@ -2,7 +2,7 @@
 //!
 //! In: DIR in a git working tree and a revision REV. The intents at REV are read from git
 //! objects (the working tree and index are never touched), both sides are compiled to an
-//! [`ir::Mesh`], and the two models are compared at intent level:
+//! [`crate::ir::Mesh`], and the two models are compared at intent level:
 //!
 //! - **access**: each side is flattened to grants `(from, to, port, method, path)`, where a
 //!   missing method or path means "any". A grant of one side that no grant of the other
@@ -20,9 +20,9 @@
 //! Out: a sorted list of [`Change`]s, rendered as terminal text, a Markdown pull request
 //! comment (summary, table, Mermaid chart of changed edges) or the JSON of the CLI contract.
 //!
-//! The work is split by noun: [`access`] compares grants, [`settings`] the mTLS, route,
-//! scraper and identity settings, [`git`] reads the base revision, [`side`] compiles
-//! both sides (or says what is wrong with them), [`render`] prints the changes.
+//! The work is split by noun: `access` compares grants, `settings` the mTLS, route,
+//! scraper and identity settings, `git` reads the base revision, `side` compiles
+//! both sides (or says what is wrong with them), `render` prints the changes.
 
 mod access;
 mod git;

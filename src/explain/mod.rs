@@ -1,13 +1,12 @@
 //! `meshward explain DIR FROM TO [PORT [METHOD PATH]]`: may FROM call TO, layer by layer.
 //!
-//! The verdicts come from [`evaluate`] reading the rendered objects (the ones `build`
+//! The verdicts come from [`crate::evaluate`] reading the rendered objects (the ones `build`
 //! writes), so an explanation shows what the cluster will do, not what meshward meant.
 //! The intent side only supplies what a person needs next: the `file:line` that allows
 //! the call, or that nothing does and the nearest thing that would.
-
 //!
-//! [`port`] judges one port layer by layer, [`nearest`] finds what comes closest to
-//! allowing a denied call, [`text`] prints the answer for a terminal.
+//! `port` judges one port layer by layer, `nearest` finds what comes closest to
+//! allowing a denied call, `text` prints the answer for a terminal.
 
 mod nearest;
 mod port;
