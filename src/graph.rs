@@ -9,43 +9,34 @@
 //! sidecar is left out: it would connect to every node. Output is deterministic: nodes,
 //! clusters and edges are sorted, and node ids are their index in that order.
 
-use crate::diagnostic;
+use crate::diagnostic::{self, Format as ErrorFormat};
+use crate::exit::Exit;
 use crate::ir::{Caller, Mesh};
-use clap::ValueEnum;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// `meshward graph DIR [--format mermaid|dot]`
-#[derive(clap::Args, Debug)]
-pub struct GraphArgs {
+/// What `meshward graph` draws, and in which language.
+#[derive(Clone, Debug)]
+pub struct Options {
     /// Folder of `.intent` files.
     pub dir: PathBuf,
-    /// `mermaid` (paste into a ```mermaid block) or `dot` (pipe into `dot -Tsvg`).
-    #[arg(long, value_enum, default_value = "mermaid")]
-    pub format: GraphFormat,
+    pub format: Format,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum GraphFormat {
+/// `mermaid` to paste into a ```mermaid block, `dot` to pipe into `dot -Tsvg`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
     Mermaid,
     Dot,
 }
 
-/// Run `meshward graph` on the process's stdout and stderr; returns the exit code.
-pub fn run(args: &GraphArgs) -> u8 {
-    execute(
-        args,
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
-    )
-}
-
-/// `meshward graph`, writing the graph to `out`: 0; 2 with the errors on `err` when an
-/// intent has an error; 3 when meshward's self-check fails.
-pub fn execute(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let compiled = crate::compile_dir(&args.dir);
+/// `meshward graph`, writing the graph to `out`: [`Exit::Ok`]; [`Exit::Input`] with the
+/// errors as text on `err` when an intent has an error; [`Exit::Fault`] when meshward's
+/// self-check fails.
+pub fn execute(options: &Options, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    let compiled = crate::compile_dir(&options.dir);
     let Some((mesh, _)) = compiled.result.as_ref().filter(|_| !compiled.has_errors()) else {
         let errors: Vec<_> = compiled
             .diagnostics
@@ -56,26 +47,26 @@ pub fn execute(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8
         for d in &errors {
             let _ = err.write_all(diagnostic::render_text(d, &compiled.sources).as_bytes());
         }
-        for fault in &compiled.faults {
-            let _ = writeln!(
-                err,
-                "meshward: self-check failed (a bug in meshward; please report it): {fault}"
-            );
-        }
+        let faults = diagnostic::render_faults(&compiled.faults, ErrorFormat::Text);
+        let _ = err.write_all(faults.as_bytes());
         if let Some(summary) = diagnostic::summary(&errors) {
             let _ = writeln!(err, "{summary}");
         }
-        return if compiled.faults.is_empty() { 2 } else { 3 };
+        return if compiled.faults.is_empty() {
+            Exit::Input
+        } else {
+            Exit::Fault
+        };
     };
-    let _ = out.write_all(render(mesh, args.format).as_bytes());
-    0
+    let _ = out.write_all(render(mesh, options.format).as_bytes());
+    Exit::Ok
 }
 
 /// The graph of MESH in FORMAT.
-pub fn render(mesh: &Mesh, format: GraphFormat) -> String {
+pub fn render(mesh: &Mesh, format: Format) -> String {
     match format {
-        GraphFormat::Mermaid => mermaid(mesh),
-        GraphFormat::Dot => dot(mesh),
+        Format::Mermaid => mermaid(mesh),
+        Format::Dot => dot(mesh),
     }
 }
 

@@ -20,6 +20,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod evaluate;
+pub mod exit;
 pub mod explain;
 pub mod graph;
 pub mod guard;

@@ -6,13 +6,16 @@
 
 use crate::code::Code;
 use crate::diagnostic::Diagnostic;
-use crate::parse::MAX_FILE_BYTES;
 use crate::source::{display_path, SourceFile, SourceMap};
 use rayon::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 pub const EXTENSION: &str = "intent";
+
+/// Files larger than this are refused before parsing: an intent file is a few dozen lines,
+/// and a multi-megabyte one is a mistake (a binary, a log) rather than a policy.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
 
 /// Read every `*.intent` file below `dir` into a source map.
 pub fn load(dir: &Path, sources: &mut SourceMap) -> Vec<Diagnostic> {
@@ -66,7 +69,7 @@ pub fn load(dir: &Path, sources: &mut SourceMap) -> Vec<Diagnostic> {
     diagnostics
 }
 
-/// Read one intent file: its bytes, within the size limit, as UTF-8.
+/// Read one intent file from disk and check it with [`source_file`].
 fn read_one(dir: &Path, relative: &Path) -> Result<SourceFile, Diagnostic> {
     let display = display_path(dir, relative);
     let bytes = match fs::read(dir.join(relative)) {
@@ -79,6 +82,23 @@ fn read_one(dir: &Path, relative: &Path) -> Result<SourceFile, Diagnostic> {
             ));
         }
     };
+    let relative = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/");
+    source_file(display, relative, bytes)
+}
+
+/// One intent file from its bytes, wherever they were read (the disk, a git object):
+/// within the size limit and UTF-8 (the error gives line and column), without a leading
+/// byte-order mark. DISPLAY names it in diagnostics; RELATIVE is its path below DIR with
+/// `/` separators.
+pub fn source_file(
+    display: String,
+    relative: String,
+    bytes: Vec<u8>,
+) -> Result<SourceFile, Diagnostic> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::path_error(
             Code::FileTooLarge,
@@ -114,11 +134,6 @@ fn read_one(dir: &Path, relative: &Path) -> Result<SourceFile, Diagnostic> {
             );
         }
     };
-    let relative = relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/");
     Ok(SourceFile::new(display, relative, text))
 }
 

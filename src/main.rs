@@ -4,5 +4,5 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(meshward::cli::run(std::env::args_os()))
+    meshward::cli::run(std::env::args_os()).into()
 }

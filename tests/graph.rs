@@ -37,14 +37,14 @@ fn graph_of_the_shop() {
 
 #[test]
 fn graph_exit_codes() {
-    use meshward::graph::{GraphArgs, GraphFormat};
+    use meshward::graph::{Format, Options};
     let run = |dir: PathBuf| {
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let args = GraphArgs {
+        let args = Options {
             dir,
-            format: GraphFormat::Dot,
+            format: Format::Dot,
         };
-        let code = meshward::graph::execute(&args, &mut out, &mut err);
+        let code = meshward::graph::execute(&args, &mut out, &mut err).code();
         (
             code,
             String::from_utf8(out).expect("utf-8"),

@@ -18,10 +18,6 @@ use crate::source::{FileId, SourceFile, Span};
 use pest::iterators::Pair;
 use pest::Parser as _;
 
-/// Files larger than this are refused before parsing: an intent file is a few dozen lines,
-/// and a multi-megabyte one is a mistake (a binary, a log) rather than a policy.
-pub const MAX_FILE_BYTES: usize = 1 << 20;
-
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/intent.pest"]
 struct IntentParser;

@@ -12,7 +12,7 @@ mod repo;
 mod semantics;
 
 use common::{copy_tree, golden, root};
-use meshward::diff::{self, DiffArgs, DiffFormat, Effect, Side};
+use meshward::diff::{self, Effect, Side};
 use repo::{changes_json, Repo};
 use serde_json::{json, Value};
 use std::fs;
@@ -96,9 +96,9 @@ fn shop_edits_as_markdown_and_text() {
 }
 
 /// `meshward diff` as the binary will run it: (exit code, stdout, stderr).
-fn execute(args: &DiffArgs) -> (u8, String, String) {
+fn execute(args: &diff::Options) -> (u8, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = diff::execute(args, &mut out, &mut err);
+    let code = diff::execute(args, &mut out, &mut err).code();
     let text = |b: Vec<u8>| String::from_utf8(b).expect("utf-8");
     (code, text(out), text(err))
 }
@@ -106,10 +106,10 @@ fn execute(args: &DiffArgs) -> (u8, String, String) {
 #[test]
 fn run_exit_codes() {
     let repo = edited_shop();
-    let args = |exit_code| DiffArgs {
+    let args = |exit_code| diff::Options {
         dir: repo.path("intents"),
         base: "HEAD".to_string(),
-        format: DiffFormat::Json,
+        format: diff::Format::Json,
         exit_code,
     };
     let (code, out, err) = execute(&args(false));
@@ -129,16 +129,16 @@ fn run_exit_codes() {
         json!({"changes": []})
     );
     // The edits are still there between HEAD~1 and the working tree.
-    let earlier = DiffArgs {
+    let earlier = diff::Options {
         base: "HEAD~1".to_string(),
-        format: DiffFormat::Text,
+        format: diff::Format::Text,
         ..args(true)
     };
     let (code, out, _) = execute(&earlier);
     assert_eq!(code, 1);
     assert_eq!(out.lines().count(), 3, "{out}");
     // Errors exit 2, with the diagnostics on stderr.
-    let bad = DiffArgs {
+    let bad = diff::Options {
         base: "no-such-branch".to_string(),
         ..args(false)
     };
@@ -232,13 +232,13 @@ fn errors_name_their_side() {
     let err = diff::changes(&repo.path("intents"), "HEAD").expect_err("base has an error");
     assert_eq!(err.problems.len(), 1);
     assert_eq!(err.problems[0].side, Side::Base("HEAD".to_string()));
-    let text = err.render(DiffFormat::Text);
+    let text = err.render(diff::Format::Text);
     assert!(
         text.contains("errors in the intents at `HEAD` (the base):"),
         "{text}"
     );
     assert!(text.contains("HEAD:intents/shop/orders.intent:"), "{text}");
-    let json = err.render(DiffFormat::Json);
+    let json = err.render(diff::Format::Json);
     let first: Value = serde_json::from_str(json.lines().next().expect("a line")).expect("json");
     assert_eq!(first["side"], "base");
     assert_eq!(first["severity"], "error");
@@ -254,13 +254,13 @@ fn errors_name_their_side() {
     assert_eq!(err.problems.len(), 1);
     assert_eq!(err.problems[0].side, Side::WorkingTree);
     assert!(err
-        .render(DiffFormat::Text)
+        .render(diff::Format::Text)
         .contains("meshward: errors in the working tree:"));
 
     // A revision that does not exist.
     fs::write(&orders, &good).expect("write");
     let err = diff::changes(&repo.path("intents"), "no-such-rev").expect_err("bad rev");
-    let text = err.render(DiffFormat::Text);
+    let text = err.render(diff::Format::Text);
     assert!(text.contains("unknown revision `no-such-rev`"), "{text}");
 }
 
@@ -380,10 +380,10 @@ fn who_a_name_stands_for_is_a_change_too() {
         fields.contains(&("orders.shop:http", "target port", "widens")),
         "{fields:?}"
     );
-    let (code, _, _) = execute(&DiffArgs {
+    let (code, _, _) = execute(&diff::Options {
         dir: repo.path("intents"),
         base: "HEAD".into(),
-        format: DiffFormat::Json,
+        format: diff::Format::Json,
         exit_code: true,
     });
     assert_eq!(code, 1, "--exit-code must see the widening");

@@ -1,0 +1,212 @@
+//! The command line as clap parses it: every subcommand, option and accepted value.
+//!
+//! In: the raw words. Out: one [`Command`] whose arguments convert to the options the
+//! library takes (`diff::Options`, `graph::Options`, `explain::Question`); clap itself
+//! rejects unknown words and values, with exit 2. The value names of the format enums
+//! are spelled out here so that no other module depends on clap.
+
+use crate::diagnostic::Format;
+use clap::builder::PossibleValue;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "meshward",
+    version,
+    about = "Compile per-service .intent files into matched NetworkPolicy and Istio policy YAML",
+    long_about = "meshward compiles a tree of .intent files (who may call each service, on which ports, \
+with which HTTP methods and paths) into Kubernetes NetworkPolicy and Istio AuthorizationPolicy, \
+PeerAuthentication, VirtualService and DestinationRule YAML that always agree.",
+    after_help = "Examples:\n  meshward build examples/shop --out deploy/mesh\n  meshward check examples/shop --out deploy/mesh"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compile every intent under DIR and write the output tree to OUT.
+    #[command(
+        after_help = "Example:\n  meshward build examples/shop --out deploy/mesh\n\n\
+Exit codes: 0 written; 2 errors in the input (nothing is written)."
+    )]
+    Build(BuildArgs),
+    /// Compile in memory and compare with OUT, printing a unified diff of what would change.
+    #[command(
+        after_help = "Example (in CI, after a pull request changes an intent):\n  meshward check examples/shop --out deploy/mesh\n\n\
+Exit codes: 0 up to date; 1 OUT is stale (run `meshward build`); 2 errors in the input."
+    )]
+    Check(BuildArgs),
+    /// Say whether FROM may call TO, at L4 and at L7, and which intent line allows it.
+    #[command(
+        after_help = "Examples:\n  meshward explain examples/shop frontend.web catalog.shop\n  meshward explain examples/shop frontend.web catalog.shop http GET /api/products\n\n\
+FROM and TO are NAME.NAMESPACE; PORT is a port name or number of TO.\n\
+Exit codes: 0 allowed (on at least one port, without PORT); 1 denied; 2 errors."
+    )]
+    Explain(ExplainArgs),
+    /// Access changes between the intents at a git revision and the working tree.
+    #[command(
+        after_help = "Examples:\n  meshward diff intents\n  meshward diff intents --base origin/main --format markdown\n\n\
+Exit codes: 0; 1 with --exit-code when a change widens access; 2 errors in either side or in git; 3 self-check failed."
+    )]
+    Diff(DiffArgs),
+    /// Who may call what, as a Mermaid flowchart or a Graphviz digraph.
+    #[command(
+        after_help = "Example:\n  meshward graph examples/shop --format dot | dot -Tsvg > mesh.svg\n\nExit codes: 0; 2 errors in the input."
+    )]
+    Graph(GraphArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    /// Folder of `.intent` files.
+    pub dir: PathBuf,
+    /// The caller, `NAME.NAMESPACE` (a service or a declared workload).
+    pub from: String,
+    /// The service called, `NAME.NAMESPACE`.
+    pub to: String,
+    /// A port name or number of TO; without it, every port.
+    pub port: Option<String>,
+    /// An HTTP method, with PATH.
+    #[arg(requires = "path")]
+    pub method: Option<String>,
+    /// An HTTP path such as `/api/orders/7`.
+    pub path: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+impl ExplainArgs {
+    /// What `explain` is asked.
+    pub fn question(&self) -> crate::explain::Question {
+        crate::explain::Question {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            port: self.port.clone(),
+            request: self.method.clone().zip(self.path.clone()),
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BuildArgs {
+    /// Folder of `.intent` files.
+    pub dir: PathBuf,
+    /// Output folder (created if missing).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Neither use nor write the local record of compiled trees (`check` of an unchanged
+    /// tree then compiles in full). The cache is already off when `CI` is set.
+    #[arg(long)]
+    pub no_cache: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How diagnostics are shown; shared by every command that reports them.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// How diagnostics are printed: `github` writes workflow commands that GitHub Actions
+    /// shows as annotations on the pull request.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Colour the text form: `auto` colours a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl OutputArgs {
+    /// Whether the text form is coloured: `auto` asks whether stderr is a terminal that
+    /// wants colour.
+    pub fn colour(&self) -> bool {
+        match self.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stderr().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+            }
+        }
+    }
+}
+
+/// `meshward diff DIR [--base REV] [--format text|markdown|json] [--exit-code]`
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// Folder of `.intent` files, inside a git working tree.
+    pub dir: PathBuf,
+    /// The git revision to compare the working tree with (a branch, tag or commit).
+    #[arg(long, default_value = "HEAD")]
+    pub base: String,
+    /// `text` for a terminal, `markdown` for a pull request comment, `json` for tools.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::diff::Format,
+    /// Exit 1 when any change widens access (for a CI gate that asks for a review).
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+impl DiffArgs {
+    pub fn options(&self) -> crate::diff::Options {
+        crate::diff::Options {
+            dir: self.dir.clone(),
+            base: self.base.clone(),
+            format: self.format,
+            exit_code: self.exit_code,
+        }
+    }
+}
+
+/// `meshward graph DIR [--format mermaid|dot]`
+#[derive(clap::Args, Debug)]
+pub struct GraphArgs {
+    /// Folder of `.intent` files.
+    pub dir: PathBuf,
+    /// `mermaid` (paste into a ```mermaid block) or `dot` (pipe into `dot -Tsvg`).
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: crate::graph::Format,
+}
+
+impl GraphArgs {
+    pub fn options(&self) -> crate::graph::Options {
+        crate::graph::Options {
+            dir: self.dir.clone(),
+            format: self.format,
+        }
+    }
+}
+
+/// `ValueEnum` for a format enum of another module: its variants and their names.
+macro_rules! value_names {
+    ($type:path { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl ValueEnum for $type {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$(Self::$variant),*]
+            }
+
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(PossibleValue::new(match self {
+                    $(Self::$variant => $name,)*
+                }))
+            }
+        }
+    };
+}
+
+value_names!(Format { Text => "text", Json => "json", Github => "github" });
+value_names!(crate::diff::Format { Text => "text", Markdown => "markdown", Json => "json" });
+value_names!(crate::graph::Format { Mermaid => "mermaid", Dot => "dot" });

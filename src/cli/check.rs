@@ -1,0 +1,71 @@
+//! `meshward check DIR --out OUT`: compile in memory and compare with OUT.
+//!
+//! An unchanged tree is answered from the local cache without compiling; otherwise the
+//! unified diff of what `build` would change goes to stdout. Exit: 0 up to date, 1 stale,
+//! 2 errors in the input, 3 self-check fault.
+
+use super::args::BuildArgs;
+use super::leak;
+use super::report::Reporter;
+use crate::exit::Exit;
+use crate::output;
+use std::io::Write;
+
+pub(super) fn check_command(args: &BuildArgs) -> Exit {
+    let up_to_date = || {
+        if !args.output.quiet {
+            eprintln!("meshward: {} is up to date", args.out.display());
+        }
+        Exit::Ok
+    };
+    let mut clock = crate::timings::Stopwatch::start();
+    let cache = crate::cache::Cache::open(args.no_cache);
+    let (sources, diagnostics) = crate::load_dir(&args.dir);
+    // Only a load without a word can hit: a record stands for a compile with no diagnostic.
+    let key = cache
+        .as_ref()
+        .filter(|_| diagnostics.is_empty())
+        .map(|_| crate::cache::Cache::key(&sources));
+    if let (Some(cache), Some(key)) = (&cache, &key) {
+        let hit = cache
+            .lookup(key)
+            .is_some_and(|record| output::matches_record(&record, &args.out));
+        clock.lap("cache");
+        if hit {
+            return up_to_date();
+        }
+    }
+    let compiled = crate::compile_loaded(sources, diagnostics);
+    let reporter = Reporter::new(&args.output);
+    reporter.diagnostics(&compiled.diagnostics, &compiled.sources);
+    if let Some(exit) = reporter.faults(&compiled) {
+        return exit;
+    }
+    let clean = compiled.diagnostics.is_empty();
+    let Some((mesh, tree)) = compiled.result else {
+        return Exit::Input;
+    };
+    // The process ends after this command: see `leak`.
+    let tree = leak(tree);
+    leak((mesh, compiled.sources));
+    if let (Some(cache), Some(key), true) = (&cache, &key, clean) {
+        cache.store(key, tree);
+    }
+    let diffs = output::diff(tree, &args.out);
+    if diffs.is_empty() {
+        return up_to_date();
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for d in &diffs {
+        let _ = out.write_all(d.as_bytes());
+    }
+    eprintln!(
+        "meshward: {} is stale: {} file(s) differ; run `meshward build {} --out {}`",
+        args.out.display(),
+        diffs.len(),
+        args.dir.display(),
+        args.out.display()
+    );
+    Exit::Stale
+}

@@ -1,0 +1,70 @@
+//! The command line: [`args`] parses it, one `*_command` function per subcommand runs it
+//! and returns how it ended as an [`Exit`] (docs/cli.md lists the codes).
+//!
+//! The `_command` suffix tells these apart from the pipeline stages of the same name
+//! (`check` the command compares OUT; [`crate::check`] the stage resolves names).
+
+pub mod args;
+mod build;
+mod check;
+mod explain;
+mod report;
+
+pub use crate::diagnostic::Format;
+pub use args::{BuildArgs, Cli, Color, Command, DiffArgs, ExplainArgs, GraphArgs, OutputArgs};
+
+use crate::exit::Exit;
+use clap::Parser;
+
+/// Parse arguments and run; returns how the command ended.
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Input
+            } else {
+                Exit::Ok
+            };
+        }
+    };
+    match cli.command {
+        Command::Build(args) => build::build_command(&args),
+        Command::Check(args) => check::check_command(&args),
+        Command::Explain(args) => explain::explain_command(&args),
+        Command::Diff(args) => diff_command(&args),
+        Command::Graph(args) => graph_command(&args),
+    }
+}
+
+/// `meshward diff` on the process's stdout and stderr.
+fn diff_command(args: &DiffArgs) -> Exit {
+    crate::diff::execute(
+        &args.options(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )
+}
+
+/// `meshward graph` on the process's stdout and stderr.
+fn graph_command(args: &GraphArgs) -> Exit {
+    crate::graph::execute(
+        &args.options(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )
+}
+
+/// Never free VALUE: for the large results of `build` and `check`, which the process
+/// holds until it exits. Freeing a 10,000-service model, tree and sources one allocation at
+/// a time costs tens of milliseconds of one core at the very end of the run; exiting
+/// returns the memory at once. Only for commands that end the process (`cli::run` is called
+/// once, from `main`).
+fn leak<T>(value: T) -> &'static T {
+    Box::leak(Box::new(value))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}

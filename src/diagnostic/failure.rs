@@ -1,0 +1,71 @@
+//! Errors that are not about a place in the intents and have no code: OUT refused or not
+//! writable, a question `explain` cannot answer, and self-check faults (meshward's own
+//! output disagreeing with the intents). Printed in the same formats as diagnostics.
+
+use super::github::{github_command, github_property};
+use super::json;
+use super::Format;
+use std::fmt::Write as _;
+
+/// An error about PATH outside the intents (OUT refused or not writable, a question
+/// `explain` cannot answer), which no code names, in FORMAT: `PATH: error: MESSAGE` as
+/// text, otherwise the shape of a diagnostic without a position or code.
+pub fn render_failure(path: &str, message: &str, format: Format) -> String {
+    match format {
+        Format::Text => format!("{path}: error: {message}\n"),
+        Format::Json => json::codeless(path, message, None) + "\n",
+        Format::Github => github_command(
+            "error",
+            vec![format!("file={}", github_property(path))],
+            "meshward",
+            message,
+            None,
+        ),
+    }
+}
+
+const FAULT: &str = "self-check failed: the rendered policies disagree with the intents";
+const FAULT_HELP: &str = "This is a bug in meshward, not in your intents; nothing was written. \
+     Please report it with the intent files.";
+
+/// Self-check faults (meshward's output disagreeing with the intents: a bug in meshward)
+/// in FORMAT: as text, one headline, the faults indented, and what to do; otherwise one
+/// error per fault, shaped as a diagnostic about `meshward` without a position or code.
+pub fn render_faults<F: std::fmt::Display>(faults: &[F], format: Format) -> String {
+    if faults.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    match format {
+        Format::Text => {
+            let _ = writeln!(out, "meshward: error: {FAULT}");
+            for fault in faults {
+                let _ = writeln!(out, "  {fault}");
+            }
+            let _ = writeln!(out, "{FAULT_HELP}");
+        }
+        Format::Json => {
+            for fault in faults {
+                let message = format!("{FAULT}: {fault}");
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    json::codeless("meshward", &message, Some(FAULT_HELP))
+                );
+            }
+        }
+        Format::Github => {
+            for fault in faults {
+                let message = format!("{FAULT}: {fault}");
+                out.push_str(&github_command(
+                    "error",
+                    Vec::new(),
+                    "meshward self-check",
+                    &message,
+                    Some(FAULT_HELP),
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,61 @@
+//! One JSON object per diagnostic, for tools: the fields docs/cli.md lists.
+
+use super::{Diagnostic, Severity};
+use crate::code::Code;
+use crate::source::SourceMap;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    severity: Severity,
+    /// Null for errors outside the intents, which have no code.
+    code: Option<Code>,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+/// One JSON object per diagnostic, for tools.
+pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
+    let (file, line, column, end_line, end_column) = match d.span {
+        Some(span) => {
+            let f = sources.get(span.file);
+            let (l, c) = f.line_col(span.start as usize);
+            let (el, ec) = f.line_col(span.end as usize);
+            (f.display.as_str(), l, c, el, ec)
+        }
+        None => (d.path.as_deref().unwrap_or(""), 0, 0, 0, 0),
+    };
+    let json = JsonDiagnostic {
+        file,
+        line,
+        column,
+        end_line,
+        end_column,
+        severity: d.severity,
+        code: Some(d.code),
+        message: &d.message,
+        help: d.help.as_deref(),
+    };
+    serde_json::to_string(&json).unwrap_or_default()
+}
+
+/// An error about PATH with neither position nor code, in the same shape.
+pub(super) fn codeless(path: &str, message: &str, help: Option<&str>) -> String {
+    let json = JsonDiagnostic {
+        file: path,
+        line: 0,
+        column: 0,
+        end_line: 0,
+        end_column: 0,
+        severity: Severity::Error,
+        code: None,
+        message,
+        help,
+    };
+    serde_json::to_string(&json).unwrap_or_default()
+}

@@ -1,0 +1,32 @@
+//! The text form of an explanation: one block per port, one line per layer, then the
+//! verdict.
+
+use super::Explanation;
+
+/// The text form, for a terminal.
+pub fn render_text(e: &Explanation) -> String {
+    let mut out = String::new();
+    for p in &e.ports {
+        out.push_str(&format!(
+            "{} → {} port {} (Service port {} → target port {}/{})\n",
+            e.from, e.to, p.port, p.service_port, p.target_port, p.protocol
+        ));
+        for l in &p.layers {
+            let mark = if l.allowed { "ok  " } else { "DENY" };
+            out.push_str(&format!("  {mark} {:<10} {}\n", l.layer, l.detail));
+        }
+        for line in &p.allowed_by {
+            out.push_str(&format!("  intent     {line}\n"));
+        }
+        for line in &p.nearest {
+            out.push_str(&format!("  nearest    {line}\n"));
+        }
+        out.push_str(if p.allowed {
+            "  => allowed\n"
+        } else {
+            "  => denied\n"
+        });
+    }
+    out.push_str(if e.allowed { "ALLOWED\n" } else { "DENIED\n" });
+    out
+}
