@@ -3,11 +3,10 @@
 //! Each helper returns `Err((message, help))` and leaves the span to the caller, so the
 //! checker can attach it where the token stands and keep going.
 
+use crate::parse::keywords::RESERVED;
+
 /// What is wrong with a token, and how to fix it when there is more to say.
 pub type NameError = (String, Option<String>);
-
-/// Words the grammar gives meaning to; never names.
-pub const RESERVED: [&str; 4] = ["in", "to", "namespace", "anyone"];
 
 /// A DNS-1123 label: what Kubernetes accepts as a namespace, Service or port name.
 pub fn dns_label(what: &str, name: &str) -> Result<(), NameError> {
