@@ -3,10 +3,11 @@
 //! pest stays the grammar of record: its rule lists are what `errors.rs` turns into English,
 //! and every file this reader does not accept goes to pest. But on a well-formed file pest
 //! spends most of its time in generic machinery (a stack-depth guard on every rule call,
-//! snapshots for backtracking, a tree of pairs that `Lower` then walks), which made parsing
-//! the largest stage of a 10,000-service build. This reader follows `grammar/intent.pest`
-//! rule by rule, builds the same [`ast::Item`] directly, and gives up (`None`) at the first
-//! byte it does not expect.
+//! snapshots for backtracking, a tree of pairs that `Lower` then walks), enough to make
+//! parsing with pest alone the largest stage of a 10,000-service build (docs/performance.md
+//! has the figures). This reader follows `grammar/intent.pest` rule by rule, builds the
+//! same [`ast::Item`] directly, and gives up (`None`) at the first byte it does not expect.
+//! `tokens` reads single tokens, `service` and `mesh` the two kinds of block.
 //!
 //! Giving up is always safe (pest re-reads the file and explains the error), so the reader
 //! only has to be exactly right on what it accepts. Where pest would backtrack out of an
