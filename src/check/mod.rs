@@ -9,7 +9,8 @@
 //!
 //! The passes, in the order [`check`] runs them:
 //!
-//! - `mesh`: the `mesh` block's settings and declared workloads;
+//! - `mesh`: the `mesh` block's settings and declared workloads (checked against the
+//!   index once it exists, with the scraper);
 //! - `draft`: each `service` block on its own (with `ports`, `routes`, `labels`), in parallel;
 //! - `index`: every service and workload by namespace and name; services defined twice;
 //! - `namespaces`: rules between the services of one namespace, and system namespaces;
