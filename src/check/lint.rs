@@ -2,7 +2,7 @@
 //!
 //! Warnings only; they never change the exit code. Each points at the statement to look at.
 
-use super::Sink;
+use super::sink::Sink;
 use crate::code::Code;
 use crate::ir::{Caller, Mesh, Mtls, Service};
 use crate::source::Span;

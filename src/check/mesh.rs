@@ -1,7 +1,8 @@
 //! The `mesh` block: settings with their defaults, declared workloads, the scraper.
 
-use super::service::Index;
-use super::{names, Sink};
+use super::index::Index;
+use super::sink::Sink;
+use super::{labels, names};
 use crate::ast::{self, MeshStatement};
 use crate::code::Code;
 use crate::ir::{Identity, Labels, PodGroup};
@@ -27,36 +28,6 @@ fn group(namespace: &str, key: &str, value: &str) -> PodGroup {
         namespace: namespace.into(),
         selector: Labels::from([(key.into(), value.into())]),
     }
-}
-
-/// Validated labels; duplicates and bad syntax are reported, the rest kept.
-pub(crate) fn labels(labels: &[ast::Label], sink: &mut Sink) -> Labels {
-    let mut out = Labels::new();
-    for label in labels {
-        let key_ok = sink.ok(
-            Code::InvalidLabel,
-            label.key.span,
-            names::label_key(&label.key.text),
-        );
-        let value_ok = sink.ok(
-            Code::InvalidLabel,
-            label.value.span,
-            names::label_value(&label.value.text),
-        );
-        if !(key_ok && value_ok) {
-            continue;
-        }
-        if out.contains_key(&label.key.text) {
-            sink.error(
-                Code::DuplicateLabelKey,
-                label.key.span,
-                format!("label key `{}` is given twice", label.key.text),
-            );
-            continue;
-        }
-        out.insert(label.key.text.clone(), label.value.text.clone());
-    }
-    out
 }
 
 fn domain(word: &ast::Word, sink: &mut Sink) -> String {
@@ -140,7 +111,7 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
                 );
                 let pods = PodGroup {
                     namespace: namespace.text.clone(),
-                    selector: labels(l, sink),
+                    selector: labels::checked(l, sink),
                 };
                 if is_dns {
                     settings.dns = pods;
@@ -202,7 +173,7 @@ fn workload(
         None => w.name.text.clone(),
     };
     let selector = match &w.selector {
-        Some(l) => labels(l, sink),
+        Some(l) => labels::checked(l, sink),
         None => Labels::from([("app".to_string(), w.name.text.clone())]),
     };
     if let Some(first) = existing
@@ -246,8 +217,7 @@ pub(crate) fn check_workloads(settings: &Settings, index: &Index, sink: &mut Sin
             .filter(|e| e.identity.namespace == later.identity.namespace)
         {
             let (a, b) = (&earlier.identity, &later.identity);
-            let subset = |x: &Labels, y: &Labels| x.iter().all(|(k, v)| y.get(k) == Some(v));
-            if subset(&a.selector, &b.selector) || subset(&b.selector, &a.selector) {
+            if labels::overlap(&a.selector, &b.selector) {
                 sink.error(
                     Code::OverlappingSelectors,
                     later.span,

@@ -6,11 +6,32 @@
 //! the first problem: each helper reports with a span and the walk goes on, so a run shows
 //! every error at once. Errors about two declarations point at the later one in path
 //! order, with a note at the other.
+//!
+//! The passes, in the order [`check`] runs them:
+//!
+//! - `mesh`: the `mesh` block's settings and declared workloads (checked against the
+//!   index once it exists, with the scraper);
+//! - `draft`: each `service` block on its own (with `ports`, `routes`, `labels`), in parallel;
+//! - `index`: every service and workload by namespace and name; services defined twice;
+//! - `namespaces`: rules between the services of one namespace, and system namespaces;
+//! - `allows`: callers and ports resolved, HTTP rules checked, in parallel;
+//! - `calls`: every `calls` allowed by its target;
+//! - `lint`: warnings on the finished model.
+//!
+//! `names` validates single tokens; `sink` collects what every pass reports.
 
+mod allows;
+mod calls;
+mod draft;
+mod index;
+mod labels;
 mod lint;
 mod mesh;
 mod names;
-mod service;
+mod namespaces;
+mod ports;
+mod routes;
+mod sink;
 
 pub use names::{METHODS, RETRY_CONDITIONS};
 
@@ -18,51 +39,13 @@ use crate::ast;
 use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::ir;
-use crate::source::{FileId, Span};
+use crate::source::FileId;
 use rayon::prelude::*;
+use sink::Sink;
 
 /// Items of every parsed file, in path order.
 pub struct Parsed {
     pub items: Vec<(FileId, String, ast::Item)>,
-}
-
-/// Collects diagnostics for one run.
-#[derive(Default)]
-pub(crate) struct Sink {
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl Sink {
-    pub fn error(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.diagnostics
-            .push(Diagnostic::error(code, span, message));
-        self.diagnostics.last_mut().expect("just pushed")
-    }
-
-    pub fn warning(
-        &mut self,
-        code: Code,
-        span: Span,
-        message: impl Into<String>,
-    ) -> &mut Diagnostic {
-        self.diagnostics
-            .push(Diagnostic::warning(code, span, message));
-        self.diagnostics.last_mut().expect("just pushed")
-    }
-
-    /// Report a `names` problem at a span; true when there was none.
-    pub fn ok(&mut self, code: Code, span: Span, result: Result<(), names::Problem>) -> bool {
-        match result {
-            Ok(()) => true,
-            Err((message, help)) => {
-                let d = self.error(code, span, message);
-                if let Some(help) = help {
-                    d.help = Some(help);
-                }
-                false
-            }
-        }
-    }
 }
 
 /// Check every item; returns the model when there are no errors, and all diagnostics
@@ -88,11 +71,11 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         }
     }
     let mut settings = mesh::settings(mesh_blocks.first(), &mut sink);
-    let lowered: Vec<(service::Draft, Sink)> = services
+    let lowered: Vec<(draft::Draft, Sink)> = services
         .into_par_iter()
         .map(|(id, origin, s)| {
             let mut local = Sink::default();
-            (service::lower(id, origin, s, &mut local), local)
+            (draft::lower(id, origin, s, &mut local), local)
         })
         .collect();
     let mut drafts = Vec::with_capacity(lowered.len());
@@ -100,7 +83,8 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         drafts.push(draft);
         sink.diagnostics.extend(local.diagnostics);
     }
-    let index = service::Index::new(&drafts, &settings.workloads, &mut sink);
+    let workloads = settings.workloads.iter().map(|w| (&w.identity, w.span));
+    let index = index::Index::new(&drafts, workloads, &mut sink);
     mesh::check_workloads(&settings, &index, &mut sink);
     let scraper = mesh::resolve_scraper(&settings, &index, &mut sink);
     let system = [
@@ -108,8 +92,8 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         (settings.istiod.namespace.as_str(), "istiod"),
         ("istio-system", "Istio's control plane (its root namespace)"),
     ];
-    service::check_system_namespaces(&drafts, &index, &system, &mut sink);
-    service::check_namespaces(&drafts, &index, &mut sink);
+    namespaces::check_system_namespaces(&drafts, &index, &system, &mut sink);
+    namespaces::check_namespaces(&drafts, &index, &mut sink);
     // Each service resolves on its own: spread them over the cores, each with its own
     // sink, and take the diagnostics back in file order.
     let results: Vec<(ir::Service, Sink)> = drafts
@@ -117,7 +101,7 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         .filter(|d| index.is_canonical(d))
         .map(|d| {
             let mut local = Sink::default();
-            (service::resolve(d, &index, &mut local), local)
+            (allows::resolve(d, &index, &mut local), local)
         })
         .collect();
     let mut resolved = Vec::with_capacity(results.len());
@@ -125,7 +109,7 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         resolved.push(service);
         sink.diagnostics.extend(local.diagnostics);
     }
-    service::check_calls(&drafts, &resolved, &index, &mut sink);
+    calls::check_calls(&drafts, &resolved, &index, &mut sink);
 
     if sink.diagnostics.iter().any(|d| d.is_error()) {
         return (None, sink.diagnostics);

@@ -3,13 +3,13 @@
 //! Each helper returns `Err((message, help))` and leaves the span to the caller, so the
 //! checker can attach it where the token stands and keep going.
 
-pub type Problem = (String, Option<String>);
+use crate::parse::keywords::RESERVED;
 
-/// Words the grammar gives meaning to; never names.
-pub const RESERVED: [&str; 4] = ["in", "to", "namespace", "anyone"];
+/// What is wrong with a token, and how to fix it when there is more to say.
+pub type NameError = (String, Option<String>);
 
 /// A DNS-1123 label: what Kubernetes accepts as a namespace, Service or port name.
-pub fn dns_label(what: &str, name: &str) -> Result<(), Problem> {
+pub fn dns_label(what: &str, name: &str) -> Result<(), NameError> {
     if name.is_empty() {
         return Err((format!("missing {what} name"), None));
     }
@@ -62,7 +62,7 @@ pub fn dns_label(what: &str, name: &str) -> Result<(), Problem> {
 }
 
 /// A Kubernetes label name segment: 63 characters, alphanumeric at both ends.
-fn label_segment(what: &str, text: &str) -> Result<(), Problem> {
+fn label_segment(what: &str, text: &str) -> Result<(), NameError> {
     let ok_inner = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     if text.is_empty() {
         return Err((format!("empty {what}"), None));
@@ -87,7 +87,7 @@ fn label_segment(what: &str, text: &str) -> Result<(), Problem> {
     Ok(())
 }
 
-pub fn label_key(key: &str) -> Result<(), Problem> {
+pub fn label_key(key: &str) -> Result<(), NameError> {
     match key.rsplit_once('/') {
         Some((prefix, name)) => {
             let prefix_ok = !prefix.is_empty()
@@ -112,12 +112,12 @@ pub fn label_key(key: &str) -> Result<(), Problem> {
     }
 }
 
-pub fn label_value(value: &str) -> Result<(), Problem> {
+pub fn label_value(value: &str) -> Result<(), NameError> {
     label_segment("label value", value)
 }
 
 /// A port number, 1 to 65535.
-pub fn port_number(text: &str) -> Result<u16, Problem> {
+pub fn port_number(text: &str) -> Result<u16, NameError> {
     match text.parse::<u32>() {
         Ok(n) if (1..=65535).contains(&n) => Ok(n as u16),
         _ => Err((
@@ -128,7 +128,7 @@ pub fn port_number(text: &str) -> Result<u16, Problem> {
 }
 
 /// `500ms`, `2s`, `1m`, `1h` in milliseconds.
-pub fn duration_ms(text: &str) -> Result<u64, Problem> {
+pub fn duration_ms(text: &str) -> Result<u64, NameError> {
     let digits_end = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
@@ -183,7 +183,7 @@ pub const RETRY_CONDITIONS: [&str; 14] = [
 ];
 
 /// Where `*` may stand in a path: first (suffix match) or last right after `/` (prefix).
-pub fn path(text: &str) -> Result<(), Problem> {
+pub fn path(text: &str) -> Result<(), NameError> {
     // RFC 3986 path characters only: anything else is not what a request carries (a query
     // after `?` is not part of the path Istio matches), and some of it (NEL, U+2028) would
     // not read back as the same string under a YAML 1.1 reader.

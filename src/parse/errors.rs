@@ -4,6 +4,7 @@
 //! (`word` is "a name", `lbrace` is "`{`"), the list says what comes after which token, and
 //! when the unexpected word is a near miss of an expected keyword, a did-you-mean.
 
+use super::keywords::{self, RESERVED};
 use super::Rule;
 use crate::code::Code;
 use crate::diagnostic::Diagnostic;
@@ -111,7 +112,7 @@ fn special(
         let what = name_after(prev);
         return Some((
             format!("`{found}` is a reserved word and cannot be {what}"),
-            "pick another name; `in`, `to`, `namespace` and `anyone` are reserved".into(),
+            format!("pick another name; {} are reserved", reserved_words()),
             at,
         ));
     }
@@ -174,7 +175,14 @@ fn special(
     None
 }
 
-const RESERVED: [&str; 4] = ["in", "to", "namespace", "anyone"];
+/// The reserved words as a sentence lists them: "`in`, `to`, `namespace` and `anyone`".
+fn reserved_words() -> String {
+    let quoted: Vec<String> = RESERVED.iter().map(|w| format!("`{w}`")).collect();
+    match quoted.split_last() {
+        Some((last, init)) if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+        _ => quoted.concat(),
+    }
+}
 
 /// The first word of the line holding the previous token: the statement being written.
 fn statement_keyword(text: &str, pos: usize) -> &str {
@@ -306,61 +314,14 @@ fn is_mesh_statement(rule: Rule) -> bool {
 
 /// The keyword a rule starts with, for did-you-mean on misspelt keywords.
 fn keyword(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::service | Rule::kw_service => "service",
-        Rule::mesh | Rule::kw_mesh => "mesh",
-        Rule::kw_in => "in",
-        Rule::kw_to => "to",
-        Rule::account | Rule::kw_account => "account",
-        Rule::selector | Rule::kw_selector => "selector",
-        Rule::port | Rule::kw_port => "port",
-        Rule::mtls | Rule::kw_mtls => "mtls",
-        Rule::allow | Rule::kw_allow => "allow",
-        Rule::namespace_caller | Rule::kw_namespace => "namespace",
-        Rule::anyone_caller | Rule::kw_anyone => "anyone",
-        Rule::calls | Rule::kw_calls => "calls",
-        Rule::route | Rule::kw_route => "route",
-        Rule::timeout | Rule::kw_timeout => "timeout",
-        Rule::retries | Rule::kw_retries => "retries",
-        Rule::kw_per_try => "per-try",
-        Rule::kw_on => "on",
-        Rule::split | Rule::kw_split => "split",
-        Rule::trust_domain | Rule::kw_trust => "trust-domain",
-        Rule::cluster_domain | Rule::kw_cluster => "cluster-domain",
-        Rule::istiod | Rule::kw_istiod => "istiod",
-        Rule::dns | Rule::kw_dns => "dns",
-        Rule::scraper | Rule::kw_scraper => "scraper",
-        Rule::workload | Rule::kw_workload => "workload",
-        _ => return None,
-    })
+    keywords::keyword(rule).map(|k| k.text)
 }
 
 fn phrase(rule: Rule) -> &'static str {
+    if let Some(keyword) = keywords::keyword(rule) {
+        return keyword.quoted;
+    }
     match rule {
-        Rule::service | Rule::kw_service => "`service`",
-        Rule::mesh | Rule::kw_mesh => "`mesh`",
-        Rule::kw_in => "`in`",
-        Rule::kw_to => "`to`",
-        Rule::account | Rule::kw_account => "`account`",
-        Rule::selector | Rule::kw_selector => "`selector`",
-        Rule::port | Rule::kw_port => "`port`",
-        Rule::mtls | Rule::kw_mtls => "`mtls`",
-        Rule::allow | Rule::kw_allow => "`allow`",
-        Rule::kw_namespace | Rule::namespace_caller => "`namespace`",
-        Rule::kw_anyone | Rule::anyone_caller => "`anyone`",
-        Rule::calls | Rule::kw_calls => "`calls`",
-        Rule::route | Rule::kw_route => "`route`",
-        Rule::timeout | Rule::kw_timeout => "`timeout`",
-        Rule::retries | Rule::kw_retries => "`retries`",
-        Rule::kw_per_try => "`per-try`",
-        Rule::kw_on => "`on`",
-        Rule::split | Rule::kw_split => "`split`",
-        Rule::trust_domain | Rule::kw_trust => "`trust-domain`",
-        Rule::cluster_domain | Rule::kw_cluster => "`cluster-domain`",
-        Rule::istiod | Rule::kw_istiod => "`istiod`",
-        Rule::dns | Rule::kw_dns => "`dns`",
-        Rule::scraper | Rule::kw_scraper => "`scraper`",
-        Rule::workload | Rule::kw_workload => "`workload`",
         Rule::lbrace | Rule::http_rules => "`{`",
         Rule::rbrace => "`}`",
         Rule::comma => "`,`",

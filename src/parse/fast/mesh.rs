@@ -1,0 +1,131 @@
+//! The `mesh` block read by the fast reader, statement by statement as in
+//! `grammar/intent.pest`; `None` at the first byte it does not expect.
+
+use super::Reader;
+use crate::ast::{self, Word};
+use crate::source::Span;
+
+impl Reader<'_> {
+    pub(super) fn mesh(&mut self) -> Option<ast::Mesh> {
+        let keyword = self.keyword("mesh")?;
+        self.skip();
+        self.punct(b'{')?;
+        self.skip();
+        let mut statements = Vec::new();
+        while self.peek() != Some(b'}') {
+            statements.push(self.mesh_statement()?);
+            self.skip();
+        }
+        self.punct(b'}')?;
+        Some(ast::Mesh {
+            span: keyword,
+            statements,
+        })
+    }
+
+    fn mesh_statement(&mut self) -> Option<ast::MeshStatement> {
+        let start = self.pos;
+        if self.keyword("trust-domain").is_some() {
+            self.skip();
+            Some(ast::MeshStatement::TrustDomain(self.domain()?))
+        } else if self.keyword("cluster-domain").is_some() {
+            self.skip();
+            Some(ast::MeshStatement::ClusterDomain(self.domain()?))
+        } else if let Some(kw) = ["istiod", "dns"]
+            .into_iter()
+            .find(|kw| self.keyword(kw).is_some())
+        {
+            // `istiod NS LABELS` and `dns NS LABELS` have one shape.
+            self.skip();
+            let namespace = self.word()?;
+            self.skip();
+            let labels = self.labels()?;
+            let span = self.span_from(start);
+            Some(if kw == "dns" {
+                ast::MeshStatement::Dns {
+                    span,
+                    namespace,
+                    labels,
+                }
+            } else {
+                ast::MeshStatement::Istiod {
+                    span,
+                    namespace,
+                    labels,
+                }
+            })
+        } else if self.keyword("scraper").is_some() {
+            self.skip();
+            let name = self.word()?;
+            self.skip();
+            self.keyword("in")?;
+            self.skip();
+            let namespace = self.word()?;
+            Some(ast::MeshStatement::Scraper {
+                span: self.span_from(start),
+                name,
+                namespace,
+            })
+        } else if let Some(keyword) = self.keyword("workload") {
+            self.skip();
+            Some(ast::MeshStatement::Workload(self.workload(keyword)?))
+        } else {
+            None
+        }
+    }
+
+    fn workload(&mut self, keyword: Span) -> Option<ast::Workload> {
+        let name = self.word()?;
+        self.skip();
+        self.keyword("in")?;
+        self.skip();
+        let namespace = self.word()?;
+        let mut account: Option<(Word, Span)> = None;
+        let mut selector: Option<(Vec<ast::Label>, Span)> = None;
+        let mut duplicates = Vec::new();
+        if self.then_punct(b'{') {
+            while self.peek() != Some(b'}') {
+                let start = self.pos;
+                if self.keyword("account").is_some() {
+                    self.skip();
+                    let word = self.word()?;
+                    let at = self.statement_keyword(start);
+                    match &account {
+                        Some((_, first)) => duplicates.push(("account", at, *first)),
+                        None => account = Some((word, at)),
+                    }
+                } else if self.keyword("selector").is_some() {
+                    self.skip();
+                    let labels = self.labels()?;
+                    let at = self.statement_keyword(start);
+                    match &selector {
+                        Some((_, first)) => duplicates.push(("selector", at, *first)),
+                        None => selector = Some((labels, at)),
+                    }
+                } else {
+                    return None;
+                }
+                self.skip();
+            }
+            self.punct(b'}')?;
+        }
+        Some(ast::Workload {
+            span: keyword,
+            name,
+            namespace,
+            account: account.map(|(a, _)| a),
+            selector: selector.map(|(l, _)| l),
+            duplicates,
+        })
+    }
+
+    /// The span `Lower::workload` gives a repeated statement: its first whitespace-separated
+    /// chunk, which is the keyword (and any comment glued to it).
+    fn statement_keyword(&self, start: usize) -> Span {
+        let chunk = self.text[start..self.last_end]
+            .split_whitespace()
+            .next()
+            .map_or(0, str::len);
+        self.span(start, start + chunk)
+    }
+}

@@ -1,0 +1,265 @@
+//! The `service` block read by the fast reader, statement by statement as in
+//! `grammar/intent.pest`; `None` at the first byte it does not expect.
+
+use super::Reader;
+use crate::ast::{self, Word};
+use crate::source::Span;
+
+impl Reader<'_> {
+    pub(super) fn service(&mut self) -> Option<ast::Service> {
+        let keyword = self.keyword("service")?;
+        self.skip();
+        let name = self.word()?;
+        self.skip();
+        self.keyword("in")?;
+        self.skip();
+        let namespace = self.word()?;
+        self.skip();
+        self.punct(b'{')?;
+        self.skip();
+        let mut statements = Vec::new();
+        while self.peek() != Some(b'}') {
+            statements.push(self.statement()?);
+            self.skip();
+        }
+        self.punct(b'}')?;
+        Some(ast::Service {
+            span: keyword,
+            name,
+            namespace,
+            statements,
+        })
+    }
+
+    fn statement(&mut self) -> Option<ast::Statement> {
+        let start = self.pos;
+        if self.keyword("account").is_some() {
+            self.skip();
+            Some(ast::Statement::Account(self.word()?))
+        } else if self.keyword("selector").is_some() {
+            self.skip();
+            let labels = self.labels()?;
+            Some(ast::Statement::Selector {
+                span: self.span_from(start),
+                labels,
+            })
+        } else if self.keyword("port").is_some() {
+            self.skip();
+            Some(ast::Statement::Port(self.port()?))
+        } else if self.keyword("mtls").is_some() {
+            self.skip();
+            Some(ast::Statement::Mtls(self.run(|b| b.is_ascii_alphabetic())?))
+        } else if let Some(keyword) = self.keyword("allow") {
+            self.skip();
+            Some(ast::Statement::Allow(self.allow(keyword)?))
+        } else if self.keyword("calls").is_some() {
+            self.skip();
+            Some(ast::Statement::Calls(self.list(Self::call_target)?))
+        } else if let Some(keyword) = self.keyword("route") {
+            self.skip();
+            Some(ast::Statement::Route(self.route(keyword)?))
+        } else {
+            None
+        }
+    }
+
+    /// `port NAME [SERVICEPORT:]TARGETPORT[/PROTOCOL]`; the numbers are one compound-atomic
+    /// token (no space around `:`), the protocol is not.
+    fn port(&mut self) -> Option<ast::Port> {
+        let name = self.word()?;
+        self.skip();
+        let first = self.number()?;
+        let (service_port, target_port) = if self.peek() == Some(b':') {
+            let save = (self.pos, self.last_end);
+            self.pos += 1;
+            match self.number() {
+                Some(target) => (Some(first), target),
+                None => {
+                    (self.pos, self.last_end) = save;
+                    (None, first)
+                }
+            }
+        } else {
+            (None, first)
+        };
+        let protocol = if self.then_punct(b'/') {
+            Some(self.run(|b| b.is_ascii_alphanumeric())?)
+        } else {
+            None
+        };
+        Some(ast::Port {
+            name,
+            service_port,
+            target_port,
+            protocol,
+        })
+    }
+
+    fn allow(&mut self, keyword: Span) -> Option<ast::Allow> {
+        let callers = self.list(Self::caller)?;
+        let ports = if self.then_keyword("to") {
+            Some(self.list(Self::word)?)
+        } else {
+            None
+        };
+        let rules = if self.then_punct(b'{') {
+            let mut rules = Vec::new();
+            while self.peek() != Some(b'}') {
+                rules.push(self.http_rule()?);
+                self.skip();
+            }
+            self.punct(b'}')?;
+            Some(rules)
+        } else {
+            None
+        };
+        Some(ast::Allow {
+            span: keyword,
+            callers,
+            ports,
+            rules,
+        })
+    }
+
+    fn caller(&mut self) -> Option<ast::Caller> {
+        let start = self.pos;
+        if self.keyword("namespace").is_some() {
+            self.skip();
+            let namespace = self.word()?;
+            Some(ast::Caller::Namespace {
+                span: self.span_from(start),
+                namespace,
+            })
+        } else if self.keyword("anyone").is_some() {
+            Some(ast::Caller::Anyone {
+                span: self.span_from(start),
+            })
+        } else {
+            let name = self.word()?;
+            let namespace = if self.then_keyword("in") {
+                Some(self.word()?)
+            } else {
+                None
+            };
+            Some(ast::Caller::Named {
+                span: self.span_from(start),
+                name,
+                namespace,
+            })
+        }
+    }
+
+    /// `methods ~ paths`, methods being `*` or `M (| M)*`.
+    fn http_rule(&mut self) -> Option<ast::HttpRule> {
+        let mut rule = ast::HttpRule {
+            methods: Vec::new(),
+            any_method: None,
+            paths: Vec::new(),
+        };
+        if let Some(star) = self.punct(b'*') {
+            rule.any_method = Some(star);
+        } else {
+            rule.methods.push(self.run(|b| b.is_ascii_alphabetic())?);
+            while self.then_punct(b'|') {
+                rule.methods.push(self.run(|b| b.is_ascii_alphabetic())?);
+            }
+        }
+        self.skip();
+        rule.paths = self.list(Self::path)?;
+        Some(rule)
+    }
+
+    /// `path = @{ ("/" | "*") ~ (!(WHITESPACE | "," | "{" | "}" | "#") ~ ANY)* }`. The
+    /// stop bytes are ASCII, so no multi-byte character is split.
+    fn path(&mut self) -> Option<Word> {
+        if !matches!(self.peek(), Some(b'/' | b'*')) {
+            return None;
+        }
+        let start = self.pos;
+        self.pos += 1;
+        while self
+            .peek()
+            .is_some_and(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b',' | b'{' | b'}' | b'#'))
+        {
+            self.pos += 1;
+        }
+        self.token(start)
+    }
+
+    /// `word ~ (kw_in ~ word)? ~ (colon ~ word)?`.
+    fn call_target(&mut self) -> Option<ast::CallTarget> {
+        let start = self.pos;
+        let name = self.word()?;
+        let namespace = if self.then_keyword("in") {
+            Some(self.word()?)
+        } else {
+            None
+        };
+        let port = if self.then_punct(b':') {
+            Some(self.word()?)
+        } else {
+            None
+        };
+        Some(ast::CallTarget {
+            span: self.span_from(start),
+            name,
+            namespace,
+            port,
+        })
+    }
+
+    fn route(&mut self, keyword: Span) -> Option<ast::Route> {
+        let port = self.word()?;
+        self.skip();
+        self.punct(b'{')?;
+        self.skip();
+        let mut statements = Vec::new();
+        while self.peek() != Some(b'}') {
+            let start = self.pos;
+            let statement = if self.keyword("timeout").is_some() {
+                self.skip();
+                ast::RouteStatement::Timeout(self.duration()?)
+            } else if self.keyword("retries").is_some() {
+                self.skip();
+                let attempts = self.number()?;
+                let per_try = if self.then_keyword("per-try") {
+                    Some(self.duration()?)
+                } else {
+                    None
+                };
+                let on = if self.then_keyword("on") {
+                    self.list(|r| r.run(|b| b.is_ascii_alphanumeric() || b == b'-'))?
+                } else {
+                    Vec::new()
+                };
+                ast::RouteStatement::Retries {
+                    span: self.span_from(start),
+                    attempts,
+                    per_try,
+                    on,
+                }
+            } else if self.keyword("split").is_some() {
+                self.skip();
+                let subsets = self.list(|r| {
+                    let subset = r.word()?;
+                    r.skip();
+                    Some((subset, r.number()?))
+                })?;
+                ast::RouteStatement::Split {
+                    span: self.span_from(start),
+                    subsets,
+                }
+            } else {
+                return None;
+            };
+            statements.push(statement);
+            self.skip();
+        }
+        self.punct(b'}')?;
+        Some(ast::Route {
+            span: keyword,
+            port,
+            statements,
+        })
+    }
+}

@@ -1,0 +1,111 @@
+//! The `mesh` block and its statements, lowered from pest's pairs.
+
+use super::Lower;
+use crate::ast;
+use crate::parse::Rule;
+use crate::source::Span;
+use pest::iterators::Pair;
+
+impl Lower {
+    pub(in crate::parse) fn mesh(&self, pair: Pair<Rule>) -> ast::Mesh {
+        let span = self.span(&pair);
+        let mut statements = Vec::new();
+        for p in pair.into_inner() {
+            let pspan = self.span(&p);
+            let statement = match p.as_rule() {
+                Rule::trust_domain => {
+                    ast::MeshStatement::TrustDomain(self.first_of(p, Rule::domain, pspan))
+                }
+                Rule::cluster_domain => {
+                    ast::MeshStatement::ClusterDomain(self.first_of(p, Rule::domain, pspan))
+                }
+                Rule::istiod | Rule::dns => {
+                    let is_dns = p.as_rule() == Rule::dns;
+                    let namespace = p
+                        .clone()
+                        .into_inner()
+                        .find(|q| q.as_rule() == Rule::word)
+                        .map(|q| self.word(&q))
+                        .unwrap_or_else(|| self.empty_word(pspan));
+                    let labels = self.labels_of(p);
+                    if is_dns {
+                        ast::MeshStatement::Dns {
+                            span: pspan,
+                            namespace,
+                            labels,
+                        }
+                    } else {
+                        ast::MeshStatement::Istiod {
+                            span: pspan,
+                            namespace,
+                            labels,
+                        }
+                    }
+                }
+                Rule::scraper => {
+                    let mut words = p
+                        .into_inner()
+                        .filter(|q| q.as_rule() == Rule::word)
+                        .map(|q| self.word(&q));
+                    let name = words.next().unwrap_or_else(|| self.empty_word(pspan));
+                    let namespace = words.next().unwrap_or_else(|| self.empty_word(pspan));
+                    ast::MeshStatement::Scraper {
+                        span: pspan,
+                        name,
+                        namespace,
+                    }
+                }
+                Rule::workload => ast::MeshStatement::Workload(self.workload(p, pspan)),
+                _ => continue,
+            };
+            statements.push(statement);
+        }
+        ast::Mesh {
+            span: Span {
+                end: span.start + "mesh".len() as u32,
+                ..span
+            },
+            statements,
+        }
+    }
+
+    fn workload(&self, pair: Pair<Rule>, span: Span) -> ast::Workload {
+        let mut words = Vec::new();
+        let mut account: Option<(ast::Word, Span)> = None;
+        let mut selector: Option<(Vec<ast::Label>, Span)> = None;
+        let mut duplicates = Vec::new();
+        for p in pair.into_inner() {
+            let pspan = self.span(&p);
+            // Point at the keyword, as the other "given twice" errors do.
+            let keyword = Span {
+                end: pspan.start + p.as_str().split_whitespace().next().map_or(0, str::len) as u32,
+                ..pspan
+            };
+            match p.as_rule() {
+                Rule::word => words.push(self.word(&p)),
+                Rule::account => match &account {
+                    Some((_, first)) => duplicates.push(("account", keyword, *first)),
+                    None => account = Some((self.first_word(p, pspan), keyword)),
+                },
+                Rule::selector => match &selector {
+                    Some((_, first)) => duplicates.push(("selector", keyword, *first)),
+                    None => selector = Some((self.labels_of(p), keyword)),
+                },
+                _ => {}
+            }
+        }
+        let (account, selector) = (account.map(|(a, _)| a), selector.map(|(l, _)| l));
+        let mut words = words.into_iter();
+        ast::Workload {
+            span: Span {
+                end: span.start + "workload".len() as u32,
+                ..span
+            },
+            name: words.next().unwrap_or_else(|| self.empty_word(span)),
+            namespace: words.next().unwrap_or_else(|| self.empty_word(span)),
+            account,
+            selector,
+            duplicates,
+        }
+    }
+}
