@@ -8,7 +8,10 @@
 //! point), files are written in two phases in place instead (all temporaries first, then
 //! the renames).
 
+mod record;
 mod swap;
+
+pub use record::{matches_record, sha256, Hash, Record};
 
 use crate::emit;
 use crate::render::{Document, GENERATED_MARK, MANIFEST};
@@ -278,26 +281,6 @@ pub fn diff(tree: &Tree, out: &Path) -> Vec<String> {
         .map(|&path| file_diff(tree, out, path))
         .collect();
     diffs.into_iter().flatten().collect()
-}
-
-/// Whether OUT holds exactly what RECORD says the tree compiles to, by the rules of
-/// [`diff`]: every recorded file with that content, and no stale generated file (one the
-/// manifest lists, or any file with the generated header, that the record does not hold).
-/// Files are hashed, not kept: `check` with a cached record reads OUT only once.
-pub fn matches_record(record: &crate::cache::Record, out: &Path) -> bool {
-    let mut paths: BTreeSet<&str> = record.keys().map(String::as_str).collect();
-    let previous = previous_files(out);
-    paths.extend(previous.iter().map(String::as_str));
-    let paths: Vec<&str> = paths.into_iter().collect();
-    paths.par_iter().all(|&path| {
-        let on_disk = fs::read_to_string(out.join(path)).ok();
-        match (on_disk, record.get(path)) {
-            (Some(text), Some(hash)) => crate::cache::sha256(text.as_bytes()) == *hash,
-            (None, None) => true,
-            (Some(text), None) => !is_generated(&text),
-            (None, Some(_)) => false,
-        }
-    })
 }
 
 fn file_diff(tree: &Tree, out: &Path, path: &str) -> Option<String> {
