@@ -14,12 +14,15 @@ mod swap;
 pub use record::{matches_record, sha256, Hash, Record};
 
 use crate::emit;
-use crate::render::{Document, GENERATED_MARK, MANIFEST};
+use crate::render::{Document, GENERATED_MARK};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+
+/// The file listing what meshward wrote, so it can prune its own files and nothing else.
+pub const MANIFEST: &str = ".meshward-manifest";
 
 /// The complete text of the output tree: relative path to content, manifest included.
 #[derive(Debug, Clone, PartialEq, Eq)]
