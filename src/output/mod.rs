@@ -33,7 +33,7 @@ pub struct Tree {
 impl Tree {
     pub fn from_documents(documents: &[Document]) -> Result<Tree, serde_json::Error> {
         // Documents are independent: emit them in parallel, then insert in order, so a
-        // repeated path keeps the last document and an error is the first one, as before.
+        // repeated path keeps the last document and the error is the first in order.
         let texts: Vec<Result<String, serde_json::Error>> =
             documents.par_iter().map(emit::emit).collect();
         let mut files = Vec::with_capacity(documents.len());
@@ -56,15 +56,6 @@ impl Tree {
         let mut files = files;
         files.insert(MANIFEST.to_string(), manifest);
         Tree { files }
-    }
-
-    /// One string of sorted `--- path ---` sections, for golden snapshots.
-    pub fn snapshot(&self) -> String {
-        let mut out = String::new();
-        for (path, text) in &self.files {
-            out.push_str(&format!("--- {path} ---\n{text}"));
-        }
-        out
     }
 }
 
