@@ -47,15 +47,6 @@ pub struct Identity {
     pub managed: bool,
 }
 
-impl Identity {
-    pub fn pods(&self) -> PodGroup {
-        PodGroup {
-            namespace: self.namespace.clone(),
-            selector: self.selector.clone(),
-        }
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct Workload {
     pub identity: Identity,
