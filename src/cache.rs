@@ -17,11 +17,10 @@
 //! `MESHWARD_CACHE=off`, or with `--no-cache`; `MESHWARD_CACHE=on` turns it on under CI.
 //! Any failure to read or write a record only means compiling in full.
 
-use crate::output::Tree;
+use crate::output::{sha256, Hash, Record, Tree};
 use crate::source::SourceMap;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 
@@ -29,15 +28,6 @@ use std::path::PathBuf;
 const FORMAT: &str = "meshward-check-record v1";
 /// Records kept; the oldest beyond this are removed when one is written.
 const KEEP: usize = 64;
-
-pub type Hash = [u8; 32];
-
-/// What a record says the tree compiles to: relative path → SHA-256 of the content.
-pub type Record = BTreeMap<String, Hash>;
-
-pub fn sha256(bytes: &[u8]) -> Hash {
-    Sha256::digest(bytes).into()
-}
 
 /// The record folder, when the cache is on.
 pub struct Cache {
@@ -176,6 +166,7 @@ fn unhex(text: &str) -> Option<Hash> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn hex_round_trips_and_rejects_junk() {

@@ -17,7 +17,7 @@ pub const ISTIOD_PORT: u16 = 15012;
 pub const DNS_PORT: u16 = 53;
 
 /// The other end of a connection. It borrows from the model: a 10,000-service mesh has
-/// about 100,000 edge ends, and copying a selector for each was most of this stage.
+/// about 100,000 edge ends, and copying a selector for each would be most of this stage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Peer<'m> {
     /// Pods matching a selector in one namespace.

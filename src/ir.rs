@@ -47,15 +47,6 @@ pub struct Identity {
     pub managed: bool,
 }
 
-impl Identity {
-    pub fn pods(&self) -> PodGroup {
-        PodGroup {
-            namespace: self.namespace.clone(),
-            selector: self.selector.clone(),
-        }
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct Workload {
     pub identity: Identity,
@@ -151,7 +142,7 @@ pub struct Allow {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Caller {
     /// A service of the tree or a declared workload. Shared: a 10,000-service mesh has
-    /// about 50,000 callers, and a copy of each identity was ~13 MB of the peak.
+    /// about 50,000 callers, and a copy of each identity would add ~13 MB to the peak.
     Pods(std::sync::Arc<Identity>),
     /// Every pod of a namespace, managed or not.
     Namespace(String),

@@ -8,15 +8,21 @@
 //! point), files are written in two phases in place instead (all temporaries first, then
 //! the renames).
 
+mod record;
 mod swap;
 
+pub use record::{matches_record, sha256, Hash, Record};
+
 use crate::emit;
-use crate::render::{Document, GENERATED_MARK, MANIFEST};
+use crate::render::{Document, GENERATED_MARK};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+
+/// The file listing what meshward wrote, so it can prune its own files and nothing else.
+pub const MANIFEST: &str = ".meshward-manifest";
 
 /// The complete text of the output tree: relative path to content, manifest included.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +33,7 @@ pub struct Tree {
 impl Tree {
     pub fn from_documents(documents: &[Document]) -> Result<Tree, serde_json::Error> {
         // Documents are independent: emit them in parallel, then insert in order, so a
-        // repeated path keeps the last document and an error is the first one, as before.
+        // repeated path keeps the last document and the error is the first in order.
         let texts: Vec<Result<String, serde_json::Error>> =
             documents.par_iter().map(emit::emit).collect();
         let mut files = Vec::with_capacity(documents.len());
@@ -50,15 +56,6 @@ impl Tree {
         let mut files = files;
         files.insert(MANIFEST.to_string(), manifest);
         Tree { files }
-    }
-
-    /// One string of sorted `--- path ---` sections, for golden snapshots.
-    pub fn snapshot(&self) -> String {
-        let mut out = String::new();
-        for (path, text) in &self.files {
-            out.push_str(&format!("--- {path} ---\n{text}"));
-        }
-        out
     }
 }
 
@@ -278,26 +275,6 @@ pub fn diff(tree: &Tree, out: &Path) -> Vec<String> {
         .map(|&path| file_diff(tree, out, path))
         .collect();
     diffs.into_iter().flatten().collect()
-}
-
-/// Whether OUT holds exactly what RECORD says the tree compiles to, by the rules of
-/// [`diff`]: every recorded file with that content, and no stale generated file (one the
-/// manifest lists, or any file with the generated header, that the record does not hold).
-/// Files are hashed, not kept: `check` with a cached record reads OUT only once.
-pub fn matches_record(record: &crate::cache::Record, out: &Path) -> bool {
-    let mut paths: BTreeSet<&str> = record.keys().map(String::as_str).collect();
-    let previous = previous_files(out);
-    paths.extend(previous.iter().map(String::as_str));
-    let paths: Vec<&str> = paths.into_iter().collect();
-    paths.par_iter().all(|&path| {
-        let on_disk = fs::read_to_string(out.join(path)).ok();
-        match (on_disk, record.get(path)) {
-            (Some(text), Some(hash)) => crate::cache::sha256(text.as_bytes()) == *hash,
-            (None, None) => true,
-            (Some(text), None) => !is_generated(&text),
-            (None, Some(_)) => false,
-        }
-    })
 }
 
 fn file_diff(tree: &Tree, out: &Path, path: &str) -> Option<String> {
