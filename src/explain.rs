@@ -5,7 +5,7 @@
 //! The intent side only supplies what a person needs next: the `file:line` that allows
 //! the call, or that nothing does and the nearest thing that would.
 
-use crate::evaluate::{Cluster, Decision, Direction, Endpoint, MtlsMode, Pod, Protocol, Request};
+use crate::evaluate::{Cluster, Decision, Direction, Endpoint, MtlsMode, Pod, Request, Transport};
 use crate::ir::{Allow, Caller, Identity, Mesh, Mtls, Port, Service};
 use crate::source::SourceMap;
 use crate::suggest;
@@ -190,7 +190,7 @@ fn answer(
             Direction::Egress,
             Endpoint::Pod(to_pod),
             target,
-            Protocol::Tcp,
+            Transport::Tcp,
         );
         let ok = !names.is_empty() || !cluster.isolated(from_pod, Direction::Egress);
         layer(
@@ -219,7 +219,7 @@ fn answer(
         Direction::Ingress,
         Endpoint::Pod(from_pod),
         target,
-        Protocol::Tcp,
+        Transport::Tcp,
     );
     let ingress_ok = !names.is_empty();
     let ingress = layer(

@@ -15,7 +15,7 @@
 //! a label index, so the cost grows with the rules, not with the square of the services.
 
 use crate::evaluate::{
-    self, Cluster, Endpoint, MtlsMode, Peer, Pod, PodView, PortValue, Protocol, Request,
+    self, Cluster, Endpoint, MtlsMode, Peer, Pod, PodView, PortValue, Request, Transport,
 };
 use crate::ir::{Caller, HttpRule, Mesh, Mtls, Service};
 use rayon::prelude::*;
@@ -48,7 +48,7 @@ impl std::fmt::Display for Fault {
 
 type ProbeId = usize;
 /// Connections a source may open: `(destination, protocol, port)`.
-type Grants = BTreeSet<(ProbeId, Protocol, u16)>;
+type Grants = BTreeSet<(ProbeId, Transport, u16)>;
 
 struct Probe {
     pod: Pod,
@@ -241,10 +241,10 @@ impl<'m> Expected<'m> {
         for d in &mesh.services {
             let dst = u.service(d);
             for allow in &d.allows {
-                let grants: Vec<(ProbeId, Protocol, u16)> = allow
+                let grants: Vec<(ProbeId, Transport, u16)> = allow
                     .ports
                     .iter()
-                    .map(|&p| (dst, Protocol::Tcp, d.ports[p].target))
+                    .map(|&p| (dst, Transport::Tcp, d.ports[p].target))
                     .collect();
                 for caller in &allow.callers {
                     let set = match caller {
@@ -294,9 +294,9 @@ impl<'m> Expected<'m> {
     /// Everything a source may open, as `(destination, protocol, port)`.
     fn egress(&self, service: Option<&Service>, namespace: &str, u: &Universe) -> Grants {
         let mut set: Grants = [
-            (u.dns, Protocol::Udp, crate::compile::DNS_PORT),
-            (u.dns, Protocol::Tcp, crate::compile::DNS_PORT),
-            (u.istiod, Protocol::Tcp, crate::compile::ISTIOD_PORT),
+            (u.dns, Transport::Udp, crate::compile::DNS_PORT),
+            (u.dns, Transport::Tcp, crate::compile::DNS_PORT),
+            (u.istiod, Transport::Tcp, crate::compile::ISTIOD_PORT),
         ]
         .into();
         set.extend(self.anyone.iter().copied());
@@ -314,7 +314,7 @@ impl<'m> Expected<'m> {
                 if scraper.namespace == s.namespace() && scraper.name == s.name() {
                     for d in &self.mesh.services {
                         for port in crate::compile::SCRAPE_PORTS {
-                            set.insert((u.service(d), Protocol::Tcp, port));
+                            set.insert((u.service(d), Transport::Tcp, port));
                         }
                     }
                 }
@@ -450,7 +450,7 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
             let view = cluster.view(pod);
             let declared: Vec<u16> = d.ports.iter().map(|p| p.target).collect();
             let want = |proto, port| match proto {
-                Protocol::Tcp => expected.ingress(d, port, &u),
+                Transport::Tcp => expected.ingress(d, port, &u),
                 _ => Admitted::Some(BTreeSet::new()),
             };
             let to = format!("{}.{}", d.name(), d.namespace());
@@ -526,17 +526,17 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
 /// Every port worth asking about at a destination: those the intents declare, the scrape
 /// ports, every port and range bound that its ingress rules name, and one port nobody
 /// named, over TCP and UDP. A rule that widened to another port or protocol shows up here.
-fn probe_ports(view: &PodView, declared: &[u16]) -> Vec<(Protocol, u16)> {
-    let mut ports: BTreeSet<(Protocol, u16)> =
-        declared.iter().map(|&p| (Protocol::Tcp, p)).collect();
-    ports.extend(crate::compile::SCRAPE_PORTS.map(|p| (Protocol::Tcp, p)));
+fn probe_ports(view: &PodView, declared: &[u16]) -> Vec<(Transport, u16)> {
+    let mut ports: BTreeSet<(Transport, u16)> =
+        declared.iter().map(|&p| (Transport::Tcp, p)).collect();
+    ports.extend(crate::compile::SCRAPE_PORTS.map(|p| (Transport::Tcp, p)));
     let rules = view
         .isolating(evaluate::Direction::Ingress)
         .iter()
         .flat_map(|policy| &policy.ingress);
     for entry in rules.flat_map(|rule| &rule.ports) {
         if let PortValue::Number { start, end, .. } = entry.port {
-            let proto = entry.protocol.unwrap_or(Protocol::Tcp);
+            let proto = entry.protocol.unwrap_or(Transport::Tcp);
             for n in [start, end] {
                 if let Ok(n) = u16::try_from(n) {
                     ports.insert((proto, n));
@@ -546,8 +546,8 @@ fn probe_ports(view: &PodView, declared: &[u16]) -> Vec<(Protocol, u16)> {
     }
     let named: BTreeSet<u16> = ports.iter().map(|(_, p)| *p).collect();
     if let Some(unused) = (1..=u16::MAX).find(|p| !named.contains(p)) {
-        ports.insert((Protocol::Tcp, unused));
-        ports.insert((Protocol::Udp, unused));
+        ports.insert((Transport::Tcp, unused));
+        ports.insert((Transport::Udp, unused));
     }
     ports.into_iter().collect()
 }
@@ -556,8 +556,8 @@ fn probe_ports(view: &PodView, declared: &[u16]) -> Vec<(Protocol, u16)> {
 fn ingress(
     to: &str,
     view: &PodView,
-    ports: &[(Protocol, u16)],
-    want: impl Fn(Protocol, u16) -> Admitted,
+    ports: &[(Transport, u16)],
+    want: impl Fn(Transport, u16) -> Admitted,
     u: &Universe,
     report: &mut Report,
 ) {
@@ -624,7 +624,7 @@ fn egress(view: &PodView, source: ProbeId, want: Grants, u: &Universe, report: &
     }
     let mut got = BTreeSet::new();
     // Per rule: the probes its peers might match, and its exact (protocol, port) pairs.
-    type RuleProbes = (BTreeSet<ProbeId>, Vec<(Protocol, u16)>);
+    type RuleProbes = (BTreeSet<ProbeId>, Vec<(Transport, u16)>);
     let mut rules: Vec<RuleProbes> = Vec::new();
     for policy in view.isolating(evaluate::Direction::Egress) {
         let ns = &policy.namespace;
@@ -677,7 +677,7 @@ fn egress(view: &PodView, source: ProbeId, want: Grants, u: &Universe, report: &
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let ports: Vec<(Protocol, u16)> = rules
+    let ports: Vec<(Transport, u16)> = rules
         .iter()
         .flat_map(|(_, p)| p.iter().copied())
         .collect::<BTreeSet<_>>()

@@ -1,7 +1,7 @@
 //! `meshward explain` agrees with the evaluator and the intents for every pair of
 //! examples/shop, and keeps the exit codes of the contract.
 
-use meshward::evaluate::{Cluster, Endpoint, Pod, Protocol};
+use meshward::evaluate::{Cluster, Endpoint, Pod, Transport};
 use meshward::explain::{explain, Question};
 use meshward::ir::Caller;
 use std::path::{Path, PathBuf};
@@ -52,13 +52,13 @@ fn every_pair_of_shop_agrees_with_the_evaluator_and_the_intents() {
                 // The evaluator, directly: the connection exists at L4 from both ends.
                 let (src, dst) = (pod(from), pod(&to.identity));
                 let l4 =
-                    cluster.ingress_allows(&dst, Endpoint::Pod(&src), port.target, Protocol::Tcp)
+                    cluster.ingress_allows(&dst, Endpoint::Pod(&src), port.target, Transport::Tcp)
                         && (!from.managed
                             || cluster.egress_allows(
                                 &src,
                                 Endpoint::Pod(&dst),
                                 port.target,
-                                Protocol::Tcp,
+                                Transport::Tcp,
                             ));
                 assert_eq!(
                     answer.allowed, intended,

@@ -6,7 +6,7 @@
 //! (written by hand below, not parsed by meshward), so a compiler bug cannot agree with
 //! itself here. Each expectation cites the intent line that justifies it.
 
-use meshward::evaluate::{Cluster, Endpoint, MtlsMode, Pod, Protocol, Request};
+use meshward::evaluate::{Cluster, Endpoint, MtlsMode, Pod, Request, Transport};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -16,8 +16,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 const TD: &str = "cluster.local";
-const TCP: Protocol = Protocol::Tcp;
-const UDP: Protocol = Protocol::Udp;
+const TCP: Transport = Transport::Tcp;
+const UDP: Transport = Transport::Udp;
 const OUTSIDE: &str = "203.0.113.7";
 
 // ------------------------------------------------------------------ building the tree
