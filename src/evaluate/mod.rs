@@ -5,10 +5,10 @@
 //! YAML), once, into its own typed shapes ([`Policy`], read by `read/`), and answers the
 //! questions the cluster answers: may this connection exist (NetworkPolicy, L3/L4), which
 //! mTLS mode does this pod run in (PeerAuthentication), and may this request go through
-//! (AuthorizationPolicy, L7). It deliberately imports
-//! nothing from meshward's model (`ir`, `check`, `compile`, `render`): a bug there cannot
-//! hide itself by being repeated here. Tests build a [`Cluster`] from a built tree and check
-//! the invariants of `docs/output.md` against it.
+//! (AuthorizationPolicy, L7). It deliberately imports nothing from meshward's model
+//! (`ir`, `check`, `compile`, `render`): a bug there cannot hide itself by being repeated
+//! here. Tests build a [`Cluster`] from a built tree and check the invariants of
+//! `docs/output.md` against it.
 //!
 //! This file holds the entry: the [`Cluster`] built from read policies, and the
 //! [`PodView`] of one pod. Each kind's semantics has its own file (`network.rs`,

@@ -2,10 +2,11 @@
 //! what the intents allow, at L4 on both ends of every edge and at L7.
 //!
 //! Two independent readings meet here. The *expected* side comes straight from the
-//! resolved intents ([`ir::Mesh`]), with the language's own matching rules written out
-//! in `expected.rs`. The *rendered* side asks [`evaluate`], which judges the objects the
-//! way Kubernetes and Istio would and knows nothing of meshward's model. A disagreement is
-//! a compiler bug: the build stops with exit 3 and names the pair and both verdicts.
+//! resolved intents ([`ir::Mesh`](crate::ir::Mesh)), with the language's own matching
+//! rules written out in `expected.rs`. The *rendered* side asks
+//! [`evaluate`](crate::evaluate), which judges the objects the way Kubernetes and Istio
+//! would and knows nothing of meshward's model. A disagreement is a compiler bug: the
+//! build stops with exit 3 and names the pair and both verdicts.
 //!
 //! Sources and destinations are *probe pods*: one per service, workload, DNS and istiod
 //! group (carrying exactly its selector's labels), one "other" pod per namespace that
