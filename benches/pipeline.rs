@@ -10,11 +10,11 @@
 //! functions the pipeline calls: `load::load`, `parse::parse` (and pest alone,
 //! `parse-grammar`, for the gap the hand-written reader closes), `check::check`,
 //! `compile::compile`, `render::render`, `emit::emit` (through `output::Tree::from_documents`,
-//! which also builds the manifest), `meshward::judged` (reading the policies back as the
+//! which also builds the manifest), `meshward::pipeline::judged` (reading the policies back as the
 //! self-check does: `read-back`), `render::render_with` doing all three per document as a
 //! build does (`render-emit-read`), `selfcheck::check` on the read cluster,
 //! `output::write` (into an empty folder, and over an identical tree, where nothing is
-//! rewritten), then `compile_dir` and `compile_dir` plus `output::write` end to end. The tree is written
+//! rewritten), then `pipeline::run` and `pipeline::run` plus `output::write` end to end. The tree is written
 //! to a temporary folder once per size. See docs/performance.md for the figures.
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
@@ -75,7 +75,7 @@ fn read_back(
     let mut policies = Vec::new();
     let mut routing = Vec::new();
     for d in documents {
-        let (p, r) = meshward::judged(d).expect("serialisable");
+        let (p, r) = meshward::pipeline::judged(d).expect("serialisable");
         policies.extend(p);
         routing.extend(r);
     }
@@ -144,7 +144,7 @@ fn stages(c: &mut Criterion) {
                 render::render_with(&mesh, &tables, |d| {
                     (
                         emit::emit(&d).expect("emit"),
-                        meshward::judged(&d).expect("read"),
+                        meshward::pipeline::judged(&d).expect("read"),
                     )
                 })
             })
@@ -182,16 +182,16 @@ fn stages(c: &mut Criterion) {
         group.sample_size(10);
         group.warm_up_time(Duration::from_millis(500));
         group.measurement_time(Duration::from_secs(if services > 2_000 { 20 } else { 5 }));
-        group.bench_function(BenchmarkId::new("compile_dir", services), |b| {
+        group.bench_function(BenchmarkId::new("pipeline", services), |b| {
             b.iter(|| {
-                let compiled = meshward::compile_dir(dir);
+                let compiled = meshward::pipeline::run(dir);
                 assert!(compiled.result.is_some());
                 compiled
             })
         });
         group.bench_function(BenchmarkId::new("build-unchanged", services), |b| {
             b.iter(|| {
-                let compiled = meshward::compile_dir(dir);
+                let compiled = meshward::pipeline::run(dir);
                 let (_, tree) = compiled.result.expect("compiles");
                 output::write(&tree, unchanged.path()).expect("write")
             })

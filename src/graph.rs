@@ -36,7 +36,7 @@ pub enum Format {
 /// errors as text on `err` when an intent has an error; [`Exit::Fault`] when meshward's
 /// self-check fails.
 pub fn execute(options: &Options, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
-    let compiled = crate::compile_dir(&options.dir);
+    let compiled = crate::pipeline::run(&options.dir);
     let Some((mesh, _)) = compiled.result.as_ref().filter(|_| !compiled.has_errors()) else {
         let errors: Vec<_> = compiled
             .diagnostics

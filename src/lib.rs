@@ -35,9 +35,3 @@ pub mod source;
 pub mod suggest;
 pub mod synth;
 pub mod timings;
-
-// Old names of the pipeline's entry points, until every caller uses `pipeline::*`.
-pub use pipeline::{
-    judged, load as load_dir, render_objects, run as compile_dir, run_loaded as compile_loaded,
-    run_texts as compile_texts, Judged, Outcome as Compiled,
-};

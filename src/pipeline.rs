@@ -152,7 +152,7 @@ pub fn render_objects(mesh: &ir::Mesh) -> Result<Vec<serde_json::Value>, serde_j
 /// back from JSON text (no `Value` tree is built for them), and its VirtualServices and
 /// DestinationRules as JSON values.
 pub type Judged = (
-    Vec<Result<Option<evaluate::Object>, String>>,
+    Vec<Result<Option<evaluate::Policy>, String>>,
     Vec<serde_json::Value>,
 );
 /// One document's YAML text and what the self-check reads of it.

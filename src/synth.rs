@@ -344,7 +344,7 @@ mod tests {
     #[test]
     fn generated_trees_compile_cleanly() {
         for seed in [1, 2, 3] {
-            let compiled = crate::compile_texts(generate(500, seed));
+            let compiled = crate::pipeline::run_texts(generate(500, seed));
             let errors: Vec<String> = compiled
                 .diagnostics
                 .iter()
@@ -367,7 +367,7 @@ mod tests {
     #[test]
     fn small_trees_are_valid_too() {
         for n in [1, 2, 3, 41] {
-            let compiled = crate::compile_texts(generate(n, 9));
+            let compiled = crate::pipeline::run_texts(generate(n, 9));
             assert!(!compiled.has_errors(), "{n} services");
         }
     }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{root, Meshward};
-use meshward::evaluate::{Cluster, Endpoint, Pod, Protocol};
+use meshward::evaluate::{Cluster, Endpoint, Pod, Transport};
 use meshward::explain::{explain, Question};
 use meshward::ir::Caller;
 use std::path::PathBuf;
@@ -15,9 +15,9 @@ fn shop() -> PathBuf {
 
 #[test]
 fn every_pair_of_shop_agrees_with_the_evaluator_and_the_intents() {
-    let compiled = meshward::compile_dir(&shop());
+    let compiled = meshward::pipeline::run(&shop());
     let (mesh, _) = compiled.result.as_ref().expect("shop compiles");
-    let objects = meshward::render_objects(mesh).expect("render");
+    let objects = meshward::pipeline::render_objects(mesh).expect("render");
     let cluster = Cluster::from_objects(objects.iter().cloned());
     let pod = |i: &meshward::ir::Identity| {
         let mut p = Pod::new(&i.name, &i.namespace).account(&i.account);
@@ -54,13 +54,13 @@ fn every_pair_of_shop_agrees_with_the_evaluator_and_the_intents() {
                 // The evaluator, directly: the connection exists at L4 from both ends.
                 let (src, dst) = (pod(from), pod(&to.identity));
                 let l4 =
-                    cluster.ingress_allows(&dst, Endpoint::Pod(&src), port.target, Protocol::Tcp)
+                    cluster.ingress_allows(&dst, Endpoint::Pod(&src), port.target, Transport::Tcp)
                         && (!from.managed
                             || cluster.egress_allows(
                                 &src,
                                 Endpoint::Pod(&dst),
                                 port.target,
-                                Protocol::Tcp,
+                                Transport::Tcp,
                             ));
                 assert_eq!(
                     answer.allowed, intended,

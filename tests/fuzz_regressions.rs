@@ -34,8 +34,8 @@ fn text_of(path: &Path) -> String {
 }
 
 /// Compile the files and render every diagnostic in both forms; what the fuzz targets do.
-fn run(files: Vec<(String, String)>) -> meshward::Compiled {
-    let compiled = meshward::compile_texts(files);
+fn run(files: Vec<(String, String)>) -> meshward::pipeline::Outcome {
+    let compiled = meshward::pipeline::run_texts(files);
     for d in &compiled.diagnostics {
         assert!(!render_text(d, &compiled.sources).is_empty());
         assert!(render_json(d, &compiled.sources).starts_with('{'));
@@ -60,7 +60,7 @@ fn run_one(path: &Path) {
     run(vec![("fuzz/a.intent".to_string(), text_of(path))]);
 }
 
-/// The `*.intent` files below `dir`, as `compile_texts` takes them.
+/// The `*.intent` files below `dir`, as `pipeline::run_texts` takes them.
 fn tree(dir: &Path) -> Vec<(String, String)> {
     files_below(dir)
         .into_iter()

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 #[test]
 fn graph_of_the_shop() {
-    let compiled = meshward::compile_dir(&root().join("examples/shop"));
+    let compiled = meshward::pipeline::run(&root().join("examples/shop"));
     let (mesh, _) = compiled.result.as_ref().expect("shop compiles");
     let mermaid = meshward::graph::mermaid(mesh);
     let dot = meshward::graph::dot(mesh);
@@ -23,7 +23,7 @@ fn graph_of_the_shop() {
         .map(|(_, f)| (f.relative.clone(), f.text.clone()))
         .collect();
     files.reverse();
-    let again = meshward::compile_texts(files);
+    let again = meshward::pipeline::run_texts(files);
     let (mesh2, _) = again.result.as_ref().expect("compiles");
     assert_eq!(meshward::graph::mermaid(mesh2), mermaid);
     assert!(mermaid.contains("subgraph"), "{mermaid}");

@@ -9,7 +9,7 @@
 //! properties`. Failing cases are saved under `proptest-regressions/` and replayed first
 //! on every later run: commit those files.
 
-use meshward::evaluate::{Cluster, Endpoint, Pod, Protocol, Request};
+use meshward::evaluate::{Cluster, Endpoint, Pod, Request, Transport};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -375,7 +375,7 @@ proptest! {
     #[test]
     fn emitted_objects_admit_exactly_the_intents(tree in tree_strategy()) {
         let files = render(&tree);
-        let compiled = meshward::compile_texts(files.clone());
+        let compiled = meshward::pipeline::run_texts(files.clone());
         let errors: Vec<String> = compiled
             .diagnostics
             .iter()
@@ -385,7 +385,7 @@ proptest! {
         prop_assert!(errors.is_empty(), "valid tree rejected: {errors:?}\n{files:#?}");
         prop_assert!(compiled.faults.is_empty(), "self-check: {:?}", compiled.faults);
         let (mesh, _) = compiled.result.as_ref().expect("compiled");
-        let objects = meshward::render_objects(mesh).expect("render");
+        let objects = meshward::pipeline::render_objects(mesh).expect("render");
         let cluster = Cluster::from_objects(objects);
         let outside = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9));
         let srcs = sources(&tree);
@@ -401,7 +401,7 @@ proptest! {
                         .collect();
                     let want_l4 = !applicable.is_empty();
                     let from = match &src.pod { Some(p) => Endpoint::Pod(p), None => Endpoint::Ip(outside) };
-                    let got_l4 = cluster.connection_allowed(from, Endpoint::Pod(&dst_pod), port.target, Protocol::Tcp);
+                    let got_l4 = cluster.connection_allowed(from, Endpoint::Pod(&dst_pod), port.target, Transport::Tcp);
                     let who = src.pod.as_ref().map_or("outside".to_string(), |p| format!("{}.{}", p.name, p.namespace));
                     prop_assert_eq!(got_l4, want_l4, "L4 {} -> {}.{}:{}\n{:#?}", who, dst.name, dst.namespace, port.target, files);
                     facts.entry(got_l4).and_modify(|n| *n += 1).or_insert(1);

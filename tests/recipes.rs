@@ -182,7 +182,7 @@ fn flux_recipes() {
         .collect();
     assert!(sharded.len() >= 2, "one Kustomization per namespace folder");
     // The folders are those `meshward build examples/shop` writes.
-    let compiled = meshward::compile_dir(&root().join("examples/shop"));
+    let compiled = meshward::pipeline::run(&root().join("examples/shop"));
     let (_, tree) = compiled.result.as_ref().expect("shop compiles");
     for k in &sharded {
         let path = k["spec"]["path"].as_str().expect("spec.path");

@@ -10,10 +10,10 @@ use std::path::Path;
 
 fn shop() -> (meshward::ir::Mesh, Vec<Value>) {
     let compiled =
-        meshward::compile_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop"));
+        meshward::pipeline::run(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop"));
     assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
     let (mesh, _) = compiled.result.expect("examples/shop compiles");
-    let objects = meshward::render_objects(&mesh).expect("render");
+    let objects = meshward::pipeline::render_objects(&mesh).expect("render");
     (mesh, objects)
 }
 
@@ -50,13 +50,13 @@ fn caught(corrupt: impl FnOnce(&mut Vec<Value>), expect: &[&str]) -> Vec<String>
 #[test]
 fn the_examples_pass() {
     for example in ["shop", "hello"] {
-        let compiled = meshward::compile_dir(
+        let compiled = meshward::pipeline::run(
             &Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("examples")
                 .join(example),
         );
         let (mesh, _) = compiled.result.expect("compiles");
-        let objects = meshward::render_objects(&mesh).expect("render");
+        let objects = meshward::pipeline::render_objects(&mesh).expect("render");
         assert_eq!(self_check(&mesh, &objects), vec![]);
     }
 }

@@ -60,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
         format!("{grammar:?}"),
         "the fast reader and pest disagree"
     );
-    let compiled = meshward::compile_texts([("fuzz/a.intent".to_string(), text)]);
+    let compiled = meshward::pipeline::run_texts([("fuzz/a.intent".to_string(), text)]);
     let show = show();
     for d in &compiled.diagnostics {
         if show {

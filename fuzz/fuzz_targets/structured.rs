@@ -962,7 +962,7 @@ fn files_of(input: &Input) -> Files {
     files
 }
 
-fn rendered(c: &meshward::Compiled) -> Vec<(String, String)> {
+fn rendered(c: &meshward::pipeline::Outcome) -> Vec<(String, String)> {
     c.diagnostics
         .iter()
         .map(|d| {
@@ -996,7 +996,7 @@ fn fail(what: &str, files: &Files, detail: impl Debug) -> ! {
 /// With `MESHWARD_FUZZ_STATS=1`, one line per input on stderr: `ok` or the first error,
 /// to see how much of the generated input gets past the checker (see docs/fuzzing.md).
 /// With `MESHWARD_FUZZ_STATS=2`, the first error is also shown rendered.
-fn stats(compiled: &meshward::Compiled) {
+fn stats(compiled: &meshward::pipeline::Outcome) {
     static LEVEL: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
     let level = *LEVEL
         .get_or_init(|| std::env::var("MESHWARD_FUZZ_STATS").map_or(0, |v| v.parse().unwrap_or(1)));
@@ -1014,7 +1014,7 @@ fn stats(compiled: &meshward::Compiled) {
 }
 
 fn check(files: Files) {
-    let compiled = meshward::compile_texts(files.clone());
+    let compiled = meshward::pipeline::run_texts(files.clone());
     stats(&compiled);
     let diagnostics = rendered(&compiled);
     if !compiled.faults.is_empty() {
@@ -1046,7 +1046,7 @@ fn check(files: Files) {
     }
 
     // 3. determinism
-    let again = meshward::compile_texts(files.clone());
+    let again = meshward::pipeline::run_texts(files.clone());
     match &again.result {
         Some((_, t)) if t == tree => {}
         other => fail(
@@ -1066,7 +1066,7 @@ fn check(files: Files) {
     // 4. files given in reverse order
     let mut reversed = files.clone();
     reversed.reverse();
-    let rev = meshward::compile_texts(reversed);
+    let rev = meshward::pipeline::run_texts(reversed);
     match &rev.result {
         Some((_, t)) if t == tree => {}
         other => fail(
@@ -1083,7 +1083,7 @@ fn check(files: Files) {
         .enumerate()
         .map(|(i, (p, t))| (format!("r{:02}/{p}", n - i), t.clone()))
         .collect();
-    let ren = meshward::compile_texts(renamed.clone());
+    let ren = meshward::pipeline::run_texts(renamed.clone());
     match &ren.result {
         Some((_, t)) => {
             let a: Vec<&String> = tree.files.keys().collect();

@@ -17,9 +17,9 @@ pub(super) fn build_command(args: &BuildArgs) -> Exit {
         return reporter.failure(&out_path, why);
     }
     let cache = crate::cache::Cache::open(args.no_cache);
-    let (sources, diagnostics) = crate::load_dir(&args.dir);
+    let (sources, diagnostics) = crate::pipeline::load(&args.dir);
     let key = cache.as_ref().map(|_| crate::cache::Cache::key(&sources));
-    let compiled = crate::compile_loaded(sources, diagnostics);
+    let compiled = crate::pipeline::run_loaded(sources, diagnostics);
     reporter.diagnostics(&compiled.diagnostics, &compiled.sources);
     if let Some(exit) = reporter.faults(&compiled) {
         return exit;

@@ -20,7 +20,7 @@ pub(super) fn check_command(args: &BuildArgs) -> Exit {
     };
     let mut clock = crate::timings::Stopwatch::start();
     let cache = crate::cache::Cache::open(args.no_cache);
-    let (sources, diagnostics) = crate::load_dir(&args.dir);
+    let (sources, diagnostics) = crate::pipeline::load(&args.dir);
     // Only a load without a word can hit: a record stands for a compile with no diagnostic.
     let key = cache
         .as_ref()
@@ -35,7 +35,7 @@ pub(super) fn check_command(args: &BuildArgs) -> Exit {
             return up_to_date();
         }
     }
-    let compiled = crate::compile_loaded(sources, diagnostics);
+    let compiled = crate::pipeline::run_loaded(sources, diagnostics);
     let reporter = Reporter::new(&args.output);
     reporter.diagnostics(&compiled.diagnostics, &compiled.sources);
     if let Some(exit) = reporter.faults(&compiled) {

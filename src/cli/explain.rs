@@ -10,7 +10,7 @@ use crate::diagnostic::Format;
 use crate::exit::Exit;
 
 pub(super) fn explain_command(args: &ExplainArgs) -> Exit {
-    let compiled = crate::compile_dir(&args.dir);
+    let compiled = crate::pipeline::run(&args.dir);
     // Errors only, as JSON or text: the answer itself is the output.
     let reporter = Reporter::new(&OutputArgs {
         format: if args.format == Format::Json {
@@ -28,7 +28,7 @@ pub(super) fn explain_command(args: &ExplainArgs) -> Exit {
     let Some((mesh, _)) = &compiled.result else {
         return Exit::Input;
     };
-    let objects = match crate::render_objects(mesh) {
+    let objects = match crate::pipeline::render_objects(mesh) {
         Ok(o) => o,
         Err(e) => return reporter.failure("meshward", e),
     };

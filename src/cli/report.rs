@@ -56,7 +56,7 @@ impl Reporter {
 
     /// Exit 3 when the self-check found faults (a meshward bug), after reporting them;
     /// nothing is written then.
-    pub fn faults(&self, compiled: &crate::Compiled) -> Option<Exit> {
+    pub fn faults(&self, compiled: &crate::pipeline::Outcome) -> Option<Exit> {
         if compiled.faults.is_empty() {
             return None;
         }

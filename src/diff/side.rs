@@ -104,7 +104,7 @@ fn with_side(json: String, side: &str) -> String {
 
 /// Compare the intents under `dir` at git revision `base` with the working tree.
 pub fn changes(dir: &Path, base: &str) -> Result<Vec<Change>, DiffError> {
-    let current = settle(Side::WorkingTree, crate::compile_dir(dir), Vec::new());
+    let current = settle(Side::WorkingTree, crate::pipeline::run(dir), Vec::new());
     let previous = match files_at(dir, base) {
         Err(message) => Err(SideErrors {
             side: Side::Base(base.to_string()),
@@ -122,7 +122,7 @@ pub fn changes(dir: &Path, base: &str) -> Result<Vec<Change>, DiffError> {
             }
             settle(
                 Side::Base(base.to_string()),
-                crate::compile_loaded(sources, Vec::new()),
+                crate::pipeline::run_loaded(sources, Vec::new()),
                 revision.errors,
             )
         }
@@ -151,7 +151,7 @@ pub fn changes(dir: &Path, base: &str) -> Result<Vec<Change>, DiffError> {
 /// before compiling (unreadable files), listed first.
 fn settle(
     side: Side,
-    compiled: crate::Compiled,
+    compiled: crate::pipeline::Outcome,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Result<(Mesh, SourceMap), SideErrors> {
     let clean = diagnostics.is_empty() && !compiled.has_errors();

@@ -3,7 +3,7 @@
 
 use super::nearest::{callers_text, nearest, rules_text};
 use super::{layer, PortAnswer, Question};
-use crate::evaluate::{Cluster, Decision, Direction, Endpoint, MtlsMode, Pod, Protocol, Request};
+use crate::evaluate::{Cluster, Decision, Direction, Endpoint, MtlsMode, Pod, Request, Transport};
 use crate::ir::{Allow, Identity, Mesh, Port, Service};
 use crate::source::SourceMap;
 use serde_json::Value;
@@ -28,7 +28,7 @@ pub(super) fn answer(
             Direction::Egress,
             Endpoint::Pod(to_pod),
             target,
-            Protocol::Tcp,
+            Transport::Tcp,
         );
         let ok = !names.is_empty() || !cluster.isolated(from_pod, Direction::Egress);
         layer(
@@ -57,7 +57,7 @@ pub(super) fn answer(
         Direction::Ingress,
         Endpoint::Pod(from_pod),
         target,
-        Protocol::Tcp,
+        Transport::Tcp,
     );
     let ingress_ok = !names.is_empty();
     let ingress = layer(

@@ -21,9 +21,9 @@ fn orders(body: &str) -> Vec<(String, String)> {
 }
 
 fn compare(old: Vec<(String, String)>, new: Vec<(String, String)>) -> Vec<Change> {
-    let old = meshward::compile_texts(old);
-    let new = meshward::compile_texts(new);
-    let side = |c: &meshward::Compiled| {
+    let old = meshward::pipeline::run_texts(old);
+    let new = meshward::pipeline::run_texts(new);
+    let side = |c: &meshward::pipeline::Outcome| {
         assert!(!c.has_errors(), "{:?}", c.diagnostics);
         c.result
             .as_ref()

@@ -18,7 +18,7 @@ mod pairs;
 mod pods;
 
 use common::{root, Meshward};
-use meshward::evaluate::{Cluster, Endpoint, Protocol, Request};
+use meshward::evaluate::{Cluster, Endpoint, Request, Transport};
 use pods::pod;
 use serde::Deserialize;
 use serde_json::Value;
@@ -28,8 +28,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 const TD: &str = "cluster.local";
-const TCP: Protocol = Protocol::Tcp;
-const UDP: Protocol = Protocol::Udp;
+const TCP: Transport = Transport::Tcp;
+const UDP: Transport = Transport::Udp;
 const OUTSIDE: &str = "203.0.113.7";
 
 // ------------------------------------------------------------------ building the tree

@@ -1,0 +1,287 @@
+//! NetworkPolicy semantics (L3/L4): isolation, peers, ports, `ipBlock`.
+//!
+//! Questions are asked of a [`Cluster`] (one connection) or of a [`PodView`] (many
+//! connections of one pod, and the grids the self-check asks). What is simplified is
+//! listed in the module doc of `evaluate`.
+
+use super::{
+    Cluster, Endpoint, NetworkPolicy, NetworkPort, NetworkRule, Peer, Pod, PodView, PortValue,
+};
+use std::net::IpAddr;
+
+/// Transport protocol of a connection or a NetworkPolicy port (`protocol:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Transport {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+/// Traffic direction, for NetworkPolicy isolation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Cluster {
+    /// The NetworkPolicies that select POD and isolate it for DIRECTION.
+    pub(super) fn isolating<'a>(
+        &'a self,
+        pod: &Pod,
+        direction: Direction,
+    ) -> Vec<&'a NetworkPolicy> {
+        let ns = self.namespace(&pod.namespace);
+        ns.network_index
+            .candidates(&pod.labels)
+            .into_iter()
+            .map(|i| &ns.network[i])
+            .filter(|policy| {
+                let isolates = match direction {
+                    Direction::Ingress => policy.isolates_ingress,
+                    Direction::Egress => policy.isolates_egress,
+                };
+                isolates && policy.pod_selector.matches(&pod.labels)
+            })
+            .collect()
+    }
+
+    /// Whether some policy selecting POD isolates it for DIRECTION.
+    pub fn isolated(&self, pod: &Pod, direction: Direction) -> bool {
+        !self.isolating(pod, direction).is_empty()
+    }
+
+    /// Whether DST's NetworkPolicies admit a connection from SRC on PORT/PROTO.
+    pub fn ingress_allows(&self, dst: &Pod, src: Endpoint, port: u16, proto: Transport) -> bool {
+        self.view(dst).ingress_allows(src, port, proto)
+    }
+
+    /// Whether SRC's NetworkPolicies let it open a connection to DST on PORT/PROTO.
+    pub fn egress_allows(&self, src: &Pod, dst: Endpoint, port: u16, proto: Transport) -> bool {
+        self.view(src).egress_allows(dst, port, proto)
+    }
+
+    /// Egress on the source side (when it is a pod) and ingress on the destination side
+    /// (when it is a pod).
+    pub fn connection_allowed(
+        &self,
+        src: Endpoint,
+        dst: Endpoint,
+        port: u16,
+        proto: Transport,
+    ) -> bool {
+        let egress = match src {
+            Endpoint::Pod(pod) => self.egress_allows(pod, dst, port, proto),
+            Endpoint::Ip(_) => true,
+        };
+        let ingress = match dst {
+            Endpoint::Pod(pod) => self.ingress_allows(pod, src, port, proto),
+            Endpoint::Ip(_) => true,
+        };
+        egress && ingress
+    }
+
+    /// Whether some rule in RULES (of a policy in POLICY_NS) admits PEER on PORT/PROTO.
+    /// DST_POD resolves named ports.
+    fn rules_allow(
+        &self,
+        rules: &[NetworkRule],
+        policy_ns: &str,
+        peer: Endpoint,
+        dst_pod: Option<&Pod>,
+        port: u16,
+        proto: Transport,
+    ) -> bool {
+        rules.iter().any(|rule| {
+            let peer_ok = rule.peers.is_empty()
+                || rule
+                    .peers
+                    .iter()
+                    .any(|p| self.peer_matches(p, policy_ns, peer));
+            peer_ok && ports_match(&rule.ports, port, proto, dst_pod)
+        })
+    }
+
+    /// One `from`/`to` element of a policy in namespace POLICY_NS.
+    pub fn peer_matches(&self, peer: &Peer, policy_ns: &str, endpoint: Endpoint) -> bool {
+        match (peer, endpoint) {
+            (Peer::IpBlock { cidr, except }, Endpoint::Ip(ip)) => {
+                cidr.as_deref().is_some_and(|cidr| cidr_contains(cidr, ip))
+                    && except.iter().all(|e| !cidr_contains(e, ip))
+            }
+            (Peer::IpBlock { .. }, Endpoint::Pod(_)) | (Peer::Pods { .. }, Endpoint::Ip(_)) => {
+                false
+            }
+            (Peer::Pods { namespaces, pods }, Endpoint::Pod(pod)) => {
+                if namespaces.is_none() && pods.is_none() {
+                    return false; // rejected by the API server; match nothing
+                }
+                let namespace_ok = match namespaces {
+                    Some(selector) => {
+                        selector.matches_by(|key| self.namespace_label(&pod.namespace, key))
+                    }
+                    None => pod.namespace == policy_ns,
+                };
+                namespace_ok && pods.as_ref().is_none_or(|s| s.matches(&pod.labels))
+            }
+        }
+    }
+}
+
+impl<'a> PodView<'a> {
+    /// Whether this pod's NetworkPolicies admit a connection from SRC on PORT/PROTO.
+    pub fn ingress_allows(&self, src: Endpoint, port: u16, proto: Transport) -> bool {
+        self.ingress.is_empty()
+            || self.ingress.iter().any(|policy| {
+                self.cluster.rules_allow(
+                    &policy.ingress,
+                    &policy.namespace,
+                    src,
+                    Some(self.pod),
+                    port,
+                    proto,
+                )
+            })
+    }
+
+    /// Whether this pod's NetworkPolicies let it open a connection to DST on PORT/PROTO.
+    pub fn egress_allows(&self, dst: Endpoint, port: u16, proto: Transport) -> bool {
+        let dst_pod = match dst {
+            Endpoint::Pod(pod) => Some(pod),
+            Endpoint::Ip(_) => None,
+        };
+        self.egress.is_empty()
+            || self.egress.iter().any(|policy| {
+                self.cluster.rules_allow(
+                    &policy.egress,
+                    &policy.namespace,
+                    dst,
+                    dst_pod,
+                    port,
+                    proto,
+                )
+            })
+    }
+
+    /// Whether [`PodView::ingress_allows`] (DIRECTION ingress: PEERS are sources) or
+    /// [`PodView::egress_allows`] (egress: PEERS are destinations) holds for each PEER ×
+    /// PORT (rows by peer). The same verdicts, but each rule's peers are matched once per
+    /// peer rather than once per peer and port: peer matching (selectors, namespaces) is
+    /// the costly half.
+    pub fn l4_grid(
+        &self,
+        direction: Direction,
+        peers: &[Endpoint],
+        ports: &[(Transport, u16)],
+    ) -> Vec<bool> {
+        let policies = self.isolating(direction);
+        if policies.is_empty() {
+            return vec![true; peers.len() * ports.len()];
+        }
+        let rules: Vec<(&NetworkRule, &str)> = policies
+            .iter()
+            .flat_map(|p| {
+                let rules = match direction {
+                    Direction::Ingress => &p.ingress,
+                    Direction::Egress => &p.egress,
+                };
+                rules.iter().map(|r| (r, p.namespace.as_str()))
+            })
+            .collect();
+        let mut out = Vec::with_capacity(peers.len() * ports.len());
+        let mut admits = vec![false; rules.len()];
+        for &peer in peers {
+            for (slot, (rule, ns)) in admits.iter_mut().zip(&rules) {
+                *slot = rule.peers.is_empty()
+                    || rule
+                        .peers
+                        .iter()
+                        .any(|p| self.cluster.peer_matches(p, ns, peer));
+            }
+            let dst_pod = match (direction, peer) {
+                (Direction::Ingress, _) => Some(self.pod),
+                (Direction::Egress, Endpoint::Pod(pod)) => Some(pod),
+                (Direction::Egress, Endpoint::Ip(_)) => None,
+            };
+            for &(proto, port) in ports {
+                out.push(
+                    rules.iter().zip(&admits).any(|((rule, _), &ok)| {
+                        ok && ports_match(&rule.ports, port, proto, dst_pod)
+                    }),
+                );
+            }
+        }
+        out
+    }
+
+    /// `namespace/name` of each NetworkPolicy whose DIRECTION rules admit PEER on
+    /// PORT/PROTO: which policies let a connection through, for explanations.
+    pub fn admitting(
+        &self,
+        direction: Direction,
+        peer: Endpoint,
+        port: u16,
+        proto: Transport,
+    ) -> Vec<String> {
+        let dst_pod = match (direction, peer) {
+            (Direction::Ingress, _) => Some(self.pod),
+            (Direction::Egress, Endpoint::Pod(pod)) => Some(pod),
+            (Direction::Egress, Endpoint::Ip(_)) => None,
+        };
+        self.isolating(direction)
+            .iter()
+            .filter(|policy| {
+                let rules = match direction {
+                    Direction::Ingress => &policy.ingress,
+                    Direction::Egress => &policy.egress,
+                };
+                self.cluster
+                    .rules_allow(rules, &policy.namespace, peer, dst_pod, port, proto)
+            })
+            .map(|policy| format!("{}/{}", policy.namespace, policy.name))
+            .collect()
+    }
+}
+
+/// A rule's `ports` list; empty matches every port.
+fn ports_match(ports: &[NetworkPort], port: u16, proto: Transport, dst_pod: Option<&Pod>) -> bool {
+    ports.is_empty()
+        || ports.iter().any(|entry| {
+            entry.protocol == Some(proto)
+                && match &entry.port {
+                    PortValue::Any => true,
+                    PortValue::Number { start, end, .. } => {
+                        (*start..=*end).contains(&u64::from(port))
+                    }
+                    PortValue::Named(name) => {
+                        dst_pod.and_then(|pod| pod.named_ports.get(name)) == Some(&port)
+                    }
+                    PortValue::Invalid => false,
+                }
+        })
+}
+
+/// Whether CIDR (`10.0.0.0/8`, `2001:db8::/32`, or a bare address) holds IP.
+pub fn cidr_contains(cidr: &str, ip: IpAddr) -> bool {
+    let (address, length) = match cidr.split_once('/') {
+        Some((a, l)) => (a, l.parse::<u32>().ok()),
+        None => (cidr, None),
+    };
+    let Ok(network) = address.parse::<IpAddr>() else {
+        return false;
+    };
+    let (net, addr, bits) = match (network, ip) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => (u128::from(u32::from(n)), u128::from(u32::from(a)), 32),
+        (IpAddr::V6(n), IpAddr::V6(a)) => (u128::from(n), u128::from(a), 128),
+        _ => return false,
+    };
+    let length = length.unwrap_or(bits);
+    if length > bits {
+        return false;
+    }
+    let shift = bits - length;
+    if shift >= 128 {
+        return true;
+    }
+    (net >> shift) == (addr >> shift)
+}

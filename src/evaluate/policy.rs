@@ -1,0 +1,139 @@
+//! The policy objects as the evaluator holds them: typed, read once from JSON (by
+//! `read/`), so that matching never touches JSON again.
+//!
+//! A field this model does not evaluate is kept only as a flag (`unsupported`, `when`) or
+//! a note, never as its value.
+
+use super::{MtlsMode, Selector, Transport};
+
+/// A `networking.k8s.io/v1` NetworkPolicy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkPolicy {
+    pub namespace: String,
+    pub name: String,
+    pub pod_selector: Selector,
+    /// Whether the policy isolates the pods it selects for ingress / egress: `policyTypes`
+    /// when set, else ingress always and egress when there are egress rules.
+    pub isolates_ingress: bool,
+    pub isolates_egress: bool,
+    pub ingress: Vec<NetworkRule>,
+    pub egress: Vec<NetworkRule>,
+}
+
+/// One `ingress`/`egress` rule. Empty `peers` (absent or `[]`) means every peer, empty
+/// `ports` every port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkRule {
+    pub peers: Vec<Peer>,
+    pub ports: Vec<NetworkPort>,
+}
+
+/// One `from`/`to` element.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Peer {
+    /// Outside addresses; `cidr` absent matches nothing.
+    IpBlock {
+        cidr: Option<String>,
+        except: Vec<String>,
+    },
+    /// Pods. With neither selector the API server would reject it: it matches nothing.
+    Pods {
+        namespaces: Option<Selector>,
+        pods: Option<Selector>,
+    },
+}
+
+/// One `ports` element; `protocol` is `None` for a protocol this model does not know
+/// (the entry then matches nothing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkPort {
+    pub protocol: Option<Transport>,
+    pub port: PortValue,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortValue {
+    /// No `port`: every port of the protocol.
+    Any,
+    /// `port`, up to `endPort` when it is set (`ranged`); a negative number never matches.
+    Number { start: u64, end: u64, ranged: bool },
+    /// A container port name, resolved on the destination pod.
+    Named(String),
+    /// Neither a number nor a string: matches nothing.
+    Invalid,
+}
+
+/// A `security.istio.io/v1` AuthorizationPolicy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorizationPolicy {
+    pub namespace: String,
+    pub name: String,
+    /// `spec.selector.matchLabels`; empty means namespace-wide.
+    pub selector: Vec<(String, String)>,
+    /// A `targetRef(s)` policy: it applies to waypoints or gateways, not sidecars.
+    pub targeted: bool,
+    /// `ALLOW` when absent; `None` for CUSTOM, AUDIT and unknown actions (ignored).
+    pub action: Option<Action>,
+    pub rules: Vec<AuthorizationRule>,
+    /// What this model ignores or cannot evaluate in the policy, for [`super::Cluster::notes`].
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Allow,
+    Deny,
+}
+
+/// One rule. Empty `from`/`to` match everything; `when` cannot be evaluated here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorizationRule {
+    pub when: bool,
+    pub from: Vec<Source>,
+    pub to: Vec<Operation>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Source {
+    /// Holds a field this model cannot evaluate (`requestPrincipals`, `ipBlocks`, ...).
+    pub unsupported: bool,
+    pub principals: Option<Vec<String>>,
+    pub not_principals: Option<Vec<String>>,
+    pub namespaces: Option<Vec<String>>,
+    pub not_namespaces: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Operation {
+    /// Holds `hosts` or `notHosts`.
+    pub unsupported: bool,
+    /// Holds a field that only HTTP traffic has (methods, paths and their `not` forms).
+    pub http_only: bool,
+    pub ports: Option<Vec<String>>,
+    pub not_ports: Option<Vec<String>>,
+    pub methods: Option<Vec<String>>,
+    pub not_methods: Option<Vec<String>>,
+    pub paths: Option<Vec<String>>,
+    pub not_paths: Option<Vec<String>>,
+}
+
+/// A `security.istio.io/v1` PeerAuthentication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerAuthentication {
+    pub namespace: String,
+    pub name: String,
+    /// `spec.selector.matchLabels`; empty means namespace-wide.
+    pub selector: Vec<(String, String)>,
+    /// `None` for UNSET or absent: inherit.
+    pub mtls: Option<MtlsMode>,
+    /// `portLevelMtls`, by the port number as written.
+    pub port_level: Vec<(String, Option<MtlsMode>)>,
+}
+
+/// A policy object the evaluator understands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Policy {
+    Network(NetworkPolicy),
+    Authorization(AuthorizationPolicy),
+    Peer(PeerAuthentication),
+}

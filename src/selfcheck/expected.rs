@@ -1,0 +1,197 @@
+//! What the intents allow, read from the resolved model with the language's own rules:
+//! the side of the self-check that does not look at the rendered objects.
+
+use super::probes::{ProbeId, Universe};
+use crate::evaluate::Transport;
+use crate::ir::{Caller, Mesh, Service};
+use std::collections::{BTreeMap, BTreeSet};
+
+// The ports the contract names (docs/language.md: DNS on UDP and TCP 53, istiod on TCP
+// 15012, the scraper on the sidecar's 15020 and 15090), stated here rather than taken
+// from the compiler: the self-check is an independent reading of what the output must
+// admit, so a wrong constant in the compiler is caught, not shared.
+
+/// DNS, over UDP and TCP.
+pub(super) const DNS_PORT: u16 = 53;
+/// Where sidecars fetch their configuration from istiod.
+pub(super) const ISTIOD_PORT: u16 = 15012;
+/// Sidecar ports the scraper may reach: merged Prometheus stats and Envoy's own.
+pub(super) const SCRAPE_PORTS: [u16; 2] = [15020, 15090];
+
+/// Connections a source may open: `(destination, protocol, port)`.
+pub(super) type Grants = BTreeSet<(ProbeId, Transport, u16)>;
+
+/// Sources a policy admits: everything, or exactly these probes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Admitted {
+    All,
+    Some(BTreeSet<ProbeId>),
+}
+
+/// What the intents allow, indexed once for the whole mesh.
+pub(super) struct Expected<'m> {
+    pub(super) mesh: &'m Mesh,
+    /// Egress grants per source: a service `(ns, name)`, a namespace's every pod, anyone.
+    by_identity: BTreeMap<(&'m str, &'m str), Grants>,
+    by_namespace: BTreeMap<&'m str, Grants>,
+    anyone: Grants,
+}
+
+impl<'m> Expected<'m> {
+    pub(super) fn new(mesh: &'m Mesh, u: &Universe) -> Expected<'m> {
+        let mut e = Expected {
+            mesh,
+            by_identity: BTreeMap::new(),
+            by_namespace: BTreeMap::new(),
+            anyone: BTreeSet::new(),
+        };
+        for d in &mesh.services {
+            let dst = u.service(d);
+            for allow in &d.allows {
+                let grants: Vec<(ProbeId, Transport, u16)> = allow
+                    .ports
+                    .iter()
+                    .map(|&p| (dst, Transport::Tcp, d.ports[p].target))
+                    .collect();
+                for caller in &allow.callers {
+                    let set = match caller {
+                        Caller::Pods(i) => e
+                            .by_identity
+                            .entry((i.namespace.as_str(), i.name.as_str()))
+                            .or_default(),
+                        Caller::Namespace(ns) => e.by_namespace.entry(ns.as_str()).or_default(),
+                        Caller::Anyone => &mut e.anyone,
+                    };
+                    set.extend(grants.iter().copied());
+                }
+            }
+        }
+        e
+    }
+
+    /// Sources the intents admit to D on target PORT.
+    pub(super) fn ingress(&self, d: &Service, port: u16, u: &Universe) -> Admitted {
+        let mut set = BTreeSet::new();
+        if SCRAPE_PORTS.contains(&port) {
+            if let Some(scraper) = &self.mesh.settings.scraper {
+                set.insert(u.of(scraper));
+            }
+            return Admitted::Some(set);
+        }
+        for allow in d
+            .allows
+            .iter()
+            .filter(|a| a.ports.iter().any(|&p| d.ports[p].target == port))
+        {
+            for caller in &allow.callers {
+                match caller {
+                    Caller::Anyone => return Admitted::All,
+                    Caller::Pods(i) => {
+                        set.insert(u.of(i));
+                    }
+                    Caller::Namespace(ns) => {
+                        set.extend(u.by_namespace.get(ns).into_iter().flatten().copied());
+                    }
+                }
+            }
+        }
+        Admitted::Some(set)
+    }
+
+    /// Everything a source may open, as `(destination, protocol, port)`.
+    pub(super) fn egress(
+        &self,
+        service: Option<&Service>,
+        namespace: &str,
+        u: &Universe,
+    ) -> Grants {
+        let mut set: Grants = [
+            (u.dns, Transport::Udp, DNS_PORT),
+            (u.dns, Transport::Tcp, DNS_PORT),
+            (u.istiod, Transport::Tcp, ISTIOD_PORT),
+        ]
+        .into();
+        set.extend(self.anyone.iter().copied());
+        set.extend(
+            self.by_namespace
+                .get(namespace)
+                .into_iter()
+                .flatten()
+                .copied(),
+        );
+        if let Some(s) = service {
+            let key = (s.namespace(), s.name());
+            set.extend(self.by_identity.get(&key).into_iter().flatten().copied());
+            if let Some(scraper) = &self.mesh.settings.scraper {
+                if scraper.namespace == s.namespace() && scraper.name == s.name() {
+                    for d in &self.mesh.services {
+                        for port in SCRAPE_PORTS {
+                            set.insert((u.service(d), Transport::Tcp, port));
+                        }
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    /// Whether some `allow` on D covers each PRINCIPAL × REQUEST on target PORT, by the
+    /// language's own rules (rows by principal, as [`PodView::authorize_all`]). Callers are
+    /// matched once per principal and rules once per request.
+    pub(super) fn requests(
+        &self,
+        d: &Service,
+        port: u16,
+        principals: &[Option<&str>],
+        requests: &[Option<(&str, &str)>],
+    ) -> Vec<bool> {
+        let td = &self.mesh.settings.trust_domain;
+        let allows: Vec<_> = d
+            .allows
+            .iter()
+            .filter(|allow| allow.ports.iter().any(|&p| d.ports[p].target == port))
+            .collect();
+        let n = allows.len();
+        let callers: Vec<bool> = principals
+            .iter()
+            .flat_map(|&principal| {
+                allows.iter().map(move |allow| {
+                    allow.callers.iter().any(|c| match (c, principal) {
+                        (Caller::Anyone, _) => true,
+                        // `<td>/ns/<ns>/sa/<account>`, compared without building the string.
+                        (Caller::Pods(i), Some(p)) => {
+                            p.strip_prefix(td.as_str())
+                                .and_then(|r| r.strip_prefix("/ns/"))
+                                .and_then(|r| r.strip_prefix(i.namespace.as_str()))
+                                .and_then(|r| r.strip_prefix("/sa/"))
+                                == Some(i.account.as_str())
+                        }
+                        // Istio reads `source.namespaces` from the peer's SPIFFE id, whatever
+                        // its trust domain: `namespace NS` admits every identity in NS.
+                        (Caller::Namespace(ns), Some(p)) => {
+                            p.split_once("/ns/").and_then(|(_, r)| r.split('/').next())
+                                == Some(ns.as_str())
+                        }
+                        _ => false,
+                    })
+                })
+            })
+            .collect();
+        let rules: Vec<bool> = requests
+            .iter()
+            .flat_map(|&http| {
+                allows.iter().map(move |allow| {
+                    allow.rules.is_empty()
+                        || http.is_some_and(|(m, x)| allow.rules.iter().any(|r| r.covers(m, x)))
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(principals.len() * requests.len());
+        for p in 0..principals.len() {
+            for r in 0..requests.len() {
+                out.push((0..n).any(|a| callers[p * n + a] && rules[r * n + a]));
+            }
+        }
+        out
+    }
+}
