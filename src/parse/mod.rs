@@ -9,6 +9,7 @@
 
 mod errors;
 pub mod fast;
+mod grammar;
 pub mod keywords;
 mod lower;
 #[cfg(test)]
@@ -18,12 +19,11 @@ use crate::ast;
 use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceFile, Span};
+use grammar::IntentParser;
 use lower::Lower;
 use pest::Parser as _;
 
-#[derive(pest_derive::Parser)]
-#[grammar = "grammar/intent.pest"]
-struct IntentParser;
+pub use grammar::Rule;
 
 /// Parse one file into its single block.
 pub fn parse(id: FileId, file: &SourceFile) -> Result<ast::Item, Vec<Diagnostic>> {
