@@ -2,7 +2,7 @@
 //!
 //! pest generates the [`Rule`] enum next to the parser struct, so this file holds nothing
 //! else: the lowering, the error messages and the keyword table all import `Rule` from
-//! here, and the parser is run only by the file reader in `parse`.
+//! here, and only `file` runs the parser.
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/intent.pest"]
