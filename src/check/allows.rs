@@ -3,8 +3,9 @@
 
 use super::draft::Draft;
 use super::index::Index;
+use super::names;
+use super::ports;
 use super::sink::Sink;
-use super::{names, ports};
 use crate::ast::{self, Statement};
 use crate::code::Code;
 use crate::ir::{self, Caller, Protocol};

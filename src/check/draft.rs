@@ -3,8 +3,11 @@
 //! every service lowers in parallel; what needs the whole tree (duplicates, callers,
 //! calls) reads the drafts later.
 
+use super::labels;
+use super::names;
+use super::ports;
+use super::routes;
 use super::sink::Sink;
-use super::{labels, names, ports, routes};
 use crate::ast::{self, Statement};
 use crate::code::Code;
 use crate::ir::{self, Identity, Labels, Mtls};

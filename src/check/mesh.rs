@@ -1,8 +1,9 @@
 //! The `mesh` block: settings with their defaults, declared workloads, the scraper.
 
 use super::index::Index;
+use super::labels;
+use super::names;
 use super::sink::Sink;
-use super::{labels, names};
 use crate::ast::{self, MeshStatement};
 use crate::code::Code;
 use crate::ir::{Identity, Labels, PodGroup};

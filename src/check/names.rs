@@ -225,7 +225,7 @@ pub fn path(text: &str) -> Result<(), NameError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::check::names::{dns_label, duration_ms, label_key, label_value, path};
 
     #[test]
     fn dns_labels() {

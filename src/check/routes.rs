@@ -1,8 +1,9 @@
 //! `route` blocks: the port they shape must exist and speak HTTP, and each `timeout`,
 //! `retries` and `split` is checked and lowered into an [`ir::Route`].
 
+use super::names;
+use super::ports;
 use super::sink::Sink;
-use super::{names, ports};
 use crate::ast::{self, RouteStatement};
 use crate::code::Code;
 use crate::ir;

@@ -4,15 +4,15 @@
 //! (`word` is "a name", `lbrace` is "`{`"), the list says what comes after which token, and
 //! when the unexpected word is a near miss of an expected keyword, a did-you-mean.
 
+use super::grammar::Rule;
 use super::keywords::{self, RESERVED};
-use super::Rule;
 use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 use crate::suggest;
 use pest::error::{ErrorVariant, InputLocation};
 
-pub(super) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
+pub(crate) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
     let pos = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,

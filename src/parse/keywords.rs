@@ -6,7 +6,7 @@
 //! refuses reserved words where a name is validated. `grammar/intent.pest` spells the
 //! same words in its own syntax; a test below reads it and fails when the two differ.
 
-use super::Rule;
+use super::grammar::Rule;
 
 /// Words the grammar gives meaning to where a name could stand (`allow web in shop to
 /// http`, `allow namespace ops`, `allow anyone`), so they are never names.
@@ -73,7 +73,7 @@ pub(crate) fn keyword(rule: Rule) -> Option<&'static Keyword> {
 
 #[cfg(test)]
 mod tests {
-    use super::{KEYWORDS, RESERVED};
+    use crate::parse::keywords::{KEYWORDS, RESERVED};
 
     const GRAMMAR: &str = include_str!("../../grammar/intent.pest");
 

@@ -26,7 +26,7 @@ fn agree(text: &str) -> bool {
         "parse and pest differ on {text:?}"
     );
     // `parse` refuses NUL bytes and blank files before either reader runs.
-    if !source.text.contains('\0') && !super::is_blank(&source.text) {
+    if !source.text.contains('\0') && !super::file::is_blank(&source.text) {
         let fast = fast::read(0, &source.text);
         match &grammar {
             Ok(item) => assert_eq!(

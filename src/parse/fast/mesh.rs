@@ -1,12 +1,12 @@
 //! The `mesh` block read by the fast reader, statement by statement as in
 //! `grammar/intent.pest`; `None` at the first byte it does not expect.
 
-use super::Reader;
+use super::reader::Reader;
 use crate::ast::{self, Word};
 use crate::source::Span;
 
 impl Reader<'_> {
-    pub(super) fn mesh(&mut self) -> Option<ast::Mesh> {
+    pub(crate) fn mesh(&mut self) -> Option<ast::Mesh> {
         let keyword = self.keyword("mesh")?;
         self.skip();
         self.punct(b'{')?;

@@ -22,11 +22,13 @@
 //! last token, never over the whitespace or comments pest skips after an optional part.
 
 mod mesh;
+mod reader;
 mod service;
 mod tokens;
 
 use crate::ast;
 use crate::source::FileId;
+use reader::Reader;
 
 /// Parse a whole file, or `None` when it is not well-formed (or uses anything this reader
 /// does not know), so that pest reads it and reports why.
@@ -48,20 +50,4 @@ pub fn read(id: FileId, text: &str) -> Option<ast::Item> {
     };
     r.skip();
     (r.pos == r.bytes.len()).then_some(item)
-}
-
-/// `word_char` of the grammar.
-fn is_word_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
-}
-
-/// A position in one file's text; the methods that read each grammar rule are in
-/// `tokens`, `service` and `mesh`.
-struct Reader<'t> {
-    id: FileId,
-    text: &'t str,
-    bytes: &'t [u8],
-    pos: usize,
-    /// End of the last token read: where the span of the rule being read ends.
-    last_end: usize,
 }

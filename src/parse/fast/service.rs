@@ -1,12 +1,12 @@
 //! The `service` block read by the fast reader, statement by statement as in
 //! `grammar/intent.pest`; `None` at the first byte it does not expect.
 
-use super::Reader;
+use super::reader::Reader;
 use crate::ast::{self, Word};
 use crate::source::Span;
 
 impl Reader<'_> {
-    pub(super) fn service(&mut self) -> Option<ast::Service> {
+    pub(crate) fn service(&mut self) -> Option<ast::Service> {
         let keyword = self.keyword("service")?;
         self.skip();
         let name = self.word()?;

@@ -2,28 +2,28 @@
 //! punctuation, names, numbers and lists, each matching the grammar rule it names and
 //! leaving the position untouched when it does not match.
 
-use super::{is_word_char, Reader};
+use super::reader::{is_word_char, Reader};
 use crate::ast::{self, Word};
 use crate::parse::keywords::RESERVED;
 use crate::source::Span;
 
 impl<'t> Reader<'t> {
-    pub(super) fn span(&self, start: usize, end: usize) -> Span {
+    pub(crate) fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.id, start, end)
     }
 
     /// Span from `start` to the end of the last token.
-    pub(super) fn span_from(&self, start: usize) -> Span {
+    pub(crate) fn span_from(&self, start: usize) -> Span {
         self.span(start, self.last_end)
     }
 
-    pub(super) fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
 
     /// pest's implicit `(WHITESPACE | COMMENT)*`. `NEWLINE` is `\n`, `\r\n` or `\r`, so a
     /// comment ends at either byte.
-    pub(super) fn skip(&mut self) {
+    pub(crate) fn skip(&mut self) {
         while let Some(b) = self.peek() {
             match b {
                 b' ' | b'\t' | b'\n' | b'\r' => self.pos += 1,
@@ -41,7 +41,7 @@ impl<'t> Reader<'t> {
     }
 
     /// Consume the bytes from `start` to the current position as one token.
-    pub(super) fn token(&mut self, start: usize) -> Option<Word> {
+    pub(crate) fn token(&mut self, start: usize) -> Option<Word> {
         if self.pos == start {
             return None;
         }
@@ -53,7 +53,7 @@ impl<'t> Reader<'t> {
     }
 
     /// Longest run of bytes satisfying `class`, as one token (`None` when empty).
-    pub(super) fn run(&mut self, class: impl Fn(u8) -> bool) -> Option<Word> {
+    pub(crate) fn run(&mut self, class: impl Fn(u8) -> bool) -> Option<Word> {
         let start = self.pos;
         while self.peek().is_some_and(&class) {
             self.pos += 1;
@@ -62,7 +62,7 @@ impl<'t> Reader<'t> {
     }
 
     /// `"kw" ~ !word_char` at the current position, without consuming it.
-    pub(super) fn at_keyword(&self, kw: &str) -> bool {
+    pub(crate) fn at_keyword(&self, kw: &str) -> bool {
         self.bytes[self.pos..].starts_with(kw.as_bytes())
             && !self
                 .bytes
@@ -71,7 +71,7 @@ impl<'t> Reader<'t> {
     }
 
     /// Consume a keyword; its span.
-    pub(super) fn keyword(&mut self, kw: &str) -> Option<Span> {
+    pub(crate) fn keyword(&mut self, kw: &str) -> Option<Span> {
         if !self.at_keyword(kw) {
             return None;
         }
@@ -82,7 +82,7 @@ impl<'t> Reader<'t> {
     }
 
     /// Consume one punctuation byte; its span.
-    pub(super) fn punct(&mut self, b: u8) -> Option<Span> {
+    pub(crate) fn punct(&mut self, b: u8) -> Option<Span> {
         if self.peek() != Some(b) {
             return None;
         }
@@ -94,7 +94,7 @@ impl<'t> Reader<'t> {
 
     /// Skip, then consume `b` if it is next; otherwise leave the position where it was, as
     /// pest does when an optional or repeated part does not match.
-    pub(super) fn then_punct(&mut self, b: u8) -> bool {
+    pub(crate) fn then_punct(&mut self, b: u8) -> bool {
         let save = self.pos;
         self.skip();
         if self.punct(b).is_some() {
@@ -107,7 +107,7 @@ impl<'t> Reader<'t> {
     }
 
     /// Skip, then consume keyword `kw` if it is next (see [`Reader::then_punct`]).
-    pub(super) fn then_keyword(&mut self, kw: &str) -> bool {
+    pub(crate) fn then_keyword(&mut self, kw: &str) -> bool {
         let save = self.pos;
         self.skip();
         if self.keyword(kw).is_some() {
@@ -120,7 +120,7 @@ impl<'t> Reader<'t> {
     }
 
     /// `word = @{ !reserved ~ word_char+ }`: a [`RESERVED`] word alone is not a name.
-    pub(super) fn word(&mut self) -> Option<Word> {
+    pub(crate) fn word(&mut self) -> Option<Word> {
         let start = self.pos;
         let mut end = start;
         while self.bytes.get(end).is_some_and(|&b| is_word_char(b)) {
@@ -135,7 +135,7 @@ impl<'t> Reader<'t> {
     }
 
     /// `number = @{ ASCII_DIGIT+ ~ !word_char }`.
-    pub(super) fn number(&mut self) -> Option<Word> {
+    pub(crate) fn number(&mut self) -> Option<Word> {
         let start = self.pos;
         let mut end = start;
         while self.bytes.get(end).is_some_and(u8::is_ascii_digit) {
@@ -149,7 +149,7 @@ impl<'t> Reader<'t> {
     }
 
     /// `duration = @{ ASCII_DIGIT+ ~ ASCII_ALPHA+ }`.
-    pub(super) fn duration(&mut self) -> Option<Word> {
+    pub(crate) fn duration(&mut self) -> Option<Word> {
         let start = self.pos;
         let mut end = start;
         while self.bytes.get(end).is_some_and(u8::is_ascii_digit) {
@@ -167,12 +167,12 @@ impl<'t> Reader<'t> {
     }
 
     /// `domain = @{ (ASCII_ALPHANUMERIC | "-" | "_" | ".")+ }`; also `label_value`.
-    pub(super) fn domain(&mut self) -> Option<Word> {
+    pub(crate) fn domain(&mut self) -> Option<Word> {
         self.run(|b| is_word_char(b) || b == b'.')
     }
 
     /// `item ~ (comma ~ item)*`.
-    pub(super) fn list<T>(
+    pub(crate) fn list<T>(
         &mut self,
         mut item: impl FnMut(&mut Self) -> Option<T>,
     ) -> Option<Vec<T>> {
@@ -185,7 +185,7 @@ impl<'t> Reader<'t> {
 
     /// `labels = { label ~ (comma ~ label)* }`, each `label = ${ key ~ "=" ~ value }`
     /// with nothing between.
-    pub(super) fn labels(&mut self) -> Option<Vec<ast::Label>> {
+    pub(crate) fn labels(&mut self) -> Option<Vec<ast::Label>> {
         self.list(|r| {
             let key = r.run(|b| is_word_char(b) || b == b'.' || b == b'/')?;
             r.punct(b'=')?;

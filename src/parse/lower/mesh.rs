@@ -1,13 +1,13 @@
 //! The `mesh` block and its statements, lowered from pest's pairs.
 
-use super::Lower;
+use super::pairs::Lower;
 use crate::ast;
-use crate::parse::Rule;
+use crate::parse::grammar::Rule;
 use crate::source::Span;
 use pest::iterators::Pair;
 
 impl Lower {
-    pub(in crate::parse) fn mesh(&self, pair: Pair<Rule>) -> ast::Mesh {
+    pub(crate) fn mesh(&self, pair: Pair<Rule>) -> ast::Mesh {
         let span = self.span(&pair);
         let mut statements = Vec::new();
         for p in pair.into_inner() {

@@ -1,13 +1,13 @@
 //! The `service` block and its statements, lowered from pest's pairs.
 
-use super::Lower;
+use super::pairs::Lower;
 use crate::ast;
-use crate::parse::Rule;
+use crate::parse::grammar::Rule;
 use crate::source::Span;
 use pest::iterators::Pair;
 
 impl Lower {
-    pub(in crate::parse) fn service(&self, pair: Pair<Rule>) -> ast::Service {
+    pub(crate) fn service(&self, pair: Pair<Rule>) -> ast::Service {
         let span = self.span(&pair);
         let mut words = Vec::new();
         let mut statements = Vec::new();

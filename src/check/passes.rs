@@ -1,0 +1,112 @@
+//! The checker's entry: every parsed item in, the resolved model and every diagnostic out.
+//! It runs the passes in order, each over the whole tree, and stops before building the
+//! model when any pass reported an error.
+
+use super::allows;
+use super::calls;
+use super::draft;
+use super::index;
+use super::lint;
+use super::mesh;
+use super::namespaces;
+use super::sink::Sink;
+use crate::ast;
+use crate::code::Code;
+use crate::diagnostic::Diagnostic;
+use crate::ir;
+use crate::source::FileId;
+use rayon::prelude::*;
+
+/// Items of every parsed file, in path order.
+pub struct Parsed {
+    pub items: Vec<(FileId, String, ast::Item)>,
+}
+
+/// Check every item; returns the model when there are no errors, and all diagnostics
+/// (warnings included) either way.
+pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
+    let mut sink = Sink::default();
+    let mut mesh_blocks = Vec::new();
+    let mut services = Vec::new();
+    for (id, origin, item) in parsed.items {
+        match item {
+            ast::Item::Mesh(m) => mesh_blocks.push(m),
+            ast::Item::Service(s) => services.push((id, origin, s)),
+        }
+    }
+    if let Some(first) = mesh_blocks.first() {
+        for extra in mesh_blocks.iter().skip(1) {
+            sink.error(
+                Code::SecondMesh,
+                extra.span,
+                "a second `mesh` block; a tree has at most one",
+            )
+            .note(first.span, "the first `mesh` block is here");
+        }
+    }
+    let mut settings = mesh::settings(mesh_blocks.first(), &mut sink);
+    let lowered: Vec<(draft::Draft, Sink)> = services
+        .into_par_iter()
+        .map(|(id, origin, s)| {
+            let mut local = Sink::default();
+            (draft::lower(id, origin, s, &mut local), local)
+        })
+        .collect();
+    let mut drafts = Vec::with_capacity(lowered.len());
+    for (draft, local) in lowered {
+        drafts.push(draft);
+        sink.diagnostics.extend(local.diagnostics);
+    }
+    let workloads = settings.workloads.iter().map(|w| (&w.identity, w.span));
+    let index = index::Index::new(&drafts, workloads, &mut sink);
+    mesh::check_workloads(&settings, &index, &mut sink);
+    let scraper = mesh::resolve_scraper(&settings, &index, &mut sink);
+    let system = [
+        (settings.dns.namespace.as_str(), "DNS"),
+        (settings.istiod.namespace.as_str(), "istiod"),
+        ("istio-system", "Istio's control plane (its root namespace)"),
+    ];
+    namespaces::check_system_namespaces(&drafts, &index, &system, &mut sink);
+    namespaces::check_namespaces(&drafts, &index, &mut sink);
+    // Each service resolves on its own: spread them over the cores, each with its own
+    // sink, and take the diagnostics back in file order.
+    let results: Vec<(ir::Service, Sink)> = drafts
+        .par_iter()
+        .filter(|d| index.is_canonical(d))
+        .map(|d| {
+            let mut local = Sink::default();
+            (allows::resolve(d, &index, &mut local), local)
+        })
+        .collect();
+    let mut resolved = Vec::with_capacity(results.len());
+    for (service, local) in results {
+        resolved.push(service);
+        sink.diagnostics.extend(local.diagnostics);
+    }
+    calls::check_calls(&drafts, &resolved, &index, &mut sink);
+
+    if sink.diagnostics.iter().any(|d| d.is_error()) {
+        return (None, sink.diagnostics);
+    }
+    resolved.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
+    let mut workloads: Vec<ir::Workload> = std::mem::take(&mut settings.workloads)
+        .into_iter()
+        .map(|w| ir::Workload {
+            identity: w.identity,
+        })
+        .collect();
+    workloads.sort_by(|a, b| a.identity.cmp(&b.identity));
+    let model = ir::Mesh {
+        settings: ir::Settings {
+            trust_domain: settings.trust_domain,
+            cluster_domain: settings.cluster_domain,
+            istiod: settings.istiod,
+            dns: settings.dns,
+            scraper,
+        },
+        services: resolved,
+        workloads,
+    };
+    lint::lint(&model, &mut sink);
+    (Some(model), sink.diagnostics)
+}
