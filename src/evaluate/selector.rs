@@ -1,7 +1,10 @@
 //! Kubernetes label selectors: `matchLabels` and `matchExpressions`, and how they match.
 
-use super::LabelMap;
 use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Labels of a pod or a namespace (`metadata.labels`), sorted by key.
+pub type LabelMap = BTreeMap<String, String>;
 
 /// A label selector: `matchLabels` (sorted) and `matchExpressions`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,7 +52,7 @@ impl Selector {
             })
     }
 
-    pub fn matches(&self, labels: &super::LabelMap) -> bool {
+    pub fn matches(&self, labels: &LabelMap) -> bool {
         self.matches_by(|k| labels.get(k).map(String::as_str))
     }
 }
