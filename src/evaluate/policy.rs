@@ -76,7 +76,8 @@ pub struct AuthorizationPolicy {
     /// `ALLOW` when absent; `None` for CUSTOM, AUDIT and unknown actions (ignored).
     pub action: Option<Action>,
     pub rules: Vec<AuthorizationRule>,
-    /// What this model ignores or cannot evaluate in the policy, for [`Cluster::notes`](super::cluster::Cluster::notes).
+    /// What this model ignores or cannot evaluate in the policy, for
+    /// [`Cluster::notes`](super::cluster::Cluster::notes).
     pub notes: Vec<String>,
 }
 

@@ -1,4 +1,5 @@
-//! Kubernetes label selectors: `matchLabels` and `matchExpressions`, and how they match.
+//! Kubernetes label selectors: `matchLabels` and `matchExpressions`, and how they match
+//! the labels of a pod or a namespace ([`LabelMap`]).
 
 use serde_json::Value;
 use std::collections::BTreeMap;
