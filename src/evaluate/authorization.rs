@@ -3,10 +3,10 @@
 //! DENY before ALLOW; without an applicable ALLOW policy a request is allowed. Fields this
 //! model cannot evaluate fail in an ALLOW rule and hold in a DENY rule.
 
-use super::{
-    principal_namespace, Action, AuthorizationPolicy, AuthorizationRule, Cluster, Decision,
-    MtlsMode, Pod, PodView, Request,
-};
+use super::cluster::{Cluster, PodView};
+use super::pod::Pod;
+use super::policy::{Action, AuthorizationPolicy, AuthorizationRule, MtlsMode};
+use super::request::{principal_namespace, Decision, Request};
 
 impl Cluster {
     /// The AuthorizationPolicy verdict on REQ arriving at DST (mTLS not considered: see

@@ -4,14 +4,15 @@
 //! each would cost the product. Each kind is sorted by name (the order verdicts name
 //! them in) and indexed by one `matchLabels` pair of its selector.
 
-use super::{AuthorizationPolicy, LabelMap, NetworkPolicy, PeerAuthentication};
+use super::policy::{AuthorizationPolicy, NetworkPolicy, PeerAuthentication};
+use super::selector::LabelMap;
 use std::collections::BTreeMap;
 
 /// Policies of one kind selected by labels, indexed by one `matchLabels` pair each: a
 /// pod's policies are found from its own labels instead of by testing every policy of
 /// its namespace (40 services give a namespace about 80 NetworkPolicies).
 #[derive(Clone, Debug, Default)]
-pub(super) struct LabelIndex {
+pub(crate) struct LabelIndex {
     /// key → value → policies whose selector requires that label.
     keyed: BTreeMap<String, BTreeMap<String, Vec<usize>>>,
     /// Policies whose selector requires no label (empty, or expressions only).
@@ -38,7 +39,7 @@ impl LabelIndex {
     }
 
     /// Policies that might select a pod with LABELS, in index (name) order.
-    pub(super) fn candidates(&self, labels: &LabelMap) -> Vec<usize> {
+    pub(crate) fn candidates(&self, labels: &LabelMap) -> Vec<usize> {
         let mut out = self.open.clone();
         for (k, v) in labels {
             if let Some(ids) = self.keyed.get(k).and_then(|values| values.get(v)) {
@@ -53,20 +54,20 @@ impl LabelIndex {
 
 /// The policies of one namespace, each kind sorted by name.
 #[derive(Clone, Debug, Default)]
-pub(super) struct Namespace {
-    pub(super) network: Vec<NetworkPolicy>,
-    pub(super) authorization: Vec<AuthorizationPolicy>,
-    pub(super) peer: Vec<PeerAuthentication>,
-    pub(super) network_index: LabelIndex,
-    pub(super) authorization_index: LabelIndex,
-    pub(super) peer_index: LabelIndex,
+pub(crate) struct Namespace {
+    pub(crate) network: Vec<NetworkPolicy>,
+    pub(crate) authorization: Vec<AuthorizationPolicy>,
+    pub(crate) peer: Vec<PeerAuthentication>,
+    pub(crate) network_index: LabelIndex,
+    pub(crate) authorization_index: LabelIndex,
+    pub(crate) peer_index: LabelIndex,
 }
 
 impl Namespace {
     /// Sort each kind by name and index it, once all the namespace's policies are in.
     /// A `targetRef(s)` AuthorizationPolicy is left out of the index: it never applies to
     /// a sidecar.
-    pub(super) fn sort_and_index(&mut self) {
+    pub(crate) fn sort_and_index(&mut self) {
         // Stable sorts: policies with equal names keep their input order.
         self.network.sort_by(|a, b| a.name.cmp(&b.name));
         self.authorization.sort_by(|a, b| a.name.cmp(&b.name));
@@ -86,11 +87,11 @@ impl Namespace {
 }
 
 /// The policies of a namespace that has none.
-pub(super) static NO_POLICIES: std::sync::LazyLock<Namespace> =
+pub(crate) static NO_POLICIES: std::sync::LazyLock<Namespace> =
     std::sync::LazyLock::new(Namespace::default);
 
 /// Whether LABELS hold every key and value of REQUIRED.
-pub(super) fn subset(required: &[(String, String)], labels: &LabelMap) -> bool {
+pub(crate) fn subset(required: &[(String, String)], labels: &LabelMap) -> bool {
     required
         .iter()
         .all(|(k, v)| labels.get(k).is_some_and(|l| l == v))

@@ -3,15 +3,10 @@
 //! A workload policy overrides the namespace-wide one, `UNSET` inherits, and the mesh
 //! default is PERMISSIVE.
 
-use super::{index::subset, Cluster, Pod};
-
-/// PeerAuthentication mode in effect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MtlsMode {
-    Strict,
-    Permissive,
-    Disable,
-}
+use super::cluster::Cluster;
+use super::index::subset;
+use super::pod::Pod;
+use super::policy::MtlsMode;
 
 impl Cluster {
     /// The mTLS mode of POD's sidecar.

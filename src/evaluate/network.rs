@@ -4,29 +4,15 @@
 //! connections of one pod, and the grids the self-check asks). What is simplified is
 //! listed in the module doc of `evaluate`.
 
-use super::{
-    Cluster, Endpoint, NetworkPolicy, NetworkPort, NetworkRule, Peer, Pod, PodView, PortValue,
-};
+use super::cluster::{Cluster, PodView};
+use super::connection::{Direction, Transport};
+use super::pod::{Endpoint, Pod};
+use super::policy::{NetworkPolicy, NetworkPort, NetworkRule, Peer, PortValue};
 use std::net::IpAddr;
-
-/// Transport protocol of a connection or a NetworkPolicy port (`protocol:`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Transport {
-    Tcp,
-    Udp,
-    Sctp,
-}
-
-/// Traffic direction, for NetworkPolicy isolation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    Ingress,
-    Egress,
-}
 
 impl Cluster {
     /// The NetworkPolicies that select POD and isolate it for DIRECTION.
-    pub(super) fn isolating<'a>(
+    pub(crate) fn isolating<'a>(
         &'a self,
         pod: &Pod,
         direction: Direction,

@@ -4,13 +4,10 @@
 //! and named container ports. Callers (the self-check, `explain`, tests) build them;
 //! nothing here reads a cluster.
 
-use super::selector::{Operator, Selector};
+use super::selector::{LabelMap, Operator, Selector};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-
-/// Labels of a pod or a namespace (`metadata.labels`), sorted by key.
-pub type LabelMap = BTreeMap<String, String>;
 
 /// A pod as the policies see it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 //! A field this model does not evaluate is kept only as a flag (`unsupported`, `when`) or
 //! a note, never as its value.
 
-use super::{MtlsMode, Selector, Transport};
+use super::connection::Transport;
+use super::selector::Selector;
 
 /// A `networking.k8s.io/v1` NetworkPolicy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,7 +76,8 @@ pub struct AuthorizationPolicy {
     /// `ALLOW` when absent; `None` for CUSTOM, AUDIT and unknown actions (ignored).
     pub action: Option<Action>,
     pub rules: Vec<AuthorizationRule>,
-    /// What this model ignores or cannot evaluate in the policy, for [`super::Cluster::notes`].
+    /// What this model ignores or cannot evaluate in the policy, for
+    /// [`Cluster::notes`](super::cluster::Cluster::notes).
     pub notes: Vec<String>,
 }
 
@@ -128,6 +130,14 @@ pub struct PeerAuthentication {
     pub mtls: Option<MtlsMode>,
     /// `portLevelMtls`, by the port number as written.
     pub port_level: Vec<(String, Option<MtlsMode>)>,
+}
+
+/// PeerAuthentication mode in effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MtlsMode {
+    Strict,
+    Permissive,
+    Disable,
 }
 
 /// A policy object the evaluator understands.

@@ -4,7 +4,7 @@
 //! plaintext; Istio reads the peer's namespace from that id, and so does
 //! [`principal_namespace`].
 
-use super::Pod;
+use super::pod::Pod;
 
 /// An L7 request as the destination's sidecar sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,11 @@
-//! Kubernetes label selectors: `matchLabels` and `matchExpressions`, and how they match.
+//! Kubernetes label selectors: `matchLabels` and `matchExpressions`, and how they match
+//! the labels of a pod or a namespace ([`LabelMap`]).
 
-use super::LabelMap;
 use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Labels of a pod or a namespace (`metadata.labels`), sorted by key.
+pub type LabelMap = BTreeMap<String, String>;
 
 /// A label selector: `matchLabels` (sorted) and `matchExpressions`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,7 +53,7 @@ impl Selector {
             })
     }
 
-    pub fn matches(&self, labels: &super::LabelMap) -> bool {
+    pub fn matches(&self, labels: &LabelMap) -> bool {
         self.matches_by(|k| labels.get(k).map(String::as_str))
     }
 }

@@ -1,13 +1,15 @@
-//! AuthorizationPolicy's JSON shapes: rules, sources and operations, and the notes on
-//! what this model does not evaluate.
+//! AuthorizationPolicy's JSON shapes: rules, sources and operations; and the
+//! [`AuthorizationPolicy`] built from them, with the notes on what this model does not
+//! evaluate.
 
-use super::{match_labels, set, RawSpec, Strings};
-use crate::evaluate::{Action, AuthorizationPolicy, AuthorizationRule, Operation, Source};
+use super::selector::{match_labels, RawSelector};
+use super::strings::{set, Strings};
+use crate::evaluate::policy::{Action, AuthorizationPolicy, AuthorizationRule, Operation, Source};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
-pub(super) struct RawRule {
+pub(crate) struct RawRule {
     #[serde(default)]
     from: Option<Vec<RawFrom>>,
     #[serde(default)]
@@ -74,117 +76,122 @@ struct RawOperation {
     not_hosts: Option<IgnoredAny>,
 }
 
-impl RawSpec {
-    pub(super) fn authorization(
-        self,
-        namespace: String,
-        name: String,
-        root_namespace: &str,
-    ) -> AuthorizationPolicy {
-        let spec = self;
-        let title = format!("AuthorizationPolicy {namespace}/{name}");
-        let mut notes = Vec::new();
-        let action = match spec.action.as_deref() {
-            None | Some("ALLOW") => Some(Action::Allow),
-            Some("DENY") => Some(Action::Deny),
-            Some(other) => {
-                if matches!(other, "CUSTOM" | "AUDIT") {
-                    notes.push(format!("{title}: action {other} ignored"));
-                }
-                None
+/// The AuthorizationPolicy of a spec's AuthorizationPolicy fields, with its notes.
+/// ROOT_NAMESPACE is Istio's root namespace, for the notes. The fields come one by one
+/// because the spec (`object.rs`) holds this file's rule shapes, so this file does not
+/// name it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn policy(
+    namespace: String,
+    name: String,
+    root_namespace: &str,
+    selector: Option<RawSelector>,
+    action: Option<String>,
+    target_ref: Option<IgnoredAny>,
+    target_refs: Option<IgnoredAny>,
+    rules: Option<Vec<RawRule>>,
+) -> AuthorizationPolicy {
+    let title = format!("AuthorizationPolicy {namespace}/{name}");
+    let mut notes = Vec::new();
+    let action = match action.as_deref() {
+        None | Some("ALLOW") => Some(Action::Allow),
+        Some("DENY") => Some(Action::Deny),
+        Some(other) => {
+            if matches!(other, "CUSTOM" | "AUDIT") {
+                notes.push(format!("{title}: action {other} ignored"));
             }
-        };
-        let targeted = spec.target_ref.is_some() || spec.target_refs.is_some();
-        if targeted {
-            notes.push(format!("{title}: targetRef(s) policy ignored for sidecars"));
+            None
         }
-        if namespace == root_namespace {
-            notes.push(format!(
-                "{title}: root-namespace policy not given mesh-wide reach"
-            ));
-        }
-        let rules = spec
-            .rules
-            .unwrap_or_default()
-            .into_iter()
-            .map(|rule| {
-                let mut unknown: Vec<&str> = Vec::new();
-                let when = rule.when.is_some();
-                if when {
-                    unknown.push("when");
-                }
-                let from = rule
-                    .from
-                    .unwrap_or_default()
+    };
+    let targeted = target_ref.is_some() || target_refs.is_some();
+    if targeted {
+        notes.push(format!("{title}: targetRef(s) policy ignored for sidecars"));
+    }
+    if namespace == root_namespace {
+        notes.push(format!(
+            "{title}: root-namespace policy not given mesh-wide reach"
+        ));
+    }
+    let rules = rules
+        .unwrap_or_default()
+        .into_iter()
+        .map(|rule| {
+            let mut unknown: Vec<&str> = Vec::new();
+            let when = rule.when.is_some();
+            if when {
+                unknown.push("when");
+            }
+            let from = rule
+                .from
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| {
+                    let s = f.source.unwrap_or_default();
+                    let unsupported: Vec<&str> = [
+                        ("requestPrincipals", s.request_principals.is_some()),
+                        ("notRequestPrincipals", s.not_request_principals.is_some()),
+                        ("ipBlocks", s.ip_blocks.is_some()),
+                        ("notIpBlocks", s.not_ip_blocks.is_some()),
+                        ("remoteIpBlocks", s.remote_ip_blocks.is_some()),
+                        ("notRemoteIpBlocks", s.not_remote_ip_blocks.is_some()),
+                    ]
                     .into_iter()
-                    .map(|f| {
-                        let s = f.source.unwrap_or_default();
-                        let unsupported: Vec<&str> = [
-                            ("requestPrincipals", s.request_principals.is_some()),
-                            ("notRequestPrincipals", s.not_request_principals.is_some()),
-                            ("ipBlocks", s.ip_blocks.is_some()),
-                            ("notIpBlocks", s.not_ip_blocks.is_some()),
-                            ("remoteIpBlocks", s.remote_ip_blocks.is_some()),
-                            ("notRemoteIpBlocks", s.not_remote_ip_blocks.is_some()),
-                        ]
-                        .into_iter()
-                        .filter_map(|(key, set)| set.then_some(key))
-                        .collect();
-                        unknown.extend(&unsupported);
-                        Source {
-                            unsupported: !unsupported.is_empty(),
-                            principals: set(s.principals),
-                            not_principals: set(s.not_principals),
-                            namespaces: set(s.namespaces),
-                            not_namespaces: set(s.not_namespaces),
-                        }
-                    })
+                    .filter_map(|(key, set)| set.then_some(key))
                     .collect();
-                let to = rule
-                    .to
-                    .unwrap_or_default()
+                    unknown.extend(&unsupported);
+                    Source {
+                        unsupported: !unsupported.is_empty(),
+                        principals: set(s.principals),
+                        not_principals: set(s.not_principals),
+                        namespaces: set(s.namespaces),
+                        not_namespaces: set(s.not_namespaces),
+                    }
+                })
+                .collect();
+            let to = rule
+                .to
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| {
+                    let o = t.operation.unwrap_or_default();
+                    let unsupported: Vec<&str> = [
+                        ("hosts", o.hosts.is_some()),
+                        ("notHosts", o.not_hosts.is_some()),
+                    ]
                     .into_iter()
-                    .map(|t| {
-                        let o = t.operation.unwrap_or_default();
-                        let unsupported: Vec<&str> = [
-                            ("hosts", o.hosts.is_some()),
-                            ("notHosts", o.not_hosts.is_some()),
-                        ]
-                        .into_iter()
-                        .filter_map(|(key, set)| set.then_some(key))
-                        .collect();
-                        unknown.extend(&unsupported);
-                        Operation {
-                            unsupported: !unsupported.is_empty(),
-                            // Present even when empty: an ALLOW rule with `methods: []`
-                            // still holds an HTTP-only field.
-                            http_only: o.methods.is_some()
-                                || o.not_methods.is_some()
-                                || o.paths.is_some()
-                                || o.not_paths.is_some(),
-                            ports: set(o.ports),
-                            not_ports: set(o.not_ports),
-                            methods: set(o.methods),
-                            not_methods: set(o.not_methods),
-                            paths: set(o.paths),
-                            not_paths: set(o.not_paths),
-                        }
-                    })
+                    .filter_map(|(key, set)| set.then_some(key))
                     .collect();
-                if !unknown.is_empty() {
-                    notes.push(format!("{title}: fields not evaluated: {unknown:?}"));
-                }
-                AuthorizationRule { when, from, to }
-            })
-            .collect();
-        AuthorizationPolicy {
-            namespace,
-            name,
-            selector: match_labels(spec.selector),
-            targeted,
-            action,
-            rules,
-            notes,
-        }
+                    unknown.extend(&unsupported);
+                    Operation {
+                        unsupported: !unsupported.is_empty(),
+                        // Present even when empty: an ALLOW rule with `methods: []`
+                        // still holds an HTTP-only field.
+                        http_only: o.methods.is_some()
+                            || o.not_methods.is_some()
+                            || o.paths.is_some()
+                            || o.not_paths.is_some(),
+                        ports: set(o.ports),
+                        not_ports: set(o.not_ports),
+                        methods: set(o.methods),
+                        not_methods: set(o.not_methods),
+                        paths: set(o.paths),
+                        not_paths: set(o.not_paths),
+                    }
+                })
+                .collect();
+            if !unknown.is_empty() {
+                notes.push(format!("{title}: fields not evaluated: {unknown:?}"));
+            }
+            AuthorizationRule { when, from, to }
+        })
+        .collect();
+    AuthorizationPolicy {
+        namespace,
+        name,
+        selector: match_labels(selector),
+        targeted,
+        action,
+        rules,
+        notes,
     }
 }

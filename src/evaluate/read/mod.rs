@@ -8,20 +8,22 @@
 //! form matches nothing, and a field of the wrong type makes the object unreadable (the
 //! self-check reports that as a fault; it never guesses).
 //!
-//! The shapes here mirror the JSON; `network.rs` and `authorization.rs` hold each kind's
-//! own fields and turn them into the typed policy. PeerAuthentication is small enough to
-//! live here.
+//! This file holds the entry, [`Policy::read`] and [`Policy::read_json`]. The shapes
+//! mirror the JSON: `object.rs` holds the object (head, metadata, and one spec with every
+//! kind's fields) and builds the PeerAuthentication, which is small; `network.rs` and
+//! `authorization.rs` hold each of those kinds' own shapes and build its policy from the
+//! spec's fields; `selector.rs` and `strings.rs` hold the shapes all kinds share.
 
 mod authorization;
 mod network;
+mod object;
+mod selector;
+mod strings;
 
-use super::{Expression, MtlsMode, Operator, PeerAuthentication, Policy, Selector};
-use authorization::RawRule;
-use network::RawNetworkRule;
-use serde::de::IgnoredAny;
+use super::policy::Policy;
+use object::{Doc, Head, Kind};
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 impl Policy {
     /// Read OBJECT (JSON) when it is a NetworkPolicy, an AuthorizationPolicy or a
@@ -49,223 +51,4 @@ impl Policy {
             },
         }
     }
-}
-
-enum Kind {
-    Network,
-    Authorization,
-    Peer,
-    Other,
-}
-
-/// What is read first, to know which shape the spec has. Anything else is skipped.
-#[derive(Deserialize)]
-struct Head {
-    #[serde(rename = "apiVersion", default)]
-    api_version: Option<String>,
-    #[serde(default)]
-    kind: Option<String>,
-}
-
-impl Head {
-    fn kind(&self) -> Kind {
-        let group = self
-            .api_version
-            .as_deref()
-            .unwrap_or("")
-            .split('/')
-            .next()
-            .unwrap_or("");
-        match (group, self.kind.as_deref().unwrap_or("")) {
-            ("networking.k8s.io", "NetworkPolicy") => Kind::Network,
-            ("security.istio.io", "AuthorizationPolicy") => Kind::Authorization,
-            ("security.istio.io", "PeerAuthentication") => Kind::Peer,
-            _ => Kind::Other,
-        }
-    }
-}
-
-/// An object of any of the three kinds: the spec holds the fields of all three (their
-/// names never clash), so one pass reads any of them.
-#[derive(Deserialize)]
-struct Doc {
-    #[serde(rename = "apiVersion", default)]
-    api_version: Option<String>,
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    metadata: Option<Meta>,
-    #[serde(default)]
-    spec: Option<RawSpec>,
-}
-
-#[derive(Deserialize, Default)]
-struct Meta {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    namespace: Option<String>,
-}
-
-impl Doc {
-    fn object(self, root_namespace: &str) -> Option<Policy> {
-        let meta = self.metadata.unwrap_or_default();
-        let namespace = meta.namespace.unwrap_or_default();
-        let name = meta.name.unwrap_or_default();
-        let spec = self.spec.unwrap_or_default();
-        let head = Head {
-            api_version: self.api_version,
-            kind: self.kind,
-        };
-        Some(match head.kind() {
-            Kind::Network => Policy::Network(spec.network(namespace, name)),
-            Kind::Authorization => {
-                Policy::Authorization(spec.authorization(namespace, name, root_namespace))
-            }
-            Kind::Peer => Policy::Peer(spec.peer(namespace, name)),
-            Kind::Other => return None,
-        })
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct RawSpec {
-    // NetworkPolicy
-    #[serde(default)]
-    pod_selector: Option<RawSelector>,
-    #[serde(default)]
-    policy_types: Strings,
-    #[serde(default)]
-    ingress: Option<Vec<RawNetworkRule>>,
-    #[serde(default)]
-    egress: Option<Vec<RawNetworkRule>>,
-    // AuthorizationPolicy and PeerAuthentication
-    #[serde(default)]
-    selector: Option<RawSelector>,
-    // AuthorizationPolicy
-    #[serde(default)]
-    action: Option<String>,
-    #[serde(default)]
-    target_ref: Option<IgnoredAny>,
-    #[serde(default)]
-    target_refs: Option<IgnoredAny>,
-    #[serde(default)]
-    rules: Option<Vec<RawRule>>,
-    // PeerAuthentication
-    #[serde(default)]
-    mtls: Option<RawMtls>,
-    #[serde(default)]
-    port_level_mtls: Option<BTreeMap<String, Option<RawMtls>>>,
-}
-
-/// A list of strings; `None` when absent, `null` or empty (Istio treats all as "not set").
-type Strings = Option<Vec<String>>;
-
-fn set(list: Strings) -> Strings {
-    list.filter(|l| !l.is_empty())
-}
-
-impl Selector {
-    /// A selector written as JSON; one that cannot be read selects nothing at all.
-    pub fn read(value: &Value) -> Selector {
-        match RawSelector::deserialize(value) {
-            Ok(raw) => raw.into(),
-            Err(_) => Selector {
-                match_labels: Vec::new(),
-                expressions: vec![Expression {
-                    key: None,
-                    operator: None,
-                    values: Vec::new(),
-                }],
-            },
-        }
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct RawSelector {
-    #[serde(default)]
-    match_labels: Option<BTreeMap<String, String>>,
-    #[serde(default)]
-    match_expressions: Option<Vec<RawExpression>>,
-}
-
-#[derive(Deserialize)]
-struct RawExpression {
-    #[serde(default)]
-    key: Option<String>,
-    #[serde(default)]
-    operator: Option<String>,
-    #[serde(default)]
-    values: Strings,
-}
-
-impl From<RawSelector> for Selector {
-    fn from(raw: RawSelector) -> Selector {
-        Selector {
-            // A BTreeMap iterates sorted by key.
-            match_labels: raw.match_labels.unwrap_or_default().into_iter().collect(),
-            expressions: raw
-                .match_expressions
-                .unwrap_or_default()
-                .into_iter()
-                .map(|e| Expression {
-                    key: e.key,
-                    operator: match e.operator.as_deref() {
-                        Some("In") => Some(Operator::In),
-                        Some("NotIn") => Some(Operator::NotIn),
-                        Some("Exists") => Some(Operator::Exists),
-                        Some("DoesNotExist") => Some(Operator::DoesNotExist),
-                        _ => None,
-                    },
-                    values: e.values.unwrap_or_default(),
-                })
-                .collect(),
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct RawMtls {
-    #[serde(default)]
-    mode: Option<String>,
-}
-
-impl RawMtls {
-    fn mode(&self) -> Option<MtlsMode> {
-        match self.mode.as_deref() {
-            Some("STRICT") => Some(MtlsMode::Strict),
-            Some("PERMISSIVE") => Some(MtlsMode::Permissive),
-            Some("DISABLE") => Some(MtlsMode::Disable),
-            _ => None, // UNSET or absent: inherit
-        }
-    }
-}
-
-impl RawSpec {
-    fn peer(self, namespace: String, name: String) -> PeerAuthentication {
-        PeerAuthentication {
-            namespace,
-            name,
-            selector: match_labels(self.selector),
-            mtls: self.mtls.as_ref().and_then(RawMtls::mode),
-            port_level: self
-                .port_level_mtls
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(port, mtls)| (port, mtls.as_ref().and_then(RawMtls::mode)))
-                .collect(),
-        }
-    }
-}
-
-/// `selector.matchLabels`, the only selector form Istio's policies have.
-fn match_labels(selector: Option<RawSelector>) -> Vec<(String, String)> {
-    selector
-        .and_then(|s| s.match_labels)
-        .unwrap_or_default()
-        .into_iter()
-        .collect()
 }

@@ -1,15 +1,17 @@
-//! NetworkPolicy's JSON shapes: rules, peers, and int-or-string ports.
+//! NetworkPolicy's JSON shapes: rules, peers, and int-or-string ports; and the
+//! [`NetworkPolicy`] built from them.
 
-use super::{set, RawSelector, RawSpec, Strings};
-use crate::evaluate::{
-    NetworkPolicy, NetworkPort, NetworkRule, Peer, PortValue, Selector, Transport,
-};
+use super::selector::RawSelector;
+use super::strings::{set, Strings};
+use crate::evaluate::connection::Transport;
+use crate::evaluate::policy::{NetworkPolicy, NetworkPort, NetworkRule, Peer, PortValue};
+use crate::evaluate::selector::Selector;
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
 
 /// `from` on ingress rules, `to` on egress rules.
 #[derive(Deserialize)]
-pub(super) struct RawNetworkRule {
+pub(crate) struct RawNetworkRule {
     #[serde(default)]
     from: Option<Vec<RawPeer>>,
     #[serde(default)]
@@ -92,46 +94,52 @@ impl<'de> Deserialize<'de> for PortField {
     }
 }
 
-impl RawSpec {
-    pub(super) fn network(self, namespace: String, name: String) -> NetworkPolicy {
-        let spec = self;
-        let rules = |rules: Option<Vec<RawNetworkRule>>, ingress: bool| -> Vec<NetworkRule> {
-            rules
-                .unwrap_or_default()
-                .into_iter()
-                .map(|rule| NetworkRule {
-                    peers: if ingress { rule.from } else { rule.to }
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(peer)
-                        .collect(),
-                    ports: rule
-                        .ports
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(port)
-                        .collect(),
-                })
-                .collect()
-        };
-        let ingress = rules(spec.ingress, true);
-        let egress = rules(spec.egress, false);
-        let (isolates_ingress, isolates_egress) = match set(spec.policy_types) {
-            Some(types) => (
-                types.iter().any(|t| t == "Ingress"),
-                types.iter().any(|t| t == "Egress"),
-            ),
-            None => (true, !egress.is_empty()),
-        };
-        NetworkPolicy {
-            namespace,
-            name,
-            pod_selector: spec.pod_selector.map(Selector::from).unwrap_or_default(),
-            isolates_ingress,
-            isolates_egress,
-            ingress,
-            egress,
-        }
+/// The NetworkPolicy of a spec's NetworkPolicy fields. They come one by one because the
+/// spec (`object.rs`) holds this file's rule shapes, so this file does not name it.
+pub(crate) fn policy(
+    namespace: String,
+    name: String,
+    pod_selector: Option<RawSelector>,
+    policy_types: Strings,
+    ingress: Option<Vec<RawNetworkRule>>,
+    egress: Option<Vec<RawNetworkRule>>,
+) -> NetworkPolicy {
+    let rules = |rules: Option<Vec<RawNetworkRule>>, ingress: bool| -> Vec<NetworkRule> {
+        rules
+            .unwrap_or_default()
+            .into_iter()
+            .map(|rule| NetworkRule {
+                peers: if ingress { rule.from } else { rule.to }
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(peer)
+                    .collect(),
+                ports: rule
+                    .ports
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(port)
+                    .collect(),
+            })
+            .collect()
+    };
+    let ingress = rules(ingress, true);
+    let egress = rules(egress, false);
+    let (isolates_ingress, isolates_egress) = match set(policy_types) {
+        Some(types) => (
+            types.iter().any(|t| t == "Ingress"),
+            types.iter().any(|t| t == "Egress"),
+        ),
+        None => (true, !egress.is_empty()),
+    };
+    NetworkPolicy {
+        namespace,
+        name,
+        pod_selector: pod_selector.map(Selector::from).unwrap_or_default(),
+        isolates_ingress,
+        isolates_egress,
+        ingress,
+        egress,
     }
 }
 
