@@ -23,8 +23,7 @@ mod traffic;
 mod tree;
 
 pub use document::{
-    Document, Kustomization, Object, GENERATED, GENERATED_MARK, KUSTOMIZATION_FILE,
-    NAMESPACE_FILE,
+    Document, Kustomization, Object, GENERATED, GENERATED_MARK, KUSTOMIZATION_FILE, NAMESPACE_FILE,
 };
 pub use metadata::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
 pub use tree::{render, render_with, service_file};
