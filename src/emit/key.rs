@@ -9,8 +9,8 @@ use serde::ser::{self, Impossible, Serialize};
 use serde_json::Error;
 
 /// A mapping key: a string, or what serde_json turns into one.
-pub(super) struct Key<'o> {
-    pub(super) out: &'o mut String,
+pub(crate) struct Key<'o> {
+    pub(crate) out: &'o mut String,
 }
 
 fn key_must_be_a_string() -> Error {

@@ -10,8 +10,10 @@
 //! - `scalar`: when a string may be plain, and how scalars are written;
 //! - `place`: the block layout, and writing a `serde_json::Value` in it;
 //! - `serializer`: the serde `Serializer` writing that layout directly;
-//! - `key`: mapping keys.
+//! - `key`: mapping keys;
+//! - `document`: a whole file, its header comments and its objects.
 
+mod document;
 mod key;
 mod place;
 mod scalar;
@@ -19,35 +21,5 @@ mod serializer;
 #[cfg(test)]
 mod tests;
 
+pub use document::emit;
 pub use scalar::is_plain_safe;
-
-use crate::render::Document;
-use place::Place;
-use serde::Serialize;
-
-/// Write any serialisable value as a document body: the same text as
-/// `place_value(out, Place::Root, &serde_json::to_value(value)?)`, without building the
-/// intermediate `Value`.
-fn write_yaml<T: Serialize + ?Sized>(out: &mut String, value: &T) -> Result<(), serde_json::Error> {
-    value.serialize(serializer::Writer {
-        out,
-        place: Place::Root,
-    })
-}
-
-/// The full text of one output file: header comments, then objects separated by `---`.
-pub fn emit(document: &Document) -> Result<String, serde_json::Error> {
-    let mut out = String::with_capacity(2048);
-    for line in &document.header {
-        out.push_str("# ");
-        out.push_str(line);
-        out.push('\n');
-    }
-    for (i, object) in document.objects.iter().enumerate() {
-        if i > 0 {
-            out.push_str("---\n");
-        }
-        write_yaml(&mut out, object)?;
-    }
-    Ok(out)
-}

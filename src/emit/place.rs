@@ -9,7 +9,7 @@
 use super::scalar::{is_inline, scalar, string};
 use serde_json::Value;
 
-pub(super) fn indent(out: &mut String, n: usize) {
+pub(crate) fn indent(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
@@ -17,7 +17,7 @@ pub(super) fn indent(out: &mut String, n: usize) {
 /// it is a scalar (empty collections count as scalars: `[]`, `{}`), a sequence or a
 /// mapping.
 #[derive(Clone, Copy)]
-pub(super) enum Place {
+pub(crate) enum Place {
     /// The document body.
     Root,
     /// The value of a mapping key written at indentation `level`, right after `key:`.
@@ -28,7 +28,7 @@ pub(super) enum Place {
 
 impl Place {
     /// Before a scalar, and after it a line break.
-    pub(super) fn scalar_prefix(self) -> &'static str {
+    pub(crate) fn scalar_prefix(self) -> &'static str {
         match self {
             Place::Value { .. } => " ",
             Place::Root | Place::Item { .. } => "",
@@ -37,7 +37,7 @@ impl Place {
 
     /// Before the first item of a non-empty sequence, and the items' indentation.
     /// Sequences under a key sit at the key's indentation, as kubectl writes them.
-    pub(super) fn sequence(self) -> (&'static str, usize) {
+    pub(crate) fn sequence(self) -> (&'static str, usize) {
         match self {
             Place::Root => ("", 0),
             Place::Value { level } => ("\n", level),
@@ -47,7 +47,7 @@ impl Place {
 
     /// Before the first key of a non-empty mapping, the keys' indentation, and whether
     /// the first key is already indented (it follows `- `).
-    pub(super) fn mapping(self) -> (&'static str, usize, bool) {
+    pub(crate) fn mapping(self) -> (&'static str, usize, bool) {
         match self {
             Place::Root => ("", 0, false),
             Place::Value { level } => ("\n", level + 2, false),
@@ -57,7 +57,7 @@ impl Place {
 }
 
 /// Write any JSON value at a place.
-pub(super) fn place_value(out: &mut String, place: Place, value: &Value) {
+pub(crate) fn place_value(out: &mut String, place: Place, value: &Value) {
     match value {
         Value::Object(map) if !map.is_empty() => {
             let (prefix, level, first_indented) = place.mapping();

@@ -34,7 +34,7 @@ pub fn is_plain_safe(s: &str) -> bool {
 }
 
 /// Write a value that fits on one line: a scalar, `[]` or `{}`.
-pub(super) fn scalar(out: &mut String, value: &Value) {
+pub(crate) fn scalar(out: &mut String, value: &Value) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -48,7 +48,7 @@ pub(super) fn scalar(out: &mut String, value: &Value) {
 }
 
 /// Write a string, plain when [`is_plain_safe`], else double-quoted.
-pub(super) fn string(out: &mut String, s: &str) {
+pub(crate) fn string(out: &mut String, s: &str) {
     if is_plain_safe(s) {
         out.push_str(s);
     } else {
@@ -57,7 +57,7 @@ pub(super) fn string(out: &mut String, s: &str) {
 }
 
 /// Whether a value is written on one line: anything but a non-empty collection.
-pub(super) fn is_inline(value: &Value) -> bool {
+pub(crate) fn is_inline(value: &Value) -> bool {
     match value {
         Value::Array(a) => a.is_empty(),
         Value::Object(o) => o.is_empty(),

@@ -21,9 +21,9 @@ use serde_json::value::Serializer as ValueSerializer;
 use serde_json::{Error, Value};
 
 /// Writes one value at a place.
-pub(super) struct Writer<'o> {
-    pub(super) out: &'o mut String,
-    pub(super) place: Place,
+pub(crate) struct Writer<'o> {
+    pub(crate) out: &'o mut String,
+    pub(crate) place: Place,
 }
 
 impl Writer<'_> {
@@ -223,7 +223,7 @@ impl<'o> ser::Serializer for Writer<'o> {
 }
 
 /// A sequence being written; its opening waits for the first item.
-pub(super) struct Seq<'o> {
+pub(crate) struct Seq<'o> {
     out: &'o mut String,
     place: Place,
     started: bool,
@@ -286,7 +286,7 @@ impl ser::SerializeTupleStruct for Seq<'_> {
 }
 
 /// A mapping being written; its opening waits for the first key.
-pub(super) struct Map<'o> {
+pub(crate) struct Map<'o> {
     out: &'o mut String,
     place: Place,
     started: bool,
@@ -358,7 +358,7 @@ impl ser::SerializeStruct for Map<'_> {
 }
 
 /// Enum variants with data: built as a `Value` by serde_json, then written.
-pub(super) struct Fallback<'o, S> {
+pub(crate) struct Fallback<'o, S> {
     out: &'o mut String,
     place: Place,
     inner: S,

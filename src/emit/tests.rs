@@ -1,8 +1,9 @@
 //! The quoting rule, the block layout, and the serde writer checked against the `Value`
 //! writer shape for shape.
 
-use super::place::place_value;
-use super::{is_plain_safe, write_yaml, Place};
+use super::document::write_yaml;
+use super::place::{place_value, Place};
+use super::scalar::is_plain_safe;
 use serde::Serialize;
 use serde_json::{json, Value};
 

@@ -1,11 +1,12 @@
 //! A tree reduced to one hash per file, and OUT compared with it.
 //!
 //! The cache keeps a [`Record`] of each tree it has seen compile cleanly; `check` with a
-//! cached record compares OUT with it here, by the rules of [`diff`](super::diff), so it
-//! reads OUT once and never compiles. The hashing lives with the comparison, so the cache
-//! depends on the output tree and not the other way round.
+//! cached record compares OUT with it here, by the rules of
+//! [`diff`](fn@crate::output::diff), so it reads OUT once and never compiles. The hashing
+//! lives with the comparison, so the cache depends on the output tree and not the other
+//! way round.
 
-use super::{is_generated, previous_files};
+use super::manifest::{is_generated, previous_files};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,10 +23,10 @@ pub fn sha256(bytes: &[u8]) -> Hash {
 }
 
 /// Whether OUT holds exactly what RECORD says the tree compiles to, by the rules of
-/// [`diff`](super::diff): every recorded file with that content, and no stale generated
-/// file (one the manifest lists, or any file with the generated header, that the record
-/// does not hold). Files are hashed, not kept: `check` with a cached record reads OUT only
-/// once.
+/// [`diff`](fn@crate::output::diff): every recorded file with that content, and no stale
+/// generated file (one the manifest lists, or any file with the generated header, that the
+/// record does not hold). Files are hashed, not kept: `check` with a cached record reads
+/// OUT only once.
 pub fn matches_record(record: &Record, out: &Path) -> bool {
     let mut paths: BTreeSet<&str> = record.keys().map(String::as_str).collect();
     let previous = previous_files(out);

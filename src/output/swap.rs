@@ -7,14 +7,16 @@
 //! folders are exchanged in one `renameat2(RENAME_EXCHANGE)` and the old tree is removed.
 //! Where the exchange is not available the swap is two renames, rolled back on failure.
 
-use super::{is_generated, Tree, WriteError, WriteReport};
+use super::manifest::is_generated;
+use super::report::{WriteError, WriteReport};
+use super::tree::Tree;
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub(super) enum Error {
+pub(crate) enum Error {
     /// OUT cannot be swapped here; the caller writes in place instead.
     Unsupported,
     Failed(WriteError),
@@ -25,7 +27,7 @@ fn failed(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
 }
 
 /// Build the tree beside OUT and swap it in; OUT is untouched unless this returns Ok.
-pub(super) fn write_staged(
+pub(crate) fn write_staged(
     tree: &Tree,
     out: &Path,
     fresh: bool,

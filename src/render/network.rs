@@ -5,7 +5,7 @@
 //! is a rule without `from`. An empty selector is written only for "every pod of this
 //! namespace", where it is meant.
 
-use super::metadata;
+use super::metadata::metadata;
 use crate::compile::{Peer, Rule, ServiceTables, L4};
 use crate::ir::{Labels, Service};
 use k8s_openapi::api::networking::v1::{

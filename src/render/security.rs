@@ -5,7 +5,7 @@
 //! the cross product (`GET /a` and `POST /b` must not admit `POST /a`).
 
 use super::istio::*;
-use super::metadata;
+use super::metadata::metadata;
 use crate::ir::{Allow, Caller, Mtls, Service, Settings};
 
 fn selector(service: &Service) -> Option<WorkloadSelector> {

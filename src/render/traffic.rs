@@ -5,7 +5,7 @@
 //! protobuf's Duration JSON mapping requires (`1m` would be rejected by Istio).
 
 use super::istio::*;
-use super::metadata;
+use super::metadata::metadata;
 use crate::ir::{Labels, Route, Service};
 
 /// Milliseconds as a protobuf Duration string: `500` → `0.5s`, `60000` → `60s`.
@@ -105,7 +105,7 @@ pub fn destination_rule(service: &Service, host: &str) -> Option<DestinationRule
 
 #[cfg(test)]
 mod tests {
-    use super::seconds;
+    use crate::render::traffic::seconds;
 
     #[test]
     fn durations_are_protobuf_seconds() {

@@ -12,25 +12,25 @@ use std::collections::{BTreeMap, BTreeSet};
 // admit, so a wrong constant in the compiler is caught, not shared.
 
 /// DNS, over UDP and TCP.
-pub(super) const DNS_PORT: u16 = 53;
+pub(crate) const DNS_PORT: u16 = 53;
 /// Where sidecars fetch their configuration from istiod.
-pub(super) const ISTIOD_PORT: u16 = 15012;
+pub(crate) const ISTIOD_PORT: u16 = 15012;
 /// Sidecar ports the scraper may reach: merged Prometheus stats and Envoy's own.
-pub(super) const SCRAPE_PORTS: [u16; 2] = [15020, 15090];
+pub(crate) const SCRAPE_PORTS: [u16; 2] = [15020, 15090];
 
 /// Connections a source may open: `(destination, protocol, port)`.
-pub(super) type Grants = BTreeSet<(ProbeId, Transport, u16)>;
+pub(crate) type Grants = BTreeSet<(ProbeId, Transport, u16)>;
 
 /// Sources a policy admits: everything, or exactly these probes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Admitted {
+pub(crate) enum Admitted {
     All,
     Some(BTreeSet<ProbeId>),
 }
 
 /// What the intents allow, indexed once for the whole mesh.
-pub(super) struct Expected<'m> {
-    pub(super) mesh: &'m Mesh,
+pub(crate) struct Expected<'m> {
+    pub(crate) mesh: &'m Mesh,
     /// Egress grants per source: a service `(ns, name)`, a namespace's every pod, anyone.
     by_identity: BTreeMap<(&'m str, &'m str), Grants>,
     by_namespace: BTreeMap<&'m str, Grants>,
@@ -38,7 +38,7 @@ pub(super) struct Expected<'m> {
 }
 
 impl<'m> Expected<'m> {
-    pub(super) fn new(mesh: &'m Mesh, u: &Universe) -> Expected<'m> {
+    pub(crate) fn new(mesh: &'m Mesh, u: &Universe) -> Expected<'m> {
         let mut e = Expected {
             mesh,
             by_identity: BTreeMap::new(),
@@ -70,7 +70,7 @@ impl<'m> Expected<'m> {
     }
 
     /// Sources the intents admit to D on target PORT.
-    pub(super) fn ingress(&self, d: &Service, port: u16, u: &Universe) -> Admitted {
+    pub(crate) fn ingress(&self, d: &Service, port: u16, u: &Universe) -> Admitted {
         let mut set = BTreeSet::new();
         if SCRAPE_PORTS.contains(&port) {
             if let Some(scraper) = &self.mesh.settings.scraper {
@@ -99,7 +99,7 @@ impl<'m> Expected<'m> {
     }
 
     /// Everything a source may open, as `(destination, protocol, port)`.
-    pub(super) fn egress(
+    pub(crate) fn egress(
         &self,
         service: Option<&Service>,
         namespace: &str,
@@ -138,7 +138,7 @@ impl<'m> Expected<'m> {
     /// Whether some `allow` on D covers each PRINCIPAL × REQUEST on target PORT, by the
     /// language's own rules (rows by principal, as [`PodView::authorize_all`]). Callers are
     /// matched once per principal and rules once per request.
-    pub(super) fn requests(
+    pub(crate) fn requests(
         &self,
         d: &Service,
         port: u16,

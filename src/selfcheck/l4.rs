@@ -3,14 +3,14 @@
 
 use super::expected::{Admitted, Grants, SCRAPE_PORTS};
 use super::probes::{ProbeId, Universe, OUTSIDE};
-use super::{verdict, Report};
+use super::report::{verdict, Report};
 use crate::evaluate::{Direction, Endpoint, PodView, PortValue, Transport};
 use std::collections::BTreeSet;
 
 /// Every port worth asking about at a destination: those the intents declare, the scrape
 /// ports, every port and range bound that its ingress rules name, and one port nobody
 /// named, over TCP and UDP. A rule that widened to another port or protocol shows up here.
-pub(super) fn probe_ports(view: &PodView, declared: &[u16]) -> Vec<(Transport, u16)> {
+pub(crate) fn probe_ports(view: &PodView, declared: &[u16]) -> Vec<(Transport, u16)> {
     let mut ports: BTreeSet<(Transport, u16)> =
         declared.iter().map(|&p| (Transport::Tcp, p)).collect();
     ports.extend(SCRAPE_PORTS.map(|p| (Transport::Tcp, p)));
@@ -37,7 +37,7 @@ pub(super) fn probe_ports(view: &PodView, declared: &[u16]) -> Vec<(Transport, u
 }
 
 /// L4 ingress at one destination on every probe port: exactly WANT(protocol, port).
-pub(super) fn ingress(
+pub(crate) fn ingress(
     to: &str,
     view: &PodView,
     ports: &[(Transport, u16)],
@@ -100,7 +100,7 @@ pub(super) fn ingress(
 }
 
 /// L4 egress of one source probe: exactly the grants, to nowhere else.
-pub(super) fn egress(
+pub(crate) fn egress(
     view: &PodView,
     source: ProbeId,
     want: Grants,

@@ -3,13 +3,13 @@
 
 use super::expected::Expected;
 use super::probes::{ELSEWHERE, FOREIGN_TRUST_DOMAIN, STRANGER};
-use super::{verdict, Report};
+use super::report::{verdict, Report};
 use crate::evaluate::{Decision, PodView, Request};
 use crate::ir::{Caller, HttpRule, Service};
 use std::collections::BTreeSet;
 
 /// L7: requests derived from every rule, from every caller, a stranger and plaintext.
-pub(super) fn authorization(d: &Service, view: &PodView, expected: &Expected, report: &mut Report) {
+pub(crate) fn authorization(d: &Service, view: &PodView, expected: &Expected, report: &mut Report) {
     let td = &expected.mesh.settings.trust_domain;
     let mut principals: BTreeSet<Option<String>> =
         [None, Some(format!("{td}/ns/{ELSEWHERE}/sa/{STRANGER}"))].into();

@@ -1,11 +1,11 @@
 //! mTLS: each service's sidecar runs in the mode its intents ask for, on every port.
 
-use super::Report;
+use super::report::Report;
 use crate::evaluate::{Cluster, MtlsMode, Pod};
 use crate::ir::{Mtls, Service};
 
 /// The mTLS mode of D's sidecar, for the workload and on each target port.
-pub(super) fn mtls(d: &Service, cluster: &Cluster, pod: &Pod, report: &mut Report) {
+pub(crate) fn mtls(d: &Service, cluster: &Cluster, pod: &Pod, report: &mut Report) {
     let want = match d.mtls {
         Mtls::Strict => MtlsMode::Strict,
         Mtls::Permissive => MtlsMode::Permissive,

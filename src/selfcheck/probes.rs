@@ -14,39 +14,39 @@ use std::net::{IpAddr, Ipv4Addr};
 /// Label carried by "other" probe pods only, so no specific selector can match them.
 const OTHER_LABEL: (&str, &str) = ("meshward.dev/probe", "other");
 /// A namespace the tree never mentions, standing for all the others.
-pub(super) const ELSEWHERE: &str = "meshward-probe-elsewhere";
+pub(crate) const ELSEWHERE: &str = "meshward-probe-elsewhere";
 /// An account no intent names.
-pub(super) const STRANGER: &str = "meshward-probe";
+pub(crate) const STRANGER: &str = "meshward-probe";
 /// A trust domain no intent names: a caller's identity from another mesh.
-pub(super) const FOREIGN_TRUST_DOMAIN: &str = "meshward-probe.example";
+pub(crate) const FOREIGN_TRUST_DOMAIN: &str = "meshward-probe.example";
 /// TEST-NET-3: an address outside the cluster.
-pub(super) const OUTSIDE: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7));
+pub(crate) const OUTSIDE: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7));
 
 /// A probe, by its place in [`Universe::probes`].
-pub(super) type ProbeId = usize;
+pub(crate) type ProbeId = usize;
 
 /// One probe pod, and how messages name it.
-pub(super) struct Probe {
-    pub(super) pod: Pod,
+pub(crate) struct Probe {
+    pub(crate) pod: Pod,
     /// `orders.shop`, `other pod in shop`, ... for messages.
     name: String,
 }
 
 /// Every probe of a run, indexed to be found by namespace, label and identity.
-pub(super) struct Universe {
-    pub(super) probes: Vec<Probe>,
-    pub(super) by_namespace: BTreeMap<String, Vec<ProbeId>>,
+pub(crate) struct Universe {
+    pub(crate) probes: Vec<Probe>,
+    pub(crate) by_namespace: BTreeMap<String, Vec<ProbeId>>,
     /// namespace → label key → value → probes carrying that label.
     by_label: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<ProbeId>>>>,
     /// namespace → name → probe of each service and workload (nested: look-ups borrow).
     identity: BTreeMap<String, BTreeMap<String, ProbeId>>,
-    pub(super) other: BTreeMap<String, ProbeId>,
-    pub(super) dns: ProbeId,
-    pub(super) istiod: ProbeId,
+    pub(crate) other: BTreeMap<String, ProbeId>,
+    pub(crate) dns: ProbeId,
+    pub(crate) istiod: ProbeId,
 }
 
 impl Universe {
-    pub(super) fn new(mesh: &Mesh) -> Universe {
+    pub(crate) fn new(mesh: &Mesh) -> Universe {
         let mut u = Universe {
             probes: Vec::new(),
             by_namespace: BTreeMap::new(),
@@ -145,22 +145,22 @@ impl Universe {
         id
     }
 
-    pub(super) fn name(&self, id: ProbeId) -> &str {
+    pub(crate) fn name(&self, id: ProbeId) -> &str {
         &self.probes[id].name
     }
 
-    pub(super) fn service(&self, s: &Service) -> ProbeId {
+    pub(crate) fn service(&self, s: &Service) -> ProbeId {
         self.of(&s.identity)
     }
 
     /// The probe of a service or workload of the tree (every one has one).
-    pub(super) fn of(&self, i: &Identity) -> ProbeId {
+    pub(crate) fn of(&self, i: &Identity) -> ProbeId {
         self.identity[&i.namespace][&i.name]
     }
 
     /// Probes that a NetworkPolicy peer written in POLICY_NS might match; `false` when the
     /// peer is not limited to pods (an ipBlock).
-    pub(super) fn candidates(
+    pub(crate) fn candidates(
         &self,
         peer: &Peer,
         policy_ns: &str,

@@ -1,7 +1,7 @@
 //! Routing (invariant 4 of `docs/output.md`): VirtualServices and DestinationRules,
 //! read as JSON, name only hosts, ports and subsets that exist.
 
-use super::Report;
+use super::report::Report;
 use crate::ir::{Mesh, Service};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +20,7 @@ fn object_name(policy: &Value) -> String {
 
 /// Invariant 4: a VirtualService names only ports and subsets that exist, and every
 /// subset it names is defined by a DestinationRule for the same host.
-pub(super) fn routes(mesh: &Mesh, objects: &[&Value], report: &mut Report) {
+pub(crate) fn routes(mesh: &Mesh, objects: &[&Value], report: &mut Report) {
     let cd = &mesh.settings.cluster_domain;
     let hosts: BTreeMap<String, &Service> = mesh.services.iter().map(|s| (s.host(cd), s)).collect();
     let mut subsets: BTreeSet<(String, String)> = BTreeSet::new();

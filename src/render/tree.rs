@@ -1,0 +1,146 @@
+//! The whole output tree: the namespace defaults, one file per service and a
+//! kustomization in every folder, rendered in parallel and returned sorted by path.
+//!
+//! In go the resolved model and its connection tables; out come [`Document`]s, or
+//! whatever the caller makes of each one as soon as it exists.
+
+use super::document::{
+    Document, Kustomization, Object, GENERATED, KUSTOMIZATION_FILE, NAMESPACE_FILE,
+};
+use super::network;
+use super::security;
+use super::traffic;
+use crate::compile::{self, Tables};
+use crate::ir::{Mesh, Service};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// The file a service's objects go to; `kustomization` would clash with kustomize's own.
+pub fn service_file(service: &Service) -> String {
+    let stem = match service.name() {
+        "kustomization" => "kustomization.service",
+        name => name,
+    };
+    format!("{}/{stem}.yaml", service.namespace())
+}
+
+/// Every document of the output tree, sorted by path.
+pub fn render(mesh: &Mesh, tables: &Tables) -> Vec<Document> {
+    render_with(mesh, tables, |document| document)
+        .into_iter()
+        .map(|(_, document)| document)
+        .collect()
+}
+
+/// Render every document and hand it to EACH as soon as it exists, in parallel; the
+/// results come back with their paths, sorted by path (stable, as [`render`] sorts).
+/// A build emits and reads each document here and drops it, so the typed objects of a
+/// whole 10,000-service tree (about 150 MB) are never held at once.
+pub fn render_with<R: Send>(
+    mesh: &Mesh,
+    tables: &Tables,
+    each: impl Fn(Document) -> R + Sync,
+) -> Vec<(String, R)> {
+    let namespaces: Vec<(&&str, &Vec<compile::Rule>)> = tables.namespaces.iter().collect();
+    let mut out: Vec<(String, R)> = namespaces
+        .par_iter()
+        .map(|&(namespace, egress)| {
+            let objects = vec![
+                Object::NetworkPolicy(Box::new(network::default_deny(namespace))),
+                Object::NetworkPolicy(Box::new(network::namespace_egress(namespace, egress))),
+                Object::AuthorizationPolicy(security::allow_nothing(namespace)),
+                Object::PeerAuthentication(security::strict_default(namespace)),
+            ];
+            let path = format!("{namespace}/{NAMESPACE_FILE}");
+            let document = Document {
+                path: path.clone(),
+                header: vec![
+                    format!("{GENERATED} for namespace {namespace}. Do not edit."),
+                    "Namespace defaults: deny all, egress to DNS and istiod, STRICT mTLS.".into(),
+                ],
+                objects,
+            };
+            (path, each(document))
+        })
+        .collect();
+    let mut folders: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (namespace, _) in &namespaces {
+        folders
+            .entry(namespace)
+            .or_default()
+            .push(NAMESPACE_FILE.to_string());
+    }
+    // Services are independent: render them in parallel, then file them in order.
+    let rendered: Vec<Option<(String, R)>> = mesh
+        .services
+        .par_iter()
+        .map(|service| {
+            let document = service_document(mesh, tables, service)?;
+            let path = document.path.clone();
+            Some((path, each(document)))
+        })
+        .collect();
+    for (service, rendered) in mesh.services.iter().zip(rendered) {
+        let Some((path, result)) = rendered else {
+            continue;
+        };
+        let file = path
+            .rsplit_once('/')
+            .map_or(path.clone(), |(_, f)| f.to_string());
+        folders.entry(service.namespace()).or_default().push(file);
+        out.push((path, result));
+    }
+    for (namespace, mut files) in folders.clone() {
+        files.sort();
+        let path = format!("{namespace}/{KUSTOMIZATION_FILE}");
+        out.push((path.clone(), each(kustomization(&path, files))));
+    }
+    out.push((
+        KUSTOMIZATION_FILE.to_string(),
+        each(kustomization(
+            KUSTOMIZATION_FILE,
+            folders.keys().map(|ns| ns.to_string()).collect(),
+        )),
+    ));
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The file of one service: its NetworkPolicy and whichever Istio objects it needs.
+fn service_document(mesh: &Mesh, tables: &Tables, service: &Service) -> Option<Document> {
+    let t = tables
+        .services
+        .get(&(service.namespace(), service.name()))?;
+    let mut objects = vec![Object::NetworkPolicy(Box::new(network::service_policy(
+        service, t,
+    )))];
+    if let Some(ap) = security::authorization_policy(service, &mesh.settings) {
+        objects.push(Object::AuthorizationPolicy(ap));
+    }
+    if let Some(pa) = security::peer_authentication(service) {
+        objects.push(Object::PeerAuthentication(pa));
+    }
+    let host = service.host(&mesh.settings.cluster_domain);
+    if let Some(vs) = traffic::virtual_service(service, &host) {
+        objects.push(Object::VirtualService(vs));
+    }
+    if let Some(dr) = traffic::destination_rule(service, &host) {
+        objects.push(Object::DestinationRule(dr));
+    }
+    Some(Document {
+        path: service_file(service),
+        header: vec![
+            format!("{GENERATED} from {}. Do not edit:", service.origin),
+            "change the intent file and run `meshward build`.".into(),
+        ],
+        objects,
+    })
+}
+
+fn kustomization(path: &str, resources: Vec<String>) -> Document {
+    Document {
+        path: path.to_string(),
+        header: vec![format!("{GENERATED}. Do not edit.")],
+        objects: vec![Object::Kustomization(Kustomization::new(resources))],
+    }
+}

@@ -1,0 +1,124 @@
+//! The whole self-check: every service judged as a destination on each layer, the
+//! undeclared pods of each managed namespace, then the routes, merged into one report in
+//! service order.
+
+use super::expected::{Admitted, Expected};
+use super::l4::{egress, ingress, probe_ports};
+use super::l7::authorization;
+use super::mtls::mtls;
+use super::probes::{Universe, ELSEWHERE, STRANGER};
+use super::report::{Fault, Report};
+use super::routes::routes;
+use crate::evaluate::{Cluster, MtlsMode, Request, Transport};
+use crate::ir::Mesh;
+use rayon::prelude::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// Check the rendered OBJECTS against MESH; empty when they agree.
+pub fn self_check(mesh: &Mesh, objects: &[Value]) -> Vec<Fault> {
+    let routing: Vec<&Value> = objects.iter().filter(|o| is_routing(o)).collect();
+    check(mesh, &Cluster::from_objects(objects), &routing)
+}
+
+/// Whether OBJECT is a VirtualService or a DestinationRule, which the self-check reads
+/// as JSON (the policies it reads through a [`Cluster`]).
+pub fn is_routing(object: &Value) -> bool {
+    matches!(
+        object.get("kind").and_then(Value::as_str),
+        Some("VirtualService" | "DestinationRule")
+    )
+}
+
+/// Check the policies in CLUSTER and the ROUTING objects against MESH; empty when they
+/// agree.
+pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
+    let u = Universe::new(mesh);
+    let expected = Expected::new(mesh, &u);
+    let mut report = Report::default();
+    for why in cluster.unreadable() {
+        report.push(format!("a rendered policy cannot be read back: {why}"));
+    }
+    // Each destination is judged on its own: spread them over the cores, then merge the
+    // findings in service order so the report is the same on any machine.
+    let per_service: Vec<Report> = mesh
+        .services
+        .par_iter()
+        .map(|d| {
+            let mut report = Report::default();
+            let pod = &u.probes[u.service(d)].pod;
+            let view = cluster.view(pod);
+            let declared: Vec<u16> = d.ports.iter().map(|p| p.target).collect();
+            let want = |proto, port| match proto {
+                Transport::Tcp => expected.ingress(d, port, &u),
+                _ => Admitted::Some(BTreeSet::new()),
+            };
+            let to = format!("{}.{}", d.name(), d.namespace());
+            ingress(
+                &to,
+                &view,
+                &probe_ports(&view, &declared),
+                want,
+                &u,
+                &mut report,
+            );
+            authorization(d, &view, &expected, &mut report);
+            mtls(d, cluster, pod, &mut report);
+            let grants = expected.egress(Some(d), d.namespace(), &u);
+            egress(&view, u.service(d), grants, &u, &mut report);
+            report
+        })
+        .collect();
+    for r in per_service {
+        report.merge(r);
+    }
+    let managed: BTreeSet<&str> = mesh.services.iter().map(|s| s.namespace()).collect();
+    for ns in managed {
+        let other = u.other[ns];
+        let pod = &u.probes[other].pod;
+        egress(
+            &cluster.view(pod),
+            other,
+            expected.egress(None, ns, &u),
+            &u,
+            &mut report,
+        );
+        // Undeclared pods of a managed namespace admit nothing, at L4 or L7.
+        let view = cluster.view(pod);
+        let nothing = |_, _| Admitted::Some(BTreeSet::new());
+        ingress(
+            u.name(other),
+            &view,
+            &probe_ports(&view, &[]),
+            nothing,
+            &u,
+            &mut report,
+        );
+        let td = &mesh.settings.trust_domain;
+        for principal in [
+            format!("{td}/ns/{ns}/sa/{STRANGER}"),
+            format!("{td}/ns/{ELSEWHERE}/sa/{STRANGER}"),
+        ] {
+            let tcp = Request::from_principal(&principal, 8080);
+            for req in [tcp.clone(), tcp.http("GET", "/")] {
+                if view.authorize(&req).is_allowed() {
+                    report.push(format!(
+                        "L7 to {} from {principal}: intent denies, AuthorizationPolicy allows",
+                        u.name(other)
+                    ));
+                }
+            }
+        }
+        if cluster.mtls_mode(pod) != MtlsMode::Strict {
+            report.push(format!("mTLS of undeclared pods in {ns}: intent STRICT (namespace default), PeerAuthentication gives {:?}", cluster.mtls_mode(pod)));
+        }
+    }
+    routes(mesh, routing, &mut report);
+    if report.dropped > 0 {
+        let n = report.dropped;
+        report
+            .faults
+            .push(Fault(format!("... and {n} more disagreements")));
+    }
+    report.faults
+}
