@@ -57,7 +57,7 @@ pub fn run_texts(files: impl IntoIterator<Item = (String, String)>) -> Outcome {
     run_loaded(sources, Vec::new())
 }
 
-/// The rest of [`run`] from what [`load`] read: parse, check, compile and render what
+/// The rest of [`run`] from what [`load()`] read: parse, check, compile and render what
 /// `sources` holds, and self-check the result; `diagnostics` are the loader's.
 pub fn run_loaded(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Outcome {
     let mut clock = timings::Stopwatch::start();
