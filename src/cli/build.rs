@@ -5,12 +5,12 @@
 //! OUT refused or not writable), 3 self-check fault.
 
 use super::args::BuildArgs;
+use super::leak::leak;
 use super::report::Reporter;
-use super::{leak, plural};
 use crate::exit::Exit;
 use crate::output;
 
-pub(super) fn build_command(args: &BuildArgs) -> Exit {
+pub(crate) fn build_command(args: &BuildArgs) -> Exit {
     let reporter = Reporter::new(&args.output);
     let out_path = args.out.display().to_string();
     if let Err(why) = crate::guard::check_out(&args.dir, &args.out) {
@@ -61,4 +61,8 @@ pub(super) fn build_command(args: &BuildArgs) -> Exit {
         }
         Err(e) => reporter.failure(&out_path, e),
     }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

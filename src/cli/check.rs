@@ -5,13 +5,13 @@
 //! 2 errors in the input, 3 self-check fault.
 
 use super::args::BuildArgs;
-use super::leak;
+use super::leak::leak;
 use super::report::Reporter;
 use crate::exit::Exit;
 use crate::output;
 use std::io::Write;
 
-pub(super) fn check_command(args: &BuildArgs) -> Exit {
+pub(crate) fn check_command(args: &BuildArgs) -> Exit {
     let up_to_date = || {
         if !args.output.quiet {
             eprintln!("meshward: {} is up to date", args.out.display());

@@ -9,7 +9,7 @@ use super::report::Reporter;
 use crate::diagnostic::Format;
 use crate::exit::Exit;
 
-pub(super) fn explain_command(args: &ExplainArgs) -> Exit {
+pub(crate) fn explain_command(args: &ExplainArgs) -> Exit {
     let compiled = crate::pipeline::run(&args.dir);
     // Errors only, as JSON or text: the answer itself is the output.
     let reporter = Reporter::new(&OutputArgs {

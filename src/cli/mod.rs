@@ -8,6 +8,7 @@ pub mod args;
 mod build;
 mod check;
 mod explain;
+mod leak;
 mod report;
 
 pub use crate::diagnostic::Format;
@@ -54,17 +55,4 @@ fn graph_command(args: &GraphArgs) -> Exit {
         &mut std::io::stdout().lock(),
         &mut std::io::stderr().lock(),
     )
-}
-
-/// Never free VALUE: for the large results of `build` and `check`, which the process
-/// holds until it exits. Freeing a 10,000-service model, tree and sources one allocation at
-/// a time costs tens of milliseconds of one core at the very end of the run; exiting
-/// returns the memory at once. Only for commands that end the process (`cli::run` is called
-/// once, from `main`).
-fn leak<T>(value: T) -> &'static T {
-    Box::leak(Box::new(value))
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

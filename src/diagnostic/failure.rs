@@ -2,9 +2,9 @@
 //! writable, a question `explain` cannot answer, and self-check faults (meshward's own
 //! output disagreeing with the intents). Printed in the same formats as diagnostics.
 
+use super::format::Format;
 use super::github::{github_command, github_property};
 use super::json;
-use super::Format;
 use std::fmt::Write as _;
 
 /// An error about PATH outside the intents (OUT refused or not writable, a question

@@ -1,7 +1,7 @@
 //! GitHub Actions workflow commands (`::error file=…::MESSAGE`), which the runner turns
 //! into annotations on the pull request's diff.
 
-use super::{label, Diagnostic};
+use super::record::{label, Diagnostic};
 use crate::source::SourceMap;
 
 /// A GitHub Actions workflow command, so the diagnostic shows inline on the pull request.
@@ -42,12 +42,12 @@ fn github_data(s: &str) -> String {
 }
 
 /// Workflow-command escaping of a property: as data, and also `:` and `,`.
-pub(super) fn github_property(s: &str) -> String {
+pub(crate) fn github_property(s: &str) -> String {
     github_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// `::KIND PROPS,title=TITLE::MESSAGE` with the help on a second line of the message.
-pub(super) fn github_command(
+pub(crate) fn github_command(
     kind: &str,
     mut props: Vec<String>,
     title: &str,

@@ -1,6 +1,6 @@
 //! One JSON object per diagnostic, for tools: the fields docs/cli.md lists.
 
-use super::{Diagnostic, Severity};
+use super::record::{Diagnostic, Severity};
 use crate::code::Code;
 use crate::source::SourceMap;
 use serde::Serialize;
@@ -45,7 +45,7 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
 }
 
 /// An error about PATH with neither position nor code, in the same shape.
-pub(super) fn codeless(path: &str, message: &str, help: Option<&str>) -> String {
+pub(crate) fn codeless(path: &str, message: &str, help: Option<&str>) -> String {
     let json = JsonDiagnostic {
         file: path,
         line: 0,

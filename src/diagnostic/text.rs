@@ -1,7 +1,7 @@
 //! The human form of a diagnostic: `FILE:LINE:COL: error: MESSAGE [CODE]`, the offending
 //! line with a caret under the span, help and notes; ANSI colours only when asked.
 
-use super::{label, Diagnostic, Severity};
+use super::record::{label, Diagnostic, Severity};
 use crate::source::{SourceMap, Span};
 use std::fmt::Write as _;
 

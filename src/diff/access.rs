@@ -2,7 +2,8 @@
 //! grants of one side that nothing on the other covers, grouped into `methods × paths`
 //! rectangles so that one change never claims a combination nobody allowed.
 
-use super::{service_label, AccessChange, Change, EdgeStatus, Effect, Model};
+use super::change::{AccessChange, Change, EdgeStatus, Effect};
+use super::model::{service_label, Model};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `(from, to, port)`.
@@ -124,7 +125,7 @@ fn uncovered<'g>(
         .collect()
 }
 
-pub(super) fn access_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
+pub(crate) fn access_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
     let before = flatten(old);
     let after = flatten(new);
     let empty = BTreeMap::new();

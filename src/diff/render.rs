@@ -1,7 +1,7 @@
 //! The changes as text: one line each for a terminal, a Markdown pull request comment
 //! with a Mermaid chart of the changed edges, or the contract's JSON.
 
-use super::{Change, EdgeStatus, Effect};
+use super::change::{Change, EdgeStatus, Effect};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -2,10 +2,8 @@
 //! timeout, retries and split, the mesh's scraper, and who a name stands for (selectors,
 //! accounts, target ports, mesh-wide settings).
 
-use super::{
-    find_service, service_label, Change, Effect, IdentityChange, Model, MtlsChange, RouteChange,
-    ScraperChange,
-};
+use super::change::{Change, Effect, IdentityChange, MtlsChange, RouteChange, ScraperChange};
+use super::model::{find_service, service_label, Model};
 use crate::ir::{self, Mesh, Mtls, Service};
 use crate::source::{FileId, SourceMap};
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,7 +16,7 @@ fn mtls_name(m: Mtls) -> &'static str {
     }
 }
 
-pub(super) fn mtls_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
+pub(crate) fn mtls_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
     for service in &new.mesh.services {
         let before = find_service(old.mesh, service);
         let was = before.map(|s| s.mtls);
@@ -74,7 +72,7 @@ fn route_fields(route: Option<&ir::Route>) -> [(&'static str, Option<String>); 3
     [("timeout", timeout), ("retries", retries), ("split", split)]
 }
 
-pub(super) fn route_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
+pub(crate) fn route_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
     for service in &new.mesh.services {
         let Some(before) = find_service(old.mesh, service) else {
             continue;
@@ -116,7 +114,7 @@ pub(super) fn route_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change
     }
 }
 
-pub(super) fn scraper_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
+pub(crate) fn scraper_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
     let label = |m: &Mesh| {
         m.settings
             .scraper
@@ -158,7 +156,7 @@ fn labels_text(labels: &crate::ir::Labels) -> String {
 
 /// Selectors, accounts, target ports and mesh settings: changes that move what an
 /// unchanged `allow` line admits.
-pub(super) fn identity_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
+pub(crate) fn identity_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
     let identities = |m: &Mesh| -> BTreeMap<String, crate::ir::Identity> {
         m.services
             .iter()

@@ -2,8 +2,11 @@
 //! base revision compiled from git objects, and what is wrong with either when one cannot
 //! be compiled (errors in the intents or in git, self-check faults).
 
+use super::change::Change;
+use super::compare::compare;
 use super::git::files_at;
-use super::{compare, Change, Format, Model};
+use super::model::Model;
+use super::options::Format;
 use crate::diagnostic::{self, Diagnostic, Format as ErrorFormat};
 use crate::ir::Mesh;
 use crate::source::SourceMap;

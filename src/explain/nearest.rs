@@ -5,7 +5,7 @@ use crate::ir::{Allow, Caller, Identity, Mtls, Port, Service};
 use crate::source::SourceMap;
 
 /// The allows that come closest when nothing allows the call.
-pub(super) fn nearest(
+pub(crate) fn nearest(
     to: &Service,
     from: &Identity,
     port: &Port,
@@ -65,7 +65,7 @@ pub(super) fn nearest(
     out
 }
 
-pub(super) fn rules_text(allow: &Allow) -> String {
+pub(crate) fn rules_text(allow: &Allow) -> String {
     if allow.rules.is_empty() {
         return "any request".into();
     }
@@ -84,7 +84,7 @@ pub(super) fn rules_text(allow: &Allow) -> String {
         .join("; ")
 }
 
-pub(super) fn callers_text(a: &Allow) -> String {
+pub(crate) fn callers_text(a: &Allow) -> String {
     a.callers
         .iter()
         .map(Caller::label)

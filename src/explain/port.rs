@@ -1,15 +1,15 @@
 //! One port of an `explain` answer: L4 egress and ingress, mTLS, L7 and the route, each
 //! judged by the evaluator on the rendered objects, and the intent lines that allow it.
 
+use super::answer::{layer, PortAnswer, Question};
 use super::nearest::{callers_text, nearest, rules_text};
-use super::{layer, PortAnswer, Question};
 use crate::evaluate::{Cluster, Decision, Direction, Endpoint, MtlsMode, Pod, Request, Transport};
 use crate::ir::{Allow, Identity, Mesh, Port, Service};
 use crate::source::SourceMap;
 use serde_json::Value;
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn answer(
+pub(crate) fn answer(
     mesh: &Mesh,
     objects: &[Value],
     sources: &SourceMap,

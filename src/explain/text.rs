@@ -1,7 +1,7 @@
 //! The text form of an explanation: one block per port, one line per layer, then the
 //! verdict.
 
-use super::Explanation;
+use super::answer::Explanation;
 
 /// The text form, for a terminal.
 pub fn render_text(e: &Explanation) -> String {
