@@ -1,4 +1,4 @@
-//! Name resolution and semantic checks: syntax trees in, resolved [`crate::ir::Mesh`] out.
+//! Name resolution and semantic checks: syntax trees in, resolved [`ir::Mesh`](crate::ir::Mesh) out.
 //!
 //! Every rule of the language contract that is not grammar lives here: names are DNS
 //! labels, ports exist and are unique, callers resolve, rules sit only on HTTP ports,
