@@ -13,7 +13,9 @@
 //! The graph is read from the sources with `syn`, without compiling: file A depends on file B
 //! when A names module B or an item inside it, in a `use` tree or in a path anywhere in the
 //! code (macro arguments included). A path counts for the longest module prefix that is a file,
-//! so `super::Item` re-exported by the parent is an edge to the parent.
+//! so `super::Item` re-exported by the parent is an edge to the parent. A `mod x;` declaration
+//! alone is no edge: a child naming a parent that never names it back is no cycle, and is left
+//! to review.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
@@ -437,7 +439,7 @@ mod logic {
             ("lib.rs", "pub mod p;"),
             (
                 "p/mod.rs",
-                "mod c; pub use c::go; pub struct Own; #[cfg(test)] mod tests;",
+                "mod c; pub use c::go; pub struct Own; #[cfg(test)] mod tests; #[cfg(test)] use tests::Fixture;",
             ),
             (
                 "p/c.rs",
