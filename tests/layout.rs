@@ -12,10 +12,9 @@
 //!
 //! The graph is read from the sources with `syn`, without compiling: file A depends on file B
 //! when A names module B or an item inside it, in a `use` tree or in a path anywhere in the
-//! code (macro arguments included). A path counts for the longest module prefix that is a file,
-//! so `super::Item` re-exported by the parent is an edge to the parent. A `mod x;` declaration
-//! alone is no edge: a child naming a parent that never names it back is no cycle, and is left
-//! to review.
+//! code (macro arguments included), or declares it (`mod b;`: a parent depends on its children).
+//! A path counts for the longest module prefix that is a file, so `super::Item` re-exported by
+//! the parent is an edge to the parent.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
@@ -243,6 +242,14 @@ fn after_colons(cursor: Cursor) -> Option<Cursor> {
 
 impl<'ast> Visit<'ast> for Names<'_> {
     fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
+        if module.content.is_none() && !is_test(module) {
+            // Declaring a child depends on it: the parent is the top of its folder.
+            let mut child = self.scope.clone();
+            child.push(module.ident.to_string());
+            if self.files.contains_key(&child) && child != self.file {
+                self.deps.insert(child);
+            }
+        }
         if module.content.is_some() && !is_test(module) {
             self.scope.push(module.ident.to_string());
             visit::visit_item_mod(self, module);
@@ -430,6 +437,17 @@ mod logic {
             ("p/d.rs", "pub struct Shared;"),
         ]);
         assert_eq!(deps(&g, "p::c"), ["p"]);
+        assert_eq!(report(&g), "p, p::c reach each other:\n  p -> p::c -> p\n");
+    }
+
+    #[test]
+    fn declaring_a_child_depends_on_it() {
+        let g = crate_of(&[
+            ("lib.rs", "pub mod p;"),
+            ("p/mod.rs", "mod c; pub struct Own;"),
+            ("p/c.rs", "use super::Own;"),
+        ]);
+        assert_eq!(deps(&g, "p"), ["p::c"]);
         assert_eq!(report(&g), "p, p::c reach each other:\n  p -> p::c -> p\n");
     }
 
