@@ -78,9 +78,8 @@ pub use outbound::{Destination, Outbound, MESH_OUTBOUND};
 pub use pod::{Endpoint, Pod};
 pub use policy::{
     Action, AuthorizationPolicy, AuthorizationRule, EgressListener, EntryPort, HostImport,
-    ImportName, ImportNamespace, MtlsMode, NetworkPolicy, NetworkPort, NetworkRule,
-    Operation, OutboundMode, Peer, PeerAuthentication, Policy, PortValue, ServiceEntry,
-    Sidecar, Source,
+    ImportName, ImportNamespace, MtlsMode, NetworkPolicy, NetworkPort, NetworkRule, Operation,
+    OutboundMode, Peer, PeerAuthentication, Policy, PortValue, ServiceEntry, Sidecar, Source,
 };
 pub use request::{principal_namespace, Decision, Request};
 pub use selector::{selector_matches, Expression, LabelMap, Operator, Selector};

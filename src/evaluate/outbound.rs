@@ -82,7 +82,10 @@ impl Cluster {
         let sidecar = match self.sidecar_scope(pod) {
             SidecarScope::Ambiguous(list) => {
                 return Outbound::Ambiguous {
-                    sidecars: list.iter().map(|s| format!("{}/{}", s.namespace, s.name)).collect(),
+                    sidecars: list
+                        .iter()
+                        .map(|s| format!("{}/{}", s.namespace, s.name))
+                        .collect(),
                 }
             }
             SidecarScope::Default => None,

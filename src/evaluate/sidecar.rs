@@ -82,7 +82,13 @@ impl Sidecar {
     /// HOST (a registry host as declared: exact, or `*.suffix` for a wildcard
     /// ServiceEntry host) of namespace SERVICE_NAMESPACE for requests on PORT.
     /// Visibility (`exportTo`) is the caller's to check.
-    pub fn imports(&self, pod_namespace: &str, service_namespace: &str, host: &str, port: u16) -> bool {
+    pub fn imports(
+        &self,
+        pod_namespace: &str,
+        service_namespace: &str,
+        host: &str,
+        port: u16,
+    ) -> bool {
         if self.egress.is_empty() {
             return true; // `*/*`
         }
@@ -90,7 +96,13 @@ impl Sidecar {
         let claimed = self.egress.iter().any(|l| l.port == Some(port));
         self.egress
             .iter()
-            .filter(|l| if claimed { l.port == Some(port) } else { l.port.is_none() })
+            .filter(|l| {
+                if claimed {
+                    l.port == Some(port)
+                } else {
+                    l.port.is_none()
+                }
+            })
             .any(|l| listener_imports(l, pod_namespace, service_namespace, host))
     }
 }
@@ -122,6 +134,9 @@ pub fn name_covers(import: &ImportName, host: &str) -> bool {
         ImportName::Exact(name) => name == host,
         // `.example.com`: a wildcard host keeps its leading `*` off for the comparison,
         // so `*.example.com` is covered by `*.example.com` and `*.com`.
-        ImportName::Suffix(suffix) => host.strip_prefix('*').unwrap_or(host).ends_with(suffix.as_str()),
+        ImportName::Suffix(suffix) => host
+            .strip_prefix('*')
+            .unwrap_or(host)
+            .ends_with(suffix.as_str()),
     }
 }

@@ -74,9 +74,7 @@ impl EntryDoc {
                 .collect(),
             // Empty means the mesh's `defaultServiceExportTo`, `*` by default.
             export_to: set(spec.export_to).unwrap_or_else(|| vec!["*".to_string()]),
-            location: spec
-                .location
-                .unwrap_or_else(|| "MESH_EXTERNAL".to_string()),
+            location: spec.location.unwrap_or_else(|| "MESH_EXTERNAL".to_string()),
             resolution: spec.resolution.unwrap_or_else(|| "NONE".to_string()),
         }
     }
