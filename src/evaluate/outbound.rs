@@ -11,8 +11,9 @@
 //! namespace's Sidecar even when that Sidecar names it.
 //!
 //! A request for a host the proxy does not know is unmatched traffic. Under
-//! REGISTRY_ONLY it is dropped (TCP and TLS go to Istio's BlackHoleCluster and are reset;
-//! on a port where the proxy has an HTTP listener the answer is a 502). Under ALLOW_ANY
+//! REGISTRY_ONLY it is dropped (TCP and TLS go to Istio's BlackHoleCluster, a cluster
+//! without endpoints, so the connection is closed or reset; on a port where the proxy has
+//! an HTTP listener the answer is a 502). Under ALLOW_ANY
 //! it is passed through to the address the client connected to: no L7 routing, no mTLS
 //! from the client side, limited telemetry. Passthrough bypasses nothing at an in-mesh
 //! destination (its own proxy still applies PeerAuthentication and
@@ -32,8 +33,10 @@
 //! of its `ports`. On a TCP port (protocol TCP, or unset) Istio matches a ServiceEntry by
 //! destination address or port, not by name: the verdict then says which entry the
 //! host's traffic would reach if the client connects to one of its addresses.
+//! `location` (MESH_EXTERNAL or MESH_INTERNAL) is only reported: no effect of it on which
+//! entry answers could be found upstream, so this model gives it none.
 
-use super::cluster::Cluster;
+use super::cluster::{Cluster, PodView};
 use super::pod::Pod;
 use super::policy::{EntryPort, OutboundMode, ServiceEntry};
 use super::sidecar::SidecarScope;
@@ -157,6 +160,13 @@ impl Cluster {
             service = None;
         }
         None
+    }
+}
+
+impl PodView<'_> {
+    /// [`Cluster::sidecar_admits`] for this view's pod.
+    pub fn sidecar_admits(&self, host: &str, port: u16) -> Outbound {
+        self.cluster.sidecar_admits(self.pod, host, port)
     }
 }
 

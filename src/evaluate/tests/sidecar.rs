@@ -287,3 +287,20 @@ fn a_listener_with_a_port_takes_that_port_from_the_catch_all() {
         Outbound::Dropped { .. }
     ));
 }
+
+#[test]
+fn a_pod_view_answers_as_the_cluster_does() {
+    let cluster = Cluster::from_objects([registry_only("web", "s", json!(["./*"]))]);
+    let pod = web_pod();
+    let view = cluster.view(&pod);
+    for (host, port) in [(PAYMENTS, 80), ("back.web.svc.cluster.local", 8080)] {
+        assert_eq!(
+            view.sidecar_admits(host, port),
+            cluster.sidecar_admits(&pod, host, port)
+        );
+    }
+    assert!(matches!(
+        view.sidecar_admits(PAYMENTS, 80),
+        Outbound::Dropped { .. }
+    ));
+}
