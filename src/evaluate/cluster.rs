@@ -2,7 +2,10 @@
 //! labels and what could not be read or evaluated; and the [`PodView`] of one pod, the
 //! policies that apply to it looked up once. Each kind's verdicts are asked of these two
 //! in `network.rs`, `mtls.rs` and `authorization.rs`, which reach the indexed policies
-//! through the fields and lookups here that are visible to all of `evaluate`.
+//! through the fields and lookups here that are visible to all of `evaluate`; where a
+//! pod's proxy sends a request (Sidecar, ServiceEntry) is asked of the cluster in
+//! `outbound.rs`, and is not looked up for a [`PodView`]: a tree without those kinds pays
+//! nothing for them.
 
 use super::connection::Direction;
 use super::index::{subset, Namespace, NO_POLICIES};
@@ -17,20 +20,23 @@ use std::collections::BTreeMap;
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
 /// Istio's root namespace, as this model takes it.
-const ROOT_NAMESPACE: &str = "istio-system";
+pub(crate) const ROOT_NAMESPACE: &str = "istio-system";
 
 /// The policy objects of a cluster, indexed by namespace.
 #[derive(Clone, Debug, Default)]
 pub struct Cluster {
     namespaces: BTreeMap<String, Namespace>,
     namespace_labels: BTreeMap<String, LabelMap>,
+    /// Each ServiceEntry host as written (`api.example.com`, `*.example.com`) → the
+    /// entries that declare it: (namespace, index in its namespace), sorted.
+    pub(crate) entry_hosts: BTreeMap<String, Vec<(String, usize)>>,
     notes: Vec<String>,
     unreadable: Vec<String>,
 }
 
 impl Cluster {
-    /// Index the NetworkPolicy, AuthorizationPolicy and PeerAuthentication objects among
-    /// OBJECTS; other kinds are ignored. Istio's root namespace is taken as `istio-system`.
+    /// Index the NetworkPolicy, AuthorizationPolicy, PeerAuthentication, Sidecar and
+    /// ServiceEntry objects among OBJECTS; other kinds are ignored. Istio's root namespace is taken as `istio-system`.
     /// An object of those kinds that cannot be read is left out and listed in
     /// [`Cluster::unreadable`].
     pub fn from_objects<V: Borrow<Value>>(objects: impl IntoIterator<Item = V>) -> Cluster {
@@ -76,20 +82,41 @@ impl Cluster {
                     .or_default()
                     .peer
                     .push(p),
+                Policy::Sidecar(p) => namespaces
+                    .entry(p.namespace.clone())
+                    .or_default()
+                    .sidecars
+                    .push(p),
+                Policy::ServiceEntry(p) => namespaces
+                    .entry(p.namespace.clone())
+                    .or_default()
+                    .service_entries
+                    .push(p),
             }
         }
         let mut notes = Vec::new();
-        for ns in namespaces.values_mut() {
+        let mut entry_hosts: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
+        for (name, ns) in namespaces.iter_mut() {
             ns.sort_and_index();
             notes.extend(
                 ns.authorization
                     .iter()
                     .flat_map(|p| p.notes.iter().cloned()),
             );
+            notes.extend(ns.sidecars.iter().flat_map(|p| p.notes.iter().cloned()));
+            for (i, entry) in ns.service_entries.iter().enumerate() {
+                for host in &entry.hosts {
+                    entry_hosts
+                        .entry(host.clone())
+                        .or_default()
+                        .push((name.clone(), i));
+                }
+            }
         }
         Cluster {
             namespaces,
             namespace_labels: BTreeMap::new(),
+            entry_hosts,
             notes,
             unreadable,
         }

@@ -4,7 +4,9 @@
 //! each would cost the product. Each kind is sorted by name (the order verdicts name
 //! them in) and indexed by one `matchLabels` pair of its selector.
 
-use super::policy::{AuthorizationPolicy, NetworkPolicy, PeerAuthentication};
+use super::policy::{
+    AuthorizationPolicy, NetworkPolicy, PeerAuthentication, ServiceEntry, Sidecar,
+};
 use super::selector::LabelMap;
 use std::collections::BTreeMap;
 
@@ -58,6 +60,10 @@ pub(crate) struct Namespace {
     pub(crate) network: Vec<NetworkPolicy>,
     pub(crate) authorization: Vec<AuthorizationPolicy>,
     pub(crate) peer: Vec<PeerAuthentication>,
+    /// Few per namespace, and none in a tree without egress to the outside: searched
+    /// in full, never indexed.
+    pub(crate) sidecars: Vec<Sidecar>,
+    pub(crate) service_entries: Vec<ServiceEntry>,
     pub(crate) network_index: LabelIndex,
     pub(crate) authorization_index: LabelIndex,
     pub(crate) peer_index: LabelIndex,
@@ -72,6 +78,8 @@ impl Namespace {
         self.network.sort_by(|a, b| a.name.cmp(&b.name));
         self.authorization.sort_by(|a, b| a.name.cmp(&b.name));
         self.peer.sort_by(|a, b| a.name.cmp(&b.name));
+        self.sidecars.sort_by(|a, b| a.name.cmp(&b.name));
+        self.service_entries.sort_by(|a, b| a.name.cmp(&b.name));
         self.network_index = LabelIndex::new(
             self.network
                 .iter()

@@ -4,8 +4,9 @@
 //! from their JSON form (apiVersion, kind, metadata, spec, exactly as they are written to
 //! YAML), once, into its own typed shapes ([`Policy`], read by `read/`), and answers the
 //! questions the cluster answers: may this connection exist (NetworkPolicy, L3/L4), which
-//! mTLS mode does this pod run in (PeerAuthentication), and may this request go through
-//! (AuthorizationPolicy, L7). It deliberately imports nothing from meshward's model
+//! mTLS mode does this pod run in (PeerAuthentication), may this request go through
+//! (AuthorizationPolicy, L7), and where does this pod's proxy send a request for a host
+//! (Sidecar, ServiceEntry). It deliberately imports nothing from meshward's model
 //! (`ir`, `check`, `compile`, `render`): a bug there cannot hide itself by being repeated
 //! here. Tests build a [`Cluster`] from a built tree and check the invariants of
 //! `docs/output.md` against it.
@@ -13,9 +14,9 @@
 //! This file only names the parts and re-exports what callers use. The [`Cluster`] built
 //! from read policies, and the [`PodView`] of one pod, are in `cluster.rs` (with the
 //! per-namespace index in `index.rs`). Each kind's semantics has its own file
-//! (`network.rs`, `mtls.rs`, `authorization.rs`); the shapes they judge are in `policy.rs`
-//! and `selector.rs`, the questions asked of them in `pod.rs`, `connection.rs` and
-//! `request.rs`.
+//! (`network.rs`, `mtls.rs`, `authorization.rs`; `sidecar.rs` and `outbound.rs` for
+//! Sidecar and ServiceEntry); the shapes they judge are in `policy.rs` and `selector.rs`,
+//! the questions asked of them in `pod.rs`, `connection.rs` and `request.rs`.
 //!
 //! Semantics, and the simplifications made:
 //!
@@ -28,7 +29,15 @@
 //!   port (looked up in the destination pod's [`Pod::named_ports`], assumed to be declared
 //!   with the protocol the rule names), `endPort`. `ipBlock` (with `except`) matches
 //!   outside addresses only: **pods never match an `ipBlock` here**, although a real CNI
-//!   would match a pod's IP against it; and outside addresses never match selectors.
+//!   would match a pod's IP against it; and outside addresses never match selectors. An
+//!   address is asked about as [`Endpoint::Ip`], IPv4 or IPv6; a block of the other family
+//!   never holds it, so "everywhere" takes both `0.0.0.0/0` and `::/0`. An address in an
+//!   `except` is outside that block, but another peer, rule or policy may still admit it.
+//! - **Sidecar** and **ServiceEntry** (`networking.istio.io/v1`): which Sidecar applies to
+//!   a pod, which hosts it imports among those visible to the pod's namespace, and what
+//!   REGISTRY_ONLY and ALLOW_ANY do with the rest (see `sidecar.rs`, `outbound.rs`). Two
+//!   Sidecars applying equally are reported as ambiguous, not resolved by age. Traffic
+//!   that a pod's annotations exclude from its proxy is not modelled.
 //! - **AuthorizationPolicy** (`security.istio.io/v1`): scope by `spec.selector.matchLabels`
 //!   or namespace-wide. Policies of the root namespace are not given mesh-wide reach, and
 //!   `targetRef(s)` policies (waypoints, gateways) do not apply to sidecars; both are
@@ -51,11 +60,13 @@ mod connection;
 mod index;
 mod mtls;
 mod network;
+mod outbound;
 mod pod;
 mod policy;
 mod read;
 mod request;
 mod selector;
+mod sidecar;
 #[cfg(test)]
 mod tests;
 
@@ -63,10 +74,13 @@ pub use authorization::istio_match;
 pub use cluster::{Cluster, PodView, NAMESPACE_NAME_LABEL};
 pub use connection::{Direction, Transport};
 pub use network::cidr_contains;
+pub use outbound::{Destination, Outbound, MESH_OUTBOUND};
 pub use pod::{Endpoint, Pod};
 pub use policy::{
-    Action, AuthorizationPolicy, AuthorizationRule, MtlsMode, NetworkPolicy, NetworkPort,
-    NetworkRule, Operation, Peer, PeerAuthentication, Policy, PortValue, Source,
+    Action, AuthorizationPolicy, AuthorizationRule, EgressListener, EntryPort, HostImport,
+    ImportName, ImportNamespace, MtlsMode, NetworkPolicy, NetworkPort, NetworkRule, Operation,
+    OutboundMode, Peer, PeerAuthentication, Policy, PortValue, ServiceEntry, Sidecar, Source,
 };
 pub use request::{principal_namespace, Decision, Request};
 pub use selector::{selector_matches, Expression, LabelMap, Operator, Selector};
+pub use sidecar::{name_covers, SidecarScope};

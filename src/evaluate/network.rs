@@ -247,10 +247,17 @@ fn ports_match(ports: &[NetworkPort], port: u16, proto: Transport, dst_pod: Opti
         })
 }
 
-/// Whether CIDR (`10.0.0.0/8`, `2001:db8::/32`, or a bare address) holds IP.
+/// Whether CIDR (`10.0.0.0/8`, `2001:db8::/32`, or a bare address) holds IP. A CIDR of
+/// the other family never holds it (`0.0.0.0/0` is every IPv4 address and no IPv6 one),
+/// and one that does not parse (`10.0.0.0/x`, `10.0.0.0/33`) holds nothing. Host bits
+/// after the prefix are ignored, as Go's `ParseCIDR` masks them.
 pub fn cidr_contains(cidr: &str, ip: IpAddr) -> bool {
     let (address, length) = match cidr.split_once('/') {
-        Some((a, l)) => (a, l.parse::<u32>().ok()),
+        Some((a, l)) => match l.parse::<u32>() {
+            // Digits only: `+8` parses as a number but is no prefix length.
+            Ok(length) if l.bytes().all(|b| b.is_ascii_digit()) => (a, Some(length)),
+            _ => return false,
+        },
         None => (cidr, None),
     };
     let Ok(network) = address.parse::<IpAddr>() else {

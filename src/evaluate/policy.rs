@@ -2,7 +2,8 @@
 //! `read/`), so that matching never touches JSON again.
 //!
 //! A field this model does not evaluate is kept only as a flag (`unsupported`, `when`) or
-//! a note, never as its value.
+//! a note, never as its value. Sidecar and ServiceEntry shape what a pod's proxy sends
+//! where; their semantics are in `sidecar.rs` and `outbound.rs`.
 
 use super::connection::Transport;
 use super::selector::Selector;
@@ -140,10 +141,107 @@ pub enum MtlsMode {
     Disable,
 }
 
+/// A `networking.istio.io/v1` Sidecar: which hosts a pod's proxy knows, and what it does
+/// with the others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sidecar {
+    pub namespace: String,
+    pub name: String,
+    /// `workloadSelector.labels`; `None` for a namespace-wide Sidecar. `Some(empty)` (a
+    /// `workloadSelector` without labels) still counts as a selector: it selects every pod
+    /// of the namespace, ahead of the namespace-wide one.
+    pub selector: Option<Vec<(String, String)>>,
+    /// `egress` listeners; none (absent or `[]`) imports everything, as `*/*` does.
+    pub egress: Vec<EgressListener>,
+    /// `outboundTrafficPolicy.mode`; `None` when `outboundTrafficPolicy` is absent (the
+    /// mesh default applies). Present without `mode` is REGISTRY_ONLY (the enum's zero).
+    pub outbound: Option<OutboundMode>,
+    /// What this model does not evaluate, or what Istio's webhook would reject.
+    pub notes: Vec<String>,
+}
+
+/// One `egress` listener.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EgressListener {
+    /// `port.number`; `None` for the catch-all listener.
+    pub port: Option<u64>,
+    /// `hosts`, each `namespace/dnsName`; an entry Istio would reject is `None` (it
+    /// imports nothing).
+    pub hosts: Vec<Option<HostImport>>,
+}
+
+/// One `egress[].hosts` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostImport {
+    pub namespace: ImportNamespace,
+    pub dns: ImportName,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportNamespace {
+    /// `*`: every namespace.
+    Any,
+    /// `.`: the namespace of the pod the Sidecar is applied to.
+    Own,
+    /// `~`: no namespace; the entry imports nothing.
+    Nothing,
+    Named(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportName {
+    /// `*`: every host of the namespace.
+    Any,
+    /// `*.suffix`, held as `.suffix`.
+    Suffix(String),
+    Exact(String),
+}
+
+/// `outboundTrafficPolicy.mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutboundMode {
+    /// Hosts the proxy does not know are dropped.
+    RegistryOnly,
+    /// Hosts the proxy does not know are passed through to the address asked for.
+    AllowAny,
+}
+
+/// A `networking.istio.io/v1` ServiceEntry: hosts outside the cluster's Services added to
+/// the registry of the namespaces it is exported to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceEntry {
+    pub namespace: String,
+    pub name: String,
+    /// `hosts`, exact (`api.example.com`) or wildcard (`*.example.com`).
+    pub hosts: Vec<String>,
+    /// `addresses` (IPs or CIDRs) as written.
+    pub addresses: Vec<String>,
+    pub ports: Vec<EntryPort>,
+    /// `exportTo`; absent or empty is every namespace (`*`).
+    pub export_to: Vec<String>,
+    /// `location` as written; `MESH_EXTERNAL` when absent.
+    pub location: String,
+    /// `resolution` as written; `NONE` when absent.
+    pub resolution: String,
+}
+
+/// One `ports` element of a ServiceEntry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryPort {
+    pub number: u64,
+    pub name: String,
+    /// `protocol` as written, upper-cased; empty when absent (Istio sniffs it).
+    pub protocol: String,
+    /// `targetPort`, or `number` when absent.
+    pub target_port: u64,
+}
+
 /// A policy object the evaluator understands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Policy {
     Network(NetworkPolicy),
     Authorization(AuthorizationPolicy),
     Peer(PeerAuthentication),
+    Sidecar(Sidecar),
+    ServiceEntry(ServiceEntry),
 }

@@ -1,8 +1,10 @@
-//! An object of any of the three kinds as JSON: its head (`apiVersion`, `kind`), its
-//! metadata, and a spec that holds every kind's fields, so one pass reads any of them.
+//! An object of any of the three policy kinds as JSON: its head (`apiVersion`, `kind`),
+//! its metadata, and a spec that holds every kind's fields, so one pass reads any of them.
 //! The kind decides which policy the spec becomes; NetworkPolicy and
 //! AuthorizationPolicy are built by their own files, PeerAuthentication is small enough
-//! to be built here.
+//! to be built here. Sidecar and ServiceEntry share field names with NetworkPolicy
+//! (`egress`, `ingress`) in other shapes, so the head only names them here and their own
+//! files read them.
 
 use super::authorization::{self, RawRule};
 use super::network::{self, RawNetworkRule};
@@ -13,10 +15,13 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Network,
     Authorization,
     Peer,
+    Sidecar,
+    ServiceEntry,
     Other,
 }
 
@@ -31,19 +36,19 @@ pub(crate) struct Head {
 
 impl Head {
     pub(crate) fn kind(&self) -> Kind {
-        let group = self
-            .api_version
-            .as_deref()
-            .unwrap_or("")
-            .split('/')
-            .next()
-            .unwrap_or("");
-        match (group, self.kind.as_deref().unwrap_or("")) {
-            ("networking.k8s.io", "NetworkPolicy") => Kind::Network,
-            ("security.istio.io", "AuthorizationPolicy") => Kind::Authorization,
-            ("security.istio.io", "PeerAuthentication") => Kind::Peer,
-            _ => Kind::Other,
-        }
+        kind(self.api_version.as_deref(), self.kind.as_deref())
+    }
+}
+
+fn kind(api_version: Option<&str>, kind: Option<&str>) -> Kind {
+    let group = api_version.unwrap_or("").split('/').next().unwrap_or("");
+    match (group, kind.unwrap_or("")) {
+        ("networking.k8s.io", "NetworkPolicy") => Kind::Network,
+        ("security.istio.io", "AuthorizationPolicy") => Kind::Authorization,
+        ("security.istio.io", "PeerAuthentication") => Kind::Peer,
+        ("networking.istio.io", "Sidecar") => Kind::Sidecar,
+        ("networking.istio.io", "ServiceEntry") => Kind::ServiceEntry,
+        _ => Kind::Other,
     }
 }
 
@@ -61,25 +66,38 @@ pub(crate) struct Doc {
     spec: Option<RawSpec>,
 }
 
+/// `metadata`, as every kind has it.
 #[derive(Deserialize, Default)]
-struct Meta {
+pub(crate) struct Meta {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
     namespace: Option<String>,
 }
 
+impl Meta {
+    /// Namespace and name, empty when absent.
+    pub(crate) fn names(meta: Option<Meta>) -> (String, String) {
+        let meta = meta.unwrap_or_default();
+        (
+            meta.namespace.unwrap_or_default(),
+            meta.name.unwrap_or_default(),
+        )
+    }
+}
+
 impl Doc {
+    pub(crate) fn kind(&self) -> Kind {
+        kind(self.api_version.as_deref(), self.kind.as_deref())
+    }
+
+    /// The policy of a NetworkPolicy, AuthorizationPolicy or PeerAuthentication; `None`
+    /// for any other kind (Sidecar and ServiceEntry are read by their own shapes).
     pub(crate) fn object(self, root_namespace: &str) -> Option<Policy> {
-        let meta = self.metadata.unwrap_or_default();
-        let namespace = meta.namespace.unwrap_or_default();
-        let name = meta.name.unwrap_or_default();
+        let kind = self.kind();
+        let (namespace, name) = Meta::names(self.metadata);
         let spec = self.spec.unwrap_or_default();
-        let head = Head {
-            api_version: self.api_version,
-            kind: self.kind,
-        };
-        Some(match head.kind() {
+        Some(match kind {
             Kind::Network => Policy::Network(network::policy(
                 namespace,
                 name,
@@ -99,7 +117,7 @@ impl Doc {
                 spec.rules,
             )),
             Kind::Peer => Policy::Peer(spec.peer(namespace, name)),
-            Kind::Other => return None,
+            Kind::Sidecar | Kind::ServiceEntry | Kind::Other => return None,
         })
     }
 }

@@ -4,11 +4,15 @@
 use super::*;
 use serde_json::{json, Value};
 
+mod address;
 mod authorization;
 mod mtls;
 mod network;
 mod read;
 mod selector;
+mod service_entry;
+mod sidecar;
+mod sidecar_scope;
 
 fn np(ns: &str, name: &str, spec: Value) -> Value {
     json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
@@ -22,6 +26,16 @@ fn ap(ns: &str, name: &str, spec: Value) -> Value {
 
 fn pa(ns: &str, name: &str, spec: Value) -> Value {
     json!({"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+           "metadata": {"name": name, "namespace": ns}, "spec": spec})
+}
+
+fn sidecar(ns: &str, name: &str, spec: Value) -> Value {
+    json!({"apiVersion": "networking.istio.io/v1", "kind": "Sidecar",
+           "metadata": {"name": name, "namespace": ns}, "spec": spec})
+}
+
+fn service_entry(ns: &str, name: &str, spec: Value) -> Value {
+    json!({"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
            "metadata": {"name": name, "namespace": ns}, "spec": spec})
 }
 
@@ -46,4 +60,37 @@ fn web_pod() -> Pod {
     Pod::new("front", "web")
         .label("app", "front")
         .account("front")
+}
+
+const PAYMENTS: &str = "pay.payments.svc.cluster.local";
+
+/// A Sidecar importing HOSTS only, under REGISTRY_ONLY.
+fn registry_only(ns: &str, name: &str, hosts: Value) -> Value {
+    sidecar(
+        ns,
+        name,
+        json!({"egress": [{"hosts": hosts}],
+               "outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}}),
+    )
+}
+
+/// Whether the proxy sends the request to a Kubernetes Service.
+fn forwarded_to_service(outbound: &Outbound) -> bool {
+    matches!(
+        outbound,
+        Outbound::Forwarded {
+            destination: Destination::Service { .. },
+            ..
+        }
+    )
+}
+
+/// The Sidecar a verdict names.
+fn sidecar_name(outbound: &Outbound) -> Option<&str> {
+    match outbound {
+        Outbound::Forwarded { sidecar, .. }
+        | Outbound::Passthrough { sidecar }
+        | Outbound::Dropped { sidecar } => sidecar.as_deref(),
+        Outbound::Ambiguous { .. } => None,
+    }
 }
