@@ -1,5 +1,5 @@
 //! What shells, `man` and packagers read from meshward, through the real binary:
-//! `completions SHELL` for every shell clap_complete knows, and `man`.
+//! `completions SHELL` for every shell clap_complete knows, `man`, and `--version`.
 //!
 //! The scripts and the page are checked by the programs that read them: `bash -n` and
 //! `zsh -n` parse the completion scripts, `man -l` formats the page. `man` and `zsh` are
@@ -204,5 +204,52 @@ fn man_page_renders_with_every_command() {
             !line.starts_with('.') && !line.contains("\\f") && !line.contains("\\-"),
             "roff left in the page:\n{line}"
         );
+    }
+}
+
+/// The commit `git` says the crate root is at, when the root is a git checkout.
+fn head_commit() -> Option<String> {
+    let root = common::root();
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(&root)
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    git(&["ls-files", "--error-unmatch", "--", "Cargo.toml"])?;
+    git(&["rev-parse", "--verify", "HEAD"]).map(|sha| sha[..12].to_string())
+}
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    for flag in ["--version", "-V"] {
+        let out = Meshward::new().arg(flag).expect_exit(0).run().stdout;
+        let line = out.strip_suffix('\n').expect("one line");
+        let rest = line
+            .strip_prefix("meshward ")
+            .expect("starts with the name");
+        let (version, commit) = match rest.split_once(' ') {
+            Some((version, commit)) => (version, Some(commit)),
+            None => (rest, None),
+        };
+        assert_eq!(version, env!("CARGO_PKG_VERSION"), "{line}");
+        let commit = commit.map(|c| {
+            let hex = c
+                .strip_prefix('(')
+                .and_then(|c| c.strip_suffix(')'))
+                .unwrap_or_else(|| panic!("not `(COMMIT)`: {line}"));
+            assert!(
+                hex.len() == 12 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+                "not 12 hex digits: {line}"
+            );
+            hex.to_string()
+        });
+        match head_commit() {
+            Some(head) => assert_eq!(commit, Some(head), "{line}"),
+            None => eprintln!("note: the crate is not in a git checkout; `{line}` is not compared"),
+        }
     }
 }

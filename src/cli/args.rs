@@ -14,7 +14,7 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(
     name = "meshward",
-    version,
+    version = env!("MESHWARD_VERSION"),
     about = "Compile per-service .intent files into matched NetworkPolicy and Istio policy YAML",
     long_about = "meshward compiles a tree of .intent files (who may call each service, on which ports, \
 with which HTTP methods and paths) into Kubernetes NetworkPolicy and Istio AuthorizationPolicy, \
