@@ -14,7 +14,7 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(
     name = "meshward",
-    version,
+    version = env!("MESHWARD_VERSION"),
     about = "Compile per-service .intent files into matched NetworkPolicy and Istio policy YAML",
     long_about = "meshward compiles a tree of .intent files (who may call each service, on which ports, \
 with which HTTP methods and paths) into Kubernetes NetworkPolicy and Istio AuthorizationPolicy, \
@@ -58,6 +58,25 @@ Exit codes: 0; 1 with --exit-code when a change widens access; 2 errors in eithe
         after_help = "Example:\n  meshward graph examples/shop --format dot | dot -Tsvg > mesh.svg\n\nExit codes: 0; 2 errors in the input."
     )]
     Graph(GraphArgs),
+    /// Print a completion script for SHELL to stdout.
+    #[command(
+        after_help = "Examples:\n  meshward completions bash > ~/.local/share/bash-completion/completions/meshward\n  meshward completions zsh > ~/.zfunc/_meshward\n  meshward completions fish > ~/.config/fish/completions/meshward.fish\n\n\
+Exit codes: 0."
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout: every command, its options and exit codes.
+    #[command(
+        after_help = "Examples:\n  meshward man | man -l -\n  meshward man > ~/.local/share/man/man1/meshward.1\n\nExit codes: 0."
+    )]
+    Man,
+}
+
+/// `meshward completions SHELL`
+#[derive(clap::Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(clap::Args, Debug)]

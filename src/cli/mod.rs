@@ -7,12 +7,16 @@
 pub mod args;
 mod build;
 mod check;
+mod completions;
 mod explain;
 mod leak;
+mod man;
 mod report;
 
 pub use crate::diagnostic::Format;
-pub use args::{BuildArgs, Cli, Color, Command, DiffArgs, ExplainArgs, GraphArgs, OutputArgs};
+pub use args::{
+    BuildArgs, Cli, Color, Command, CompletionsArgs, DiffArgs, ExplainArgs, GraphArgs, OutputArgs,
+};
 
 use crate::exit::Exit;
 use clap::Parser;
@@ -36,6 +40,8 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
         Command::Explain(args) => explain::explain_command(&args),
         Command::Diff(args) => diff_command(&args),
         Command::Graph(args) => graph_command(&args),
+        Command::Completions(args) => completions::completions_command(&args),
+        Command::Man => man::man_command(),
     }
 }
 
