@@ -75,9 +75,11 @@ fn read_one(dir: &Path, relative: &Path) -> Result<SourceFile, Diagnostic> {
     let bytes = match fs::read(dir.join(relative)) {
         Ok(b) => b,
         Err(e) => {
-            return Err(Diagnostic::path_error(
+            return Err(Diagnostic::file_error(
                 Code::NoIntents,
                 &display,
+                1,
+                1,
                 format!("cannot read file: {e}"),
             ));
         }
@@ -100,9 +102,11 @@ pub fn source_file(
     bytes: Vec<u8>,
 ) -> Result<SourceFile, Diagnostic> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::path_error(
+        return Err(Diagnostic::file_error(
             Code::FileTooLarge,
             &display,
+            1,
+            1,
             format!(
                 "file is {} bytes; intent files are limited to {} bytes",
                 bytes.len(),
@@ -122,9 +126,11 @@ pub fn source_file(
             let line = valid.matches('\n').count() + 1;
             let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             return Err(
-                Diagnostic::path_error(
+                Diagnostic::file_error(
                     Code::NotUtf8,
                     &display,
+                    line,
+                    column,
                     format!(
                         "file is not valid UTF-8: byte 0x{:02X} at line {line}, column {column} (offset {at})",
                         bytes[at]

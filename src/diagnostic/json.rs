@@ -28,7 +28,10 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
             let (el, ec) = f.line_col(span.end as usize);
             (f.display.as_str(), l, c, el, ec)
         }
-        None => (d.path.as_deref().unwrap_or(""), 0, 0, 0, 0),
+        None => {
+            let (line, column) = d.position.map_or((0, 0), |at| (at.line, at.column));
+            (d.path.as_deref().unwrap_or(""), line, column, line, column)
+        }
     };
     let json = JsonDiagnostic {
         file,

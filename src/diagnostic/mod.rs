@@ -23,7 +23,7 @@ pub use format::Format;
 pub use github::render_github;
 pub use json::render_json;
 pub use list::{sort, summary};
-pub use record::{Diagnostic, Note, Severity};
+pub use record::{Diagnostic, Note, Position, Severity};
 pub use text::{render_text, render_text_styled};
 
 use crate::source::SourceMap;
@@ -60,6 +60,24 @@ mod tests {
         assert!(lines[1]["code"].is_null());
         assert_eq!(render_faults(&["a"], Format::Github).lines().count(), 1);
         assert_eq!(render_faults::<&str>(&[], Format::Text), "");
+    }
+
+    #[test]
+    fn a_file_that_could_not_be_read_still_has_a_place() {
+        let d = Diagnostic::file_error(crate::code::Code::NotUtf8, "a.intent", 2, 28, "bad");
+        let sources = SourceMap::default();
+        assert!(render_text(&d, &sources).starts_with("a.intent:2:28: error: bad [E0004]\n"));
+        let json: serde_json::Value =
+            serde_json::from_str(&render_json(&d, &sources)).expect("json");
+        assert_eq!(
+            (json["line"].as_u64(), json["column"].as_u64()),
+            (Some(2), Some(28))
+        );
+        assert_eq!(json["end_line"], 2);
+        assert!(render_github(&d, &sources)
+            .starts_with("::error file=a.intent,line=2,col=28,endLine=2,endColumn=28,"));
+        let folder = Diagnostic::path_error(crate::code::Code::NoIntents, "dir", "none");
+        assert!(render_text(&folder, &sources).starts_with("dir: error: none"));
     }
 
     #[test]

@@ -13,6 +13,14 @@ pub enum Severity {
     Warning,
 }
 
+/// A line and column (1-based, columns in characters) in a file whose text is not loaded,
+/// such as one that is not UTF-8: a place to jump to, with no snippet to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
 /// A secondary location, such as the first of two clashing declarations.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
@@ -29,6 +37,9 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     /// For diagnostics without a span: the path they are about.
     pub path: Option<String>,
+    /// For diagnostics without a span about an intent file: where in it (1:1 for a problem
+    /// with the whole file). `None` for paths that are not intent files (a folder, OUT).
+    pub position: Option<Position>,
     pub message: String,
     pub help: Option<String>,
     pub notes: Vec<Note>,
@@ -41,6 +52,7 @@ impl Diagnostic {
             code,
             span: Some(span),
             path: None,
+            position: None,
             message: message.into(),
             help: None,
             notes: Vec::new(),
@@ -65,9 +77,25 @@ impl Diagnostic {
             code,
             span: None,
             path: Some(path.into()),
+            position: None,
             message: message.into(),
             help: None,
             notes: Vec::new(),
+        }
+    }
+
+    /// An error about the intent file at PATH as a whole, or at a LINE and COLUMN of it that
+    /// has no snippet to show: it is placed at `PATH:LINE:COL` like every other diagnostic.
+    pub fn file_error(
+        code: Code,
+        path: impl Into<String>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            position: Some(Position { line, column }),
+            ..Diagnostic::path_error(code, path, message)
         }
     }
 
