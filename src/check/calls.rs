@@ -132,5 +132,12 @@ fn call(
     .help(format!(
         "calls never widen access: add `allow {} in {}{to}` to {}",
         me.name, me.namespace, target.origin
-    ));
+    ))
+    .note(
+        target.span,
+        format!(
+            "`{}` is declared here; none of its `allow` lines covers this call",
+            target.name()
+        ),
+    );
 }
