@@ -17,6 +17,18 @@ struct JsonDiagnostic<'a> {
     code: Option<Code>,
     message: &'a str,
     help: Option<&'a str>,
+    /// The other places a diagnostic names, such as the first of two declarations.
+    notes: Vec<JsonNote<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonNote<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
 }
 
 /// One JSON object per diagnostic, for tools.
@@ -43,6 +55,23 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
         code: Some(d.code),
         message: &d.message,
         help: d.help.as_deref(),
+        notes: d
+            .notes
+            .iter()
+            .map(|n| {
+                let f = sources.get(n.span.file);
+                let (line, column) = f.line_col(n.span.start as usize);
+                let (end_line, end_column) = f.line_col(n.span.end as usize);
+                JsonNote {
+                    file: &f.display,
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    message: &n.message,
+                }
+            })
+            .collect(),
     };
     serde_json::to_string(&json).unwrap_or_default()
 }
@@ -59,6 +88,7 @@ pub(crate) fn codeless(path: &str, message: &str, help: Option<&str>) -> String 
         code: None,
         message,
         help,
+        notes: Vec::new(),
     };
     serde_json::to_string(&json).unwrap_or_default()
 }
