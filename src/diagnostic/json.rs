@@ -41,7 +41,9 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
             (f.display.as_str(), l, c, el, ec)
         }
         None => {
-            let (line, column) = d.position.map_or((0, 0), |at| (at.line, at.column));
+            let (line, column) = d
+                .position
+                .map_or((0, 0), |at| (at.line as usize, at.column as usize));
             (d.path.as_deref().unwrap_or(""), line, column, line, column)
         }
     };

@@ -17,8 +17,8 @@ pub enum Severity {
 /// such as one that is not UTF-8: a place to jump to, with no snippet to show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
-    pub line: usize,
-    pub column: usize,
+    pub line: u32,
+    pub column: u32,
 }
 
 /// A secondary location, such as the first of two clashing declarations.
@@ -41,7 +41,8 @@ pub struct Diagnostic {
     /// with the whole file). `None` for paths that are not intent files (a folder, OUT).
     pub position: Option<Position>,
     pub message: String,
-    pub help: Option<String>,
+    /// Boxed, to keep a diagnostic small enough to return by value.
+    pub help: Option<Box<str>>,
     pub notes: Vec<Note>,
 }
 
@@ -94,13 +95,16 @@ impl Diagnostic {
         message: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic {
-            position: Some(Position { line, column }),
+            position: Some(Position {
+                line: line as u32,
+                column: column as u32,
+            }),
             ..Diagnostic::path_error(code, path, message)
         }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(help.into().into_boxed_str());
         self
     }
 
@@ -114,7 +118,7 @@ impl Diagnostic {
     }
 
     pub fn help(&mut self, message: impl Into<String>) -> &mut Diagnostic {
-        self.help = Some(message.into());
+        self.help = Some(message.into().into_boxed_str());
         self
     }
 
