@@ -117,7 +117,10 @@ pub enum RouteStatement {
     Retries {
         span: Span,
         attempts: Word,
-        per_try: Option<Word>,
+        /// The `per-try` keyword and its duration.
+        per_try: Option<(Span, Word)>,
+        /// The `on` keyword, when the conditions follow it.
+        on_keyword: Option<Span>,
         on: Vec<Word>,
     },
     Split {

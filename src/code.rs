@@ -86,6 +86,8 @@ codes! {
     NoPorts = "E0306",
     /// `mtls` is neither `strict` nor `permissive`.
     UnknownMtlsMode = "E0307",
+    /// A port number written with leading zeros (`0080`).
+    PortLeadingZero = "E0308",
     /// A caller is not a service or declared workload.
     UnknownCaller = "E0401",
     /// HTTP rules on an `allow` that covers a tcp or tls port.

@@ -75,9 +75,11 @@ fn read_one(dir: &Path, relative: &Path) -> Result<SourceFile, Diagnostic> {
     let bytes = match fs::read(dir.join(relative)) {
         Ok(b) => b,
         Err(e) => {
-            return Err(Diagnostic::path_error(
+            return Err(Diagnostic::file_error(
                 Code::NoIntents,
                 &display,
+                1,
+                1,
                 format!("cannot read file: {e}"),
             ));
         }
@@ -100,9 +102,11 @@ pub fn source_file(
     bytes: Vec<u8>,
 ) -> Result<SourceFile, Diagnostic> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::path_error(
+        return Err(Diagnostic::file_error(
             Code::FileTooLarge,
             &display,
+            1,
+            1,
             format!(
                 "file is {} bytes; intent files are limited to {} bytes",
                 bytes.len(),
@@ -118,13 +122,17 @@ pub fn source_file(
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bytes = e.as_bytes();
-            let valid = String::from_utf8_lossy(&bytes[..at]);
-            let line = valid.matches('\n').count() + 1;
-            let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            // Counted as every other diagnostic counts: CR, LF and CRLF end a line, and a
+            // leading byte-order mark is not a column.
+            let valid = String::from_utf8_lossy(&bytes[..at]).into_owned();
+            let prefix = SourceFile::new(String::new(), String::new(), valid);
+            let (line, column) = prefix.line_col(prefix.text.len());
             return Err(
-                Diagnostic::path_error(
+                Diagnostic::file_error(
                     Code::NotUtf8,
                     &display,
+                    line,
+                    column,
                     format!(
                         "file is not valid UTF-8: byte 0x{:02X} at line {line}, column {column} (offset {at})",
                         bytes[at]
@@ -170,5 +178,24 @@ fn walk(root: &Path, relative: &Path, found: &mut Vec<PathBuf>, diagnostics: &mu
         } else if is_intent && kind.is_file() {
             found.push(path);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_file;
+
+    fn place(bytes: &[u8]) -> Option<(u32, u32)> {
+        let d = source_file("f".into(), "f".into(), bytes.to_vec()).err()?;
+        d.position.map(|p| (p.line, p.column))
+    }
+
+    #[test]
+    fn a_bad_byte_is_placed_as_other_diagnostics_are() {
+        assert_eq!(place(b"ab\ncd\xff"), Some((2, 3)));
+        assert_eq!(place(b"\xef\xbb\xbfab\xff"), Some((1, 3)));
+        assert_eq!(place(b"a\rb\xff"), Some((2, 2)));
+        assert_eq!(place(b"a\r\nb\xff"), Some((2, 2)));
+        assert_eq!(place(b"\xff"), Some((1, 1)));
     }
 }

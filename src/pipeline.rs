@@ -68,9 +68,11 @@ pub fn run_loaded(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Outco
         // the comment and let a file name inject YAML into the tree.
         if file.relative.chars().any(char::is_control) {
             diagnostics.push(
-                Diagnostic::path_error(
+                Diagnostic::file_error(
                     Code::UnsafePath,
                     file.display.escape_debug().to_string(),
+                    1,
+                    1,
                     "file name contains a control character (such as a line break)",
                 )
                 .with_help(

@@ -145,7 +145,7 @@ fn file_over_the_size_limit() {
     let stderr = run.stderr;
     assert!(!target.exists(), "a failed build must write nothing");
     assert!(
-        stderr.starts_with("file-too-large/shop/orders.intent: error: ")
+        stderr.starts_with("file-too-large/shop/orders.intent:1:1: error: ")
             && stderr.contains("[E0005]"),
         "no E0005 line:\n{stderr}"
     );

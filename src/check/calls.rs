@@ -3,6 +3,7 @@
 
 use super::draft::Draft;
 use super::index::Index;
+use super::ports;
 use super::sink::Sink;
 use crate::ast::{self, Statement};
 use crate::code::Code;
@@ -68,6 +69,9 @@ fn call(
     let port = match &t.port {
         None => None,
         Some(w) => {
+            if !target.ports.iter().any(|p| p.name == w.text) && ports::leading_zeros(w, sink) {
+                return;
+            }
             let found = target
                 .ports
                 .iter()
@@ -132,5 +136,12 @@ fn call(
     .help(format!(
         "calls never widen access: add `allow {} in {}{to}` to {}",
         me.name, me.namespace, target.origin
-    ));
+    ))
+    .note(
+        target.span,
+        format!(
+            "`{}` is declared here; none of its `allow` lines covers this call",
+            target.name()
+        ),
+    );
 }

@@ -127,6 +127,18 @@ pub fn port_number(text: &str) -> Result<u16, NameError> {
     }
 }
 
+/// The plain form of a number written with leading zeros (`80` for `0080`), or `None` when
+/// TEXT is not such a number. A port is a number people compare by eye with the ones in
+/// their manifests and firewalls: `0080` may be a typo, or octal to some readers, so it is
+/// refused rather than read as 80.
+pub fn leading_zeros(text: &str) -> Option<&str> {
+    if text.len() < 2 || !text.starts_with('0') || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let plain = text.trim_start_matches('0');
+    Some(if plain.is_empty() { "0" } else { plain })
+}
+
 /// `500ms`, `2s`, `1m`, `1h` in milliseconds.
 pub fn duration_ms(text: &str) -> Result<u64, NameError> {
     let digits_end = text
@@ -225,7 +237,18 @@ pub fn path(text: &str) -> Result<(), NameError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::check::names::{dns_label, duration_ms, label_key, label_value, path};
+    use crate::check::names::{
+        dns_label, duration_ms, label_key, label_value, leading_zeros, path,
+    };
+
+    #[test]
+    fn leading_zeros_are_found_in_numbers_only() {
+        assert_eq!(leading_zeros("0080"), Some("80"));
+        assert_eq!(leading_zeros("00"), Some("0"));
+        assert_eq!(leading_zeros("80"), None);
+        assert_eq!(leading_zeros("0"), None);
+        assert_eq!(leading_zeros("0x50"), None);
+    }
 
     #[test]
     fn dns_labels() {

@@ -54,7 +54,12 @@ pub(crate) fn port(
     );
     let protocol = protocol(p.protocol.as_ref(), sink);
     let number = |w: &ast::Word, sink: &mut Sink| match names::port_number(&w.text) {
-        Ok(n) => Some(n),
+        Ok(n) => {
+            if leading_zeros(w, sink) {
+                return None;
+            }
+            Some(n)
+        }
         Err((m, h)) => {
             let d = sink.error(Code::PortOutOfRange, w.span, m);
             if let Some(h) = h {
@@ -112,6 +117,20 @@ pub(crate) fn port(
         target,
         protocol,
     })
+}
+
+/// Report a port number written with leading zeros; true when it was.
+pub(crate) fn leading_zeros(w: &ast::Word, sink: &mut Sink) -> bool {
+    let Some(plain) = names::leading_zeros(&w.text) else {
+        return false;
+    };
+    sink.error(
+        Code::PortLeadingZero,
+        w.span,
+        format!("port number `{}` has leading zeros", w.text),
+    )
+    .help(format!("write `{plain}`"));
+    true
 }
 
 /// Find a port by name; report an unknown one with a did-you-mean.

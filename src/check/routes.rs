@@ -91,6 +91,7 @@ pub(crate) fn route(
                 span,
                 attempts,
                 per_try,
+                on_keyword,
                 on,
             } => {
                 if !first("retries", *span, sink) {
@@ -108,11 +109,8 @@ pub(crate) fn route(
                         None
                     }
                 };
-                if n == Some(0) && (per_try.is_some() || !on.is_empty()) {
-                    let at = per_try
-                        .as_ref()
-                        .map(|w| w.span)
-                        .unwrap_or_else(|| on[0].span);
+                let per_try_keyword = per_try.as_ref().map(|(keyword, _)| *keyword);
+                if let (Some(0), Some(at)) = (n, per_try_keyword.or(*on_keyword)) {
                     sink.error(
                         Code::RetriesZeroWithOptions,
                         at,
@@ -120,7 +118,7 @@ pub(crate) fn route(
                     )
                     .help("remove this part, or retry at least once");
                 }
-                let per_try_ms = per_try.as_ref().and_then(|w| duration(w, sink));
+                let per_try_ms = per_try.as_ref().and_then(|(_, w)| duration(w, sink));
                 let mut conditions: Vec<String> = Vec::new();
                 for c in on {
                     if !names::RETRY_CONDITIONS.contains(&c.text.as_str()) {

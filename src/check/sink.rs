@@ -38,7 +38,7 @@ impl Sink {
             Err((message, help)) => {
                 let d = self.error(code, span, message);
                 if let Some(help) = help {
-                    d.help = Some(help);
+                    d.help(help);
                 }
                 false
             }

@@ -21,6 +21,12 @@ pub fn render_github(d: &Diagnostic, sources: &SourceMap) -> String {
         None => {
             if let Some(path) = &d.path {
                 props.push(format!("file={}", github_property(path)));
+                if let Some(at) = d.position {
+                    props.push(format!("line={}", at.line));
+                    props.push(format!("col={}", at.column));
+                    props.push(format!("endLine={}", at.line));
+                    props.push(format!("endColumn={}", at.column));
+                }
             }
         }
     }

@@ -17,6 +17,18 @@ struct JsonDiagnostic<'a> {
     code: Option<Code>,
     message: &'a str,
     help: Option<&'a str>,
+    /// The other places a diagnostic names, such as the first of two declarations.
+    notes: Vec<JsonNote<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonNote<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
 }
 
 /// One JSON object per diagnostic, for tools.
@@ -28,7 +40,12 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
             let (el, ec) = f.line_col(span.end as usize);
             (f.display.as_str(), l, c, el, ec)
         }
-        None => (d.path.as_deref().unwrap_or(""), 0, 0, 0, 0),
+        None => {
+            let (line, column) = d
+                .position
+                .map_or((0, 0), |at| (at.line as usize, at.column as usize));
+            (d.path.as_deref().unwrap_or(""), line, column, line, column)
+        }
     };
     let json = JsonDiagnostic {
         file,
@@ -40,6 +57,23 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
         code: Some(d.code),
         message: &d.message,
         help: d.help.as_deref(),
+        notes: d
+            .notes
+            .iter()
+            .map(|n| {
+                let f = sources.get(n.span.file);
+                let (line, column) = f.line_col(n.span.start as usize);
+                let (end_line, end_column) = f.line_col(n.span.end as usize);
+                JsonNote {
+                    file: &f.display,
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    message: &n.message,
+                }
+            })
+            .collect(),
     };
     serde_json::to_string(&json).unwrap_or_default()
 }
@@ -56,6 +90,7 @@ pub(crate) fn codeless(path: &str, message: &str, help: Option<&str>) -> String 
         code: None,
         message,
         help,
+        notes: Vec::new(),
     };
     serde_json::to_string(&json).unwrap_or_default()
 }

@@ -13,7 +13,9 @@ pub fn sort(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
                 (None, Some(p)) => p.clone(),
                 (None, None) => String::new(),
             };
-            (path, d.span.map(|s| (s.start, s.end)))
+            // A file's position-only diagnostics (it could not be read) come before any
+            // spanned ones; a file has one or the other.
+            (path, d.position, d.span.map(|s| (s.start, s.end)))
         };
         key(a).cmp(&key(b))
     });

@@ -23,7 +23,7 @@ pub use format::Format;
 pub use github::render_github;
 pub use json::render_json;
 pub use list::{sort, summary};
-pub use record::{Diagnostic, Note, Severity};
+pub use record::{Diagnostic, Note, Position, Severity};
 pub use text::{render_text, render_text_styled};
 
 use crate::source::SourceMap;
@@ -40,6 +40,7 @@ pub fn render(d: &Diagnostic, sources: &SourceMap, format: Format, colour: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Span;
 
     #[test]
     fn faults_read_the_same_in_every_command() {
@@ -60,6 +61,47 @@ mod tests {
         assert!(lines[1]["code"].is_null());
         assert_eq!(render_faults(&["a"], Format::Github).lines().count(), 1);
         assert_eq!(render_faults::<&str>(&[], Format::Text), "");
+    }
+
+    #[test]
+    fn a_file_that_could_not_be_read_still_has_a_place() {
+        let d = Diagnostic::file_error(crate::code::Code::NotUtf8, "a.intent", 2, 28, "bad");
+        let sources = SourceMap::default();
+        assert!(render_text(&d, &sources).starts_with("a.intent:2:28: error: bad [E0004]\n"));
+        let json: serde_json::Value =
+            serde_json::from_str(&render_json(&d, &sources)).expect("json");
+        assert_eq!(
+            (json["line"].as_u64(), json["column"].as_u64()),
+            (Some(2), Some(28))
+        );
+        assert_eq!(json["end_line"], 2);
+        assert!(render_github(&d, &sources)
+            .starts_with("::error file=a.intent,line=2,col=28,endLine=2,endColumn=28,"));
+        let folder = Diagnostic::path_error(crate::code::Code::NoIntents, "dir", "none");
+        assert!(render_text(&folder, &sources).starts_with("dir: error: none"));
+    }
+
+    #[test]
+    fn notes_reach_the_json_form() {
+        let mut sources = SourceMap::default();
+        let id = sources.add(crate::source::SourceFile::new(
+            "b.intent".into(),
+            "b.intent".into(),
+            "service b in x {\n}\n".into(),
+        ));
+        let mut d = Diagnostic::error(crate::code::Code::CallNotAllowed, Span::new(id, 0, 7), "no");
+        d.note(Span::new(id, 8, 9), "here");
+        let json: serde_json::Value =
+            serde_json::from_str(&render_json(&d, &sources)).expect("json");
+        assert_eq!(json["notes"][0]["file"], "b.intent");
+        assert_eq!(
+            (
+                json["notes"][0]["line"].as_u64(),
+                json["notes"][0]["column"].as_u64()
+            ),
+            (Some(1), Some(9))
+        );
+        assert_eq!(json["notes"][0]["message"], "here");
     }
 
     #[test]

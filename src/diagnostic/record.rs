@@ -13,6 +13,14 @@ pub enum Severity {
     Warning,
 }
 
+/// A line and column (1-based, columns in characters) in a file whose text is not loaded,
+/// such as one that is not UTF-8: a place to jump to, with no snippet to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
 /// A secondary location, such as the first of two clashing declarations.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
@@ -29,8 +37,12 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     /// For diagnostics without a span: the path they are about.
     pub path: Option<String>,
+    /// For diagnostics without a span about an intent file: where in it (1:1 for a problem
+    /// with the whole file). `None` for paths that are not intent files (a folder, OUT).
+    pub position: Option<Position>,
     pub message: String,
-    pub help: Option<String>,
+    /// Boxed, to keep a diagnostic small enough to return by value.
+    pub help: Option<Box<str>>,
     pub notes: Vec<Note>,
 }
 
@@ -41,6 +53,7 @@ impl Diagnostic {
             code,
             span: Some(span),
             path: None,
+            position: None,
             message: message.into(),
             help: None,
             notes: Vec::new(),
@@ -65,14 +78,33 @@ impl Diagnostic {
             code,
             span: None,
             path: Some(path.into()),
+            position: None,
             message: message.into(),
             help: None,
             notes: Vec::new(),
         }
     }
 
+    /// An error about the intent file at PATH as a whole, or at a LINE and COLUMN of it that
+    /// has no snippet to show: it is placed at `PATH:LINE:COL` like every other diagnostic.
+    pub fn file_error(
+        code: Code,
+        path: impl Into<String>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            position: Some(Position {
+                line: line as u32,
+                column: column as u32,
+            }),
+            ..Diagnostic::path_error(code, path, message)
+        }
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(help.into().into_boxed_str());
         self
     }
 
@@ -86,7 +118,7 @@ impl Diagnostic {
     }
 
     pub fn help(&mut self, message: impl Into<String>) -> &mut Diagnostic {
-        self.help = Some(message.into());
+        self.help = Some(message.into().into_boxed_str());
         self
     }
 

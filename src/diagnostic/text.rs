@@ -50,7 +50,13 @@ pub fn render_text_styled(d: &Diagnostic, sources: &SourceMap, colour: bool) -> 
             let (line, col) = f.line_col(span.start as usize);
             format!("{}:{}:{}", f.display, line, col)
         }
-        None => d.path.as_deref().unwrap_or("meshward").to_string(),
+        None => {
+            let path = d.path.as_deref().unwrap_or("meshward");
+            match d.position {
+                Some(at) => format!("{path}:{}:{}", at.line, at.column),
+                None => path.to_string(),
+            }
+        }
     };
     let _ = writeln!(
         out,

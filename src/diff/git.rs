@@ -84,9 +84,11 @@ pub fn files_at(dir: &Path, rev: &str) -> Result<Revision, String> {
             Blob::NotFile => continue,
             Blob::Outside(target) => {
                 revision.errors.push(
-                    Diagnostic::path_error(
+                    Diagnostic::file_error(
                         crate::code::Code::NoIntents,
                         &shown,
+                        1,
+                        1,
                         format!("symbolic link to `{target}`, outside the repository"),
                     )
                     .with_help("the base side can only read files that git holds"),

@@ -222,12 +222,12 @@ impl Reader<'_> {
             } else if self.keyword("retries").is_some() {
                 self.skip();
                 let attempts = self.number()?;
-                let per_try = if self.then_keyword("per-try") {
-                    Some(self.duration()?)
-                } else {
-                    None
+                let per_try = match self.then_keyword_at("per-try") {
+                    Some(keyword) => Some((keyword, self.duration()?)),
+                    None => None,
                 };
-                let on = if self.then_keyword("on") {
+                let on_keyword = self.then_keyword_at("on");
+                let on = if on_keyword.is_some() {
                     self.list(|r| r.run(|b| b.is_ascii_alphanumeric() || b == b'-'))?
                 } else {
                     Vec::new()
@@ -236,6 +236,7 @@ impl Reader<'_> {
                     span: self.span_from(start),
                     attempts,
                     per_try,
+                    on_keyword,
                     on,
                 }
             } else if self.keyword("split").is_some() {

@@ -108,14 +108,22 @@ impl<'t> Reader<'t> {
 
     /// Skip, then consume keyword `kw` if it is next (see [`Reader::then_punct`]).
     pub(crate) fn then_keyword(&mut self, kw: &str) -> bool {
+        self.then_keyword_at(kw).is_some()
+    }
+
+    /// [`then_keyword`](Self::then_keyword), giving the keyword's span.
+    pub(crate) fn then_keyword_at(&mut self, kw: &str) -> Option<Span> {
         let save = self.pos;
         self.skip();
-        if self.keyword(kw).is_some() {
-            self.skip();
-            true
-        } else {
-            self.pos = save;
-            false
+        match self.keyword(kw) {
+            Some(span) => {
+                self.skip();
+                Some(span)
+            }
+            None => {
+                self.pos = save;
+                None
+            }
         }
     }
 

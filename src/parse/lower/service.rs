@@ -220,11 +220,15 @@ impl Lower {
                 Rule::retries => {
                     let mut attempts = self.empty_word(pspan);
                     let mut per_try = None;
+                    let mut per_try_keyword = pspan;
+                    let mut on_keyword = None;
                     let mut on = Vec::new();
                     for q in p.into_inner() {
                         match q.as_rule() {
                             Rule::number => attempts = self.word(&q),
-                            Rule::duration => per_try = Some(self.word(&q)),
+                            Rule::kw_per_try => per_try_keyword = self.span(&q),
+                            Rule::duration => per_try = Some((per_try_keyword, self.word(&q))),
+                            Rule::kw_on => on_keyword = Some(self.span(&q)),
                             Rule::conditions => {
                                 on = q
                                     .into_inner()
@@ -239,6 +243,7 @@ impl Lower {
                         span: pspan,
                         attempts,
                         per_try,
+                        on_keyword,
                         on,
                     })
                 }
