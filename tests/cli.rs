@@ -423,7 +423,7 @@ fn check_uses_the_record_of_an_unchanged_tree_and_sees_every_difference() {
 }
 
 #[test]
-fn the_cache_is_off_in_ci_with_no_cache_and_for_trees_with_warnings() {
+fn the_cache_is_off_in_ci_and_with_no_cache() {
     let f = shop();
     let tmp = tempfile::tempdir().expect("tempdir");
     let cache = tmp.path().join("cache");
@@ -448,19 +448,76 @@ fn the_cache_is_off_in_ci_with_no_cache_and_for_trees_with_warnings() {
         .expect_exit(0)
         .run();
     assert_eq!(records(&cache), 1, "MESHWARD_CACHE=on overrides CI");
+}
 
-    // A tree with a warning is never recorded: a hit would hide the warning.
+/// Stderr without the timing lines, which differ between any two runs.
+fn reported(o: &Output) -> String {
+    o.stderr
+        .lines()
+        .filter(|l| !l.starts_with("meshward: timing"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn a_hit_replays_the_warnings_of_the_compile_it_records() {
+    let f = shop();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache = tmp.path().join("cache");
     let warned = f.intents.join("shop/zz-warn.intent");
-    fs::write(
-        &warned,
-        "service zz-warn in shop {\n  port http 8080\n  allow namespace nowhere\n}\n",
-    )
-    .expect("write");
-    build(&f).expect_exit(0).run();
-    for _ in 0..2 {
-        let w = cached(&f, &cache, &["check"]).expect_exit(0).run();
-        assert!(w.stderr.contains("warning"), "{}", w.stderr);
-        assert!(compiled(&w));
+    let service = "service zz-warn in shop {\n  port http 8080\n  allow namespace nowhere\n}\n";
+    fs::write(&warned, service).expect("write");
+    cached(&f, &cache, &["build"]).expect_exit(0).run();
+    assert_eq!(records(&cache), 1, "a build with warnings records its tree");
+
+    // A hit prints what a full check prints, in every format and with --quiet.
+    for words in [
+        &["check"][..],
+        &["check", "--format", "json"],
+        &["check", "--format", "github"],
+        &["check", "--quiet"],
+        &["check", "--format", "json", "--quiet"],
+    ] {
+        let full = cached(&f, &cache, &[words, &["--no-cache"]].concat())
+            .expect_exit(0)
+            .run();
+        let fast = cached(&f, &cache, words).expect_exit(0).run();
+        assert!(
+            compiled(&full) && !compiled(&fast),
+            "{words:?}: {}",
+            fast.stderr
+        );
+        assert_eq!(reported(&fast), reported(&full), "{words:?}");
+        assert_eq!(fast.stdout, full.stdout, "{words:?}");
+        let quiet = words.contains(&"--quiet");
+        assert_eq!(reported(&fast).contains("W0002"), !quiet, "{words:?}");
     }
-    assert_eq!(records(&cache), 1);
+
+    // A changed warning is another key: compiled, and the new warning printed.
+    fs::write(&warned, service.replace("nowhere", "elsewhere")).expect("edit");
+    let changed = cached(&f, &cache, &["check"]).expect_exit(1).run();
+    assert!(compiled(&changed));
+    assert!(
+        changed.stderr.contains("namespace elsewhere"),
+        "{}",
+        changed.stderr
+    );
+    cached(&f, &cache, &["build"]).expect_exit(0).run();
+    let full = cached(&f, &cache, &["check", "--no-cache"])
+        .expect_exit(0)
+        .run();
+    let fast = cached(&f, &cache, &["check"]).expect_exit(0).run();
+    assert!(!compiled(&fast));
+    assert_eq!(reported(&fast), reported(&full));
+    assert!(!fast.stderr.contains("nowhere"));
+
+    // A corrupt record is a miss, and the warning is still printed.
+    for entry in fs::read_dir(&cache).expect("cache").flatten() {
+        let text = fs::read_to_string(entry.path()).expect("record");
+        assert!(text.contains("\"W0002\""), "{text}");
+        fs::write(entry.path(), text.replace("\"W0002\"", "\"W9999\"")).expect("corrupt");
+    }
+    let corrupt = cached(&f, &cache, &["check"]).expect_exit(0).run();
+    assert!(compiled(&corrupt));
+    assert_eq!(reported(&corrupt), reported(&full));
 }

@@ -24,7 +24,6 @@ pub(crate) fn build_command(args: &BuildArgs) -> Exit {
     if let Some(exit) = reporter.faults(&compiled) {
         return exit;
     }
-    let clean = compiled.diagnostics.is_empty();
     let Some((mesh, tree)) = compiled.result else {
         return Exit::Input;
     };
@@ -35,8 +34,8 @@ pub(crate) fn build_command(args: &BuildArgs) -> Exit {
     let mut clock = crate::timings::Stopwatch::start();
     let written = output::write(tree, &args.out);
     clock.lap("write");
-    if let (Some(cache), Some(key), true, true) = (&cache, &key, clean, written.is_ok()) {
-        cache.store(key, tree);
+    if let (Some(cache), Some(key), true) = (&cache, &key, written.is_ok()) {
+        cache.store(key, tree, &compiled.diagnostics);
         clock.lap("cache");
     }
     match written {

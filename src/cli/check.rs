@@ -21,17 +21,19 @@ pub(crate) fn check_command(args: &BuildArgs) -> Exit {
     let mut clock = crate::timings::Stopwatch::start();
     let cache = crate::cache::Cache::open(args.no_cache);
     let (sources, diagnostics) = crate::pipeline::load(&args.dir);
-    // Only a load without a word can hit: a record stands for a compile with no diagnostic.
+    // Only a load without a word can hit: a record holds the compile's warnings, and the
+    // key does not cover what the loader reports about the folder.
     let key = cache
         .as_ref()
         .filter(|_| diagnostics.is_empty())
         .map(|_| crate::cache::Cache::key(&sources));
     if let (Some(cache), Some(key)) = (&cache, &key) {
         let hit = cache
-            .lookup(key)
-            .is_some_and(|record| output::matches_record(&record, &args.out));
+            .lookup(key, &sources)
+            .filter(|entry| output::matches_record(&entry.files, &args.out));
         clock.lap("cache");
-        if hit {
+        if let Some(entry) = hit {
+            Reporter::new(&args.output).diagnostics(&entry.warnings, &sources);
             return up_to_date();
         }
     }
@@ -41,15 +43,14 @@ pub(crate) fn check_command(args: &BuildArgs) -> Exit {
     if let Some(exit) = reporter.faults(&compiled) {
         return exit;
     }
-    let clean = compiled.diagnostics.is_empty();
     let Some((mesh, tree)) = compiled.result else {
         return Exit::Input;
     };
     // The process ends after this command: see `leak`.
     let tree = leak(tree);
     leak((mesh, compiled.sources));
-    if let (Some(cache), Some(key), true) = (&cache, &key, clean) {
-        cache.store(key, tree);
+    if let (Some(cache), Some(key)) = (&cache, &key) {
+        cache.store(key, tree, &compiled.diagnostics);
     }
     let diffs = output::diff(tree, &args.out);
     if diffs.is_empty() {

@@ -1,7 +1,7 @@
 //! A tree reduced to one hash per file, and OUT compared with it.
 //!
-//! The cache keeps a [`Record`] of each tree it has seen compile cleanly; `check` with a
-//! cached record compares OUT with it here, by the rules of
+//! The cache keeps a [`Record`] of each tree it has seen compile without an error;
+//! `check` with a cached record compares OUT with it here, by the rules of
 //! [`diff`](fn@crate::output::diff), so it reads OUT once and never compiles. The hashing
 //! lives with the comparison, so the cache depends on the output tree and not the other
 //! way round.
