@@ -379,3 +379,21 @@ fn a_comment_is_one_token() {
     );
     assert_eq!(after[1].scope, "punctuation.definition.comment.intent");
 }
+
+/// The VS Code extension points at the grammar, under its scope name, for `.intent`.
+#[test]
+fn the_vscode_extension_uses_the_grammar() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("editors/vscode");
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(root.join(name)).unwrap()).unwrap()
+    };
+    let manifest = read("package.json");
+    let contributes = &manifest["contributes"];
+    assert_eq!(contributes["languages"][0]["extensions"][0], ".intent");
+    let entry = &contributes["grammars"][0];
+    assert_eq!(entry["scopeName"], grammar()["scopeName"]);
+    let path = entry["path"].as_str().unwrap();
+    assert_eq!(std::fs::read_to_string(root.join(path)).unwrap(), GRAMMAR);
+    let config = read(contributes["languages"][0]["configuration"].as_str().unwrap());
+    assert_eq!(config["comments"]["lineComment"], "#");
+}
