@@ -394,6 +394,10 @@ fn the_vscode_extension_uses_the_grammar() {
     assert_eq!(entry["scopeName"], grammar()["scopeName"]);
     let path = entry["path"].as_str().unwrap();
     assert_eq!(std::fs::read_to_string(root.join(path)).unwrap(), GRAMMAR);
-    let config = read(contributes["languages"][0]["configuration"].as_str().unwrap());
+    let config = read(
+        contributes["languages"][0]["configuration"]
+            .as_str()
+            .unwrap(),
+    );
     assert_eq!(config["comments"]["lineComment"], "#");
 }
