@@ -1,0 +1,2 @@
+" meshward intent files.
+autocmd BufNewFile,BufRead *.intent setfiletype intent
