@@ -3,8 +3,11 @@
 //! ([`golden`]), and small file-tree utilities.
 #![allow(dead_code)]
 
+mod fixture;
 mod run;
 
+#[allow(unused_imports)]
+pub use fixture::{build, check, shop, snapshot, Fixture};
 #[allow(unused_imports)]
 pub use run::{Meshward, Output};
 
