@@ -11,12 +11,7 @@ impl Reader<'_> {
         self.skip();
         self.punct(b'{')?;
         self.skip();
-        let mut statements = Vec::new();
-        while self.peek() != Some(b'}') {
-            statements.push(self.mesh_statement()?);
-            self.skip();
-        }
-        self.punct(b'}')?;
+        let statements = self.block_items(Self::mesh_statement)?;
         Some(ast::Mesh {
             span: keyword,
             statements,

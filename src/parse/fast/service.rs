@@ -17,12 +17,7 @@ impl Reader<'_> {
         self.skip();
         self.punct(b'{')?;
         self.skip();
-        let mut statements = Vec::new();
-        while self.peek() != Some(b'}') {
-            statements.push(self.statement()?);
-            self.skip();
-        }
-        self.punct(b'}')?;
+        let statements = self.block_items(Self::statement)?;
         Some(ast::Service {
             span: keyword,
             name,
@@ -103,13 +98,7 @@ impl Reader<'_> {
             None
         };
         let rules = if self.then_punct(b'{') {
-            let mut rules = Vec::new();
-            while self.peek() != Some(b'}') {
-                rules.push(self.http_rule()?);
-                self.skip();
-            }
-            self.punct(b'}')?;
-            Some(rules)
+            Some(self.block_items(Self::http_rule)?)
         } else {
             None
         };

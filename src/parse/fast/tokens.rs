@@ -81,6 +81,21 @@ impl<'t> Reader<'t> {
         Some(self.span(start, self.pos))
     }
 
+    /// The items of a `{ ... }` block whose `{` and the blanks after it are read: ITEM
+    /// after ITEM with blanks between, up to and including the `}`.
+    pub(crate) fn block_items<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let mut items = Vec::new();
+        while self.peek() != Some(b'}') {
+            items.push(item(self)?);
+            self.skip();
+        }
+        self.punct(b'}')?;
+        Some(items)
+    }
+
     /// Consume one punctuation byte; its span.
     pub(crate) fn punct(&mut self, b: u8) -> Option<Span> {
         if self.peek() != Some(b) {
