@@ -14,29 +14,36 @@ mod service_entry;
 mod sidecar;
 mod sidecar_scope;
 
-fn np(ns: &str, name: &str, spec: Value) -> Value {
-    json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+/// A Kubernetes object as the evaluator reads it back: API version, kind, name, spec.
+fn object(api: &str, kind: &str, ns: &str, name: &str, spec: Value) -> Value {
+    json!({"apiVersion": api, "kind": kind,
            "metadata": {"name": name, "namespace": ns}, "spec": spec})
+}
+
+fn np(ns: &str, name: &str, spec: Value) -> Value {
+    object("networking.k8s.io/v1", "NetworkPolicy", ns, name, spec)
 }
 
 fn ap(ns: &str, name: &str, spec: Value) -> Value {
-    json!({"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
-           "metadata": {"name": name, "namespace": ns}, "spec": spec})
+    object(
+        "security.istio.io/v1",
+        "AuthorizationPolicy",
+        ns,
+        name,
+        spec,
+    )
 }
 
 fn pa(ns: &str, name: &str, spec: Value) -> Value {
-    json!({"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
-           "metadata": {"name": name, "namespace": ns}, "spec": spec})
+    object("security.istio.io/v1", "PeerAuthentication", ns, name, spec)
 }
 
 fn sidecar(ns: &str, name: &str, spec: Value) -> Value {
-    json!({"apiVersion": "networking.istio.io/v1", "kind": "Sidecar",
-           "metadata": {"name": name, "namespace": ns}, "spec": spec})
+    object("networking.istio.io/v1", "Sidecar", ns, name, spec)
 }
 
 fn service_entry(ns: &str, name: &str, spec: Value) -> Value {
-    json!({"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
-           "metadata": {"name": name, "namespace": ns}, "spec": spec})
+    object("networking.istio.io/v1", "ServiceEntry", ns, name, spec)
 }
 
 fn ip(s: &str) -> Endpoint<'static> {
