@@ -16,6 +16,8 @@ pub struct Mesh {
     pub settings: Settings,
     pub services: Vec<Service>,
     pub workloads: Vec<Workload>,
+    /// Destinations outside the cluster, sorted by name.
+    pub externals: Vec<External>,
 }
 
 #[derive(Clone, Debug)]
@@ -26,6 +28,11 @@ pub struct Settings {
     pub dns: PodGroup,
     /// Who may scrape the sidecars' metrics ports, when declared.
     pub scraper: Option<Identity>,
+    /// The address ranges inside the cluster (pods and Services), as written; empty when
+    /// unset. `host` externals open their ports to every address outside these.
+    pub cluster_cidrs: Vec<Cidr>,
+    /// Whether Sidecars scope each proxy to what it may call (`sidecar-scoping on`).
+    pub sidecar_scoping: bool,
 }
 
 /// Pods picked by a namespace and a label selector.
@@ -47,9 +54,108 @@ pub struct Identity {
     pub managed: bool,
 }
 
+/// A workload declared in the mesh block: a caller that is not a service of the tree and,
+/// when it has ports and allows, a destination. No object is written in its namespace.
 #[derive(Clone, Debug)]
 pub struct Workload {
     pub identity: Identity,
+    /// The ports it serves as a destination; `port == target` (no Service in front).
+    pub ports: Vec<Port>,
+    /// Who may call it. Callers are services of the tree, `namespace NS` of a managed
+    /// namespace, or `anyone` (every pod of every managed namespace); never rules.
+    pub allows: Vec<Allow>,
+    /// The workload's name in its `workload` line.
+    pub span: Span,
+}
+
+/// A destination outside the cluster, from an `external` block.
+#[derive(Clone, Debug)]
+pub struct External {
+    pub name: String,
+    pub destination: Destination,
+    /// `port == target`; a `host` external's ports are never `tcp`.
+    pub ports: Vec<Port>,
+    /// Who may call it, as for a workload: `anyone` means every pod of every managed
+    /// namespace, since only managed pods are given egress.
+    pub allows: Vec<Allow>,
+    /// The intent file's path relative to DIR.
+    pub origin: String,
+    /// The name in its `external` line.
+    pub span: Span,
+}
+
+/// What an external is: DNS names or address ranges, never both.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    /// Lower-case DNS names as written; a name may start with `*.` (any depth, as Istio
+    /// matches it).
+    Hosts(Vec<String>),
+    /// Address ranges as written (host bits zero), IPv4 and IPv6 mixed freely.
+    Cidrs(Vec<Cidr>),
+}
+
+impl External {
+    /// Whether some allow of this external admits pods of IDENTITY on port index PORT.
+    pub fn allows_on(&self, identity: &Identity, port: usize) -> bool {
+        self.allows
+            .iter()
+            .any(|a| a.ports.contains(&port) && a.callers.iter().any(|c| c.covers(identity)))
+    }
+}
+
+/// An IPv4 or IPv6 range whose host bits are zero: `10.20.0.0/16`, `2001:db8::/48`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cidr {
+    pub address: std::net::IpAddr,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    /// The range's width in bits: 32 for IPv4, 128 for IPv6.
+    pub fn bits(&self) -> u8 {
+        if self.address.is_ipv4() {
+            32
+        } else {
+            128
+        }
+    }
+
+    pub fn is_ipv4(&self) -> bool {
+        self.address.is_ipv4()
+    }
+
+    fn value(ip: std::net::IpAddr) -> u128 {
+        match ip {
+            std::net::IpAddr::V4(a) => u128::from(u32::from(a)),
+            std::net::IpAddr::V6(a) => u128::from(a),
+        }
+    }
+
+    /// Whether IP lies in the range; an address of the other family never does.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        if ip.is_ipv4() != self.is_ipv4() {
+            return false;
+        }
+        let shift = u32::from(self.bits() - self.prefix);
+        shift >= 128 || Self::value(self.address) >> shift == Self::value(ip) >> shift
+    }
+
+    /// Whether the two ranges share an address (one then holds the other).
+    pub fn overlaps(&self, other: &Cidr) -> bool {
+        self.contains(other.address) || other.contains(self.address)
+    }
+
+    /// Whether OTHER is inside this range and narrower: what Kubernetes requires of an
+    /// ipBlock's `except`.
+    pub fn strictly_contains(&self, other: &Cidr) -> bool {
+        self.contains(other.address) && other.prefix > self.prefix
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.address, self.prefix)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -206,8 +312,20 @@ impl Allow {
     }
 }
 
+/// What a `calls` target names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CallKind {
+    Service,
+    /// A workload of the mesh block with ports.
+    Workload,
+    /// `calls external NAME`; the call's namespace is empty.
+    External,
+}
+
 #[derive(Clone, Debug)]
 pub struct Call {
+    pub kind: CallKind,
+    /// Empty for an external.
     pub namespace: String,
     pub name: String,
     /// The port as written (a name or a number), when the call names one.

@@ -26,6 +26,7 @@ pub(crate) fn resolve(d: &Draft, index: &Index, sink: &mut Sink) -> ir::Service 
             Statement::Calls(targets) => {
                 for t in targets {
                     calls.push(ir::Call {
+                        kind: ir::CallKind::Service,
                         namespace: t
                             .namespace
                             .as_ref()

@@ -93,6 +93,9 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         .into_iter()
         .map(|w| ir::Workload {
             identity: w.identity,
+            ports: Vec::new(),
+            allows: Vec::new(),
+            span: w.span,
         })
         .collect();
     workloads.sort_by(|a, b| a.identity.cmp(&b.identity));
@@ -103,9 +106,12 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
             istiod: settings.istiod,
             dns: settings.dns,
             scraper,
+            cluster_cidrs: Vec::new(),
+            sidecar_scoping: true,
         },
         services: resolved,
         workloads,
+        externals: Vec::new(),
     };
     lint::lint(&model, &mut sink);
     (Some(model), sink.diagnostics)
