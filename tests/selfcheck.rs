@@ -217,7 +217,15 @@ fn empty_from_admits_everyone() {
 fn empty_egress_to_and_ports() {
     caught(
         |o| object(o, "NetworkPolicy", "web", "frontend")["spec"]["egress"][0]["to"] = json!([]),
-        &["L4 egress of frontend.web", "beyond declared pods"],
+        &["L4 egress of frontend.web", "every destination"],
+    );
+    // An address range nobody asked for is asked about at its own addresses.
+    caught(
+        |o| {
+            object(o, "NetworkPolicy", "web", "frontend")["spec"]["egress"][0]["to"] =
+                json!([{"ipBlock": {"cidr": "10.99.0.0/16"}}])
+        },
+        &["L4 egress from frontend.web to 10.99.0.0", "intent denies"],
     );
     caught(
         |o| object(o, "NetworkPolicy", "web", "frontend")["spec"]["egress"][0]["ports"] = json!([]),

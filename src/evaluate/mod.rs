@@ -74,7 +74,7 @@ pub use authorization::istio_match;
 pub use cluster::{Cluster, PodView, NAMESPACE_NAME_LABEL};
 pub use connection::{Direction, Transport};
 pub use network::cidr_contains;
-pub use outbound::{Destination, Outbound, MESH_OUTBOUND};
+pub use outbound::{Destination, Outbound, Proxy, MESH_OUTBOUND};
 pub use pod::{Endpoint, Pod};
 pub use policy::{
     Action, AuthorizationPolicy, AuthorizationRule, EgressListener, EntryPort, HostImport,

@@ -78,11 +78,25 @@ pub enum Destination {
     },
 }
 
-impl Cluster {
-    /// What POD's proxy does with a request for HOST (a DNS name: a Service's
-    /// `svc.ns.svc.cluster.local`, or an outside host) on PORT.
-    pub fn sidecar_admits(&self, pod: &Pod, host: &str, port: u16) -> Outbound {
-        let sidecar = match self.sidecar_scope(pod) {
+/// One pod's proxy with its Sidecar already looked up: asking it about many hosts costs
+/// one scope lookup, not one per host (the self-check asks about every host a pod may
+/// call, for every pod of the tree).
+pub struct Proxy<'a> {
+    cluster: &'a Cluster,
+    pod: &'a Pod,
+    scope: SidecarScope<'a>,
+}
+
+impl<'a> Proxy<'a> {
+    /// The Sidecar configuring this proxy, as [`Cluster::sidecar_scope`] finds it.
+    pub fn scope(&self) -> &SidecarScope<'a> {
+        &self.scope
+    }
+
+    /// What this proxy does with a request for HOST on PORT; see
+    /// [`Cluster::sidecar_admits`].
+    pub fn admits(&self, host: &str, port: u16) -> Outbound {
+        let sidecar = match &self.scope {
             SidecarScope::Ambiguous(list) => {
                 return Outbound::Ambiguous {
                     sidecars: list
@@ -92,13 +106,14 @@ impl Cluster {
                 }
             }
             SidecarScope::Default => None,
-            SidecarScope::Applied(s) => Some(s),
+            SidecarScope::Applied(s) => Some(*s),
         };
+        let pod = self.pod;
         let imports = |namespace: &str, registry_host: &str| {
             sidecar.is_none_or(|s| s.imports(&pod.namespace, namespace, registry_host, port))
         };
         let name = sidecar.map(|s| format!("{}/{}", s.namespace, s.name));
-        if let Some(destination) = self.resolve(&pod.namespace, host, port, imports) {
+        if let Some(destination) = self.cluster.resolve(&pod.namespace, host, port, imports) {
             return Outbound::Forwarded {
                 sidecar: name,
                 destination,
@@ -107,6 +122,32 @@ impl Cluster {
         match sidecar.and_then(|s| s.outbound).unwrap_or(MESH_OUTBOUND) {
             OutboundMode::RegistryOnly => Outbound::Dropped { sidecar: name },
             OutboundMode::AllowAny => Outbound::Passthrough { sidecar: name },
+        }
+    }
+}
+
+impl Cluster {
+    /// POD's proxy, to ask about several hosts.
+    pub fn proxy<'a>(&'a self, pod: &'a Pod) -> Proxy<'a> {
+        Proxy {
+            cluster: self,
+            pod,
+            scope: self.sidecar_scope(pod),
+        }
+    }
+
+    /// What POD's proxy does with a request for HOST (a DNS name: a Service's
+    /// `svc.ns.svc.cluster.local`, or an outside host) on PORT.
+    pub fn sidecar_admits(&self, pod: &Pod, host: &str, port: u16) -> Outbound {
+        self.proxy(pod).admits(host, port)
+    }
+
+    /// The ServiceEntry that answers HOST on PORT among those pods of NAMESPACE can see,
+    /// whatever their Sidecars import: what a Sidecar importing `*/*` would reach.
+    pub fn visible_entry(&self, namespace: &str, host: &str, port: u16) -> Option<Destination> {
+        match self.resolve(namespace, host, port, |_, _| true) {
+            Some(entry @ Destination::Entry { .. }) => Some(entry),
+            _ => None,
         }
     }
 

@@ -2,13 +2,16 @@
 //! undeclared pods of each managed namespace, then the routes, merged into one report in
 //! service order.
 
+use super::addresses::{egress_addresses, Addresses};
 use super::expected::{Admitted, Expected};
 use super::l4::{egress, ingress, probe_ports};
 use super::l7::authorization;
 use super::mtls::mtls;
 use super::probes::{Universe, ELSEWHERE, STRANGER};
+use super::reach::Reach;
 use super::report::{Fault, Report};
 use super::routes::routes;
+use super::scope::{registry, scope};
 use crate::evaluate::{Cluster, MtlsMode, Request, Transport};
 use crate::ir::Mesh;
 use rayon::prelude::*;
@@ -35,6 +38,9 @@ pub fn is_routing(object: &Value) -> bool {
 pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
     let u = Universe::new(mesh);
     let expected = Expected::new(mesh, &u);
+    let reach = Reach::new(mesh);
+    let addresses = Addresses::new(mesh);
+    let scoped = mesh.settings.sidecar_scoping;
     let mut report = Report::default();
     for why in cluster.unreadable() {
         report.push(format!("a rendered policy cannot be read back: {why}"));
@@ -66,6 +72,11 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
             mtls(d, cluster, pod, &mut report);
             let grants = expected.egress(Some(d), d.namespace(), &u);
             egress(&view, u.service(d), grants, &u, &mut report);
+            let granted = reach.of(Some(d), d.namespace());
+            egress_addresses(&view, &to, &granted, mesh, &addresses, &mut report);
+            if scoped {
+                scope(cluster, pod, &to, &granted, &reach, &mut report);
+            }
             report
         })
         .collect();
@@ -73,6 +84,9 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
         report.merge(r);
     }
     let managed: BTreeSet<&str> = mesh.services.iter().map(|s| s.namespace()).collect();
+    let mut registries: Vec<&str> = managed.iter().copied().collect();
+    registries.push(ELSEWHERE);
+    registry(cluster, &registries, &reach, &mut report);
     for ns in managed {
         let other = u.other[ns];
         let pod = &u.probes[other].pod;
@@ -83,6 +97,12 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
             &u,
             &mut report,
         );
+        let granted = reach.of(None, ns);
+        let name = u.name(other);
+        egress_addresses(&cluster.view(pod), name, &granted, mesh, &addresses, &mut report);
+        if scoped {
+            scope(cluster, pod, name, &granted, &reach, &mut report);
+        }
         // Undeclared pods of a managed namespace admit nothing, at L4 or L7.
         let view = cluster.view(pod);
         let nothing = |_, _| Admitted::Some(BTreeSet::new());

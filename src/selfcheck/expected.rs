@@ -45,13 +45,19 @@ impl<'m> Expected<'m> {
             by_namespace: BTreeMap::new(),
             anyone: BTreeSet::new(),
         };
-        for d in &mesh.services {
-            let dst = u.service(d);
-            for allow in &d.allows {
+        // Services and workloads that may be called (invariant 9): the same grants.
+        let destinations = mesh
+            .services
+            .iter()
+            .map(|d| (&d.identity, &d.ports, &d.allows))
+            .chain(mesh.workloads.iter().map(|w| (&w.identity, &w.ports, &w.allows)));
+        for (identity, ports, allows) in destinations {
+            let dst = u.of(identity);
+            for allow in allows {
                 let grants: Vec<(ProbeId, Transport, u16)> = allow
                     .ports
                     .iter()
-                    .map(|&p| (dst, Transport::Tcp, d.ports[p].target))
+                    .map(|&p| (dst, Transport::Tcp, ports[p].target))
                     .collect();
                 for caller in &allow.callers {
                     let set = match caller {

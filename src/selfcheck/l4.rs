@@ -4,7 +4,7 @@
 use super::expected::{Admitted, Grants, SCRAPE_PORTS};
 use super::probes::{ProbeId, Universe, OUTSIDE};
 use super::report::{verdict, Report};
-use crate::evaluate::{Direction, Endpoint, PodView, PortValue, Transport};
+use crate::evaluate::{Direction, Endpoint, Peer, PodView, PortValue, Transport};
 use std::collections::BTreeSet;
 
 /// Every port worth asking about at a destination: those the intents declare, the scrape
@@ -120,12 +120,12 @@ pub(crate) fn egress(
         let ns = &policy.namespace;
         for rule in &policy.egress {
             let mut candidates = BTreeSet::new();
-            // Empty, `to` and `ports` mean every destination and every port.
+            // Empty, `to` and `ports` mean every destination and every port. An ipBlock
+            // is asked about at addresses (`addresses.rs`), not at pods.
             let peers_limited = !rule.peers.is_empty()
-                && rule
-                    .peers
-                    .iter()
-                    .all(|p| u.candidates(p, ns, &mut candidates));
+                && rule.peers.iter().all(|p| {
+                    matches!(p, Peer::IpBlock { .. }) || u.candidates(p, ns, &mut candidates)
+                });
             // Exact `(protocol, port)` pairs; an entry with an unknown protocol matches
             // nothing, so it neither counts nor widens.
             let mut exact_ports = Vec::new();
@@ -151,7 +151,7 @@ pub(crate) fn egress(
             }
             let exact_ports = (!rule.ports.is_empty()).then_some(exact_ports);
             if !peers_limited {
-                report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {}/{} allows destinations beyond declared pods (no `to`, or an ipBlock)", policy.namespace, policy.name));
+                report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {}/{} allows every destination (no `to`)", policy.namespace, policy.name));
             }
             if exact_ports.is_none() || ranged {
                 report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {}/{} allows every port or a port range", policy.namespace, policy.name));

@@ -19,14 +19,17 @@
 //! `probes.rs`, the intents' side in `expected.rs`; `l4.rs`, `l7.rs`, `mtls.rs` and
 //! `routes.rs` each compare one layer of the objects against it.
 
+mod addresses;
 mod check;
 mod expected;
 mod l4;
 mod l7;
 mod mtls;
 mod probes;
+mod reach;
 mod report;
 mod routes;
+mod scope;
 
 pub use check::{check, is_routing, self_check};
 pub use report::Fault;

@@ -1,0 +1,136 @@
+//! Invariant 8, the sidecar scope: each pod's proxy knows exactly the hosts the pod may
+//! call. A granted host the proxy drops is an outage; an ungranted host it forwards, or
+//! passes through under ALLOW_ANY, is a widening. Both are faults.
+//!
+//! The hosts asked about, per source: the ones it is granted, the two strangers, and one
+//! name for every entry of the Sidecar that applies to it (an exact host as written, a
+//! name under a wildcard, a name in an imported namespace), so a Sidecar that imports more
+//! than it should is caught whatever it added. Ports are the network layer's business;
+//! each host is asked on one port it serves.
+//!
+//! The registry check reads the ServiceEntries alone: an external's entry is visible in
+//! exactly the namespaces holding a pod that may call it, so a Sidecar written by someone
+//! else (importing `*/*`) cannot reach an external through meshward's entries.
+
+use super::probes::ELSEWHERE;
+use super::reach::{Granted, Reach, PROBE_LABEL};
+use super::report::{verdict, Report};
+use crate::evaluate::{Cluster, ImportName, ImportNamespace, Outbound, Pod, SidecarScope};
+use std::collections::BTreeSet;
+
+/// Check the proxy of POD (named FROM in messages) against what it is GRANTED.
+pub(crate) fn scope(
+    cluster: &Cluster,
+    pod: &Pod,
+    from: &str,
+    granted: &Granted,
+    reach: &Reach,
+    report: &mut Report,
+) {
+    let proxy = cluster.proxy(pod);
+    let mut asked: BTreeSet<usize> = granted.hosts.clone();
+    asked.extend(reach.strangers.iter().copied());
+    let mut extra: BTreeSet<String> = BTreeSet::new();
+    match proxy.scope() {
+        SidecarScope::Ambiguous(list) => {
+            let names: Vec<String> = list
+                .iter()
+                .map(|s| format!("{}/{}", s.namespace, s.name))
+                .collect();
+            report.push(format!(
+                "Sidecar scope of {from}: several Sidecars apply equally ({}), so Istio's choice is undefined",
+                names.join(", ")
+            ));
+            return;
+        }
+        SidecarScope::Default => report.push(format!(
+            "Sidecar scope of {from}: intent scopes its proxy, but no Sidecar applies to it"
+        )),
+        SidecarScope::Applied(sidecar) => {
+            let domain = &reach.mesh.settings.cluster_domain;
+            let imports = sidecar.egress.iter().flat_map(|l| l.hosts.iter().flatten());
+            for import in imports {
+                let namespace = match &import.namespace {
+                    ImportNamespace::Nothing => continue,
+                    ImportNamespace::Any => ELSEWHERE,
+                    ImportNamespace::Own => pod.namespace.as_str(),
+                    ImportNamespace::Named(ns) => ns.as_str(),
+                };
+                let host = match &import.dns {
+                    ImportName::Any => format!("{PROBE_LABEL}.{namespace}.svc.{domain}"),
+                    ImportName::Suffix(suffix) => format!("{PROBE_LABEL}{suffix}"),
+                    ImportName::Exact(host) => host.clone(),
+                };
+                match reach.by_host.get(&host) {
+                    Some(&id) => {
+                        asked.insert(id);
+                    }
+                    None => {
+                        extra.insert(host);
+                    }
+                }
+            }
+        }
+    }
+    for id in asked {
+        let probe = &reach.hosts[id];
+        let want = granted.hosts.contains(&id);
+        let got = proxy.admits(&probe.host, probe.port);
+        judge(from, &probe.host, probe.port, want, &got, report);
+    }
+    for host in extra {
+        let got = proxy.admits(&host, 80);
+        judge(from, &host, 80, false, &got, report);
+    }
+}
+
+fn judge(from: &str, host: &str, port: u16, want: bool, got: &Outbound, report: &mut Report) {
+    let (admits, how) = match got {
+        Outbound::Forwarded { .. } => (true, "forwards it"),
+        Outbound::Passthrough { .. } => (true, "passes it through (ALLOW_ANY)"),
+        Outbound::Dropped { .. } => (false, "drops it"),
+        Outbound::Ambiguous { .. } => return,
+    };
+    if admits == want {
+        return;
+    }
+    let outage = if want { " (an outage)" } else { "" };
+    report.push(format!(
+        "Sidecar scope of {from} for {host}:{port}: intent {}, its proxy {how}{outage}",
+        verdict(want)
+    ));
+}
+
+/// Each external's ServiceEntries are visible in exactly the namespaces (of NAMESPACES)
+/// holding a pod that may call it.
+pub(crate) fn registry(
+    cluster: &Cluster,
+    namespaces: &[&str],
+    reach: &Reach,
+    report: &mut Report,
+) {
+    for &ns in namespaces {
+        let granted = if ns == ELSEWHERE {
+            Granted::default()
+        } else {
+            reach.of_namespace(ns)
+        };
+        for (id, probe) in reach.hosts.iter().enumerate() {
+            if probe.external.is_none() {
+                continue;
+            }
+            let want = granted.hosts.contains(&id);
+            let got = cluster.visible_entry(ns, &probe.host, probe.port).is_some();
+            if want != got {
+                report.push(format!(
+                    "registry of namespace {ns} for {} ({}:{}): intent {} a ServiceEntry there, the objects {}",
+                    probe.what,
+                    probe.host,
+                    probe.port,
+                    if want { "needs" } else { "wants no" },
+                    if got { "make one visible" } else { "have none" },
+                ));
+            }
+        }
+    }
+}
