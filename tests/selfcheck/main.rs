@@ -4,6 +4,8 @@
 //! could (a widened selector, a dropped egress rule, a changed principal, ...), and shows
 //! that `selfcheck::self_check` names the pair that the corruption made wrong.
 
+mod beyond;
+
 use meshward::selfcheck::self_check;
 use serde_json::{json, Value};
 use std::path::Path;
