@@ -21,6 +21,14 @@
 # is unset for the runs so the cache behaves as on a developer's machine. GNU time
 # reports wall time in hundredths of a second.
 #
+#   5. builds the 10k tree again with the features beyond the tree on: sidecar scoping
+#      (a Sidecar per service and per namespace), then scoping plus externals and
+#      callable workloads (`gen_mesh --beyond`), and sums the Sidecars' egress hosts
+#      against the unscoped mesh, where every proxy imports every Service.
+#
+# The main table and the targets measure trees with those features off
+# (`gen_mesh --no-sidecar-scoping`), the budget they were set for.
+#
 # Environment: RUNS (default 5), SIZES (default "1000 2000 10000 20000"), SEED (1),
 # WORK (default ${TMPDIR:-/tmp}/meshward-measure; wiped and refilled), CARGO_TARGET_DIR
 # (as cargo uses it). Needs /usr/bin/time (Debian package `time`, installed here when
@@ -114,12 +122,12 @@ echo
 # --- builds ----------------------------------------------------------------
 
 declare -A BUILD BUILD_RSS REBUILD REBUILD_RSS
-echo "## meshward build (release, self-check on)"
+echo "## meshward build (release, self-check on, sidecar scoping off, no externals)"
 echo
 echo "| services | files in | files out | build, empty OUT (s) | peak RSS (MB) | rebuild, unchanged OUT (s) | peak RSS (MB) |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
 for n in $SIZES; do
-    "$gen" --services "$n" --seed "$SEED" --out "$WORK/mesh-$n" 2>/dev/null
+    "$gen" --services "$n" --seed "$SEED" --no-sidecar-scoping --out "$WORK/mesh-$n" 2>/dev/null
     out=$WORK/out-$n
     timed "rm -rf '$out'" "$bin" build "$WORK/mesh-$n" --out "$out" --quiet
     BUILD[$n]=$WALL; BUILD_RSS[$n]=$RSS_MB
@@ -191,6 +199,40 @@ if has_size 10000; then
 fi
 CP10K=${PAIRED_CP:-${CP[10000]:-}}
 echo
+
+# --- beyond the tree ---------------------------------------------------------
+
+# Egress hosts of every Sidecar under OUT: the hosts Istio pushes to the proxies.
+sidecar_hosts() {
+    find "$1" -name '*.yaml' -exec awk '
+        /^---/ { sidecar = 0; inhosts = 0 }
+        /^kind: Sidecar$/ { sidecar = 1 }
+        sidecar && /^ *hosts:$/ { inhosts = 1; next }
+        inhosts && /^ *- / { n++; next }
+        { inhosts = 0 }
+        END { print n + 0 }' {} + | awk '{ s += $1 } END { print s + 0 }'
+}
+
+if has_size 10000; then
+    echo "## With the features beyond the tree (10k services)"
+    echo
+    echo "| tree | files out | build, empty OUT (s) | peak RSS (MB) | Sidecar egress hosts |"
+    echo "|---|---:|---:|---:|---:|"
+    echo "| scoping off, no externals (the table above) | $(find "$WORK/out-10000" -type f | wc -l) | ${BUILD[10000]} | ${BUILD_RSS[10000]} | 0 |"
+    for variant in scoped beyond; do
+        flags=()
+        [[ $variant == beyond ]] && flags=(--beyond)
+        "$gen" --services 10000 --seed "$SEED" "${flags[@]}" --out "$WORK/mesh-$variant" 2>/dev/null
+        out=$WORK/out-$variant
+        timed "rm -rf '$out'" "$bin" build "$WORK/mesh-$variant" --out "$out" --quiet
+        label="sidecar scoping on"
+        [[ $variant == beyond ]] && label="scoping on, externals and callable workloads"
+        echo "| $label | $(find "$out" -type f | wc -l) | $WALL | $RSS_MB | $(sidecar_hosts "$out") |"
+    done
+    echo
+    echo "Unscoped, every one of the 10,000 proxies imports every one of the 10,000 Services: 100,000,000 hosts."
+    echo
+fi
 
 # --- targets ---------------------------------------------------------------
 

@@ -4,21 +4,26 @@
 //! cargo run --release --example gen_mesh -- --services 10000 --seed 1 --out /tmp/mesh-10k
 //! ```
 //!
-//! The tree is `meshward::synth::generate(services, seed)`: services in namespaces of about
+//! The tree is `meshward::synth::generate_with(services, seed, options)`: services in namespaces of about
 //! 40, about 5 callers each (a third cross-namespace), 1 to 3 ports, HTTP rules on about
 //! half, routes on about a fifth, and a `mesh.intent` with workloads and a scraper. It
 //! always compiles without errors, and the same arguments always give the same files.
+//! `--beyond` adds externals of both kinds and callable workloads (about one service in
+//! six calls one) with `cluster-cidrs`; `--no-sidecar-scoping` writes `sidecar-scoping
+//! off`, the tree without the features of the issue that brought them.
 //! Files already in OUT are overwritten; nothing else there is removed.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: gen_mesh --services N [--seed S] --out DIR";
+const USAGE: &str =
+    "usage: gen_mesh --services N [--seed S] [--beyond] [--no-sidecar-scoping] --out DIR";
 
 fn main() -> ExitCode {
     let mut services: Option<usize> = None;
     let mut seed: u64 = 1;
     let mut out: Option<PathBuf> = None;
+    let mut options = meshward::synth::Options::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
@@ -37,6 +42,14 @@ fn main() -> ExitCode {
                     .map_err(|e| format!("--seed {v}: {e}"))
             }),
             "--out" | "-o" => value("--out").map(|v| out = Some(PathBuf::from(v))),
+            "--beyond" => {
+                options.beyond = true;
+                Ok(())
+            }
+            "--no-sidecar-scoping" => {
+                options.sidecar_scoping = false;
+                Ok(())
+            }
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -52,7 +65,7 @@ fn main() -> ExitCode {
         eprintln!("gen_mesh: --services and --out are required\n{USAGE}");
         return ExitCode::from(2);
     };
-    let files = meshward::synth::generate(services, seed);
+    let files = meshward::synth::generate_with(services, seed, options);
     for (relative, text) in &files {
         let path = out.join(relative);
         if let Some(parent) = path.parent() {

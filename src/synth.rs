@@ -83,7 +83,34 @@ struct Svc {
     allows: Vec<(Vec<Caller>, Vec<usize>)>,
     /// `(target service, port index or None)`.
     calls: Vec<(usize, Option<usize>)>,
+    /// Calls beyond the tree, as written after `calls`: `external api-3:https`.
+    beyond: Vec<String>,
 }
+
+/// What a generated tree holds besides services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Externals of both kinds and workload destinations, called by about one service in
+    /// six, with `cluster-cidrs` set.
+    pub beyond: bool,
+    /// `sidecar-scoping on` (the language's default) or `off`.
+    pub sidecar_scoping: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            beyond: false,
+            sidecar_scoping: true,
+        }
+    }
+}
+
+/// Externals per 1,000 services: host ones (every fifth a wildcard), then cidr ones.
+const HOST_EXTERNALS: usize = 4;
+const CIDR_EXTERNALS: usize = 2;
+/// Workloads that may be called, each in its own namespace.
+const DESTINATIONS: [(&str, &str, u16); 2] = [("vault", "api", 8200), ("legacy-db", "sql", 1521)];
 
 fn namespace_name(i: usize) -> String {
     format!("team-{i:03}")
@@ -91,6 +118,11 @@ fn namespace_name(i: usize) -> String {
 
 /// Generate a valid tree of `services` services (at least 1) from `seed`.
 pub fn generate(services: usize, seed: u64) -> Vec<(String, String)> {
+    generate_with(services, seed, Options::default())
+}
+
+/// [`generate`], with what OPTIONS adds.
+pub fn generate_with(services: usize, seed: u64, options: Options) -> Vec<(String, String)> {
     let services = services.max(1);
     let mut rng = Rng(seed ^ 0x6d65_7368_7761_7264); // "meshward"
     let namespaces = services.div_ceil(NAMESPACE_SIZE);
@@ -119,6 +151,7 @@ pub fn generate(services: usize, seed: u64) -> Vec<(String, String)> {
                 ports,
                 allows: Vec::new(),
                 calls: Vec::new(),
+                beyond: Vec::new(),
             }
         })
         .collect();
@@ -180,8 +213,7 @@ pub fn generate(services: usize, seed: u64) -> Vec<(String, String)> {
     }
 
     let mut files = Vec::with_capacity(services + 1);
-    files.push((
-        "mesh.intent".to_string(),
+    let mut mesh = String::from(
         "# Synthetic mesh settings.\n\
          mesh {\n  \
            scraper prometheus in monitoring\n\n  \
@@ -192,10 +224,16 @@ pub fn generate(services: usize, seed: u64) -> Vec<(String, String)> {
            workload prometheus in monitoring {\n    \
              selector app.kubernetes.io/name=prometheus\n    \
              account prometheus-k8s\n  \
-           }\n\
-         }\n"
-        .to_string(),
-    ));
+           }\n",
+    );
+    if !options.sidecar_scoping {
+        mesh.push_str("\n  sidecar-scoping off\n");
+    }
+    if options.beyond {
+        beyond(&mut svcs, &mut rng, &mut mesh, &mut files);
+    }
+    mesh.push_str("}\n");
+    files.push(("mesh.intent".to_string(), mesh));
     for t in 0..services {
         let text = service_text(&svcs, t, &mut rng);
         let s = &svcs[t];
@@ -203,6 +241,73 @@ pub fn generate(services: usize, seed: u64) -> Vec<(String, String)> {
     }
     files.sort();
     files
+}
+
+/// Add externals (files under `egress/`) and callable workloads (in MESH) called by
+/// about one service in six, and `cluster-cidrs`.
+fn beyond(svcs: &mut [Svc], rng: &mut Rng, mesh: &mut String, files: &mut Vec<(String, String)>) {
+    let scale = svcs.len().div_ceil(1000);
+    let hosts = HOST_EXTERNALS * scale;
+    let cidrs = CIDR_EXTERNALS * scale;
+    // Callers of each destination: the externals, then the workloads.
+    let mut callers: Vec<Vec<usize>> = vec![Vec::new(); hosts + cidrs + DESTINATIONS.len()];
+    for (t, s) in svcs.iter_mut().enumerate() {
+        if !rng.chance(1, 6) {
+            continue;
+        }
+        let d = rng.below(callers.len());
+        callers[d].push(t);
+        s.beyond.push(if d < hosts {
+            format!("external api-{d}:https")
+        } else if d < hosts + cidrs {
+            format!("external db-{}:sql", d - hosts)
+        } else {
+            let (name, port, _) = DESTINATIONS[d - hosts - cidrs];
+            format!("{name} in {name}:{port}")
+        });
+    }
+    let allow = |who: &[usize], port: &str| -> String {
+        who.chunks(8)
+            .map(|chunk| {
+                let names: Vec<String> = chunk
+                    .iter()
+                    .map(|&c| format!("{} in {}", svcs[c].name, namespace_name(svcs[c].ns)))
+                    .collect();
+                format!("  allow {} to {port}\n", names.join(", "))
+            })
+            .collect()
+    };
+    for (d, who) in callers.iter().enumerate().take(hosts + cidrs) {
+        let (name, body) = if d < hosts {
+            let host = if d % 5 == 4 {
+                format!("*.partner-{d}.example.com")
+            } else {
+                format!("api.partner-{d}.example.com, files.partner-{d}.example.com")
+            };
+            let name = format!("api-{d}");
+            (name, format!("  host {host}\n  port https 443/tls\n"))
+        } else {
+            let k = d - hosts;
+            let body = format!(
+                "  cidr 10.{}.{}.0/24\n  port sql 5432\n",
+                100 + k / 250,
+                k % 250
+            );
+            (format!("db-{k}"), body)
+        };
+        let port = if d < hosts { "https" } else { "sql" };
+        let mut text = format!("# Synthetic external {name}.\nexternal {name} {{\n{body}");
+        text.push_str(&allow(who, port));
+        text.push_str("}\n");
+        files.push((format!("egress/{name}.intent"), text));
+    }
+    mesh.push_str("\n  cluster-cidrs 10.0.0.0/14, fd00::/8\n");
+    for (k, (name, port, number)) in DESTINATIONS.iter().enumerate() {
+        let who = &callers[hosts + cidrs + k];
+        let _ = write!(mesh, "\n  workload {name} in {name} {{\n    port {port} {number}\n");
+        mesh.push_str(&allow(who, port).replace("  allow", "    allow"));
+        mesh.push_str("  }\n");
+    }
 }
 
 fn caller_text(svcs: &[Svc], home: usize, c: Caller) -> String {
@@ -295,6 +400,9 @@ fn service_text(svcs: &[Svc], t: usize, rng: &mut Rng) -> String {
             }
         }
     }
+    for target in &s.beyond {
+        let _ = writeln!(out, "  calls {target}");
+    }
     if !s.calls.is_empty() {
         out.push('\n');
         for chunk in s.calls.chunks(3) {
@@ -355,6 +463,28 @@ mod tests {
             let (mesh, tree) = compiled.result.expect("a model");
             assert_eq!(mesh.services.len(), 500);
             assert!(tree.files.len() > 500);
+        }
+    }
+
+    #[test]
+    fn trees_beyond_the_tree_compile_cleanly() {
+        for scoping in [true, false] {
+            let options = Options {
+                beyond: true,
+                sidecar_scoping: scoping,
+            };
+            let compiled = crate::pipeline::run_texts(generate_with(1200, 4, options));
+            let errors: Vec<String> = compiled
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| crate::diagnostic::render_text(d, &compiled.sources))
+                .collect();
+            assert!(errors.is_empty(), "{}", errors.join("\n"));
+            assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
+            let (mesh, _) = compiled.result.expect("a model");
+            assert_eq!(mesh.externals.len(), 2 * (HOST_EXTERNALS + CIDR_EXTERNALS));
+            assert_eq!(mesh.settings.sidecar_scoping, scoping);
         }
     }
 
