@@ -174,3 +174,40 @@ fn around(cidr: Cidr, out: &mut BTreeSet<IpAddr>) {
         add(last + 1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cidr(text: &str) -> Cidr {
+        parse(text).expect("a range")
+    }
+
+    fn edges(text: &str) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        around(cidr(text), &mut out);
+        out.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn the_edges_of_a_range_and_its_neighbours() {
+        assert_eq!(
+            edges("10.20.0.0/16"),
+            ["10.19.255.255", "10.20.0.0", "10.20.255.255", "10.21.0.0"]
+        );
+        assert_eq!(edges("2001:db8::/48").len(), 4);
+        // The whole space has no neighbours; a single address is its own edges.
+        assert_eq!(edges("0.0.0.0/0"), ["0.0.0.0", "255.255.255.255"]);
+        assert_eq!(edges("::/0").len(), 2);
+        assert_eq!(edges("192.0.2.7"), ["192.0.2.6", "192.0.2.7", "192.0.2.8"]);
+    }
+
+    #[test]
+    fn what_parses_as_a_range() {
+        assert_eq!(cidr("10.0.0.0/8").prefix, 8);
+        assert_eq!(cidr("fd00::1").prefix, 128);
+        for bad in ["10.0.0.0/33", "10.0.0.0/x", "nothing", "::/129"] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+}
