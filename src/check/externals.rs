@@ -24,14 +24,15 @@ pub(crate) struct ClusterCidrs<'a> {
     pub statement: Option<Span>,
 }
 
-/// Check every external; the result is sorted by name.
+/// Check every external; the result is sorted by name, each with whether it had no error
+/// (calls to an external with errors are not judged: what it left out is already reported).
 pub(crate) fn resolve(
     parsed: &[Parsed],
     index: &Index,
     cluster: &ClusterCidrs,
     sink: &mut Sink,
-) -> Vec<ir::External> {
-    let mut out: Vec<ir::External> = Vec::new();
+) -> Vec<(ir::External, bool)> {
+    let mut out: Vec<(ir::External, bool)> = Vec::new();
     for p in parsed {
         let name = &p.ast.name;
         if !sink.ok(
@@ -41,7 +42,7 @@ pub(crate) fn resolve(
         ) {
             continue;
         }
-        if let Some(first) = out.iter().find(|e| e.name == name.text) {
+        if let Some((first, _)) = out.iter().find(|(e, _)| e.name == name.text) {
             sink.error(
                 Code::DuplicateExternal,
                 name.span,
@@ -51,20 +52,15 @@ pub(crate) fn resolve(
             .note(first.span, "first declared here");
             continue;
         }
-        if let Some(e) = external(p, index, cluster, sink) {
-            out.push(e);
-        }
+        let before = sink.errors();
+        let e = external(p, index, cluster, sink);
+        out.push((e, sink.errors() == before));
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.sort_by(|(a, _), (b, _)| a.name.cmp(&b.name));
     out
 }
 
-fn external(
-    p: &Parsed,
-    index: &Index,
-    cluster: &ClusterCidrs,
-    sink: &mut Sink,
-) -> Option<ir::External> {
+fn external(p: &Parsed, index: &Index, cluster: &ClusterCidrs, sink: &mut Sink) -> ir::External {
     let name = &p.ast.name;
     let what = format!("external `{}`", name.text);
     let mut hosts: Option<(Span, &Vec<ast::Word>)> = None;
@@ -187,14 +183,15 @@ fn external(
             "add `allow NAME in NAMESPACE` for each service that calls it, or delete the external",
         );
     }
-    Some(ir::External {
+    ir::External {
         name: name.text.clone(),
-        destination: destination?,
+        // Only an external with errors has none, and no model is built then.
+        destination: destination.unwrap_or(Destination::Hosts(Vec::new())),
         ports,
         allows,
         origin: p.origin.clone(),
         span: name.span,
-    })
+    }
 }
 
 /// A second `host` or `cidr` line: every entry belongs in one statement.
