@@ -172,7 +172,14 @@ fn external(p: &Parsed, index: &Index, cluster: &ClusterCidrs, sink: &mut Sink) 
             .help("NetworkPolicy cannot name hosts; set `cluster-cidrs` in the mesh block to the pod and Service ranges so they are excepted");
         }
     }
-    let allows = destination::allows(&what, &allow_lines, &ports, index, sink);
+    let allows = destination::allows(
+        &what,
+        &allow_lines,
+        &ports,
+        port_lines.is_empty(),
+        index,
+        sink,
+    );
     if allow_lines.is_empty() {
         sink.warning(
             Code::UncallableDestination,

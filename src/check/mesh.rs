@@ -329,7 +329,7 @@ pub(crate) fn resolve_workloads(
             let what = format!("workload `{} in {}`", w.identity.name, w.identity.namespace);
             let lines: Vec<&ast::Allow> = w.allows.iter().collect();
             let before = sink.errors();
-            let allows = destination::allows(&what, &lines, &w.ports, index, sink);
+            let allows = destination::allows(&what, &lines, &w.ports, false, index, sink);
             let clean = w.clean && sink.errors() == before;
             if !w.ports.is_empty() && lines.is_empty() {
                 sink.warning(
