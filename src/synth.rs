@@ -304,7 +304,10 @@ fn beyond(svcs: &mut [Svc], rng: &mut Rng, mesh: &mut String, files: &mut Vec<(S
     mesh.push_str("\n  cluster-cidrs 10.0.0.0/14, fd00::/8\n");
     for (k, (name, port, number)) in DESTINATIONS.iter().enumerate() {
         let who = &callers[hosts + cidrs + k];
-        let _ = write!(mesh, "\n  workload {name} in {name} {{\n    port {port} {number}\n");
+        let _ = write!(
+            mesh,
+            "\n  workload {name} in {name} {{\n    port {port} {number}\n"
+        );
         mesh.push_str(&allow(who, port).replace("  allow", "    allow"));
         mesh.push_str("  }\n");
     }

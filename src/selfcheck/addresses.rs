@@ -100,6 +100,10 @@ pub(crate) fn egress_addresses(
             let want = why.is_some();
             if got != want {
                 let because = why.map(|w| format!(" ({w})")).unwrap_or_default();
+                let ip = match ip {
+                    IpAddr::V4(v4) => v4.to_string(),
+                    IpAddr::V6(v6) => format!("[{v6}]"),
+                };
                 report.push(format!(
                     "L4 egress from {from} to {ip}:{port}/{proto:?}: intent {}{because}, NetworkPolicy {}",
                     verdict(want),
@@ -155,7 +159,11 @@ fn around(cidr: Cidr, out: &mut BTreeSet<IpAddr>) {
         IpAddr::V6(a) => (u128::from(a), u128::MAX),
     };
     let host = u32::from(cidr.bits()).saturating_sub(u32::from(cidr.prefix));
-    let mask = if host >= 128 { u128::MAX } else { (1u128 << host) - 1 };
+    let mask = if host >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host) - 1
+    };
     let first = value & !mask & max;
     let last = (first | mask) & max;
     let mut add = |v: u128| {

@@ -74,9 +74,7 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
             egress(&view, u.service(d), grants, &u, &mut report);
             let granted = reach.of(Some(d), d.namespace());
             egress_addresses(&view, &to, &granted, mesh, &addresses, &mut report);
-            if scoped {
-                scope(cluster, pod, &to, &granted, &reach, &mut report);
-            }
+            scope(cluster, pod, &to, &granted, &reach, scoped, &mut report);
             report
         })
         .collect();
@@ -99,10 +97,15 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
         );
         let granted = reach.of(None, ns);
         let name = u.name(other);
-        egress_addresses(&cluster.view(pod), name, &granted, mesh, &addresses, &mut report);
-        if scoped {
-            scope(cluster, pod, name, &granted, &reach, &mut report);
-        }
+        egress_addresses(
+            &cluster.view(pod),
+            name,
+            &granted,
+            mesh,
+            &addresses,
+            &mut report,
+        );
+        scope(cluster, pod, name, &granted, &reach, scoped, &mut report);
         // Undeclared pods of a managed namespace admit nothing, at L4 or L7.
         let view = cluster.view(pod);
         let nothing = |_, _| Admitted::Some(BTreeSet::new());

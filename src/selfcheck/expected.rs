@@ -50,7 +50,11 @@ impl<'m> Expected<'m> {
             .services
             .iter()
             .map(|d| (&d.identity, &d.ports, &d.allows))
-            .chain(mesh.workloads.iter().map(|w| (&w.identity, &w.ports, &w.allows)));
+            .chain(
+                mesh.workloads
+                    .iter()
+                    .map(|w| (&w.identity, &w.ports, &w.allows)),
+            );
         for (identity, ports, allows) in destinations {
             let dst = u.of(identity);
             for allow in allows {

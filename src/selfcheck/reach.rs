@@ -67,7 +67,12 @@ impl<'m> Reach<'m> {
         let domain = &mesh.settings.cluster_domain;
         for s in &mesh.services {
             let port = s.ports.first().map_or(80, |p| p.port);
-            let id = r.host(s.host(domain), port, format!("{}.{}", s.name(), s.namespace()), None);
+            let id = r.host(
+                s.host(domain),
+                port,
+                format!("{}.{}", s.name(), s.namespace()),
+                None,
+            );
             let grant = Granted {
                 hosts: [id].into(),
                 ..Granted::default()
@@ -168,7 +173,12 @@ impl<'m> Reach<'m> {
     /// the externals among these.
     pub(crate) fn of_namespace(&self, namespace: &str) -> Granted {
         let mut g = self.of(None, namespace);
-        for s in self.mesh.services.iter().filter(|s| s.namespace() == namespace) {
+        for s in self
+            .mesh
+            .services
+            .iter()
+            .filter(|s| s.namespace() == namespace)
+        {
             if let Some(i) = self.by_identity.get(&(s.namespace(), s.name())) {
                 g.extend(i);
             }

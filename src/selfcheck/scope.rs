@@ -18,13 +18,15 @@ use super::report::{verdict, Report};
 use crate::evaluate::{Cluster, ImportName, ImportNamespace, Outbound, Pod, SidecarScope};
 use std::collections::BTreeSet;
 
-/// Check the proxy of POD (named FROM in messages) against what it is GRANTED.
+/// Check the proxy of POD (named FROM in messages) against what it is GRANTED. Without
+/// SCOPED (`sidecar-scoping off`) only outages count: the proxy may know more.
 pub(crate) fn scope(
     cluster: &Cluster,
     pod: &Pod,
     from: &str,
     granted: &Granted,
     reach: &Reach,
+    scoped: bool,
     report: &mut Report,
 ) {
     let proxy = cluster.proxy(pod);
@@ -43,9 +45,10 @@ pub(crate) fn scope(
             ));
             return;
         }
-        SidecarScope::Default => report.push(format!(
+        SidecarScope::Default if scoped => report.push(format!(
             "Sidecar scope of {from}: intent scopes its proxy, but no Sidecar applies to it"
         )),
+        SidecarScope::Default => {}
         SidecarScope::Applied(sidecar) => {
             let domain = &reach.mesh.settings.cluster_domain;
             let imports = sidecar.egress.iter().flat_map(|l| l.hosts.iter().flatten());
@@ -76,7 +79,12 @@ pub(crate) fn scope(
         let probe = &reach.hosts[id];
         let want = granted.hosts.contains(&id);
         let got = proxy.admits(&probe.host, probe.port);
-        judge(from, &probe.host, probe.port, want, &got, report);
+        if scoped || want {
+            judge(from, &probe.host, probe.port, want, &got, report);
+        }
+    }
+    if !scoped {
+        return;
     }
     for host in extra {
         let got = proxy.admits(&host, 80);
@@ -103,12 +111,7 @@ fn judge(from: &str, host: &str, port: u16, want: bool, got: &Outbound, report: 
 
 /// Each external's ServiceEntries are visible in exactly the namespaces (of NAMESPACES)
 /// holding a pod that may call it.
-pub(crate) fn registry(
-    cluster: &Cluster,
-    namespaces: &[&str],
-    reach: &Reach,
-    report: &mut Report,
-) {
+pub(crate) fn registry(cluster: &Cluster, namespaces: &[&str], reach: &Reach, report: &mut Report) {
     for &ns in namespaces {
         let granted = if ns == ELSEWHERE {
             Granted::default()
@@ -123,11 +126,11 @@ pub(crate) fn registry(
             let got = cluster.visible_entry(ns, &probe.host, probe.port).is_some();
             if want != got {
                 report.push(format!(
-                    "registry of namespace {ns} for {} ({}:{}): intent {} a ServiceEntry there, the objects {}",
+                    "ServiceEntries visible in namespace {ns} for {} ({}:{}): intent {}, the objects {}",
                     probe.what,
                     probe.host,
                     probe.port,
-                    if want { "needs" } else { "wants no" },
+                    if want { "needs one visible there" } else { "wants none there" },
                     if got { "make one visible" } else { "have none" },
                 ));
             }

@@ -52,7 +52,11 @@ fn an_extra_host_in_a_sidecar_widens() {
     // A whole namespace imported where one Service was meant.
     caught(
         |o| hosts(o, "billing", "payments").push(json!("data/*")),
-        &["Sidecar scope of payments.billing", "data.svc", "intent denies"],
+        &[
+            "Sidecar scope of payments.billing",
+            "data.svc",
+            "intent denies",
+        ],
     );
 }
 
@@ -75,7 +79,10 @@ fn allow_any_passes_strangers_through() {
 fn a_missing_sidecar_falls_back_to_the_namespace_one() {
     caught(
         |o| o.retain(|x| !(x["kind"] == "Sidecar" && x["metadata"]["name"] == "payments")),
-        &["Sidecar scope of payments.billing for api.stripe.com", "(an outage)"],
+        &[
+            "Sidecar scope of payments.billing for api.stripe.com",
+            "(an outage)",
+        ],
     );
 }
 
@@ -142,7 +149,7 @@ fn a_service_entry_exported_everywhere() {
                 json!(["*"])
         },
         &[
-            "registry of namespace shop for external:stripe",
+            "ServiceEntries visible in namespace shop for external:stripe",
             "make one visible",
         ],
     );
@@ -152,7 +159,10 @@ fn a_service_entry_exported_everywhere() {
 fn a_missing_service_entry_is_an_outage() {
     caught(
         |o| o.retain(|x| x["kind"] != "ServiceEntry"),
-        &["Sidecar scope of payments.billing for api.stripe.com", "(an outage)"],
+        &[
+            "Sidecar scope of payments.billing for api.stripe.com",
+            "(an outage)",
+        ],
     );
 }
 
@@ -183,6 +193,9 @@ fn workload_egress_dropped_or_widened() {
                 }
             }
         },
-        &["L4 egress from orders.shop to an undeclared pod in vault", "intent denies"],
+        &[
+            "L4 egress from orders.shop to an undeclared pod in vault",
+            "intent denies",
+        ],
     );
 }
