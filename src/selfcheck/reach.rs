@@ -47,7 +47,11 @@ pub(crate) struct Reach<'m> {
     pub(crate) mesh: &'m Mesh,
     pub(crate) hosts: Vec<HostProbe>,
     pub(crate) by_host: BTreeMap<String, usize>,
+    /// Every probe of each name, one per port it is asked on.
+    pub(crate) ports: BTreeMap<String, Vec<usize>>,
     pub(crate) strangers: Vec<usize>,
+    /// The names each external is asked by, in `mesh.externals` order.
+    pub(crate) names: Vec<Vec<String>>,
     by_identity: BTreeMap<(&'m str, &'m str), Granted>,
     by_namespace: BTreeMap<&'m str, Granted>,
     anyone: Granted,
@@ -59,7 +63,9 @@ impl<'m> Reach<'m> {
             mesh,
             hosts: Vec::new(),
             by_host: BTreeMap::new(),
+            ports: BTreeMap::new(),
             strangers: Vec::new(),
+            names: Vec::new(),
             by_identity: BTreeMap::new(),
             by_namespace: BTreeMap::new(),
             anyone: Granted::default(),
@@ -97,6 +103,7 @@ impl<'m> Reach<'m> {
                 }
                 r.grant(std::slice::from_ref(allow), &grant);
             }
+            r.names.push(names);
         }
         for w in &mesh.workloads {
             let Some(port) = w.ports.first().map(|p| p.port) else {
@@ -115,6 +122,9 @@ impl<'m> Reach<'m> {
         let stranger = r.host(service, 80, "a Service nobody grants".into(), None);
         let outside = r.host(STRANGER_HOST.into(), 443, "an outside host".into(), None);
         r.strangers = vec![stranger, outside];
+        for (id, probe) in r.hosts.iter().enumerate() {
+            r.ports.entry(probe.host.clone()).or_default().push(id);
+        }
         r
     }
 

@@ -75,12 +75,30 @@ pub(crate) fn scope(
             }
         }
     }
-    for id in asked {
-        let probe = &reach.hosts[id];
-        let want = granted.hosts.contains(&id);
-        let got = proxy.admits(&probe.host, probe.port);
+    // Invariant 8 is about hosts, not ports (the network layer decides the ports): a
+    // name is admitted when the proxy takes it on some port it is asked on.
+    let names: BTreeSet<&str> = asked
+        .iter()
+        .map(|&id| reach.hosts[id].host.as_str())
+        .collect();
+    for name in names {
+        let ids = &reach.ports[name];
+        let want = ids.iter().any(|id| granted.hosts.contains(id));
+        let outcomes: Vec<(u16, Outbound)> = ids
+            .iter()
+            .map(|&id| {
+                (
+                    reach.hosts[id].port,
+                    proxy.admits(name, reach.hosts[id].port),
+                )
+            })
+            .collect();
+        let (port, got) = outcomes
+            .iter()
+            .find(|(_, got)| admits(got) == Some(true))
+            .unwrap_or(&outcomes[0]);
         if scoped || want {
-            judge(from, &probe.host, probe.port, want, &got, report);
+            judge(from, name, *port, want, got, report);
         }
     }
     if !scoped {
@@ -92,12 +110,22 @@ pub(crate) fn scope(
     }
 }
 
+/// Whether the proxy lets the request out; `None` when the Sidecar is ambiguous (reported
+/// once, on its own).
+fn admits(got: &Outbound) -> Option<bool> {
+    match got {
+        Outbound::Forwarded { .. } | Outbound::Passthrough { .. } => Some(true),
+        Outbound::Dropped { .. } => Some(false),
+        Outbound::Ambiguous { .. } => None,
+    }
+}
+
 fn judge(from: &str, host: &str, port: u16, want: bool, got: &Outbound, report: &mut Report) {
-    let (admits, how) = match got {
-        Outbound::Forwarded { .. } => (true, "forwards it"),
-        Outbound::Passthrough { .. } => (true, "passes it through (ALLOW_ANY)"),
-        Outbound::Dropped { .. } => (false, "drops it"),
-        Outbound::Ambiguous { .. } => return,
+    let Some(admits) = admits(got) else { return };
+    let how = match got {
+        Outbound::Forwarded { .. } => "forwards it",
+        Outbound::Passthrough { .. } => "passes it through (ALLOW_ANY)",
+        _ => "drops it",
     };
     if admits == want {
         return;
@@ -118,11 +146,16 @@ pub(crate) fn registry(cluster: &Cluster, namespaces: &[&str], reach: &Reach, re
         } else {
             reach.of_namespace(ns)
         };
-        for (id, probe) in reach.hosts.iter().enumerate() {
+        for probe in &reach.hosts {
             if probe.external.is_none() {
                 continue;
             }
-            let want = granted.hosts.contains(&id);
+            // Some external with this name and port may be called from here (two
+            // externals may share a name; either one's entry answers it).
+            let want = granted
+                .externals
+                .iter()
+                .any(|&(e, port)| port == probe.port && reach.names[e].contains(&probe.host));
             let got = cluster.visible_entry(ns, &probe.host, probe.port).is_some();
             if want != got {
                 report.push(format!(

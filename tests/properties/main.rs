@@ -9,6 +9,8 @@
 //! properties`. Failing cases are saved under `proptest-regressions/` and replayed first
 //! on every later run: commit those files.
 
+mod beyond;
+
 use meshward::evaluate::{Cluster, Endpoint, Pod, Request, Transport};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
