@@ -265,6 +265,7 @@ fn malformed_hosts() {
         ),
         ("https://api.stripe.com/v1", "is a URL", "`api.stripe.com`"),
         ("a..com", "empty label", "single dots"),
+        ("203.0.113.10", "is an IP address", "`cidr 203.0.113.10/32`"),
     ];
     for (host, message, help) in cases {
         let file = stripe(&format!("files.stripe.com, {host}"));
@@ -494,6 +495,55 @@ fn callers_of_an_external_name_their_namespace() {
         &format!("{STRIPE}:4:9"),
         "unknown caller `paymnts in billing`",
         "did you mean `payments in billing`?",
+    );
+}
+
+#[test]
+fn one_host_in_two_externals() {
+    let file = "external stripe-files {
+  host files.stripe.com
+  port https 443/tls
+  allow payments in billing
+}
+";
+    let run = errors(&[("egress/stripe-files.intent", file)], &["E0710"]);
+    has(
+        &run,
+        "E0710",
+        "egress/stripe.intent:2:24",
+        "host `files.stripe.com` is also a host of external `stripe-files`",
+        "a host belongs to one external",
+    );
+}
+
+#[test]
+fn https_is_tls_on_a_destination() {
+    let file = stripe("api.stripe.com").replace("443/tls", "443/https");
+    let run = errors(&[(STRIPE, &file)], &["E0301"]);
+    has(
+        &run,
+        "E0301",
+        &format!("{STRIPE}:3:18"),
+        "unknown protocol `https`",
+        "`port https 443/tls`",
+    );
+}
+
+#[test]
+fn a_call_to_an_external_says_external() {
+    let run = errors(
+        &[(
+            "billing/payments.intent",
+            "service payments in billing {\n  calls stripe:https\n}\n",
+        )],
+        &["E0501"],
+    );
+    has(
+        &run,
+        "E0501",
+        "billing/payments.intent:2:9",
+        "`calls` names `stripe in billing`, which is not a service of the tree",
+        "write `calls external stripe`",
     );
 }
 
