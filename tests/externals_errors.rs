@@ -794,6 +794,30 @@ fn an_external_inside_the_cluster_ranges() {
 }
 
 #[test]
+fn a_call_without_a_port_allowed_on_some_ports_only() {
+    let file = "external stripe {
+  host api.stripe.com, files.stripe.com
+  port https 443/tls
+  port http 80/http
+  allow payments in billing to https
+}
+";
+    let payments =
+        "service payments in billing {\n  calls external stripe, vault in vault:api\n}\n";
+    let run = warns(
+        &[(STRIPE, file), ("billing/payments.intent", payments)],
+        "W0003",
+    );
+    has(
+        &run,
+        "W0003",
+        "billing/payments.intent:2:9",
+        "`payments` may call `stripe` only on `https`, not on every port",
+        "name the port: `calls external stripe:https`",
+    );
+}
+
+#[test]
 fn a_host_external_without_cluster_cidrs() {
     let mesh = BASE[0]
         .1
