@@ -84,7 +84,12 @@ fn target<'a>(
 ) -> Option<Target<'a>> {
     if t.external.is_some() {
         let externals = destinations.externals;
-        if let Some((e, clean)) = externals.iter().find(|(e, _)| e.name == t.name.text) {
+        // Sorted by name, and a duplicate is reported and left out.
+        let found = externals
+            .binary_search_by(|(e, _)| e.name.as_str().cmp(&t.name.text))
+            .ok()
+            .map(|i| &externals[i]);
+        if let Some((e, clean)) = found {
             return Some(Target {
                 short: &e.name,
                 namespace: None,

@@ -61,8 +61,8 @@ fn unknown_namespaces(service: &Service, populated: &BTreeSet<&str>, sink: &mut 
 fn partial_calls(service: &Service, mesh: &Mesh, sink: &mut Sink) {
     for call in service.calls.iter().filter(|c| c.port.is_none()) {
         let key = (call.namespace.as_str(), call.name.as_str());
-        // Services, workloads and externals are sorted, but workloads by identity; the
-        // lists other than services are short.
+        // Services are sorted by (namespace, name) and externals by name; workloads are
+        // few.
         let (name, ports, allows, written) = match call.kind {
             CallKind::Service => {
                 let Ok(i) = mesh
@@ -96,9 +96,13 @@ fn partial_calls(service: &Service, mesh: &Mesh, sink: &mut Sink) {
                 )
             }
             CallKind::External => {
-                let Some(e) = mesh.externals.iter().find(|e| e.name == call.name) else {
+                let Ok(i) = mesh
+                    .externals
+                    .binary_search_by(|e| e.name.as_str().cmp(&call.name))
+                else {
                     continue;
                 };
+                let e = &mesh.externals[i];
                 (
                     e.name.as_str(),
                     &e.ports,
