@@ -595,6 +595,40 @@ fn external_is_reserved() {
 }
 
 #[test]
+fn syntax_errors_in_the_new_statements_say_what_was_meant() {
+    let cases = [
+        (
+            "external other in billing {\n  host api.other.com\n}\n",
+            "1:16",
+            "expected `{` after `other`, found `in`",
+            "externals have no namespace",
+        ),
+        (
+            "external other {\n  host api.other.com files.other.com\n}\n",
+            "2:22",
+            "found `files.other.com`",
+            "separate the entries with `,`: `host A, B`",
+        ),
+        (
+            "external other {\n  cidr 10.0.0.0 / 8\n}\n",
+            "2:17",
+            "found `/`",
+            "write a range without spaces",
+        ),
+    ];
+    for (text, at, message, help) in cases {
+        let run = errors(&[("egress/other.intent", text)], &["E0001"]);
+        has(
+            &run,
+            "E0001",
+            &format!("egress/other.intent:{at}"),
+            message,
+            help,
+        );
+    }
+}
+
+#[test]
 fn external_without_ports() {
     let file = "external stripe {\n  host api.stripe.com\n}\n";
     let run = errors(&[(STRIPE, file)], &["E0708"]);
