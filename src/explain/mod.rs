@@ -30,3 +30,5 @@ mod workload;
 pub use answer::{Explanation, Layer, PortAnswer, Question};
 pub use resolve::explain;
 pub use text::render_text;
+#[cfg(test)]
+mod tests;
