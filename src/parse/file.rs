@@ -47,6 +47,7 @@ pub(crate) fn parse_with(
     for pair in file_pair {
         match pair.as_rule() {
             Rule::service => return Ok(ast::Item::Service(lower.service(pair))),
+            Rule::external => return Ok(ast::Item::External(lower.external(pair))),
             Rule::mesh => return Ok(ast::Item::Mesh(lower.mesh(pair))),
             _ => {}
         }
