@@ -136,3 +136,232 @@ fn exit_codes_and_output() {
     assert_eq!(v["allowed"], true);
     assert_eq!(v["ports"][0]["target_port"], 5432);
 }
+
+/// A tree whose services call outside it: two `host` externals on the same port (so
+/// NetworkPolicy alone cannot tell them apart), a `cidr` external granted to a namespace,
+/// and a workload that is a destination. MESH is added to the mesh block.
+fn outside(mesh: &str) -> Vec<(String, String)> {
+    [
+        (
+            "billing/payments.intent",
+            "service payments in billing {\n  port grpc 9090/grpc\n  calls external stripe:https\n}\n",
+        ),
+        (
+            "billing/ledger.intent",
+            "service ledger in billing {\n  port grpc 9090/grpc\n  allow payments to grpc\n  calls external corp-db\n}\n",
+        ),
+        (
+            "shop/orders.intent",
+            "service orders in shop {\n  port http 8080/http\n  calls vault in vault:api\n}\n",
+        ),
+        (
+            "egress/stripe.intent",
+            "external stripe {\n  host api.stripe.com, *.stripe.network\n  port https 443/tls\n  allow payments in billing to https\n}\n",
+        ),
+        (
+            "egress/github.intent",
+            "external github {\n  host api.github.com\n  port https 443/tls\n  allow ledger in billing\n}\n",
+        ),
+        (
+            "egress/corp-db.intent",
+            "external corp-db {\n  cidr 10.20.0.0/16, 2001:db8::/48\n  port pg 5432\n  allow ledger in billing, namespace shop\n}\n",
+        ),
+        (
+            "mesh.intent",
+            &format!("mesh {{\n{mesh}  workload vault in vault {{\n    selector app=vault\n    port api 8200/http\n    allow orders in shop to api\n  }}\n}}\n"),
+        ),
+    ]
+    .iter()
+    .map(|(p, t)| (p.to_string(), t.to_string()))
+    .collect()
+}
+
+const CIDRS: &str = "  cluster-cidrs 10.0.0.0/12, fd00::/8\n";
+
+/// The answer for every service of the tree towards every port of every external and
+/// workload: (from, to, port, answer).
+fn every_outside_answer(
+    files: Vec<(String, String)>,
+) -> Vec<(String, String, String, meshward::explain::Explanation)> {
+    let compiled = meshward::pipeline::run_texts(files);
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
+    let (mesh, _) = compiled.result.as_ref().expect("compiles");
+    let objects = meshward::pipeline::render_objects(mesh).expect("render");
+    let destinations: Vec<(String, Vec<String>)> = mesh
+        .externals
+        .iter()
+        .map(|e| {
+            let ports = e.ports.iter().map(|p| p.name.clone()).collect();
+            (format!("external:{}", e.name), ports)
+        })
+        .chain(
+            mesh.workloads
+                .iter()
+                .filter(|w| !w.ports.is_empty())
+                .map(|w| {
+                    let ports = w.ports.iter().map(|p| p.name.clone()).collect();
+                    (
+                        format!("{}.{}", w.identity.name, w.identity.namespace),
+                        ports,
+                    )
+                }),
+        )
+        .collect();
+    let mut out = Vec::new();
+    for from in &mesh.services {
+        for (to, ports) in &destinations {
+            for port in ports {
+                let q = Question {
+                    from: format!("{}.{}", from.name(), from.namespace()),
+                    to: to.clone(),
+                    port: Some(port.clone()),
+                    request: None,
+                };
+                let answer = explain(mesh, &objects, &compiled.sources, &q).expect("explain");
+                out.push((q.from, to.clone(), port.clone(), answer));
+            }
+        }
+    }
+    out
+}
+
+/// Who the intents of `outside` grant: (from, to).
+const GRANTED: [(&str, &str); 5] = [
+    ("payments.billing", "external:stripe"),
+    ("ledger.billing", "external:github"),
+    ("ledger.billing", "external:corp-db"),
+    ("orders.shop", "external:corp-db"),
+    ("orders.shop", "vault.vault"),
+];
+
+#[test]
+fn every_call_outside_the_tree_agrees_with_the_intents_at_both_layers() {
+    let answers = every_outside_answer(outside(CIDRS));
+    assert!(answers.len() >= 12, "{}", answers.len());
+    for (from, to, port, answer) in &answers {
+        let text = meshward::explain::render_text(answer);
+        let granted = GRANTED.contains(&(from.as_str(), to.as_str()));
+        assert_eq!(answer.allowed, granted, "{from} → {to} {port}:\n{text}");
+        let p = &answer.ports[0];
+        assert_eq!(p.allowed_by.is_empty(), !granted, "{text}");
+        assert!(p.notes.is_empty(), "{text}");
+        for layer in ["L4 egress", "sidecar"] {
+            assert!(p.layers.iter().any(|l| l.layer == layer), "{text}");
+        }
+        if to.starts_with("external:") && granted {
+            assert!(
+                text.contains(&format!(
+                    "ServiceEntry {}/external.",
+                    &from[from.find('.').unwrap_or(0) + 1..]
+                )),
+                "{text}"
+            );
+            assert!(text.contains("REGISTRY_ONLY"), "{text}");
+        }
+    }
+    // Payments reaches every outside address on 443 (for stripe), github's too at L4:
+    // only its proxy keeps it from github.
+    let (_, _, _, a) = answers
+        .iter()
+        .find(|(f, t, _, _)| f == "payments.billing" && t == "external:github")
+        .expect("asked");
+    let l4 = a.ports[0]
+        .layers
+        .iter()
+        .find(|l| l.layer == "L4 egress")
+        .expect("L4");
+    let proxy = a.ports[0]
+        .layers
+        .iter()
+        .find(|l| l.layer == "sidecar")
+        .expect("sidecar");
+    assert!(
+        l4.allowed && !proxy.allowed,
+        "{}",
+        meshward::explain::render_text(a)
+    );
+}
+
+#[test]
+fn without_sidecar_scoping_an_ungranted_host_on_a_granted_port_gets_through_and_says_so() {
+    let answers = every_outside_answer(outside(&format!("{CIDRS}  sidecar-scoping off\n")));
+    let (_, _, _, a) = answers
+        .iter()
+        .find(|(f, t, _, _)| f == "payments.billing" && t == "external:github")
+        .expect("asked");
+    let text = meshward::explain::render_text(a);
+    assert!(a.allowed, "{text}");
+    assert!(a.ports[0].allowed_by.is_empty(), "{text}");
+    assert!(
+        text.contains("note       no allow of external github grants payments.billing"),
+        "{text}"
+    );
+    // Granted calls still name their line.
+    for (from, to, _, answer) in &answers {
+        if GRANTED.contains(&(from.as_str(), to.as_str())) {
+            assert!(
+                answer.allowed && !answer.ports[0].allowed_by.is_empty(),
+                "{from} → {to}"
+            );
+        }
+    }
+}
+
+/// `meshward explain` on the `outside` tree written to a folder: (exit, stdout, stderr).
+fn run_outside(mesh: &str, args: &[&str], exit: i32) -> (String, String) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (path, text) in outside(mesh) {
+        let file = tmp.path().join(path);
+        std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+        std::fs::write(file, text).expect("write");
+    }
+    let out = Meshward::new()
+        .arg("explain")
+        .arg(tmp.path())
+        .args(args)
+        .expect_exit(exit)
+        .run();
+    (out.stdout, out.stderr)
+}
+
+#[test]
+fn externals_on_the_command_line() {
+    let (text, _) = run_outside(CIDRS, &["payments.billing", "external:stripe", "https"], 0);
+    assert!(
+        text.contains("payments.billing → external:stripe port https (443/tls)"),
+        "{text}"
+    );
+    assert!(text.contains("NetworkPolicy cannot name hosts"), "{text}");
+    assert!(
+        text.contains("ipBlock 0.0.0.0/0 except 10.0.0.0/12"),
+        "{text}"
+    );
+    assert!(
+        text.contains("intent     egress/stripe.intent:4 (allow payments.billing)"),
+        "{text}"
+    );
+    let (text, _) = run_outside(CIDRS, &["ledger.billing", "external:stripe"], 1);
+    assert!(
+        text.contains("nearest    egress/stripe.intent:4 allows other callers"),
+        "{text}"
+    );
+    let (json, _) = run_outside(
+        CIDRS,
+        &["orders.shop", "vault.vault", "--format", "json"],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(
+        (v["kind"].as_str(), v["allowed"].as_bool()),
+        (Some("workload"), Some(true))
+    );
+    let (_, err) = run_outside(CIDRS, &["ledger.billing", "external:strip"], 2);
+    assert!(err.contains("did you mean `external:stripe`?"), "{err}");
+    // Without cluster-cidrs the L4 side admits in-cluster addresses too, and says so.
+    let (text, _) = run_outside("", &["payments.billing", "external:stripe"], 0);
+    assert!(
+        text.contains("in-cluster ones too: cluster-cidrs is unset"),
+        "{text}"
+    );
+}
