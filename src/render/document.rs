@@ -24,6 +24,8 @@ pub enum Object {
     PeerAuthentication(istio::PeerAuthentication),
     VirtualService(istio::VirtualService),
     DestinationRule(istio::DestinationRule),
+    ServiceEntry(istio::ServiceEntry),
+    Sidecar(istio::Sidecar),
     Kustomization(Kustomization),
 }
 

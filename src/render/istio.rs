@@ -176,3 +176,65 @@ pub struct Subset {
     pub name: String,
     pub labels: BTreeMap<String, String>,
 }
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEntry {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub spec: ServiceEntrySpec,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEntrySpec {
+    pub hosts: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
+    pub ports: Vec<ServiceEntryPort>,
+    pub location: &'static str,
+    pub resolution: &'static str,
+    pub export_to: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceEntryPort {
+    pub number: u16,
+    pub name: String,
+    pub protocol: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sidecar {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub spec: SidecarSpec,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SidecarSpec {
+    /// A Sidecar's selector is `labels`, not `matchLabels`; absent for the namespace's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload_selector: Option<SidecarSelector>,
+    pub egress: Vec<EgressListener>,
+    pub outbound_traffic_policy: OutboundTrafficPolicy,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SidecarSelector {
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EgressListener {
+    pub hosts: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutboundTrafficPolicy {
+    pub mode: &'static str,
+}

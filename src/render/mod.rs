@@ -15,15 +15,18 @@
 //! - `metadata`: the name, namespace and managed-by label every object carries.
 
 mod document;
+mod external;
 pub mod istio;
 mod metadata;
 mod network;
 mod security;
+mod sidecar;
 mod traffic;
 mod tree;
 
 pub use document::{
     Document, Kustomization, Object, GENERATED, GENERATED_MARK, KUSTOMIZATION_FILE, NAMESPACE_FILE,
 };
+pub use external::{cidr_host, entry_name};
 pub use metadata::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
-pub use tree::{render, render_with, service_file};
+pub use tree::{external_file, render, render_with, service_file};

@@ -6,10 +6,10 @@
 //! namespace", where it is meant.
 
 use super::metadata::metadata;
-use crate::compile::{Peer, Rule, ServiceTables, L4};
+use crate::compile::{Outside, Peer, Rule, ServiceTables, L4};
 use crate::ir::{Labels, Service};
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -41,8 +41,18 @@ fn namespace_selector(namespace: &str) -> LabelSelector {
     }
 }
 
+fn ip_block(cidr: String, except: Vec<String>) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        ip_block: Some(IPBlock {
+            cidr,
+            except: (!except.is_empty()).then_some(except),
+        }),
+        ..NetworkPolicyPeer::default()
+    }
+}
+
 /// Peers of a rule, seen from a policy in `home`; `None` means any peer.
-fn peers(rule: &Rule, home: &str) -> Option<Vec<NetworkPolicyPeer>> {
+fn peers(rule: &Rule, home: &str, outside: &Outside) -> Option<Vec<NetworkPolicyPeer>> {
     if rule.peers.contains(&Peer::Anywhere) {
         return None;
     }
@@ -64,6 +74,15 @@ fn peers(rule: &Rule, home: &str) -> Option<Vec<NetworkPolicyPeer>> {
                 ..NetworkPolicyPeer::default()
             }),
             Peer::Anywhere => None,
+            Peer::Block(cidr) => Some(ip_block(cidr.to_string(), Vec::new())),
+            Peer::Outside(family) => Some(ip_block(
+                family.everything().to_string(),
+                outside
+                    .of(*family)
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            )),
         })
         .collect();
     Some(list)
@@ -88,24 +107,24 @@ fn ports(rule: &Rule) -> Option<Vec<NetworkPolicyPort>> {
     )
 }
 
-fn ingress(rules: &[Rule], home: &str) -> Option<Vec<NetworkPolicyIngressRule>> {
+fn ingress(rules: &[Rule], home: &str, outside: &Outside) -> Option<Vec<NetworkPolicyIngressRule>> {
     (!rules.is_empty()).then(|| {
         rules
             .iter()
             .map(|r| NetworkPolicyIngressRule {
-                from: peers(r, home),
+                from: peers(r, home, outside),
                 ports: ports(r),
             })
             .collect()
     })
 }
 
-fn egress(rules: &[Rule], home: &str) -> Option<Vec<NetworkPolicyEgressRule>> {
+fn egress(rules: &[Rule], home: &str, outside: &Outside) -> Option<Vec<NetworkPolicyEgressRule>> {
     (!rules.is_empty()).then(|| {
         rules
             .iter()
             .map(|r| NetworkPolicyEgressRule {
-                to: peers(r, home),
+                to: peers(r, home, outside),
                 ports: ports(r),
             })
             .collect()
@@ -129,28 +148,32 @@ pub fn default_deny(namespace: &str) -> NetworkPolicy {
 }
 
 /// Egress every pod of the namespace gets: DNS, istiod, and namespace-wide grants.
-pub fn namespace_egress(namespace: &str, rules: &[Rule]) -> NetworkPolicy {
+pub fn namespace_egress(namespace: &str, rules: &[Rule], outside: &Outside) -> NetworkPolicy {
     NetworkPolicy {
         metadata: metadata("meshward.namespace-egress", namespace),
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(everything()),
             policy_types: Some(vec!["Egress".to_string()]),
-            egress: egress(rules, namespace),
+            egress: egress(rules, namespace, outside),
             ..NetworkPolicySpec::default()
         }),
     }
 }
 
 /// A service's own ingress (its callers, the scraper) and egress (what it may call).
-pub fn service_policy(service: &Service, tables: &ServiceTables) -> NetworkPolicy {
+pub fn service_policy(
+    service: &Service,
+    tables: &ServiceTables,
+    outside: &Outside,
+) -> NetworkPolicy {
     let home = service.namespace();
     NetworkPolicy {
         metadata: metadata(service.name(), home),
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(selector(&service.identity.selector)),
             policy_types: both_directions(),
-            ingress: ingress(&tables.ingress, home),
-            egress: egress(&tables.egress, home),
+            ingress: ingress(&tables.ingress, home, outside),
+            egress: egress(&tables.egress, home, outside),
         }),
     }
 }

@@ -1,0 +1,18 @@
+//! Resolved model to connection tables: who may open a connection to whom, on which pod
+//! ports, seen from both ends, and what each managed pod may call by name.
+//!
+//! - `tables`: the walk over every `allow` of the mesh and the tables it fills in;
+//! - `peer`: the ends of a connection and the NetworkPolicy rules made of them;
+//! - `outside`: the addresses outside the cluster, per family, that a `host` external opens;
+//! - `reach`: the destinations a pod may call by name (its Sidecar's hosts), and whose
+//!   egress a caller of an `allow` stands for.
+
+mod outside;
+mod peer;
+mod reach;
+mod tables;
+
+pub use outside::{network, Outside};
+pub use peer::{Family, Peer, Pods, Rule, L4};
+pub use reach::Reach;
+pub use tables::{compile, ServiceTables, Tables, DNS_PORT, ISTIOD_PORT, SCRAPE_PORTS};

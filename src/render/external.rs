@@ -1,0 +1,68 @@
+//! ServiceEntry: an external made known to the proxies of one namespace.
+//!
+//! One per external per managed namespace holding a caller it allows, exported to that
+//! namespace only (`exportTo: ["."]`), so a namespace's proxies know exactly the externals
+//! some pod of it may call, and a Sidecar elsewhere cannot import it. A `cidr` external
+//! has no DNS name: its entry carries the ranges as `addresses` under the made-up host
+//! `<name>.external`, which the Sidecars name, and is matched by destination address.
+
+use super::istio::*;
+use super::metadata::metadata;
+use crate::ir::{Destination, External, Protocol};
+
+/// The host a `cidr` external's ServiceEntry and the Sidecars that import it use.
+pub fn cidr_host(external: &External) -> String {
+    format!("{}.external", external.name)
+}
+
+/// `external.<name>`: the `.` keeps it apart from every service's objects.
+pub fn entry_name(external: &External) -> String {
+    format!("external.{}", external.name)
+}
+
+fn protocol(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Http => "HTTP",
+        Protocol::Http2 => "HTTP2",
+        Protocol::Grpc => "GRPC",
+        Protocol::Tls => "TLS",
+        Protocol::Tcp => "TCP",
+    }
+}
+
+pub fn service_entry(external: &External, namespace: &str) -> ServiceEntry {
+    let (hosts, addresses, resolution) = match &external.destination {
+        Destination::Hosts(hosts) => {
+            // DNS resolution needs names; Istio rejects it for a wildcard host.
+            let wildcard = hosts.iter().any(|h| h.starts_with('*'));
+            let resolution = if wildcard { "NONE" } else { "DNS" };
+            (hosts.clone(), Vec::new(), resolution)
+        }
+        Destination::Cidrs(cidrs) => (
+            vec![cidr_host(external)],
+            cidrs.iter().map(ToString::to_string).collect(),
+            "NONE",
+        ),
+    };
+    ServiceEntry {
+        api_version: NETWORKING_V1,
+        kind: "ServiceEntry",
+        metadata: metadata(&entry_name(external), namespace),
+        spec: ServiceEntrySpec {
+            hosts,
+            addresses,
+            ports: external
+                .ports
+                .iter()
+                .map(|p| ServiceEntryPort {
+                    number: p.port,
+                    name: p.name.clone(),
+                    protocol: protocol(p.protocol),
+                })
+                .collect(),
+            location: "MESH_EXTERNAL",
+            resolution,
+            export_to: vec![".".to_string()],
+        },
+    }
+}
