@@ -80,54 +80,92 @@ fn egress(
         return unmanaged_egress(from);
     }
     let who = label(from);
-    let mut parts = Vec::new();
-    let mut ok = true;
-    let mut probe = |ip: IpAddr, what: String, parts: &mut Vec<String>| {
-        let (names, isolated) = egress_to_address(cluster, from_pod, ip, port);
-        if names.is_empty() && isolated {
-            ok = false;
-            parts.push(format!(
-                "no NetworkPolicy selecting {who} allows egress to {what} on {port}/TCP"
-            ));
-        } else if names.is_empty() {
-            parts.push(format!(
-                "{what} on {port}/TCP: no NetworkPolicy isolates {who} for egress"
-            ));
-        } else {
-            let blocks = ip_blocks(objects, &names, ip);
-            parts.push(format!(
-                "{what} on {port}/TCP: allowed by NetworkPolicy {} ({})",
-                names.join(", "),
-                blocks.join("; ")
-            ));
+    let cidrs = match &external.destination {
+        Destination::Cidrs(cidrs) => cidrs,
+        Destination::Hosts(_) => {
+            return outside_egress(mesh, objects, cluster, &who, from_pod, port);
         }
     };
-    match &external.destination {
-        Destination::Cidrs(cidrs) => {
-            for c in cidrs {
-                probe(c.address, format!("{c}"), &mut parts);
+    let mut parts = Vec::new();
+    let mut ok = true;
+    for c in cidrs {
+        let (names, isolated) = egress_to_address(cluster, from_pod, c.address, port);
+        parts.push(if !names.is_empty() {
+            format!(
+                "{c} on {port}/TCP: allowed by NetworkPolicy {} ({})",
+                names.join(", "),
+                ip_blocks(objects, &names, c.address).join("; ")
+            )
+        } else if isolated {
+            ok = false;
+            format!("no NetworkPolicy selecting {who} allows egress to {c} on {port}/TCP")
+        } else {
+            format!("{c} on {port}/TCP: no NetworkPolicy isolates {who} for egress")
+        });
+    }
+    layer("L4 egress", ok, parts.join("; "))
+}
+
+/// A `host` external's L4 side, asked with one outside address per family.
+fn outside_egress(
+    mesh: &Mesh,
+    objects: &[Value],
+    cluster: &Cluster,
+    who: &str,
+    from_pod: &Pod,
+    port: u16,
+) -> Layer {
+    let inside = &mesh.settings.cluster_cidrs;
+    let (mut names, mut blocks, mut denied) = (Vec::new(), Vec::new(), Vec::new());
+    let probes = outside_addresses(inside);
+    for &ip in &probes {
+        let (admitting, isolated) = egress_to_address(cluster, from_pod, ip, port);
+        if admitting.is_empty() && isolated {
+            denied.push(ip.to_string());
+        }
+        for block in ip_blocks(objects, &admitting, ip) {
+            if !blocks.contains(&block) {
+                blocks.push(block);
             }
         }
-        Destination::Hosts(_) => {
-            let inside = &mesh.settings.cluster_cidrs;
-            let head = if inside.is_empty() {
-                format!(
-                    "NetworkPolicy cannot name hosts, so L4 admits every address on {port}/TCP, in-cluster ones too: cluster-cidrs is unset"
-                )
-            } else {
-                format!(
-                    "NetworkPolicy cannot name hosts, so L4 admits every address outside cluster-cidrs ({}) on {port}/TCP",
-                    cidr_list(inside)
-                )
-            };
-            parts.push(head);
-            let outside = outside_addresses(inside);
-            for ip in outside {
-                probe(ip, format!("an outside address such as {ip}"), &mut parts);
+        for name in admitting {
+            if !names.contains(&name) {
+                names.push(name);
             }
         }
     }
-    layer("L4 egress", ok, parts.join("; "))
+    let range = if inside.is_empty() {
+        "every address".to_string()
+    } else {
+        format!(
+            "every address outside cluster-cidrs ({})",
+            cidr_list(inside)
+        )
+    };
+    let unset = if inside.is_empty() {
+        ", in-cluster ones too: cluster-cidrs is unset"
+    } else {
+        ""
+    };
+    if !denied.is_empty() {
+        let detail = format!(
+            "no NetworkPolicy selecting {who} allows egress to {range} on {port}/TCP (asked with {}); NetworkPolicy cannot name hosts, so a grant would open the port to {range}",
+            denied.join(", ")
+        );
+        return layer("L4 egress", false, detail);
+    }
+    let detail = if names.is_empty() {
+        format!(
+            "no NetworkPolicy isolates {who} for egress: it may reach {range} on {port}/TCP{unset}"
+        )
+    } else {
+        format!(
+            "NetworkPolicy cannot name hosts: {} admits {range} on {port}/TCP by {}{unset}",
+            names.join(", "),
+            blocks.join(" and ")
+        )
+    };
+    layer("L4 egress", true, detail)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -172,10 +172,13 @@ pub(crate) fn sidecar(
             };
             let detail = match (sidecar, &scope) {
                 (Some(s), SidecarScope::Applied(sc)) => {
-                    let import = import_used(sc, &from_pod.namespace, namespace, &key, port)
-                        .map(|i| format!(" by egress host {i}"))
-                        .unwrap_or_default();
-                    format!("Sidecar {s} imports {host}{import} → {shown}; {mode}")
+                    let imported = match import_used(sc, &from_pod.namespace, namespace, &key, port) {
+                        // `./api.stripe.com`, `shop/orders.shop.svc.cluster.local`: the host itself.
+                        Some(i) if i.ends_with(&format!("/{host}")) => i,
+                        Some(i) => format!("{host} by {i}"),
+                        None => host.to_string(),
+                    };
+                    format!("Sidecar {s} imports {imported} → {shown}; {mode}")
                 }
                 _ => format!(
                     "no Sidecar applies to {who}: Istio's default imports every host → {shown}"
