@@ -139,11 +139,9 @@ pub(crate) fn sidecar(
     let scope = cluster.sidecar_scope(from_pod);
     let mode = match &scope {
         SidecarScope::Applied(s) => match s.outbound {
-            Some(OutboundMode::RegistryOnly) => {
-                "REGISTRY_ONLY: hosts it does not import are dropped"
-            }
-            Some(OutboundMode::AllowAny) => "ALLOW_ANY: hosts it does not import pass through",
-            None => "the mesh's outbound mode (ALLOW_ANY unless set) for hosts it does not import",
+            Some(OutboundMode::RegistryOnly) => "REGISTRY_ONLY drops what it does not import",
+            Some(OutboundMode::AllowAny) => "ALLOW_ANY passes what it does not import through",
+            None => "the mesh's outbound mode (ALLOW_ANY unless set) for what it does not import",
         },
         _ => "",
     };
