@@ -196,46 +196,46 @@ fn checked(files: Vec<(String, String)>) -> (meshward::ir::Mesh, meshward::sourc
     (mesh.unwrap_or_else(|| panic!("{diagnostics:?}")), sources)
 }
 
+/// One question about a destination outside the tree: (from, to, port, whether an
+/// `allow` of TO grants FROM on that port, the answer).
+type Asked = (String, String, String, bool, meshward::explain::Explanation);
+
 /// The answer for every service of the tree towards every port of every external and
-/// workload: (from, to, port, answer).
-fn every_outside_answer(
-    files: Vec<(String, String)>,
-) -> Vec<(String, String, String, meshward::explain::Explanation)> {
+/// workload with ports.
+fn every_outside_answer(files: Vec<(String, String)>) -> Vec<Asked> {
     let (mesh, sources) = checked(files);
     let mesh = &mesh;
     let objects = meshward::pipeline::render_objects(mesh).expect("render");
-    let destinations: Vec<(String, Vec<String>)> = mesh
+    type Destination<'m> = (String, &'m [meshward::ir::Port], &'m [meshward::ir::Allow]);
+    let destinations: Vec<Destination> = mesh
         .externals
         .iter()
-        .map(|e| {
-            let ports = e.ports.iter().map(|p| p.name.clone()).collect();
-            (format!("external:{}", e.name), ports)
-        })
+        .map(|e| (format!("external:{}", e.name), &e.ports[..], &e.allows[..]))
         .chain(
             mesh.workloads
                 .iter()
                 .filter(|w| !w.ports.is_empty())
                 .map(|w| {
-                    let ports = w.ports.iter().map(|p| p.name.clone()).collect();
-                    (
-                        format!("{}.{}", w.identity.name, w.identity.namespace),
-                        ports,
-                    )
+                    let name = format!("{}.{}", w.identity.name, w.identity.namespace);
+                    (name, &w.ports[..], &w.allows[..])
                 }),
         )
         .collect();
     let mut out = Vec::new();
     for from in &mesh.services {
-        for (to, ports) in &destinations {
-            for port in ports {
+        for (to, ports, allows) in &destinations {
+            for (index, port) in ports.iter().enumerate() {
                 let q = Question {
                     from: format!("{}.{}", from.name(), from.namespace()),
                     to: to.clone(),
-                    port: Some(port.clone()),
+                    port: Some(port.name.clone()),
                     request: None,
                 };
+                let granted = allows.iter().any(|a| {
+                    a.ports.contains(&index) && a.callers.iter().any(|c| c.covers(&from.identity))
+                });
                 let answer = explain(mesh, &objects, &sources, &q).expect("explain");
-                out.push((q.from, to.clone(), port.clone(), answer));
+                out.push((q.from, to.clone(), port.name.clone(), granted, answer));
             }
         }
     }
@@ -255,9 +255,10 @@ const GRANTED: [(&str, &str); 5] = [
 fn every_call_outside_the_tree_agrees_with_the_intents_at_both_layers() {
     let answers = every_outside_answer(outside(CIDRS));
     assert!(answers.len() >= 12, "{}", answers.len());
-    for (from, to, port, answer) in &answers {
+    for (from, to, port, intended, answer) in &answers {
         let text = meshward::explain::render_text(answer);
         let granted = GRANTED.contains(&(from.as_str(), to.as_str()));
+        assert_eq!(granted, *intended, "{from} → {to}");
         assert_eq!(answer.allowed, granted, "{from} → {to} {port}:\n{text}");
         let p = &answer.ports[0];
         assert_eq!(p.allowed_by.is_empty(), !granted, "{text}");
@@ -278,9 +279,9 @@ fn every_call_outside_the_tree_agrees_with_the_intents_at_both_layers() {
     }
     // Payments reaches every outside address on 443 (for stripe), github's too at L4:
     // only its proxy keeps it from github.
-    let (_, _, _, a) = answers
+    let (_, _, _, _, a) = answers
         .iter()
-        .find(|(f, t, _, _)| f == "payments.billing" && t == "external:github")
+        .find(|(f, t, _, _, _)| f == "payments.billing" && t == "external:github")
         .expect("asked");
     let l4 = a.ports[0]
         .layers
@@ -302,9 +303,9 @@ fn every_call_outside_the_tree_agrees_with_the_intents_at_both_layers() {
 #[test]
 fn without_sidecar_scoping_an_ungranted_host_on_a_granted_port_gets_through_and_says_so() {
     let answers = every_outside_answer(outside(&format!("{CIDRS}  sidecar-scoping off\n")));
-    let (_, _, _, a) = answers
+    let (_, _, _, _, a) = answers
         .iter()
-        .find(|(f, t, _, _)| f == "payments.billing" && t == "external:github")
+        .find(|(f, t, _, _, _)| f == "payments.billing" && t == "external:github")
         .expect("asked");
     let text = meshward::explain::render_text(a);
     assert!(a.allowed, "{text}");
@@ -314,13 +315,28 @@ fn without_sidecar_scoping_an_ungranted_host_on_a_granted_port_gets_through_and_
         "{text}"
     );
     // Granted calls still name their line.
-    for (from, to, _, answer) in &answers {
+    for (from, to, _, _, answer) in &answers {
         if GRANTED.contains(&(from.as_str(), to.as_str())) {
             assert!(
                 answer.allowed && !answer.ports[0].allowed_by.is_empty(),
                 "{from} → {to}"
             );
         }
+    }
+}
+
+#[test]
+fn every_call_of_shop_outside_the_tree_agrees_with_the_intents() {
+    let compiled = meshward::pipeline::run(&shop());
+    let files = compiled
+        .sources
+        .files()
+        .map(|(_, f)| (f.relative.clone(), f.text.clone()))
+        .collect();
+    for (from, to, port, intended, answer) in every_outside_answer(files) {
+        let text = meshward::explain::render_text(&answer);
+        assert_eq!(answer.allowed, intended, "{from} → {to} {port}:\n{text}");
+        assert!(answer.ports[0].notes.is_empty(), "{text}");
     }
 }
 
