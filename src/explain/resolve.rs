@@ -108,6 +108,12 @@ pub fn explain(
     sources: &SourceMap,
     q: &Question,
 ) -> Result<Explanation, String> {
+    if q.from.starts_with("external:") {
+        return Err(format!(
+            "`{}` is outside the cluster and calls nothing meshward governs; FROM is a service or a workload, `NAME.NAMESPACE`",
+            q.from
+        ));
+    }
     let from = identity(mesh, &q.from)?;
     let from_pod = pod(from);
     let cluster = Cluster::from_objects(objects.iter().cloned());
@@ -159,6 +165,14 @@ pub fn explain(
             ("workload", answers)
         }
     };
+    let mut answers = answers;
+    if let (Some((method, path)), true) = (&q.request, kind != "service") {
+        for a in &mut answers {
+            a.notes.push(format!(
+                "`{method} {path}` is not judged: meshward writes no HTTP rules for a {kind}, so any request on an admitted connection goes through"
+            ));
+        }
+    }
     Ok(Explanation {
         from: q.from.clone(),
         to: q.to.clone(),

@@ -387,4 +387,26 @@ fn unknown_externals_and_ports_are_errors_with_a_suggestion() {
     )
     .expect_err("unknown port");
     assert!(err.contains("its ports are https"), "{err}");
+    let mut backwards = q("payments.billing", None);
+    backwards.from = "external:stripe".into();
+    let err = explain(&mesh, &objects(true), &sources, &backwards).expect_err("from an external");
+    assert!(err.contains("FROM is a service or a workload"), "{err}");
+}
+
+#[test]
+fn a_request_to_an_external_is_not_judged_and_says_so() {
+    let (mesh, sources) = mesh();
+    let q = Question {
+        from: "payments.billing".into(),
+        to: "external:stripe".into(),
+        port: Some("https".into()),
+        request: Some(("POST".into(), "/v1/charges".into())),
+    };
+    let e = explain(&mesh, &objects(true), &sources, &q).expect("explain");
+    assert!(e.allowed);
+    assert!(
+        e.ports[0].notes[0].starts_with("`POST /v1/charges` is not judged"),
+        "{}",
+        render_text(&e)
+    );
 }
