@@ -14,20 +14,21 @@ use crate::suggest;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
-/// The destinations besides services, resolved.
+/// The destinations besides services, resolved, each with whether it had no error: calls
+/// to one with errors are found but not judged, since what it left out is reported.
 pub(crate) struct Destinations<'a> {
-    pub workloads: &'a [ir::Workload],
-    pub externals: &'a [ir::External],
+    pub workloads: &'a [(ir::Workload, bool)],
+    pub externals: &'a [(ir::External, bool)],
     /// The mesh block's file, where a workload's `allow` lines go.
     pub mesh_origin: &'a str,
 }
 
 /// What a call lands on, whatever its kind.
 struct Target<'a> {
-    /// `payments in billing`, `external stripe`: as a call names it.
-    label: String,
     /// `payments`, `stripe`: as an `allow` is said to belong to it.
     short: &'a str,
+    /// Its namespace; `None` for an external.
+    namespace: Option<&'a str>,
     /// `service`, `workload` or `external`, for "has no port" messages.
     kind: &'static str,
     ports: &'a [ir::Port],
@@ -35,6 +36,8 @@ struct Target<'a> {
     /// Where its `allow` lines go, for the help.
     origin: &'a str,
     span: Span,
+    /// False when its declaration had errors: the call is then not judged.
+    clean: bool,
 }
 
 /// A `calls` must be allowed by its target: calls document intent, they never widen it.
@@ -81,15 +84,16 @@ fn target<'a>(
 ) -> Option<Target<'a>> {
     if t.external.is_some() {
         let externals = destinations.externals;
-        if let Some(e) = externals.iter().find(|e| e.name == t.name.text) {
+        if let Some((e, clean)) = externals.iter().find(|(e, _)| e.name == t.name.text) {
             return Some(Target {
-                label: format!("external {}", e.name),
                 short: &e.name,
+                namespace: None,
                 kind: "external",
                 ports: &e.ports,
                 allows: &e.allows,
                 origin: &e.origin,
                 span: e.span,
+                clean: *clean,
             });
         }
         let e = sink.error(
@@ -100,7 +104,7 @@ fn target<'a>(
                 t.name.text
             ),
         );
-        match suggest::closest(&t.name.text, externals.iter().map(|e| e.name.as_str())) {
+        match suggest::closest(&t.name.text, externals.iter().map(|(e, _)| e.name.as_str())) {
             Some(s) => e.help(format!("did you mean `{s}`?")),
             None => e.help(format!(
                 "declare it in a file of its own: `external {} {{ host ... port ... allow ... }}`",
@@ -115,29 +119,31 @@ fn target<'a>(
         .map_or(d.identity.namespace.as_str(), |w| w.text.as_str());
     if let Some(s) = by_key.get(&(ns, t.name.text.as_str())) {
         return Some(Target {
-            label: format!("{} in {}", s.name(), s.namespace()),
             short: s.name(),
+            namespace: Some(s.namespace()),
             kind: "service",
             ports: &s.ports,
             allows: &s.allows,
             origin: &s.origin,
             span: s.span,
+            clean: true,
         });
     }
     let workload = destinations
         .workloads
         .iter()
-        .find(|w| w.identity.namespace == ns && w.identity.name == t.name.text);
-    if let Some(w) = workload {
+        .find(|(w, _)| w.identity.namespace == ns && w.identity.name == t.name.text);
+    if let Some((w, clean)) = workload {
         if !w.ports.is_empty() {
             return Some(Target {
-                label: format!("{} in {}", w.identity.name, w.identity.namespace),
                 short: &w.identity.name,
+                namespace: Some(&w.identity.namespace),
                 kind: "workload",
                 ports: &w.ports,
                 allows: &w.allows,
                 origin: destinations.mesh_origin,
                 span: w.span,
+                clean: *clean,
             });
         }
         sink.error(
@@ -157,8 +163,8 @@ fn target<'a>(
             destinations
                 .workloads
                 .iter()
-                .filter(|w| !w.ports.is_empty())
-                .map(|w| format!("{} in {}", w.identity.name, w.identity.namespace)),
+                .filter(|(w, _)| !w.ports.is_empty())
+                .map(|(w, _)| format!("{} in {}", w.identity.name, w.identity.namespace)),
         )
         .collect();
     let e = sink.error(
@@ -168,7 +174,11 @@ fn target<'a>(
     );
     if let Some(s) = suggest::closest(&wanted, names.iter().map(String::as_str)) {
         e.help(format!("did you mean `{s}`?"));
-    } else if destinations.externals.iter().any(|x| x.name == t.name.text) {
+    } else if destinations
+        .externals
+        .iter()
+        .any(|(x, _)| x.name == t.name.text)
+    {
         e.help(format!(
             "to call the external, write `calls external {}`",
             t.name.text
@@ -178,6 +188,9 @@ fn target<'a>(
 }
 
 fn call(d: &Draft, t: &ast::CallTarget, target: &Target, sink: &mut Sink) {
+    if !target.clean {
+        return;
+    }
     let port = match &t.port {
         None => None,
         Some(w) => {
@@ -237,6 +250,10 @@ fn call(d: &Draft, t: &ast::CallTarget, target: &Target, sink: &mut Sink) {
         format!(" on port `{}`", target.ports[p].name)
     });
     let to = port.map_or(String::new(), |p| format!(" to {}", target.ports[p].name));
+    let label = match target.namespace {
+        Some(ns) => format!("{} in {ns}", target.short),
+        None => format!("external {}", target.short),
+    };
     let place = match target.kind {
         "workload" => format!("the workload in {}", target.origin),
         _ => target.origin.to_string(),
@@ -246,7 +263,7 @@ fn call(d: &Draft, t: &ast::CallTarget, target: &Target, sink: &mut Sink) {
         t.span,
         format!(
             "`{}` calls `{}`{on}, but `{}` does not allow it",
-            me.name, target.label, target.short
+            me.name, label, target.short
         ),
     )
     .help(format!(

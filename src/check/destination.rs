@@ -8,7 +8,7 @@ use super::ports;
 use super::sink::Sink;
 use crate::ast;
 use crate::code::Code;
-use crate::ir::{self, Caller};
+use crate::ir::{self, Caller, Protocol};
 use crate::source::Span;
 use crate::suggest;
 
@@ -27,7 +27,19 @@ pub(crate) fn ports(
             p.name.span,
             names::dns_label("port", &p.name.text),
         );
-        let protocol = ports::protocol(p.protocol.as_ref(), sink);
+        let protocol = match &p.protocol {
+            // For a destination outside the tree the answer is always `tls`: the sidecar
+            // passes the application's TLS through and tells hosts apart by SNI.
+            Some(w) if w.text == "https" => {
+                sink.error(Code::UnknownProtocol, w.span, "unknown protocol `https`")
+                    .help(format!(
+                        "write `tls`: the caller's own TLS passes through the sidecar, which routes it by SNI (`port {} {}/tls`)",
+                        p.name.text, p.target_port.text
+                    ));
+                Protocol::Tls
+            }
+            other => ports::protocol(other.as_ref(), sink),
+        };
         if let Some(w) = &p.service_port {
             sink.error(
                 Code::ServicePortOnDestination,
@@ -35,10 +47,9 @@ pub(crate) fn ports(
                 format!("{what} has no Service in front, so its port takes one number"),
             )
             .help(format!(
-                "write the number clients dial: `port {} {}`",
+                "write the port the destination listens on alone, such as `port {} {}`",
                 p.name.text, p.target_port.text
             ));
-            continue;
         }
         let number = match names::port_number(&p.target_port.text) {
             Ok(n) if !ports::leading_zeros(&p.target_port, sink) => n,
@@ -82,11 +93,14 @@ pub(crate) fn ports(
     (out, spans)
 }
 
-/// The `allow` lines of a destination named WHAT, resolved against its PORTS.
+/// The `allow` lines of a destination named WHAT, resolved against its PORTS. An `allow`
+/// without `to` on a destination without ports is reported here unless NO_PORTS_REPORTED
+/// (an external says so once, at its name).
 pub(crate) fn allows(
     what: &str,
     lines: &[&ast::Allow],
     ports: &[ir::Port],
+    no_ports_reported: bool,
     index: &Index,
     sink: &mut Sink,
 ) -> Vec<ir::Allow> {
@@ -100,7 +114,7 @@ pub(crate) fn allows(
             sink.error(
                 Code::RulesOnDestination,
                 at,
-                format!("HTTP rules on an `allow` of {what}, which has no sidecar to enforce them"),
+                format!("HTTP rules on an `allow` of {what}, where meshward writes no policy to enforce them"),
             )
             .help("remove the rule block: a destination outside the tree is allowed by port only");
         }
@@ -115,7 +129,7 @@ pub(crate) fn allows(
                 found
             }
             None => {
-                if ports.is_empty() {
+                if ports.is_empty() && !no_ports_reported {
                     sink.error(
                         Code::NoPorts,
                         a.span,

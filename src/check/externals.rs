@@ -11,6 +11,7 @@ use crate::ast::{self, ExternalStatement};
 use crate::code::Code;
 use crate::ir::{self, Cidr, Destination, Protocol};
 use crate::source::Span;
+use std::collections::BTreeMap;
 
 /// One `external` block as parsed, with the file it came from.
 pub(crate) struct Parsed {
@@ -24,14 +25,15 @@ pub(crate) struct ClusterCidrs<'a> {
     pub statement: Option<Span>,
 }
 
-/// Check every external; the result is sorted by name.
+/// Check every external; the result is sorted by name, each with whether it had no error
+/// (calls to an external with errors are not judged: what it left out is already reported).
 pub(crate) fn resolve(
     parsed: &[Parsed],
     index: &Index,
     cluster: &ClusterCidrs,
     sink: &mut Sink,
-) -> Vec<ir::External> {
-    let mut out: Vec<ir::External> = Vec::new();
+) -> Vec<(ir::External, bool)> {
+    let mut out: Vec<(ir::External, bool)> = Vec::new();
     for p in parsed {
         let name = &p.ast.name;
         if !sink.ok(
@@ -41,7 +43,7 @@ pub(crate) fn resolve(
         ) {
             continue;
         }
-        if let Some(first) = out.iter().find(|e| e.name == name.text) {
+        if let Some((first, _)) = out.iter().find(|(e, _)| e.name == name.text) {
             sink.error(
                 Code::DuplicateExternal,
                 name.span,
@@ -51,20 +53,46 @@ pub(crate) fn resolve(
             .note(first.span, "first declared here");
             continue;
         }
-        if let Some(e) = external(p, index, cluster, sink) {
-            out.push(e);
-        }
+        let before = sink.errors();
+        let e = external(p, index, cluster, sink);
+        out.push((e, sink.errors() == before));
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    duplicate_hosts(parsed, sink);
+    out.sort_by(|(a, _), (b, _)| a.name.cmp(&b.name));
     out
 }
 
-fn external(
-    p: &Parsed,
-    index: &Index,
-    cluster: &ClusterCidrs,
-    sink: &mut Sink,
-) -> Option<ir::External> {
+/// One host in two externals: each would write a ServiceEntry for it, and a caller allowed
+/// by both would see two entries claiming one name.
+fn duplicate_hosts(parsed: &[Parsed], sink: &mut Sink) {
+    let mut seen: BTreeMap<&str, (&str, Span)> = BTreeMap::new();
+    for p in parsed {
+        for s in &p.ast.statements {
+            let ExternalStatement::Hosts { hosts, .. } = s else {
+                continue;
+            };
+            for w in hosts {
+                match seen.get(w.text.as_str()) {
+                    Some((other, first)) if *other != p.ast.name.text => {
+                        sink.error(
+                            Code::DuplicateHost,
+                            w.span,
+                            format!("host `{}` is also a host of external `{other}`", w.text),
+                        )
+                        .help("a host belongs to one external; list its ports and callers there")
+                        .note(*first, "declared here");
+                    }
+                    Some(_) => {}
+                    None => {
+                        seen.insert(&w.text, (&p.ast.name.text, w.span));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn external(p: &Parsed, index: &Index, cluster: &ClusterCidrs, sink: &mut Sink) -> ir::External {
     let name = &p.ast.name;
     let what = format!("external `{}`", name.text);
     let mut hosts: Option<(Span, &Vec<ast::Word>)> = None;
@@ -176,7 +204,14 @@ fn external(
             .help("NetworkPolicy cannot name hosts; set `cluster-cidrs` in the mesh block to the pod and Service ranges so they are excepted");
         }
     }
-    let allows = destination::allows(&what, &allow_lines, &ports, index, sink);
+    let allows = destination::allows(
+        &what,
+        &allow_lines,
+        &ports,
+        port_lines.is_empty(),
+        index,
+        sink,
+    );
     if allow_lines.is_empty() {
         sink.warning(
             Code::UncallableDestination,
@@ -187,14 +222,15 @@ fn external(
             "add `allow NAME in NAMESPACE` for each service that calls it, or delete the external",
         );
     }
-    Some(ir::External {
+    ir::External {
         name: name.text.clone(),
-        destination: destination?,
+        // Only an external with errors has none, and no model is built then.
+        destination: destination.unwrap_or(Destination::Hosts(Vec::new())),
         ports,
         allows,
         origin: p.origin.clone(),
         span: name.span,
-    })
+    }
 }
 
 /// A second `host` or `cidr` line: every entry belongs in one statement.

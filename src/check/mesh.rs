@@ -32,6 +32,8 @@ pub(crate) struct WorkloadDraft {
     /// Its ports as a destination, checked; resolving allows needs the index.
     pub ports: Vec<ir::Port>,
     pub allows: Vec<ast::Allow>,
+    /// Whether its own lines (ports, account, selector) had no error.
+    pub clean: bool,
 }
 
 fn group(namespace: &str, key: &str, value: &str) -> PodGroup {
@@ -198,6 +200,7 @@ fn workload(
     existing: &[WorkloadDraft],
     sink: &mut Sink,
 ) -> Option<WorkloadDraft> {
+    let before = sink.errors();
     let name_ok = sink.ok(
         Code::InvalidName,
         w.name.span,
@@ -253,6 +256,7 @@ fn workload(
     let lines: Vec<&ast::Port> = w.ports.iter().collect();
     let (ports, _) = destination::ports(&what, &lines, sink);
     Some(WorkloadDraft {
+        clean: sink.errors() == before,
         ports,
         allows: w.allows.clone(),
         identity: Identity {
@@ -313,17 +317,20 @@ pub(crate) fn check_workloads(settings: &Settings, index: &Index, sink: &mut Sin
 }
 
 /// Each workload with its destination side resolved: its allows need the index.
+/// Each with whether it had no error, as for externals.
 pub(crate) fn resolve_workloads(
     settings: &mut Settings,
     index: &Index,
     sink: &mut Sink,
-) -> Vec<ir::Workload> {
-    let mut out: Vec<ir::Workload> = std::mem::take(&mut settings.workloads)
+) -> Vec<(ir::Workload, bool)> {
+    let mut out: Vec<(ir::Workload, bool)> = std::mem::take(&mut settings.workloads)
         .into_iter()
         .map(|w| {
             let what = format!("workload `{} in {}`", w.identity.name, w.identity.namespace);
             let lines: Vec<&ast::Allow> = w.allows.iter().collect();
-            let allows = destination::allows(&what, &lines, &w.ports, index, sink);
+            let before = sink.errors();
+            let allows = destination::allows(&what, &lines, &w.ports, false, index, sink);
+            let clean = w.clean && sink.errors() == before;
             if !w.ports.is_empty() && lines.is_empty() {
                 sink.warning(
                     Code::UncallableDestination,
@@ -332,15 +339,16 @@ pub(crate) fn resolve_workloads(
                 )
                 .help("add `allow NAME in NAMESPACE to PORT` for each service that calls it, or drop the ports");
             }
-            ir::Workload {
+            let workload = ir::Workload {
                 identity: w.identity,
                 ports: w.ports,
                 allows,
                 span: w.span,
-            }
+            };
+            (workload, clean)
         })
         .collect();
-    out.sort_by(|a, b| a.identity.cmp(&b.identity));
+    out.sort_by(|(a, _), (b, _)| a.identity.cmp(&b.identity));
     out
 }
 

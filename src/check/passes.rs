@@ -102,6 +102,8 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         mesh_origin: &mesh_origin,
     };
     calls::check_calls(&drafts, &resolved, &destinations, &index, &mut sink);
+    let workloads: Vec<ir::Workload> = workloads.into_iter().map(|(w, _)| w).collect();
+    let externals: Vec<ir::External> = externals.into_iter().map(|(e, _)| e).collect();
 
     if sink.diagnostics.iter().any(|d| d.is_error()) {
         return (None, sink.diagnostics);
