@@ -16,7 +16,34 @@ pub struct Word {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Item {
     Service(Service),
+    External(External),
     Mesh(Mesh),
+}
+
+/// `external NAME { ... }`: a destination outside the cluster.
+#[derive(Debug, PartialEq, Eq)]
+pub struct External {
+    /// The `external` keyword, for "declared here" notes.
+    pub span: Span,
+    pub name: Word,
+    /// As written, in any order; the checker says which are missing or repeated.
+    pub statements: Vec<ExternalStatement>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ExternalStatement {
+    /// `host NAME, ...`, with the keyword's span.
+    Hosts {
+        keyword: Span,
+        hosts: Vec<Word>,
+    },
+    /// `cidr RANGE, ...`, with the keyword's span.
+    Cidrs {
+        keyword: Span,
+        cidrs: Vec<Word>,
+    },
+    Port(Port),
+    Allow(Allow),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -45,7 +72,7 @@ pub struct Label {
     pub value: Word,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Port {
     pub name: Word,
     pub service_port: Option<Word>,
@@ -53,7 +80,7 @@ pub struct Port {
     pub protocol: Option<Word>,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Allow {
     /// The `allow` keyword.
     pub span: Span,
@@ -74,7 +101,7 @@ impl Caller {
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Caller {
     /// `NAME` or `NAME in NS`.
     Named {
@@ -88,7 +115,7 @@ pub enum Caller {
     Anyone { span: Span },
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpRule {
     /// Empty means `*`.
     pub methods: Vec<Word>,
@@ -99,6 +126,8 @@ pub struct HttpRule {
 #[derive(Debug, PartialEq, Eq)]
 pub struct CallTarget {
     pub span: Span,
+    /// The `external` keyword of `calls external NAME`.
+    pub external: Option<Span>,
     pub name: Word,
     pub namespace: Option<Word>,
     pub port: Option<Word>,
@@ -155,6 +184,13 @@ pub enum MeshStatement {
         namespace: Word,
     },
     Workload(Workload),
+    /// `cluster-cidrs RANGE, ...`
+    ClusterCidrs {
+        span: Span,
+        cidrs: Vec<Word>,
+    },
+    /// `sidecar-scoping on|off`: the value as written.
+    SidecarScoping(Word),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -164,6 +200,10 @@ pub struct Workload {
     pub namespace: Word,
     pub account: Option<Word>,
     pub selector: Option<Vec<Label>>,
+    /// `port` lines: the workload is then a destination.
+    pub ports: Vec<Port>,
+    /// `allow` lines: who may call it.
+    pub allows: Vec<Allow>,
     /// Repeated `account`/`selector` statements, reported by the checker:
     /// `(keyword, the repeat, the first)`.
     pub duplicates: Vec<(&'static str, Span, Span)>,

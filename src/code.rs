@@ -3,8 +3,8 @@
 //! A code never changes meaning once released, so CI scripts and docs can refer to it;
 //! docs/errors.md has a failing example and the fix for each (a test keeps them in step).
 //! Codes are grouped by what they are about: files and syntax (E00), names (E01), the
-//! tree as a whole (E02), ports (E03), `allow` (E04), `calls` (E05), `route` (E06);
-//! warnings are W0.
+//! tree as a whole (E02), ports (E03), `allow` (E04), `calls` (E05), `route` (E06),
+//! destinations outside the tree (E07); warnings are W0.
 
 use serde::Serialize;
 
@@ -53,6 +53,8 @@ codes! {
     InvalidDomain = "E0104",
     /// A setting that may appear once appears twice.
     DuplicateSetting = "E0105",
+    /// `sidecar-scoping` is neither `on` nor `off`.
+    UnknownSwitch = "E0106",
     /// The same service is defined in two places.
     DuplicateService = "E0201",
     /// A second `mesh` block.
@@ -104,6 +106,8 @@ codes! {
     UnknownCallTarget = "E0501",
     /// `calls` names a call that the target does not allow.
     CallNotAllowed = "E0502",
+    /// `calls external NAME` names no external of the tree.
+    UnknownExternal = "E0503",
     /// A route on a tcp or tls port.
     RouteOnNonHttpPort = "E0601",
     /// Two routes for one port.
@@ -124,6 +128,25 @@ codes! {
     WeightOutOfRange = "E0609",
     /// Split weights that do not add up to 100.
     WeightsNot100 = "E0610",
+    /// A `host` of an external is not a lower-case DNS name (with an optional leading `*.`).
+    InvalidHost = "E0701",
+    /// A `cidr` or `cluster-cidrs` entry is not an IPv4 or IPv6 range with zero host bits.
+    InvalidCidr = "E0702",
+    /// An external with both `host` and `cidr`, or neither.
+    ExternalDestination = "E0703",
+    /// A `tcp` port on a `host` external: a sidecar cannot tell hosts apart on raw TCP.
+    TcpOnHostExternal = "E0704",
+    /// HTTP rules on the `allow` of an external or a workload.
+    RulesOnDestination = "E0705",
+    /// Egress given to pods meshward does not manage: a workload, or a namespace that
+    /// holds no service.
+    EgressToUnmanaged = "E0706",
+    /// Two externals with one name.
+    DuplicateExternal = "E0707",
+    /// An external without a `port`.
+    ExternalWithoutPorts = "E0708",
+    /// A `SERVICEPORT:TARGETPORT` port on an external or a workload, which have no Service.
+    ServicePortOnDestination = "E0709",
     /// meshward could not serialise its own output (a bug).
     Internal = "E0900",
     /// Caller identities used on a service that accepts plaintext.
@@ -134,6 +157,13 @@ codes! {
     PartialCall = "W0003",
     /// A route on a port no `allow` covers.
     UnreachableRoute = "W0004",
+    /// An external, or a workload with ports, that allows no caller.
+    UncallableDestination = "W0005",
+    /// A `cidr` external overlapping `cluster-cidrs`: admitted as written, in-cluster too.
+    ExternalInsideCluster = "W0006",
+    /// A `host` external while `cluster-cidrs` is unset: its L4 side admits in-cluster
+    /// addresses on its ports too.
+    HostWithoutClusterCidrs = "W0007",
 }
 
 impl std::fmt::Display for Code {

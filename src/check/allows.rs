@@ -25,12 +25,17 @@ pub(crate) fn resolve(d: &Draft, index: &Index, sink: &mut Sink) -> ir::Service 
             }
             Statement::Calls(targets) => {
                 for t in targets {
+                    let ns = t.namespace.as_ref().map_or(namespace, |w| w.text.as_str());
+                    let (kind, ns) = if t.external.is_some() {
+                        (ir::CallKind::External, "")
+                    } else if index.identity(ns, &t.name.text).is_some_and(|i| !i.managed) {
+                        (ir::CallKind::Workload, ns)
+                    } else {
+                        (ir::CallKind::Service, ns)
+                    };
                     calls.push(ir::Call {
-                        kind: ir::CallKind::Service,
-                        namespace: t
-                            .namespace
-                            .as_ref()
-                            .map_or(namespace.to_string(), |w| w.text.clone()),
+                        kind,
+                        namespace: ns.to_string(),
                         name: t.name.text.clone(),
                         port: t.port.as_ref().map(|w| w.text.clone()),
                         span: t.span,

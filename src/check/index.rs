@@ -94,6 +94,19 @@ impl Index {
             .collect()
     }
 
+    /// `NAME in NS` for every service, for did-you-mean where workloads do not fit.
+    pub fn service_names(&self) -> Vec<String> {
+        self.identities
+            .iter()
+            .flat_map(|(ns, names)| {
+                names
+                    .iter()
+                    .filter(|(_, (i, _))| i.managed)
+                    .map(move |(name, _)| format!("{name} in {ns}"))
+            })
+            .collect()
+    }
+
     pub fn first_in_namespace(&self, namespace: &str) -> Option<Span> {
         self.namespaces.get(namespace).copied()
     }

@@ -4,7 +4,7 @@
 
 use super::sink::Sink;
 use crate::code::Code;
-use crate::ir::{Caller, Mesh, Mtls, Service};
+use crate::ir::{CallKind, Caller, Mesh, Mtls, Service};
 use crate::source::Span;
 use std::collections::BTreeSet;
 
@@ -58,7 +58,11 @@ fn unknown_namespaces(service: &Service, populated: &BTreeSet<&str>, sink: &mut 
 
 /// A `calls` without a port that the target allows on some of its ports only.
 fn partial_calls(service: &Service, mesh: &Mesh, sink: &mut Sink) {
-    for call in service.calls.iter().filter(|c| c.port.is_none()) {
+    for call in service
+        .calls
+        .iter()
+        .filter(|c| c.port.is_none() && c.kind == CallKind::Service)
+    {
         // `mesh.services` is sorted by (namespace, name).
         let key = (call.namespace.as_str(), call.name.as_str());
         let Ok(i) = mesh

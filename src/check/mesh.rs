@@ -1,12 +1,14 @@
 //! The `mesh` block: settings with their defaults, declared workloads, the scraper.
 
+use super::addresses;
+use super::destination;
 use super::index::Index;
 use super::labels;
 use super::names;
 use super::sink::Sink;
 use crate::ast::{self, MeshStatement};
 use crate::code::Code;
-use crate::ir::{Identity, Labels, PodGroup};
+use crate::ir::{self, Cidr, Identity, Labels, PodGroup};
 use crate::source::Span;
 use crate::suggest;
 
@@ -17,11 +19,21 @@ pub(crate) struct Settings {
     pub dns: PodGroup,
     pub scraper: Option<(ast::Word, ast::Word)>,
     pub workloads: Vec<WorkloadDraft>,
+    /// `cluster-cidrs` entries with where each is written.
+    pub cluster_cidrs: Vec<(Cidr, Span)>,
+    /// The `cluster-cidrs` statement, when there is one.
+    pub cluster_cidrs_statement: Option<Span>,
+    pub sidecar_scoping: bool,
 }
 
 pub(crate) struct WorkloadDraft {
     pub identity: Identity,
     pub span: Span,
+    /// Its ports as a destination, checked; resolving allows needs the index.
+    pub ports: Vec<ir::Port>,
+    pub allows: Vec<ast::Allow>,
+    /// Whether its own lines (ports, account, selector) had no error.
+    pub clean: bool,
 }
 
 fn group(namespace: &str, key: &str, value: &str) -> PodGroup {
@@ -60,6 +72,9 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
         dns: group("kube-system", "k8s-app", "kube-dns"),
         scraper: None,
         workloads: Vec::new(),
+        cluster_cidrs: Vec::new(),
+        cluster_cidrs_statement: None,
+        sidecar_scoping: true,
     };
     let Some(mesh) = mesh else {
         return settings;
@@ -134,9 +149,50 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
                     settings.workloads.push(draft);
                 }
             }
+            MeshStatement::ClusterCidrs { span, cidrs } => {
+                if once("cluster-cidrs", *span, sink) {
+                    settings.cluster_cidrs_statement = Some(*span);
+                    for w in cidrs {
+                        match addresses::cidr(&w.text) {
+                            Ok(c) if !settings.cluster_cidrs.iter().any(|(k, _)| *k == c) => {
+                                settings.cluster_cidrs.push((c, w.span))
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                sink.ok(Code::InvalidCidr, w.span, Err(e));
+                            }
+                        }
+                    }
+                }
+            }
+            MeshStatement::SidecarScoping(w) => {
+                if once("sidecar-scoping", w.span, sink) {
+                    settings.sidecar_scoping = switch(w, sink);
+                }
+            }
         }
     }
     settings
+}
+
+/// `on` or `off`; anything else is reported and read as the default, `on`.
+fn switch(w: &ast::Word, sink: &mut Sink) -> bool {
+    match w.text.as_str() {
+        "on" => true,
+        "off" => false,
+        other => {
+            let d = sink.error(
+                Code::UnknownSwitch,
+                w.span,
+                format!("`sidecar-scoping` is `on` or `off`, not `{other}`"),
+            );
+            match suggest::closest(&other.to_ascii_lowercase(), ["on", "off"]) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help("write `sidecar-scoping on` (the default) or `sidecar-scoping off`"),
+            };
+            true
+        }
+    }
 }
 
 fn workload(
@@ -144,6 +200,7 @@ fn workload(
     existing: &[WorkloadDraft],
     sink: &mut Sink,
 ) -> Option<WorkloadDraft> {
+    let before = sink.errors();
     let name_ok = sink.ok(
         Code::InvalidName,
         w.name.span,
@@ -195,7 +252,13 @@ fn workload(
     if !(name_ok && ns_ok) {
         return None;
     }
+    let what = format!("workload `{} in {}`", w.name.text, w.namespace.text);
+    let lines: Vec<&ast::Port> = w.ports.iter().collect();
+    let (ports, _) = destination::ports(&what, &lines, sink);
     Some(WorkloadDraft {
+        clean: sink.errors() == before,
+        ports,
+        allows: w.allows.clone(),
         identity: Identity {
             name: w.name.text.clone(),
             namespace: w.namespace.text.clone(),
@@ -251,6 +314,42 @@ pub(crate) fn check_workloads(settings: &Settings, index: &Index, sink: &mut Sin
             .note(service, "a service of that namespace is declared here");
         }
     }
+}
+
+/// Each workload with its destination side resolved: its allows need the index.
+/// Each with whether it had no error, as for externals.
+pub(crate) fn resolve_workloads(
+    settings: &mut Settings,
+    index: &Index,
+    sink: &mut Sink,
+) -> Vec<(ir::Workload, bool)> {
+    let mut out: Vec<(ir::Workload, bool)> = std::mem::take(&mut settings.workloads)
+        .into_iter()
+        .map(|w| {
+            let what = format!("workload `{} in {}`", w.identity.name, w.identity.namespace);
+            let lines: Vec<&ast::Allow> = w.allows.iter().collect();
+            let before = sink.errors();
+            let allows = destination::allows(&what, &lines, &w.ports, false, index, sink);
+            let clean = w.clean && sink.errors() == before;
+            if !w.ports.is_empty() && lines.is_empty() {
+                sink.warning(
+                    Code::UncallableDestination,
+                    w.span,
+                    format!("{what} declares ports but no `allow`, so nothing may call it"),
+                )
+                .help("add `allow NAME in NAMESPACE to PORT` for each service that calls it, or drop the ports");
+            }
+            let workload = ir::Workload {
+                identity: w.identity,
+                ports: w.ports,
+                allows,
+                span: w.span,
+            };
+            (workload, clean)
+        })
+        .collect();
+    out.sort_by(|(a, _), (b, _)| a.identity.cmp(&b.identity));
+    out
 }
 
 pub(crate) fn resolve_scraper(

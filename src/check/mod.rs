@@ -10,20 +10,26 @@
 //! The passes, in the order [`check`] runs them:
 //!
 //! - `mesh`: the `mesh` block's settings and declared workloads (checked against the
-//!   index once it exists, with the scraper);
+//!   index once it exists, with the scraper; a workload's `allow` lines with
+//!   `destination`, as an external's);
 //! - `draft`: each `service` block on its own (with `ports`, `routes`, `labels`), in parallel;
 //! - `index`: every service and workload by namespace and name; services defined twice;
 //! - `namespaces`: rules between the services of one namespace, and system namespaces;
+//! - `externals`: each `external` block, its hosts or ranges (`addresses`), ports and
+//!   callers (`destination`);
 //! - `allows`: callers and ports resolved, HTTP rules checked, in parallel;
-//! - `calls`: every `calls` allowed by its target;
+//! - `calls`: every `calls` allowed by its target: a service, a workload or an external;
 //! - `lint`: warnings on the finished model.
 //!
 //! `passes` holds [`check`], which runs them; `names` validates single tokens; `sink`
 //! collects what every pass reports.
 
+mod addresses;
 mod allows;
 mod calls;
+mod destination;
 mod draft;
+mod externals;
 mod index;
 mod labels;
 mod lint;
@@ -34,6 +40,8 @@ mod passes;
 mod ports;
 mod routes;
 mod sink;
+#[cfg(test)]
+mod tests;
 
 pub use names::{METHODS, RETRY_CONDITIONS};
 pub use passes::{check, Parsed};

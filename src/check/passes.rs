@@ -5,6 +5,7 @@
 use super::allows;
 use super::calls;
 use super::draft;
+use super::externals;
 use super::index;
 use super::lint;
 use super::mesh;
@@ -28,12 +29,18 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     let mut sink = Sink::default();
     let mut mesh_blocks = Vec::new();
     let mut services = Vec::new();
+    let mut external_blocks = Vec::new();
     for (id, origin, item) in parsed.items {
         match item {
-            ast::Item::Mesh(m) => mesh_blocks.push(m),
+            ast::Item::Mesh(m) => mesh_blocks.push((origin, m)),
             ast::Item::Service(s) => services.push((id, origin, s)),
+            ast::Item::External(e) => external_blocks.push(externals::Parsed { origin, ast: e }),
         }
     }
+    let mesh_origin = mesh_blocks
+        .first()
+        .map_or_else(String::new, |(o, _)| o.clone());
+    let mesh_blocks: Vec<ast::Mesh> = mesh_blocks.into_iter().map(|(_, m)| m).collect();
     if let Some(first) = mesh_blocks.first() {
         for extra in mesh_blocks.iter().skip(1) {
             sink.error(
@@ -61,6 +68,12 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     let index = index::Index::new(&drafts, workloads, &mut sink);
     mesh::check_workloads(&settings, &index, &mut sink);
     let scraper = mesh::resolve_scraper(&settings, &index, &mut sink);
+    let workloads = mesh::resolve_workloads(&mut settings, &index, &mut sink);
+    let cluster = externals::ClusterCidrs {
+        cidrs: &settings.cluster_cidrs,
+        statement: settings.cluster_cidrs_statement,
+    };
+    let externals = externals::resolve(&external_blocks, &index, &cluster, &mut sink);
     let system = [
         (settings.dns.namespace.as_str(), "DNS"),
         (settings.istiod.namespace.as_str(), "istiod"),
@@ -83,22 +96,19 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         resolved.push(service);
         sink.diagnostics.extend(local.diagnostics);
     }
-    calls::check_calls(&drafts, &resolved, &index, &mut sink);
+    let destinations = calls::Destinations {
+        workloads: &workloads,
+        externals: &externals,
+        mesh_origin: &mesh_origin,
+    };
+    calls::check_calls(&drafts, &resolved, &destinations, &index, &mut sink);
+    let workloads: Vec<ir::Workload> = workloads.into_iter().map(|(w, _)| w).collect();
+    let externals: Vec<ir::External> = externals.into_iter().map(|(e, _)| e).collect();
 
     if sink.diagnostics.iter().any(|d| d.is_error()) {
         return (None, sink.diagnostics);
     }
     resolved.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
-    let mut workloads: Vec<ir::Workload> = std::mem::take(&mut settings.workloads)
-        .into_iter()
-        .map(|w| ir::Workload {
-            identity: w.identity,
-            ports: Vec::new(),
-            allows: Vec::new(),
-            span: w.span,
-        })
-        .collect();
-    workloads.sort_by(|a, b| a.identity.cmp(&b.identity));
     let model = ir::Mesh {
         settings: ir::Settings {
             trust_domain: settings.trust_domain,
@@ -106,12 +116,12 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
             istiod: settings.istiod,
             dns: settings.dns,
             scraper,
-            cluster_cidrs: Vec::new(),
-            sidecar_scoping: true,
+            cluster_cidrs: settings.cluster_cidrs.iter().map(|(c, _)| *c).collect(),
+            sidecar_scoping: settings.sidecar_scoping,
         },
         services: resolved,
         workloads,
-        externals: Vec::new(),
+        externals,
     };
     lint::lint(&model, &mut sink);
     (Some(model), sink.diagnostics)

@@ -9,7 +9,7 @@ use crate::ir::{self, Protocol};
 use crate::source::Span;
 use crate::suggest;
 
-fn protocol(word: Option<&ast::Word>, sink: &mut Sink) -> Protocol {
+pub(crate) fn protocol(word: Option<&ast::Word>, sink: &mut Sink) -> Protocol {
     let Some(w) = word else {
         return Protocol::Tcp;
     };

@@ -31,6 +31,12 @@ impl Sink {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
+    /// How many errors were reported so far: a pass compares two counts to learn whether
+    /// a declaration had errors, so that later passes do not judge what it left out.
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
     /// Report a `names` problem at a span; true when there was none.
     pub fn ok(&mut self, code: Code, span: Span, result: Result<(), names::NameError>) -> bool {
         match result {

@@ -45,7 +45,7 @@ pub(crate) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
         let phrase = if is_service_statement(*rule) && statements > 2 {
             "a statement (`account`, `selector`, `port`, `mtls`, `allow`, `calls`, `route`)"
         } else if is_mesh_statement(*rule) && mesh_statements > 2 {
-            "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`)"
+            "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`, `cluster-cidrs`, `sidecar-scoping`)"
         } else if *rule == Rule::word {
             name_after(prev.as_deref())
         } else {
@@ -143,7 +143,7 @@ fn special(
     if positives == [Rule::EOI] {
         return Some((
             format!("a file holds one block, but `{found}` follows the end of the first"),
-            "put each `service` block and the `mesh` block in a file of its own".into(),
+            "put each `service` block, each `external` block and the `mesh` block in a file of its own".into(),
             at,
         ));
     }
@@ -157,9 +157,12 @@ fn special(
     if positives.contains(&Rule::file)
         || (positives.contains(&Rule::service) && positives.contains(&Rule::mesh))
     {
-        let help = match suggest::closest(found, ["service", "mesh"]) {
+        let help = match suggest::closest(found, ["service", "external", "mesh"]) {
             Some(k) => format!("did you mean `{k}`?"),
-            None => "a file starts with `service NAME in NAMESPACE {` or `mesh {`".into(),
+            None => {
+                "a file starts with `service NAME in NAMESPACE {`, `external NAME {` or `mesh {`"
+                    .into()
+            }
         };
         let found_text = if found.is_empty() {
             "end of file".to_string()
@@ -167,7 +170,7 @@ fn special(
             format!("`{found}`")
         };
         return Some((
-            format!("expected `service` or `mesh`, found {found_text}"),
+            format!("expected `service`, `external` or `mesh`, found {found_text}"),
             help,
             at,
         ));
@@ -274,6 +277,7 @@ fn name_after(previous: Option<&str>) -> &'static str {
         Some("service" | "calls") => "a service name",
         Some("account") => "an account name",
         Some("workload") => "a workload name",
+        Some("external") => "an external name",
         Some("allow") => "a caller",
         _ => "a name",
     }
@@ -309,6 +313,8 @@ fn is_mesh_statement(rule: Rule) -> bool {
             | Rule::dns
             | Rule::scraper
             | Rule::workload
+            | Rule::cluster_cidrs
+            | Rule::sidecar_scoping
     )
 }
 
@@ -345,9 +351,17 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::any_method => "`*`",
         Rule::paths | Rule::path => "a path such as `/api/*`",
         Rule::conditions | Rule::condition => "a retry condition such as `5xx`",
-        Rule::call_target => "a call target such as `payments in billing:grpc`",
+        Rule::call_target => {
+            "a call target such as `payments in billing:grpc` or `external stripe:https`"
+        }
+        Rule::host_name | Rule::hosts => "a host name such as `api.stripe.com`",
+        Rule::cidr_range | Rule::cidrs | Rule::cluster_cidrs => {
+            "an address range such as `10.20.0.0/16`"
+        }
+        Rule::switch => "`on` or `off`",
+        Rule::external_stmt => "`host`, `cidr`, `port` or `allow`",
         Rule::subset_weight => "a subset and weight such as `v1 90`",
-        Rule::workload_stmt => "`account` or `selector`",
+        Rule::workload_stmt => "`account`, `selector`, `port` or `allow`",
         Rule::EOI => "end of file",
         _ => "more input",
     }

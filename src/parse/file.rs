@@ -31,9 +31,9 @@ pub(crate) fn parse_with(
     if is_blank(text) {
         return Err(vec![Diagnostic::error(Code::EmptyFile,
             Span::new(id, text.len(), text.len()),
-            "file holds no `service` or `mesh` block",
+            "file holds no `service`, `external` or `mesh` block",
         )
-        .with_help("every `.intent` file declares one `service NAME in NAMESPACE { ... }` or one `mesh { ... }`; delete the file if it is not needed")]);
+        .with_help("every `.intent` file declares one `service NAME in NAMESPACE { ... }`, one `external NAME { ... }` or one `mesh { ... }`; delete the file if it is not needed")]);
     }
     if let Some(item) = first(id, text) {
         return Ok(item);
@@ -47,6 +47,7 @@ pub(crate) fn parse_with(
     for pair in file_pair {
         match pair.as_rule() {
             Rule::service => return Ok(ast::Item::Service(lower.service(pair))),
+            Rule::external => return Ok(ast::Item::External(lower.external(pair))),
             Rule::mesh => return Ok(ast::Item::Mesh(lower.mesh(pair))),
             _ => {}
         }
@@ -55,7 +56,7 @@ pub(crate) fn parse_with(
     Err(vec![Diagnostic::error(
         Code::EmptyFile,
         Span::new(id, 0, 0),
-        "file holds no `service` or `mesh` block",
+        "file holds no `service`, `external` or `mesh` block",
     )])
 }
 

@@ -9,8 +9,9 @@
 use super::grammar::Rule;
 
 /// Words the grammar gives meaning to where a name could stand (`allow web in shop to
-/// http`, `allow namespace ops`, `allow anyone`), so they are never names.
-pub const RESERVED: [&str; 4] = ["in", "to", "namespace", "anyone"];
+/// http`, `allow namespace ops`, `allow anyone`, `calls external stripe`), so they are
+/// never names.
+pub const RESERVED: [&str; 5] = ["in", "to", "namespace", "anyone", "external"];
 
 /// A keyword of the language.
 pub(crate) struct Keyword {
@@ -62,6 +63,11 @@ keywords! {
     kw_dns "dns" [dns],
     kw_scraper "scraper" [scraper],
     kw_workload "workload" [workload],
+    kw_external "external" [external],
+    kw_host "host" [hosts],
+    kw_cidr "cidr" [cidrs],
+    kw_cluster_cidrs "cluster-cidrs" [cluster_cidrs],
+    kw_sidecar_scoping "sidecar-scoping" [sidecar_scoping],
 }
 
 /// The keyword a rule is, or starts with.

@@ -11,8 +11,8 @@ endif
 syn iskeyword @,48-57,_,-
 syn case match
 
-syn keyword intentStatement service mesh account selector port mtls allow calls route timeout retries per-try on split trust-domain cluster-domain istiod dns scraper workload
-syn keyword intentReserved in to namespace anyone
+syn keyword intentStatement service mesh account selector port mtls allow calls route timeout retries per-try on split trust-domain cluster-domain istiod dns scraper workload host cidr cluster-cidrs sidecar-scoping
+syn keyword intentReserved in to namespace anyone external
 syn keyword intentMethod GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH
 syn keyword intentProtocol http http2 grpc tcp tls contained
 syn keyword intentMtlsMode strict permissive contained
@@ -29,6 +29,7 @@ syn match intentNamespace '\%(\<\%(in\|namespace\|istiod\|dns\)\s\+\)\@<=[A-Za-z
 syn match intentProtocolSep '\%(\d\)\@<=/' nextgroup=intentProtocol
 syn match intentMtls '\<mtls\s\+\a\+' contains=intentStatement,intentMtlsMode
 syn match intentDomain '\%(\<\%(trust-domain\|cluster-domain\)\s\+\)\@<=[A-Za-z0-9_.-]\+'
+syn match intentAddress '\%(\<\%(host\|cidr\|cluster-cidrs\)\s\+\%([^[:space:],{}#]\+\s*,\s*\)*\)\@<=[^[:space:],{}#]\+'
 syn match intentPunctuation '[{},:|]'
 syn match intentComment '#.*$' contains=@Spell
 
@@ -48,6 +49,7 @@ hi def link intentServiceName Function
 hi def link intentNamespace Identifier
 hi def link intentDomain String
 hi def link intentProtocolSep Delimiter
+hi def link intentAddress String
 hi def link intentPunctuation Delimiter
 
 let b:current_syntax = 'intent'

@@ -64,6 +64,18 @@ impl Reader<'_> {
         } else if let Some(keyword) = self.keyword("workload") {
             self.skip();
             Some(ast::MeshStatement::Workload(self.workload(keyword)?))
+        } else if self.keyword("cluster-cidrs").is_some() {
+            self.skip();
+            let cidrs = self.list(Self::loose)?;
+            Some(ast::MeshStatement::ClusterCidrs {
+                span: self.span_from(start),
+                cidrs,
+            })
+        } else if self.keyword("sidecar-scoping").is_some() {
+            self.skip();
+            Some(ast::MeshStatement::SidecarScoping(
+                self.run(|b| b.is_ascii_alphanumeric())?,
+            ))
         } else {
             None
         }
@@ -78,6 +90,8 @@ impl Reader<'_> {
         let mut account: Option<(Word, Span)> = None;
         let mut selector: Option<(Vec<ast::Label>, Span)> = None;
         let mut duplicates = Vec::new();
+        let mut ports = Vec::new();
+        let mut allows = Vec::new();
         if self.then_punct(b'{') {
             while self.peek() != Some(b'}') {
                 let start = self.pos;
@@ -97,6 +111,12 @@ impl Reader<'_> {
                         Some((_, first)) => duplicates.push(("selector", at, *first)),
                         None => selector = Some((labels, at)),
                     }
+                } else if self.keyword("port").is_some() {
+                    self.skip();
+                    ports.push(self.port()?);
+                } else if let Some(keyword) = self.keyword("allow") {
+                    self.skip();
+                    allows.push(self.allow(keyword)?);
                 } else {
                     return None;
                 }
@@ -110,6 +130,8 @@ impl Reader<'_> {
             namespace,
             account: account.map(|(a, _)| a),
             selector: selector.map(|(l, _)| l),
+            ports,
+            allows,
             duplicates,
         })
     }

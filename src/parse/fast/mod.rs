@@ -7,7 +7,7 @@
 //! parsing with pest alone the largest stage of a 10,000-service build (docs/performance.md
 //! has the figures). This reader follows `grammar/intent.pest` rule by rule, builds the
 //! same [`ast::Item`] directly, and gives up (`None`) at the first byte it does not expect.
-//! `tokens` reads single tokens, `service` and `mesh` the two kinds of block.
+//! `tokens` reads single tokens, `service`, `external` and `mesh` the three kinds of block.
 //!
 //! Giving up is always safe (pest re-reads the file and explains the error), so the reader
 //! only has to be exactly right on what it accepts. Where pest would backtrack out of an
@@ -21,6 +21,7 @@
 //! Spans follow `Lower::span`: a rule's span runs from its first token to the end of its
 //! last token, never over the whitespace or comments pest skips after an optional part.
 
+mod external;
 mod mesh;
 mod reader;
 mod service;
@@ -43,6 +44,8 @@ pub fn read(id: FileId, text: &str) -> Option<ast::Item> {
     r.skip();
     let item = if r.at_keyword("service") {
         ast::Item::Service(r.service()?)
+    } else if r.at_keyword("external") {
+        ast::Item::External(r.external()?)
     } else if r.at_keyword("mesh") {
         ast::Item::Mesh(r.mesh()?)
     } else {

@@ -60,7 +60,7 @@ impl Reader<'_> {
 
     /// `port NAME [SERVICEPORT:]TARGETPORT[/PROTOCOL]`; the numbers are one compound-atomic
     /// token (no space around `:`), the protocol is not.
-    fn port(&mut self) -> Option<ast::Port> {
+    pub(crate) fn port(&mut self) -> Option<ast::Port> {
         let name = self.word()?;
         self.skip();
         let first = self.number()?;
@@ -90,7 +90,7 @@ impl Reader<'_> {
         })
     }
 
-    fn allow(&mut self, keyword: Span) -> Option<ast::Allow> {
+    pub(crate) fn allow(&mut self, keyword: Span) -> Option<ast::Allow> {
         let callers = self.list(Self::caller)?;
         let ports = if self.then_keyword("to") {
             Some(self.list(Self::word)?)
@@ -158,31 +158,30 @@ impl Reader<'_> {
         Some(rule)
     }
 
-    /// `path = @{ ("/" | "*") ~ (!(WHITESPACE | "," | "{" | "}" | "#") ~ ANY)* }`. The
-    /// stop bytes are ASCII, so no multi-byte character is split.
+    /// `path = @{ ("/" | "*") ~ (!(WHITESPACE | "," | "{" | "}" | "#") ~ ANY)* }`.
     fn path(&mut self) -> Option<Word> {
         if !matches!(self.peek(), Some(b'/' | b'*')) {
             return None;
         }
-        let start = self.pos;
-        self.pos += 1;
-        while self
-            .peek()
-            .is_some_and(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b',' | b'{' | b'}' | b'#'))
-        {
-            self.pos += 1;
-        }
-        self.token(start)
+        self.loose()
     }
 
-    /// `word ~ (kw_in ~ word)? ~ (colon ~ word)?`.
+    /// `(kw_external ~ word | word ~ (kw_in ~ word)?) ~ (colon ~ word)?`. `external` is
+    /// reserved, so a target that starts with it is never a plain name.
     fn call_target(&mut self) -> Option<ast::CallTarget> {
         let start = self.pos;
-        let name = self.word()?;
-        let namespace = if self.then_keyword("in") {
-            Some(self.word()?)
+        let external = self.keyword("external");
+        let (name, namespace) = if external.is_some() {
+            self.skip();
+            (self.word()?, None)
         } else {
-            None
+            let name = self.word()?;
+            let namespace = if self.then_keyword("in") {
+                Some(self.word()?)
+            } else {
+                None
+            };
+            (name, namespace)
         };
         let port = if self.then_punct(b':') {
             Some(self.word()?)
@@ -191,6 +190,7 @@ impl Reader<'_> {
         };
         Some(ast::CallTarget {
             span: self.span_from(start),
+            external,
             name,
             namespace,
             port,

@@ -194,6 +194,13 @@ impl<'t> Reader<'t> {
         self.run(|b| is_word_char(b) || b == b'.')
     }
 
+    /// `(!(WHITESPACE | "," | "{" | "}" | "#") ~ ANY)+`: a path, a host name or an address
+    /// range, lexed loosely for the checker to judge. The stop bytes are ASCII, so no
+    /// multi-byte character is split.
+    pub(crate) fn loose(&mut self) -> Option<Word> {
+        self.run(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b',' | b'{' | b'}' | b'#'))
+    }
+
     /// `item ~ (comma ~ item)*`.
     pub(crate) fn list<T>(
         &mut self,

@@ -56,6 +56,13 @@ impl Lower {
                     }
                 }
                 Rule::workload => ast::MeshStatement::Workload(self.workload(p, pspan)),
+                Rule::cluster_cidrs => ast::MeshStatement::ClusterCidrs {
+                    span: pspan,
+                    cidrs: self.all_of(p, Rule::cidr_range),
+                },
+                Rule::sidecar_scoping => {
+                    ast::MeshStatement::SidecarScoping(self.first_of(p, Rule::switch, pspan))
+                }
                 _ => continue,
             };
             statements.push(statement);
@@ -74,6 +81,8 @@ impl Lower {
         let mut account: Option<(ast::Word, Span)> = None;
         let mut selector: Option<(Vec<ast::Label>, Span)> = None;
         let mut duplicates = Vec::new();
+        let mut ports = Vec::new();
+        let mut allows = Vec::new();
         for p in pair.into_inner() {
             let pspan = self.span(&p);
             // Point at the keyword, as the other "given twice" errors do.
@@ -91,6 +100,8 @@ impl Lower {
                     Some((_, first)) => duplicates.push(("selector", keyword, *first)),
                     None => selector = Some((self.labels_of(p), keyword)),
                 },
+                Rule::port => ports.push(self.port(p, pspan)),
+                Rule::allow => allows.push(self.allow(p, pspan)),
                 _ => {}
             }
         }
@@ -105,6 +116,8 @@ impl Lower {
             namespace: words.next().unwrap_or_else(|| self.empty_word(span)),
             account,
             selector,
+            ports,
+            allows,
             duplicates,
         }
     }

@@ -5,6 +5,7 @@
 //! at the enclosing rule's span rather than a panic. Spans end at a rule's last token
 //! ([`Lower::span`]); the fast reader builds the same spans.
 
+mod external;
 mod mesh;
 mod pairs;
 mod service;

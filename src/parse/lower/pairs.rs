@@ -61,6 +61,14 @@ impl Lower {
             .unwrap_or_else(|| self.empty_word(span))
     }
 
+    /// Every child token of RULE, in order: the items of a comma list.
+    pub(crate) fn all_of(&self, pair: Pair<Rule>, rule: Rule) -> Vec<Word> {
+        pair.into_inner()
+            .filter(|p| p.as_rule() == rule)
+            .map(|p| self.word(&p))
+            .collect()
+    }
+
     pub(crate) fn labels_of(&self, pair: Pair<Rule>) -> Vec<ast::Label> {
         pair.into_inner()
             .filter(|p| p.as_rule() == Rule::labels)

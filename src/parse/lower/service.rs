@@ -48,7 +48,7 @@ impl Lower {
         })
     }
 
-    fn port(&self, pair: Pair<Rule>, span: Span) -> ast::Port {
+    pub(crate) fn port(&self, pair: Pair<Rule>, span: Span) -> ast::Port {
         let mut name = self.empty_word(span);
         let mut numbers = Vec::new();
         let mut protocol = None;
@@ -81,7 +81,7 @@ impl Lower {
         }
     }
 
-    fn allow(&self, pair: Pair<Rule>, span: Span) -> ast::Allow {
+    pub(crate) fn allow(&self, pair: Pair<Rule>, span: Span) -> ast::Allow {
         let mut allow = ast::Allow {
             span: Span {
                 end: span.start + "allow".len() as u32,
@@ -184,9 +184,14 @@ impl Lower {
                 let mut name = None;
                 let mut namespace = None;
                 let mut port = None;
+                let mut external = None;
                 let mut after = Rule::call_target;
                 for p in t.into_inner() {
                     match p.as_rule() {
+                        Rule::kw_external => {
+                            external = Some(self.span(&p));
+                            after = Rule::kw_external;
+                        }
                         Rule::word => match after {
                             Rule::kw_in => namespace = Some(self.word(&p)),
                             Rule::colon => port = Some(self.word(&p)),
@@ -197,6 +202,7 @@ impl Lower {
                 }
                 ast::CallTarget {
                     span,
+                    external,
                     name: name.unwrap_or_else(|| self.empty_word(span)),
                     namespace,
                     port,
