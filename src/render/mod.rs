@@ -21,6 +21,8 @@ mod metadata;
 mod network;
 mod security;
 mod sidecar;
+#[cfg(test)]
+mod tests;
 mod traffic;
 mod tree;
 
