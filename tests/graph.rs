@@ -83,10 +83,24 @@ fn outside_tree() -> meshward::ir::Mesh {
             "mesh {\n  cluster-cidrs 10.0.0.0/12\n  workload vault in vault {\n    selector app=vault\n    port api 8200/http\n    allow orders in shop to api\n  }\n}\n",
         ),
     ];
-    let compiled =
-        meshward::pipeline::run_texts(files.map(|(p, t)| (p.to_string(), t.to_string())));
-    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
-    compiled.result.expect("compiles").0
+    checked(files.map(|(p, t)| (p.to_string(), t.to_string())).to_vec()).0
+}
+
+/// FILES parsed and checked, without the self-check (which proves the render, not this).
+fn checked(files: Vec<(String, String)>) -> (meshward::ir::Mesh, meshward::source::SourceMap) {
+    let mut sources = meshward::source::SourceMap::default();
+    for (path, text) in files {
+        sources.add(meshward::source::SourceFile::new(path.clone(), path, text));
+    }
+    let items = sources
+        .files()
+        .map(|(id, file)| {
+            let item = meshward::parse::parse(id, file).expect("parses");
+            (id, file.relative.clone(), item)
+        })
+        .collect();
+    let (mesh, diagnostics) = meshward::check::check(meshward::check::Parsed { items });
+    (mesh.unwrap_or_else(|| panic!("{diagnostics:?}")), sources)
 }
 
 #[test]
