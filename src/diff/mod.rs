@@ -19,8 +19,9 @@
 //! - **destinations outside the tree**: grants on externals (`"to": "external:stripe"`)
 //!   and on workloads with ports (`"to": "vault.vault"`) are access changes like any
 //!   other. An external's hosts or ranges, an external's or workload's port numbers, the
-//!   mesh's `cluster-cidrs` (smaller widens: the L4 side of a `host` external admits every
-//!   address outside it) and `sidecar-scoping` (off widens) are identity changes.
+//!   mesh's `cluster-cidrs` (when both sides have a `host` external, whose L4 side admits
+//!   every address outside it: smaller widens) and `sidecar-scoping` (off widens) are
+//!   identity changes.
 //!
 //! Out: a sorted list of [`Change`]s, rendered as terminal text, a Markdown pull request
 //! comment (summary, table, Mermaid chart of changed edges) or the JSON of the CLI contract.

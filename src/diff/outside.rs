@@ -5,7 +5,8 @@
 //!
 //! `cluster-cidrs` bounds the L4 side of every `host` external (NetworkPolicy admits every
 //! address outside it): a smaller range admits more outside addresses (widens), a larger
-//! one fewer (narrows), unset admits every address (in-cluster ones too). Turning
+//! one fewer (narrows), unset admits every address (in-cluster ones too). It is reported
+//! only when both sides have a `host` external: otherwise it bounds nothing. Turning
 //! `sidecar-scoping` off widens: no Sidecar then scopes a proxy, and Istio's default lets
 //! every proxy reach every host.
 
@@ -34,7 +35,14 @@ fn push(
 /// Every change of this kind from OLD to NEW.
 pub(crate) fn outside_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
     let (a, b) = (&old.mesh.settings, &new.mesh.settings);
-    if sorted(&a.cluster_cidrs) != sorted(&b.cluster_cidrs) {
+    // The ranges bound only `host` externals; a new or removed one is its grants' change.
+    let hosts = |m: &crate::ir::Mesh| {
+        m.externals
+            .iter()
+            .any(|e| matches!(e.destination, Destination::Hosts(_)))
+    };
+    let bounds = hosts(old.mesh) && hosts(new.mesh);
+    if bounds && sorted(&a.cluster_cidrs) != sorted(&b.cluster_cidrs) {
         // Outside the cluster grows exactly when the cluster's ranges shrink.
         let effect = match (
             covered_all(&b.cluster_cidrs, &a.cluster_cidrs),

@@ -169,6 +169,12 @@ fn cluster_cidrs_move_what_host_externals_admit() {
         assert_eq!(change["subject"], "mesh", "{found}");
         assert_eq!(change["effect"], effect, "{found}");
     }
+    // Without a `host` external the ranges bound nothing.
+    let cidr_only = |mesh: &str| tree(mesh, "  cidr 10.20.0.0/16\n");
+    assert_eq!(
+        changes(cidr_only("  cluster-cidrs 10.0.0.0/8\n"), cidr_only("")),
+        json!([])
+    );
     let found = changes(with("10.0.0.0/8"), tree("", HOST));
     assert_eq!(
         found,
