@@ -1,17 +1,18 @@
 //! `meshward graph`: who may call what, as a Mermaid flowchart or a Graphviz digraph.
 //!
-//! In: the resolved model. Out: one node per service, per declared workload and per
+//! In: the resolved model. Out: one node per service, per declared workload, per external
+//! (a hexagon labelled `external:NAME`, outside every namespace) and per
 //! `namespace NS` / `anyone` caller that some `allow` names; namespaces are subgraphs
 //! (clusters), holding their services, their workloads and their `namespace:` node; one
-//! edge per caller and service, labelled with the service's port names the caller may use
-//! (in port order). Edges come from `allow` statements, which are what the policies admit
+//! edge per caller and destination (a service, a workload with ports, an external),
+//! labelled with the destination's port names the caller may use (in port order). Edges come from `allow` statements, which are what the policies admit
 //! (`calls` are checked against them and add nothing). The scraper's L4 access to every
 //! sidecar is left out: it would connect to every node. Output is deterministic: nodes,
 //! clusters and edges are sorted, and node ids are their index in that order.
 
 use crate::diagnostic::{self, Format as ErrorFormat};
 use crate::exit::Exit;
-use crate::ir::{Caller, Mesh};
+use crate::ir::{Allow, Caller, Mesh, Port};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -76,6 +77,8 @@ enum Kind {
     Workload,
     Namespace,
     Anyone,
+    /// A destination outside the cluster, drawn as a hexagon.
+    External,
 }
 
 /// A node, ordered by namespace (none last), kind, then name.
@@ -90,6 +93,7 @@ impl Node {
     fn label(&self) -> String {
         match self.kind {
             Kind::Namespace => format!("namespace:{}", self.name),
+            Kind::External => format!("external:{}", self.name),
             _ => self.name.clone(),
         }
     }
@@ -127,29 +131,33 @@ fn caller_node(caller: &Caller) -> Node {
 }
 
 fn build(mesh: &Mesh) -> Graph {
-    let mut set: BTreeSet<Node> = BTreeSet::new();
-    for s in &mesh.services {
-        set.insert(Node {
-            namespace: Some(s.namespace().to_string()),
-            kind: Kind::Service,
-            name: s.name().to_string(),
-        });
-    }
-    for w in &mesh.workloads {
-        set.insert(Node {
-            namespace: Some(w.identity.namespace.clone()),
-            kind: Kind::Workload,
-            name: w.identity.name.clone(),
-        });
-    }
+    let node = |namespace: Option<&str>, kind, name: &str| Node {
+        namespace: namespace.map(str::to_string),
+        kind,
+        name: name.to_string(),
+    };
+    // Every destination with its ports and allows: services, workloads, externals.
+    let destinations: Vec<(Node, &[Port], &[Allow])> = mesh
+        .services
+        .iter()
+        .map(|s| {
+            let n = node(Some(s.namespace()), Kind::Service, s.name());
+            (n, s.ports.as_slice(), s.allows.as_slice())
+        })
+        .chain(mesh.workloads.iter().map(|w| {
+            let i = &w.identity;
+            let n = node(Some(&i.namespace), Kind::Workload, &i.name);
+            (n, w.ports.as_slice(), w.allows.as_slice())
+        }))
+        .chain(mesh.externals.iter().map(|e| {
+            let n = node(None, Kind::External, &e.name);
+            (n, e.ports.as_slice(), e.allows.as_slice())
+        }))
+        .collect();
+    let mut set: BTreeSet<Node> = destinations.iter().map(|(n, _, _)| n.clone()).collect();
     let mut raw: BTreeMap<(Node, Node), BTreeSet<usize>> = BTreeMap::new();
-    for s in &mesh.services {
-        let to = Node {
-            namespace: Some(s.namespace().to_string()),
-            kind: Kind::Service,
-            name: s.name().to_string(),
-        };
-        for allow in &s.allows {
+    for (to, _, allows) in &destinations {
+        for allow in *allows {
             for caller in &allow.callers {
                 let from = caller_node(caller);
                 set.insert(from.clone());
@@ -159,24 +167,22 @@ fn build(mesh: &Mesh) -> Graph {
             }
         }
     }
-    // `None` sorts first in an Option; put the namespace-less `anyone` last instead.
+    // `None` sorts first in an Option; put the namespace-less nodes last instead.
     let mut nodes: Vec<Node> = set.into_iter().collect();
     nodes.sort_by(|a, b| (a.namespace.is_none(), a).cmp(&(b.namespace.is_none(), b)));
     let id: BTreeMap<&Node, usize> = nodes.iter().enumerate().map(|(i, n)| (n, i)).collect();
+    let ports: BTreeMap<&Node, &[Port]> = destinations.iter().map(|(n, p, _)| (n, *p)).collect();
     let mut edges = BTreeMap::new();
-    for ((from, to), ports) in &raw {
-        let Some(service) = mesh
-            .services
-            .iter()
-            .find(|s| Some(s.namespace()) == to.namespace.as_deref() && s.name() == to.name)
+    for ((from, to), indices) in &raw {
+        let (Some(&from_id), Some(&to_id), Some(ports)) = (id.get(from), id.get(to), ports.get(to))
         else {
             continue;
         };
-        let names: Vec<String> = ports
+        let names: Vec<String> = indices
             .iter()
-            .filter_map(|&p| service.ports.get(p).map(|p| p.name.clone()))
+            .filter_map(|&p| ports.get(p).map(|p| p.name.clone()))
             .collect();
-        edges.insert((id[from], id[to]), names);
+        edges.insert((from_id, to_id), names);
     }
     Graph { nodes, edges }
 }
@@ -208,6 +214,7 @@ fn mermaid_node(node: &Node, id: usize) -> String {
         Kind::Workload => format!("n{id}([\"{label}\"])"),
         Kind::Namespace => format!("n{id}[[\"{label}\"]]"),
         Kind::Anyone => format!("n{id}((\"{label}\"))"),
+        Kind::External => format!("n{id}{{{{\"{label}\"}}}}"),
     }
 }
 
@@ -246,6 +253,7 @@ fn dot_node(node: &Node, id: usize) -> String {
         Kind::Workload => "box, style=rounded",
         Kind::Namespace => "folder",
         Kind::Anyone => "ellipse",
+        Kind::External => "hexagon",
     };
     format!(
         "n{id} [label=\"{}\", shape={shape}];",

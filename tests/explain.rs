@@ -136,3 +136,264 @@ fn exit_codes_and_output() {
     assert_eq!(v["allowed"], true);
     assert_eq!(v["ports"][0]["target_port"], 5432);
 }
+
+/// A tree whose services call outside it: two `host` externals on the same port (so
+/// NetworkPolicy alone cannot tell them apart), a `cidr` external granted to a namespace,
+/// and a workload that is a destination. MESH is added to the mesh block.
+fn outside(mesh: &str) -> Vec<(String, String)> {
+    [
+        (
+            "billing/payments.intent",
+            "service payments in billing {\n  port grpc 9090/grpc\n  calls external stripe:https\n}\n",
+        ),
+        (
+            "billing/ledger.intent",
+            "service ledger in billing {\n  port grpc 9090/grpc\n  allow payments to grpc\n  calls external corp-db\n}\n",
+        ),
+        (
+            "shop/orders.intent",
+            "service orders in shop {\n  port http 8080/http\n  calls vault in vault:api\n}\n",
+        ),
+        (
+            "egress/stripe.intent",
+            "external stripe {\n  host api.stripe.com, *.stripe.network\n  port https 443/tls\n  allow payments in billing to https\n}\n",
+        ),
+        (
+            "egress/github.intent",
+            "external github {\n  host api.github.com\n  port https 443/tls\n  allow ledger in billing\n}\n",
+        ),
+        (
+            "egress/corp-db.intent",
+            "external corp-db {\n  cidr 10.20.0.0/16, 2001:db8::/48\n  port pg 5432\n  allow ledger in billing, namespace shop\n}\n",
+        ),
+        (
+            "mesh.intent",
+            &format!("mesh {{\n{mesh}  workload vault in vault {{\n    selector app=vault\n    port api 8200/http\n    allow orders in shop to api\n  }}\n}}\n"),
+        ),
+    ]
+    .iter()
+    .map(|(p, t)| (p.to_string(), t.to_string()))
+    .collect()
+}
+
+const CIDRS: &str = "  cluster-cidrs 10.0.0.0/12, fd00::/8\n";
+
+/// FILES parsed and checked, without the self-check: what is asked here is whether
+/// `explain` reads the rendered objects right, whatever the self-check proves of them.
+fn checked(files: Vec<(String, String)>) -> (meshward::ir::Mesh, meshward::source::SourceMap) {
+    let mut sources = meshward::source::SourceMap::default();
+    for (path, text) in files {
+        sources.add(meshward::source::SourceFile::new(path.clone(), path, text));
+    }
+    let items = sources
+        .files()
+        .map(|(id, file)| {
+            let item = meshward::parse::parse(id, file).expect("parses");
+            (id, file.relative.clone(), item)
+        })
+        .collect();
+    let (mesh, diagnostics) = meshward::check::check(meshward::check::Parsed { items });
+    (mesh.unwrap_or_else(|| panic!("{diagnostics:?}")), sources)
+}
+
+/// One question about a destination outside the tree: (from, to, port, whether an
+/// `allow` of TO grants FROM on that port, the answer).
+type Asked = (String, String, String, bool, meshward::explain::Explanation);
+
+/// The answer for every service of the tree towards every port of every external and
+/// workload with ports.
+fn every_outside_answer(files: Vec<(String, String)>) -> Vec<Asked> {
+    let (mesh, sources) = checked(files);
+    let mesh = &mesh;
+    let objects = meshward::pipeline::render_objects(mesh).expect("render");
+    type Destination<'m> = (String, &'m [meshward::ir::Port], &'m [meshward::ir::Allow]);
+    let destinations: Vec<Destination> = mesh
+        .externals
+        .iter()
+        .map(|e| (format!("external:{}", e.name), &e.ports[..], &e.allows[..]))
+        .chain(
+            mesh.workloads
+                .iter()
+                .filter(|w| !w.ports.is_empty())
+                .map(|w| {
+                    let name = format!("{}.{}", w.identity.name, w.identity.namespace);
+                    (name, &w.ports[..], &w.allows[..])
+                }),
+        )
+        .collect();
+    let mut out = Vec::new();
+    for from in &mesh.services {
+        for (to, ports, allows) in &destinations {
+            for (index, port) in ports.iter().enumerate() {
+                let q = Question {
+                    from: format!("{}.{}", from.name(), from.namespace()),
+                    to: to.clone(),
+                    port: Some(port.name.clone()),
+                    request: None,
+                };
+                let granted = allows.iter().any(|a| {
+                    a.ports.contains(&index) && a.callers.iter().any(|c| c.covers(&from.identity))
+                });
+                let answer = explain(mesh, &objects, &sources, &q).expect("explain");
+                out.push((q.from, to.clone(), port.name.clone(), granted, answer));
+            }
+        }
+    }
+    out
+}
+
+/// Who the intents of `outside` grant: (from, to).
+const GRANTED: [(&str, &str); 5] = [
+    ("payments.billing", "external:stripe"),
+    ("ledger.billing", "external:github"),
+    ("ledger.billing", "external:corp-db"),
+    ("orders.shop", "external:corp-db"),
+    ("orders.shop", "vault.vault"),
+];
+
+#[test]
+fn every_call_outside_the_tree_agrees_with_the_intents_at_both_layers() {
+    let answers = every_outside_answer(outside(CIDRS));
+    assert!(answers.len() >= 12, "{}", answers.len());
+    for (from, to, port, intended, answer) in &answers {
+        let text = meshward::explain::render_text(answer);
+        let granted = GRANTED.contains(&(from.as_str(), to.as_str()));
+        assert_eq!(granted, *intended, "{from} → {to}");
+        assert_eq!(answer.allowed, granted, "{from} → {to} {port}:\n{text}");
+        let p = &answer.ports[0];
+        assert_eq!(p.allowed_by.is_empty(), !granted, "{text}");
+        assert!(p.notes.is_empty(), "{text}");
+        for layer in ["L4 egress", "sidecar"] {
+            assert!(p.layers.iter().any(|l| l.layer == layer), "{text}");
+        }
+        if to.starts_with("external:") && granted {
+            assert!(
+                text.contains(&format!(
+                    "ServiceEntry {}/external.",
+                    &from[from.find('.').unwrap_or(0) + 1..]
+                )),
+                "{text}"
+            );
+            assert!(text.contains("REGISTRY_ONLY"), "{text}");
+        }
+    }
+    // Payments reaches every outside address on 443 (for stripe), github's too at L4:
+    // only its proxy keeps it from github.
+    let (_, _, _, _, a) = answers
+        .iter()
+        .find(|(f, t, _, _, _)| f == "payments.billing" && t == "external:github")
+        .expect("asked");
+    let l4 = a.ports[0]
+        .layers
+        .iter()
+        .find(|l| l.layer == "L4 egress")
+        .expect("L4");
+    let proxy = a.ports[0]
+        .layers
+        .iter()
+        .find(|l| l.layer == "sidecar")
+        .expect("sidecar");
+    assert!(
+        l4.allowed && !proxy.allowed,
+        "{}",
+        meshward::explain::render_text(a)
+    );
+}
+
+#[test]
+fn without_sidecar_scoping_an_ungranted_host_on_a_granted_port_gets_through_and_says_so() {
+    let answers = every_outside_answer(outside(&format!("{CIDRS}  sidecar-scoping off\n")));
+    let (_, _, _, _, a) = answers
+        .iter()
+        .find(|(f, t, _, _, _)| f == "payments.billing" && t == "external:github")
+        .expect("asked");
+    let text = meshward::explain::render_text(a);
+    assert!(a.allowed, "{text}");
+    assert!(a.ports[0].allowed_by.is_empty(), "{text}");
+    assert!(
+        text.contains("note       no allow of external github grants payments.billing"),
+        "{text}"
+    );
+    // Granted calls still name their line.
+    for (from, to, _, _, answer) in &answers {
+        if GRANTED.contains(&(from.as_str(), to.as_str())) {
+            assert!(
+                answer.allowed && !answer.ports[0].allowed_by.is_empty(),
+                "{from} → {to}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_call_of_shop_outside_the_tree_agrees_with_the_intents() {
+    let compiled = meshward::pipeline::run(&shop());
+    let files = compiled
+        .sources
+        .files()
+        .map(|(_, f)| (f.relative.clone(), f.text.clone()))
+        .collect();
+    for (from, to, port, intended, answer) in every_outside_answer(files) {
+        let text = meshward::explain::render_text(&answer);
+        assert_eq!(answer.allowed, intended, "{from} → {to} {port}:\n{text}");
+        assert!(answer.ports[0].notes.is_empty(), "{text}");
+    }
+}
+
+/// `meshward explain` on the `outside` tree written to a folder: (exit, stdout, stderr).
+fn run_outside(mesh: &str, args: &[&str], exit: i32) -> (String, String) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (path, text) in outside(mesh) {
+        let file = tmp.path().join(path);
+        std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+        std::fs::write(file, text).expect("write");
+    }
+    let out = Meshward::new()
+        .arg("explain")
+        .arg(tmp.path())
+        .args(args)
+        .expect_exit(exit)
+        .run();
+    (out.stdout, out.stderr)
+}
+
+#[test]
+fn externals_on_the_command_line() {
+    let (text, _) = run_outside(CIDRS, &["payments.billing", "external:stripe", "https"], 0);
+    assert!(
+        text.contains("payments.billing → external:stripe port https (443/tls)"),
+        "{text}"
+    );
+    assert!(text.contains("NetworkPolicy cannot name hosts"), "{text}");
+    assert!(
+        text.contains("ipBlock 0.0.0.0/0 except 10.0.0.0/12"),
+        "{text}"
+    );
+    assert!(
+        text.contains("intent     egress/stripe.intent:4 (allow payments.billing)"),
+        "{text}"
+    );
+    let (text, _) = run_outside(CIDRS, &["ledger.billing", "external:stripe"], 1);
+    assert!(
+        text.contains("nearest    egress/stripe.intent:4 allows other callers"),
+        "{text}"
+    );
+    let (json, _) = run_outside(
+        CIDRS,
+        &["orders.shop", "vault.vault", "--format", "json"],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(
+        (v["kind"].as_str(), v["allowed"].as_bool()),
+        (Some("workload"), Some(true))
+    );
+    let (_, err) = run_outside(CIDRS, &["ledger.billing", "external:strip"], 2);
+    assert!(err.contains("did you mean `external:stripe`?"), "{err}");
+    // Without cluster-cidrs the L4 side admits in-cluster addresses too, and says so.
+    let (text, _) = run_outside("", &["payments.billing", "external:stripe"], 0);
+    assert!(
+        text.contains("in-cluster ones too: cluster-cidrs is unset"),
+        "{text}"
+    );
+}

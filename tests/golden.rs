@@ -50,6 +50,18 @@ fn examples_output_trees() {
     }
 }
 
+/// The trees under `tests/fixtures/`, written through the library without the self-check
+/// (tests/common/unchecked.rs), snapshotted like the examples under `golden/fixtures/`.
+#[test]
+fn fixtures_output_trees() {
+    for fixture in common::fixtures() {
+        let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
+        let out = tempfile::tempdir().expect("tempdir");
+        common::write_unchecked(&fixture, out.path());
+        golden("fixtures").bind(|| insta::assert_snapshot!(name.clone(), tree_text(out.path())));
+    }
+}
+
 #[test]
 fn invalid_inputs_diagnostics() {
     let cases = root().join("golden").join("errors").join("inputs");

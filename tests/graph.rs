@@ -58,3 +58,100 @@ fn graph_exit_codes() {
     assert_eq!((code, out.as_str()), (2, ""));
     assert!(err.contains(": error: "), "{err}");
 }
+
+/// A tree with a `host` and a `cidr` external and a workload that is a destination.
+fn outside_tree() -> meshward::ir::Mesh {
+    let files = [
+        (
+            "billing/payments.intent",
+            "service payments in billing {\n  port grpc 9090/grpc\n}\n",
+        ),
+        (
+            "shop/orders.intent",
+            "service orders in shop {\n  port http 8080/http\n}\n",
+        ),
+        (
+            "egress/stripe.intent",
+            "external stripe {\n  host api.stripe.com\n  port https 443/tls\n  allow payments in billing\n}\n",
+        ),
+        (
+            "egress/corp-db.intent",
+            "external corp-db {\n  cidr 10.20.0.0/16\n  port pg 5432\n  allow namespace shop, payments in billing\n}\n",
+        ),
+        (
+            "mesh.intent",
+            "mesh {\n  cluster-cidrs 10.0.0.0/12\n  workload vault in vault {\n    selector app=vault\n    port api 8200/http\n    allow orders in shop to api\n  }\n}\n",
+        ),
+    ];
+    checked(files.map(|(p, t)| (p.to_string(), t.to_string())).to_vec()).0
+}
+
+/// FILES parsed and checked, without the self-check (which proves the render, not this).
+fn checked(files: Vec<(String, String)>) -> (meshward::ir::Mesh, meshward::source::SourceMap) {
+    let mut sources = meshward::source::SourceMap::default();
+    for (path, text) in files {
+        sources.add(meshward::source::SourceFile::new(path.clone(), path, text));
+    }
+    let items = sources
+        .files()
+        .map(|(id, file)| {
+            let item = meshward::parse::parse(id, file).expect("parses");
+            (id, file.relative.clone(), item)
+        })
+        .collect();
+    let (mesh, diagnostics) = meshward::check::check(meshward::check::Parsed { items });
+    (mesh.unwrap_or_else(|| panic!("{diagnostics:?}")), sources)
+}
+
+#[test]
+fn externals_and_workload_destinations_are_drawn_with_their_callers() {
+    let mesh = outside_tree();
+    let mermaid = meshward::graph::mermaid(&mesh);
+    let expected = "flowchart LR
+  subgraph ns0[\"billing\"]
+    n0[\"payments\"]
+  end
+  subgraph ns1[\"shop\"]
+    n1[\"orders\"]
+    n2[[\"namespace:shop\"]]
+  end
+  subgraph ns2[\"vault\"]
+    n3([\"vault\"])
+  end
+  n4{{\"external:corp-db\"}}
+  n5{{\"external:stripe\"}}
+  n0 -->|\"pg\"| n4
+  n0 -->|\"https\"| n5
+  n1 -->|\"api\"| n3
+  n2 -->|\"pg\"| n4
+";
+    assert_eq!(mermaid, expected);
+    let dot = meshward::graph::dot(&mesh);
+    assert!(
+        dot.contains("n5 [label=\"external:stripe\", shape=hexagon];"),
+        "{dot}"
+    );
+    assert!(dot.contains("n1 -> n3 [label=\"api\"];"), "{dot}");
+    // Graphviz reads it, where it is installed.
+    if let Ok(mut child) = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(dot.as_bytes())
+            .expect("write to dot");
+        let out = child.wait_with_output().expect("dot runs");
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

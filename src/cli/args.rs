@@ -42,8 +42,8 @@ Exit codes: 0 up to date; 1 OUT is stale (run `meshward build`); 2 errors in the
     Check(BuildArgs),
     /// Say whether FROM may call TO, at L4 and at L7, and which intent line allows it.
     #[command(
-        after_help = "Examples:\n  meshward explain examples/shop frontend.web catalog.shop\n  meshward explain examples/shop frontend.web catalog.shop http GET /api/products\n\n\
-FROM and TO are NAME.NAMESPACE; PORT is a port name or number of TO.\n\
+        after_help = "Examples:\n  meshward explain examples/shop frontend.web catalog.shop\n  meshward explain examples/shop frontend.web catalog.shop http GET /api/products\n  meshward explain examples/shop payments.billing external:stripe https\n\n\
+FROM and TO are NAME.NAMESPACE; TO may also be external:NAME. PORT is a port name or number of TO.\n\
 Exit codes: 0 allowed (on at least one port, without PORT); 1 denied; 2 errors."
     )]
     Explain(ExplainArgs),
@@ -85,7 +85,8 @@ pub struct ExplainArgs {
     pub dir: PathBuf,
     /// The caller, `NAME.NAMESPACE` (a service or a declared workload).
     pub from: String,
-    /// The service called, `NAME.NAMESPACE`.
+    /// What is called: a service or a workload with ports, `NAME.NAMESPACE`, or an
+    /// external, `external:NAME`.
     pub to: String,
     /// A port name or number of TO; without it, every port.
     pub port: Option<String>,

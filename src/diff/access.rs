@@ -4,6 +4,7 @@
 
 use super::change::{AccessChange, Change, EdgeStatus, Effect};
 use super::model::{service_label, Model};
+use crate::ir::{Allow, Port};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `(from, to, port)`.
@@ -16,52 +17,81 @@ struct Grant {
     path: Option<String>,
 }
 
-/// Every grant of a model, with the `file:line` of the first `allow` that gives it.
+/// Every grant of a model, with the `file:line` of the first `allow` that gives it: on
+/// services (`orders.shop`), on workloads that are destinations (`vault.vault`) and on
+/// externals (`external:stripe`).
 fn flatten(model: Model<'_>) -> BTreeMap<Edge, BTreeMap<Grant, String>> {
     let mut edges: BTreeMap<Edge, BTreeMap<Grant, String>> = BTreeMap::new();
-    for service in &model.mesh.services {
-        let to = service_label(service);
-        for allow in &service.allows {
-            let location = model.sources.location(allow.span);
-            let mut grants = Vec::new();
-            if allow.rules.is_empty() {
-                grants.push(Grant {
-                    method: None,
-                    path: None,
-                });
-            }
-            for rule in &allow.rules {
-                let methods: Vec<Option<String>> = if rule.methods.is_empty() {
-                    vec![None]
-                } else {
-                    rule.methods.iter().cloned().map(Some).collect()
-                };
-                for method in &methods {
-                    for path in &rule.paths {
-                        grants.push(Grant {
-                            method: method.clone(),
-                            path: Some(path.clone()),
-                        });
-                    }
-                }
-            }
-            for caller in &allow.callers {
-                for &index in &allow.ports {
-                    let Some(port) = service.ports.get(index) else {
-                        continue;
-                    };
-                    let edge = (caller.label(), to.clone(), port.name.clone());
-                    let entry = edges.entry(edge).or_default();
-                    for grant in &grants {
-                        entry
-                            .entry(grant.clone())
-                            .or_insert_with(|| location.clone());
-                    }
-                }
-            }
+    let mesh = model.mesh;
+    let destinations = mesh
+        .services
+        .iter()
+        .map(|s| (service_label(s), &s.allows, &s.ports))
+        .chain(mesh.workloads.iter().map(|w| {
+            (
+                format!("{}.{}", w.identity.name, w.identity.namespace),
+                &w.allows,
+                &w.ports,
+            )
+        }))
+        .chain(
+            mesh.externals
+                .iter()
+                .map(|e| (format!("external:{}", e.name), &e.allows, &e.ports)),
+        );
+    for (to, allows, ports) in destinations {
+        for allow in allows {
+            add_allow(&mut edges, model, &to, allow, ports);
         }
     }
     edges
+}
+
+/// The grants of one `allow` statement on destination TO.
+fn add_allow(
+    edges: &mut BTreeMap<Edge, BTreeMap<Grant, String>>,
+    model: Model<'_>,
+    to: &str,
+    allow: &Allow,
+    ports: &[Port],
+) {
+    let location = model.sources.location(allow.span);
+    let mut grants = Vec::new();
+    if allow.rules.is_empty() {
+        grants.push(Grant {
+            method: None,
+            path: None,
+        });
+    }
+    for rule in &allow.rules {
+        let methods: Vec<Option<String>> = if rule.methods.is_empty() {
+            vec![None]
+        } else {
+            rule.methods.iter().cloned().map(Some).collect()
+        };
+        for method in &methods {
+            for path in &rule.paths {
+                grants.push(Grant {
+                    method: method.clone(),
+                    path: Some(path.clone()),
+                });
+            }
+        }
+    }
+    for caller in &allow.callers {
+        for &index in &allow.ports {
+            let Some(port) = ports.get(index) else {
+                continue;
+            };
+            let edge = (caller.label(), to.to_string(), port.name.clone());
+            let entry = edges.entry(edge).or_default();
+            for grant in &grants {
+                entry
+                    .entry(grant.clone())
+                    .or_insert_with(|| location.clone());
+            }
+        }
+    }
 }
 
 enum Pattern<'a> {

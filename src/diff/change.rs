@@ -41,7 +41,7 @@ pub struct AccessChange {
     pub effect: Effect,
     /// `frontend.web`, `namespace:monitoring` or `anyone`.
     pub from: String,
-    /// `orders.shop`.
+    /// `orders.shop`, a workload `vault.vault`, or `external:stripe`.
     pub to: String,
     pub port: String,
     pub methods: Vec<String>,
@@ -94,10 +94,11 @@ pub struct ScraperChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IdentityChange {
     pub effect: Effect,
-    /// `gw.edge`, `orders.shop:http`, or `mesh`.
+    /// `gw.edge`, `orders.shop:http`, `external:stripe`, `external:stripe:https` or
+    /// `mesh`.
     pub subject: String,
-    /// `selector`, `account`, `target port`, `trust-domain`, `cluster-domain`, `dns`,
-    /// `istiod`.
+    /// `selector`, `account`, `target port`, `host`, `cidr`, `trust-domain`,
+    /// `cluster-domain`, `dns`, `istiod`, `cluster-cidrs`, `sidecar-scoping`.
     pub field: String,
     pub old: String,
     pub new: String,
@@ -115,16 +116,18 @@ impl Change {
     }
 
     /// Sort order: by destination (namespace, then name) as meshward orders services,
-    /// mesh-wide changes first; then kind, port, caller, widens before narrows, requests.
+    /// mesh-wide changes first and externals last; then kind, port, caller, widens before
+    /// narrows, requests.
     pub(crate) fn sort_key(&self) -> impl Ord + '_ {
-        let split = |to: &str| match to.split_once('.') {
-            Some((name, ns)) => (ns.to_string(), name.to_string()),
-            None => (String::new(), to.to_string()),
+        let split = |to: &str| match (to.strip_prefix("external:"), to.split_once('.')) {
+            (Some(name), _) => (2u8, String::new(), name.to_string()),
+            (None, Some((name, ns))) => (1, ns.to_string(), name.to_string()),
+            (None, None) => (0, String::new(), to.to_string()),
         };
         let none: &[String] = &[];
         match self {
             Change::Scraper(c) => (
-                (String::new(), String::new()),
+                (0, String::new(), String::new()),
                 0u8,
                 "",
                 c.from.as_str(),

@@ -4,6 +4,7 @@
 use super::access;
 use super::change::Change;
 use super::model::Model;
+use super::outside;
 use super::settings;
 
 /// Every change from `old` to `new`, sorted.
@@ -14,6 +15,7 @@ pub fn compare(old: Model<'_>, new: Model<'_>) -> Vec<Change> {
     settings::route_changes(old, new, &mut out);
     settings::scraper_changes(old, new, &mut out);
     settings::identity_changes(old, new, &mut out);
+    outside::outside_changes(old, new, &mut out);
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.dedup();
     out

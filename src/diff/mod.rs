@@ -16,13 +16,20 @@
 //!   narrows. A new service that starts `permissive` widens too.
 //! - **route**: timeout, retries and split of services present on both sides; `neutral`.
 //! - **scraper**: the mesh's scraper appearing widens, going away narrows.
+//! - **destinations outside the tree**: grants on externals (`"to": "external:stripe"`)
+//!   and on workloads with ports (`"to": "vault.vault"`) are access changes like any
+//!   other. An external's hosts or ranges, an external's or workload's port numbers, the
+//!   mesh's `cluster-cidrs` (when both sides have a `host` external, whose L4 side admits
+//!   every address outside it: smaller widens) and `sidecar-scoping` (off widens) are
+//!   identity changes.
 //!
 //! Out: a sorted list of [`Change`]s, rendered as terminal text, a Markdown pull request
 //! comment (summary, table, Mermaid chart of changed edges) or the JSON of the CLI contract.
 //!
 //! The work is split by noun: `options` holds what was asked, `change` the changes and
 //! their order, `model` a compiled side, `compare` collects the changes, `access` compares
-//! grants, `settings` the mTLS, route, scraper and identity settings, `git` reads the base
+//! grants, `settings` the mTLS, route, scraper and identity settings, `outside` the
+//! externals' destinations and the mesh's `cluster-cidrs` and `sidecar-scoping`, `git` reads the base
 //! revision, `side` compiles both sides (or says what is wrong with them), `render` prints
 //! the changes.
 
@@ -32,6 +39,7 @@ mod compare;
 mod git;
 mod model;
 mod options;
+mod outside;
 mod render;
 mod settings;
 mod side;

@@ -129,7 +129,7 @@ pub fn render_markdown(changes: &[Change]) -> String {
         plural(narrowing, "narrowing")
     );
     if neutral > 0 {
-        let _ = write!(out, ", {neutral} other (routes)");
+        let _ = write!(out, ", {neutral} other (routes, settings)");
     }
     out.push_str("\n\n| effect | from | to | port | change | source |\n");
     out.push_str("| --- | --- | --- | --- | --- | --- |\n");

@@ -16,6 +16,8 @@ pub struct Question {
 pub struct Explanation {
     pub from: String,
     pub to: String,
+    /// What TO is: `service`, `workload` (a declared workload with ports) or `external`.
+    pub kind: &'static str,
     pub allowed: bool,
     pub ports: Vec<PortAnswer>,
 }
@@ -32,6 +34,10 @@ pub struct PortAnswer {
     pub allowed_by: Vec<String>,
     /// When denied: what comes closest to allowing it.
     pub nearest: Vec<String>,
+    /// What a reader should know besides the verdict: a call the cluster admits although
+    /// no intent line grants it, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]

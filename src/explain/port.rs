@@ -1,7 +1,9 @@
-//! One port of an `explain` answer: L4 egress and ingress, mTLS, L7 and the route, each
-//! judged by the evaluator on the rendered objects, and the intent lines that allow it.
+//! One port of a service in an `explain` answer: L4 egress, the caller's proxy, L4
+//! ingress, mTLS, L7 and the route, each judged by the evaluator on the rendered objects,
+//! and the intent lines that allow it.
 
 use super::answer::{layer, PortAnswer, Question};
+use super::layers::{egress_to_pod, sidecar};
 use super::nearest::{callers_text, nearest, rules_text};
 use crate::evaluate::{Cluster, Decision, Direction, Endpoint, MtlsMode, Pod, Request, Transport};
 use crate::ir::{Allow, Identity, Mesh, Port, Service};
@@ -23,36 +25,14 @@ pub(crate) fn answer(
 ) -> PortAnswer {
     let target = port.target;
     let mut layers = Vec::new();
-    let egress = if from.managed {
-        let names = cluster.view(from_pod).admitting(
-            Direction::Egress,
-            Endpoint::Pod(to_pod),
-            target,
-            Transport::Tcp,
-        );
-        let ok = !names.is_empty() || !cluster.isolated(from_pod, Direction::Egress);
-        layer(
-            "L4 egress",
-            ok,
-            if ok {
-                format!("allowed by NetworkPolicy {}", names.join(", "))
-            } else {
-                format!(
-                    "no NetworkPolicy selecting {} allows egress to it on {target}/TCP",
-                    q.from
-                )
-            },
-        )
-    } else {
-        layer(
-            "L4 egress",
-            true,
-            format!(
-                "{} is a workload meshward does not manage; its own namespace's policies decide",
-                q.from
-            ),
-        )
-    };
+    let egress = egress_to_pod(cluster, from, from_pod, to_pod, &q.to, target);
+    let proxy = sidecar(
+        cluster,
+        from,
+        from_pod,
+        &to.host(&mesh.settings.cluster_domain),
+        port.port,
+    );
     let names = cluster.view(to_pod).admitting(
         Direction::Ingress,
         Endpoint::Pod(from_pod),
@@ -84,7 +64,7 @@ pub(crate) fn answer(
         true,
         format!("{mode} on {}; {} presents {principal}", q.to, q.from),
     );
-    layers.extend([egress, ingress, mtls]);
+    layers.extend([egress, proxy, ingress, mtls]);
 
     let applicable: Vec<&Allow> = to
         .allows
@@ -184,6 +164,7 @@ pub(crate) fn answer(
             Vec::new()
         },
         nearest,
+        notes: Vec::new(),
     }
 }
 

@@ -1,12 +1,13 @@
-//! Resolves a question against the tree and judges it: FROM and TO must name a service or
-//! workload (TO a service), PORT one of TO's ports by name or number; anything else is
-//! rejected with the names that would have worked. Each port is then judged by `port`
-//! on the rendered objects.
+//! Resolves a question against the tree and judges it: FROM must name a service or
+//! workload, TO a service, a workload with ports or `external:NAME`, PORT one of TO's
+//! ports by name or number; anything else is rejected with the names that would have
+//! worked. Each port is then judged on the rendered objects by `port` (a service),
+//! `workload` or `external`.
 
 use super::answer::{Explanation, PortAnswer, Question};
-use super::port;
+use super::{external, port, workload};
 use crate::evaluate::{Cluster, Pod};
-use crate::ir::{Identity, Mesh, Port, Service};
+use crate::ir::{External, Identity, Mesh, Port};
 use crate::source::SourceMap;
 use crate::suggest;
 use serde_json::Value;
@@ -44,62 +45,138 @@ fn pod(i: &Identity) -> Pod {
     pod
 }
 
-fn find_port<'s>(service: &'s Service, wanted: &str) -> Result<&'s Port, String> {
-    let by_name = service.ports.iter().find(|p| p.name == wanted);
+/// The port of PORTS named WANTED, or with that port or target number: (index, port).
+fn find_port<'p>(
+    owner: &str,
+    ports: &'p [Port],
+    wanted: &str,
+) -> Result<(usize, &'p Port), String> {
+    let by_name = ports.iter().position(|p| p.name == wanted);
     let by_number = wanted.parse::<u16>().ok().and_then(|n| {
-        service
-            .ports
+        ports
             .iter()
-            .find(|p| p.port == n)
-            .or_else(|| service.ports.iter().find(|p| p.target == n))
+            .position(|p| p.port == n)
+            .or_else(|| ports.iter().position(|p| p.target == n))
     });
-    by_name.or(by_number).ok_or_else(|| {
-        let names: Vec<&str> = service.ports.iter().map(|p| p.name.as_str()).collect();
-        format!(
-            "`{}.{}` has no port `{wanted}`; its ports are {}",
-            service.name(),
-            service.namespace(),
-            names.join(", ")
-        )
-    })
+    let names: Vec<&str> = ports.iter().map(|p| p.name.as_str()).collect();
+    by_name
+        .or(by_number)
+        .map(|i| (i, &ports[i]))
+        .ok_or_else(|| {
+            format!(
+                "`{owner}` has no port `{wanted}`; its ports are {}",
+                names.join(", ")
+            )
+        })
 }
 
-/// Answer QUESTION about MESH, judging the rendered OBJECTS.
+/// The ports asked about: the one named, or all of them.
+fn asked<'p>(
+    owner: &str,
+    ports: &'p [Port],
+    q: &Question,
+) -> Result<Vec<(usize, &'p Port)>, String> {
+    match &q.port {
+        Some(p) => Ok(vec![find_port(owner, ports, p)?]),
+        None => Ok(ports.iter().enumerate().collect()),
+    }
+}
+
+/// The external named by `external:NAME`.
+fn external<'m>(mesh: &'m Mesh, name: &str) -> Result<&'m External, String> {
+    mesh.externals
+        .iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| {
+            let hint = match suggest::closest(name, mesh.externals.iter().map(|e| e.name.as_str()))
+            {
+                Some(s) => format!("; did you mean `external:{s}`?"),
+                None if mesh.externals.is_empty() => {
+                    "; this tree declares no externals".to_string()
+                }
+                None => "; write `external:NAME` with the name of an `external` block".to_string(),
+            };
+            format!("`external:{name}` is not an external of this tree{hint}")
+        })
+}
+
+/// Answer QUESTION about MESH, judging the rendered OBJECTS. TO is a service, a declared
+/// workload with ports (`vault.vault`), or `external:NAME`.
 pub fn explain(
     mesh: &Mesh,
     objects: &[Value],
     sources: &SourceMap,
     q: &Question,
 ) -> Result<Explanation, String> {
+    if q.from.starts_with("external:") {
+        return Err(format!(
+            "`{}` is outside the cluster and calls nothing meshward governs; FROM is a service or a workload, `NAME.NAMESPACE`",
+            q.from
+        ));
+    }
     let from = identity(mesh, &q.from)?;
-    let to_identity = identity(mesh, &q.to)?;
-    let to = mesh
-        .services
-        .iter()
-        .find(|s| s.identity == *to_identity)
-        .ok_or_else(|| {
-            format!(
-                "`{}` is a workload; only services of the tree can be called",
-                q.to
-            )
-        })?;
-    let ports: Vec<&Port> = match &q.port {
-        Some(p) => vec![find_port(to, p)?],
-        None => to.ports.iter().collect(),
-    };
+    let from_pod = pod(from);
     let cluster = Cluster::from_objects(objects.iter().cloned());
-    let (from_pod, to_pod) = (pod(from), pod(&to.identity));
-    let answers: Vec<PortAnswer> = ports
-        .into_iter()
-        .map(|port| {
-            port::answer(
-                mesh, objects, sources, &cluster, from, &from_pod, to, &to_pod, port, q,
-            )
-        })
-        .collect();
+    let (kind, answers): (&'static str, Vec<PortAnswer>) = if let Some(name) =
+        q.to.strip_prefix("external:")
+    {
+        let ext = external(mesh, name)?;
+        let answers = asked(&q.to, &ext.ports, q)?
+            .into_iter()
+            .map(|(i, port)| {
+                external::answer(
+                    mesh, objects, sources, &cluster, from, &from_pod, ext, i, port,
+                )
+            })
+            .collect();
+        ("external", answers)
+    } else {
+        let to_identity = identity(mesh, &q.to)?;
+        let to_pod = pod(to_identity);
+        if let Some(to) = mesh.services.iter().find(|s| s.identity == *to_identity) {
+            let answers = asked(&q.to, &to.ports, q)?
+                .into_iter()
+                .map(|(_, port)| {
+                    port::answer(
+                        mesh, objects, sources, &cluster, from, &from_pod, to, &to_pod, port, q,
+                    )
+                })
+                .collect();
+            ("service", answers)
+        } else {
+            let workload = mesh
+                    .workloads
+                    .iter()
+                    .find(|w| w.identity == *to_identity && !w.ports.is_empty())
+                    .ok_or_else(|| {
+                        format!(
+                            "`{}` is a workload without ports; only services, workloads with `port` lines and externals can be called",
+                            q.to
+                        )
+                    })?;
+            let answers = asked(&q.to, &workload.ports, q)?
+                .into_iter()
+                .map(|(i, port)| {
+                    workload::answer(
+                        mesh, sources, &cluster, from, &from_pod, workload, &to_pod, i, port,
+                    )
+                })
+                .collect();
+            ("workload", answers)
+        }
+    };
+    let mut answers = answers;
+    if let (Some((method, path)), true) = (&q.request, kind != "service") {
+        for a in &mut answers {
+            a.notes.push(format!(
+                "`{method} {path}` is not judged: meshward writes no HTTP rules for a {kind}, so any request on an admitted connection goes through"
+            ));
+        }
+    }
     Ok(Explanation {
         from: q.from.clone(),
         to: q.to.clone(),
+        kind,
         allowed: answers.iter().any(|a| a.allowed),
         ports: answers,
     })

@@ -7,10 +7,17 @@ use super::answer::Explanation;
 pub fn render_text(e: &Explanation) -> String {
     let mut out = String::new();
     for p in &e.ports {
-        out.push_str(&format!(
-            "{} → {} port {} (Service port {} → target port {}/{})\n",
-            e.from, e.to, p.port, p.service_port, p.target_port, p.protocol
-        ));
+        if e.kind == "service" {
+            out.push_str(&format!(
+                "{} → {} port {} (Service port {} → target port {}/{})\n",
+                e.from, e.to, p.port, p.service_port, p.target_port, p.protocol
+            ));
+        } else {
+            out.push_str(&format!(
+                "{} → {} port {} ({}/{})\n",
+                e.from, e.to, p.port, p.target_port, p.protocol
+            ));
+        }
         for l in &p.layers {
             let mark = if l.allowed { "ok  " } else { "DENY" };
             out.push_str(&format!("  {mark} {:<10} {}\n", l.layer, l.detail));
@@ -20,6 +27,9 @@ pub fn render_text(e: &Explanation) -> String {
         }
         for line in &p.nearest {
             out.push_str(&format!("  nearest    {line}\n"));
+        }
+        for line in &p.notes {
+            out.push_str(&format!("  note       {line}\n"));
         }
         out.push_str(if p.allowed {
             "  => allowed\n"

@@ -5,11 +5,14 @@
 
 mod fixture;
 mod run;
+mod unchecked;
 
 #[allow(unused_imports)]
 pub use fixture::{build, check, shop, snapshot, Fixture};
 #[allow(unused_imports)]
 pub use run::{Meshward, Output};
+#[allow(unused_imports)]
+pub use unchecked::{fixtures, write_unchecked};
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -8,6 +8,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod outside;
 mod repo;
 mod semantics;
 

@@ -1,6 +1,7 @@
 //! Validity of the tree `meshward build` writes, checked from the outside (see
 //! docs/output.md). The real binary is run on every folder under `examples/`
-//! and on a tree made to stress YAML quoting; its output must
+//! and on a tree made to stress YAML quoting, and the trees under `tests/fixtures/` are
+//! written through the library; the output must
 //!
 //! - validate against the strict upstream schemas vendored in `tests/schemas/`, carry the
 //!   `managed-by` label and hold no `null`;
@@ -136,7 +137,9 @@ pub fn on_path(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
-/// Build every example and collect what CHECK finds in its tree, prefixed with its name.
+/// Build every example, and write every tree of `tests/fixtures/` (through the library,
+/// without the self-check: see tests/common/unchecked.rs), and collect what CHECK finds
+/// in each tree, prefixed with its name.
 pub fn over_examples(check: impl Fn(&Path) -> Vec<String>) -> Vec<String> {
     let mut failures = Vec::new();
     for example in examples() {
@@ -146,6 +149,16 @@ pub fn over_examples(check: impl Fn(&Path) -> Vec<String>) -> Vec<String> {
             check(out.path())
                 .into_iter()
                 .map(|failure| format!("examples/{name}: {failure}")),
+        );
+    }
+    for fixture in common::fixtures() {
+        let out = TempDir::new().expect("temporary folder");
+        common::write_unchecked(&fixture, out.path());
+        let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
+        failures.extend(
+            check(out.path())
+                .into_iter()
+                .map(|failure| format!("tests/fixtures/{name}: {failure}")),
         );
     }
     failures

@@ -35,6 +35,16 @@ pub const SCHEMAS: &[(&str, &str, &str)] = &[
         "DestinationRule",
         include_str!("../schemas/destinationrule-networking-v1-strict.json"),
     ),
+    (
+        "networking.istio.io/v1",
+        "ServiceEntry",
+        include_str!("../schemas/serviceentry-networking-v1-strict.json"),
+    ),
+    (
+        "networking.istio.io/v1",
+        "Sidecar",
+        include_str!("../schemas/sidecar-networking-v1-strict.json"),
+    ),
 ];
 pub const KUSTOMIZATION_SCHEMA: &str =
     include_str!("../schemas/kustomization-kustomize-v1beta1-strict.json");
