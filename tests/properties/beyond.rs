@@ -46,11 +46,19 @@ struct Tree {
     scoping: bool,
 }
 
-const HOSTS: [&str; 4] = [
+const HOSTS: [&str; 6] = [
     "api.pay.example.com",
     "*.files.example.com",
-    "*.example.org",
     "db.example.net",
+    "*.example.org",
+    "login.example.io",
+    "*.cdn.example.io",
+];
+/// The names external k may use: disjoint, an exact one and a wildcard.
+const POOLS: [[&str; 2]; 3] = [
+    ["api.pay.example.com", "*.files.example.com"],
+    ["db.example.net", "*.example.org"],
+    ["login.example.io", "*.cdn.example.io"],
 ];
 const CIDRS: [&str; 4] = [
     "10.20.0.0/16",
@@ -73,7 +81,7 @@ fn tree_strategy() -> impl Strategy<Value = Tree> {
             let n = services.len();
             let external = (
                 any::<bool>(),
-                prop::sample::subsequence(HOSTS.to_vec(), 1..=2),
+                prop::sample::subsequence(HOSTS[..2].to_vec(), 1..=2),
                 prop::sample::subsequence(CIDRS.to_vec(), 1..=2),
                 prop::sample::select(vec![443u16, 5432, 8443]),
                 prop::collection::vec(caller(n), 0..=3),
@@ -94,15 +102,29 @@ fn tree_strategy() -> impl Strategy<Value = Tree> {
                 any::<bool>(),
                 any::<bool>(),
             )
-                .prop_map(|(services, externals, vault, cluster_cidrs, scoping)| {
-                    Tree {
-                        services,
-                        externals,
-                        vault,
-                        cluster_cidrs,
-                        scoping,
-                    }
-                })
+                .prop_map(
+                    |(services, mut externals, vault, cluster_cidrs, scoping)| {
+                        // A host belongs to one external (E0710): each external takes its
+                        // names from its own pool.
+                        for (k, e) in externals.iter_mut().enumerate() {
+                            if let Kind::Hosts(hosts) = &mut e.kind {
+                                let mut own: Vec<&'static str> = hosts
+                                    .iter()
+                                    .map(|h| POOLS[k][usize::from(h.starts_with('*'))])
+                                    .collect();
+                                own.dedup();
+                                *hosts = own;
+                            }
+                        }
+                        Tree {
+                            services,
+                            externals,
+                            vault,
+                            cluster_cidrs,
+                            scoping,
+                        }
+                    },
+                )
         },
     )
 }
