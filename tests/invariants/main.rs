@@ -9,8 +9,10 @@
 //! - `pods`: the pods, read by hand from the intents;
 //! - `matrix`: what the intents allow, and the sweep over every pair of managed pods;
 //! - `pairs`: concrete pairs, one behaviour each;
+//! - `beyond`: externals, the Vault workload and the sidecar scope (invariants 7-9);
 //! - here: building the tree once, the verdict helpers, and checks on the objects themselves.
 
+mod beyond;
 #[path = "../common/mod.rs"]
 mod common;
 mod matrix;

@@ -307,8 +307,11 @@ fn every_pod_of_managed_namespaces_reaches_dns_and_istiod_only() {
             !c.connection_allowed(src, prometheus, 9090, TCP),
             "{name} prometheus"
         );
-        assert!(
-            !c.connection_allowed(src, outside(), 443, TCP),
+        // egress/stripe.intent: payments may reach Stripe, so every address outside
+        // the cluster on 443 (beyond.rs); nobody else may.
+        assert_eq!(
+            c.connection_allowed(src, outside(), 443, TCP),
+            name == "payments",
             "{name} outside"
         );
         assert!(

@@ -1,0 +1,76 @@
+//! The generator's trees check clean, keep their shape, and never change for a seed.
+
+use super::*;
+
+#[test]
+fn generated_trees_compile_cleanly() {
+    for seed in [1, 2, 3] {
+        let compiled = crate::pipeline::run_texts(generate(500, seed));
+        let errors: Vec<String> = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| crate::diagnostic::render_text(d, &compiled.sources))
+            .collect();
+        assert!(errors.is_empty(), "seed {seed}:\n{}", errors.join("\n"));
+        let (mesh, tree) = compiled.result.expect("a model");
+        assert_eq!(mesh.services.len(), 500);
+        assert!(tree.files.len() > 500);
+    }
+}
+
+#[test]
+fn trees_beyond_the_tree_compile_cleanly() {
+    for scoping in [true, false] {
+        let options = Options {
+            beyond: true,
+            sidecar_scoping: scoping,
+        };
+        let compiled = crate::pipeline::run_texts(generate_with(1200, 4, options));
+        let errors: Vec<String> = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| crate::diagnostic::render_text(d, &compiled.sources))
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
+        let (mesh, _) = compiled.result.expect("a model");
+        assert_eq!(mesh.externals.len(), 2 * (HOST_EXTERNALS + CIDR_EXTERNALS));
+        assert_eq!(mesh.settings.sidecar_scoping, scoping);
+    }
+}
+
+#[test]
+fn generation_is_deterministic() {
+    assert_eq!(generate(300, 7), generate(300, 7));
+    assert_ne!(generate(300, 7), generate(300, 8));
+}
+
+#[test]
+fn small_trees_are_valid_too() {
+    for n in [1, 2, 3, 41] {
+        let compiled = crate::pipeline::run_texts(generate(n, 9));
+        assert!(!compiled.has_errors(), "{n} services");
+    }
+}
+
+#[test]
+fn shape_matches_the_brief() {
+    let files = generate(2000, 1);
+    let services = &files[..];
+    let text: String = services.iter().map(|(_, t)| t.as_str()).collect();
+    let count = |needle: &str| text.matches(needle).count();
+    let namespaces: std::collections::BTreeSet<&str> = files
+        .iter()
+        .filter_map(|(p, _)| p.split_once('/').map(|(ns, _)| ns))
+        .collect();
+    assert_eq!(namespaces.len(), 2000 / NAMESPACE_SIZE);
+    // About a fifth route, about half have rules (counted by allow blocks with braces).
+    let routes = count("  route ");
+    assert!((300..500).contains(&routes), "{routes} routes");
+    assert!(
+        count(" in team-") > 2000,
+        "cross-namespace callers and calls"
+    );
+}
