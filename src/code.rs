@@ -147,6 +147,8 @@ codes! {
     ExternalWithoutPorts = "E0708",
     /// A `SERVICEPORT:TARGETPORT` port on an external or a workload, which have no Service.
     ServicePortOnDestination = "E0709",
+    /// A host named by two externals: their ServiceEntries would claim one name.
+    DuplicateHost = "E0710",
     /// meshward could not serialise its own output (a bug).
     Internal = "E0900",
     /// Caller identities used on a service that accepts plaintext.

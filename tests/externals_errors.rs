@@ -265,6 +265,7 @@ fn malformed_hosts() {
         ),
         ("https://api.stripe.com/v1", "is a URL", "`api.stripe.com`"),
         ("a..com", "empty label", "single dots"),
+        ("203.0.113.10", "is an IP address", "`cidr 203.0.113.10/32`"),
     ];
     for (host, message, help) in cases {
         let file = stripe(&format!("files.stripe.com, {host}"));
@@ -498,6 +499,55 @@ fn callers_of_an_external_name_their_namespace() {
 }
 
 #[test]
+fn one_host_in_two_externals() {
+    let file = "external stripe-files {
+  host files.stripe.com
+  port https 443/tls
+  allow payments in billing
+}
+";
+    let run = errors(&[("egress/stripe-files.intent", file)], &["E0710"]);
+    has(
+        &run,
+        "E0710",
+        "egress/stripe.intent:2:24",
+        "host `files.stripe.com` is also a host of external `stripe-files`",
+        "a host belongs to one external",
+    );
+}
+
+#[test]
+fn https_is_tls_on_a_destination() {
+    let file = stripe("api.stripe.com").replace("443/tls", "443/https");
+    let run = errors(&[(STRIPE, &file)], &["E0301"]);
+    has(
+        &run,
+        "E0301",
+        &format!("{STRIPE}:3:18"),
+        "unknown protocol `https`",
+        "`port https 443/tls`",
+    );
+}
+
+#[test]
+fn a_call_to_an_external_says_external() {
+    let run = errors(
+        &[(
+            "billing/payments.intent",
+            "service payments in billing {\n  calls stripe:https\n}\n",
+        )],
+        &["E0501"],
+    );
+    has(
+        &run,
+        "E0501",
+        "billing/payments.intent:2:9",
+        "`calls` names `stripe in billing`, which is not a service of the tree",
+        "write `calls external stripe`",
+    );
+}
+
+#[test]
 fn duplicate_external() {
     let run = errors(
         &[("egress/stripe-2.intent", &stripe("api.stripe.com"))],
@@ -542,6 +592,40 @@ fn external_is_reserved() {
         "expected an external name after `external`",
         "",
     );
+}
+
+#[test]
+fn syntax_errors_in_the_new_statements_say_what_was_meant() {
+    let cases = [
+        (
+            "external other in billing {\n  host api.other.com\n}\n",
+            "1:16",
+            "expected `{` after `other`, found `in`",
+            "externals have no namespace",
+        ),
+        (
+            "external other {\n  host api.other.com files.other.com\n}\n",
+            "2:22",
+            "found `files.other.com`",
+            "separate the entries with `,`: `host A, B`",
+        ),
+        (
+            "external other {\n  cidr 10.0.0.0 / 8\n}\n",
+            "2:17",
+            "found `/`",
+            "write a range without spaces",
+        ),
+    ];
+    for (text, at, message, help) in cases {
+        let run = errors(&[("egress/other.intent", text)], &["E0001"]);
+        has(
+            &run,
+            "E0001",
+            &format!("egress/other.intent:{at}"),
+            message,
+            help,
+        );
+    }
 }
 
 #[test]
@@ -740,6 +824,30 @@ fn an_external_inside_the_cluster_ranges() {
         "egress/corp-db.intent:2:8",
         "range `10.1.0.0/16` of external `corp-db` overlaps the cluster range `10.0.0.0/12`",
         "narrow the range",
+    );
+}
+
+#[test]
+fn a_call_without_a_port_allowed_on_some_ports_only() {
+    let file = "external stripe {
+  host api.stripe.com, files.stripe.com
+  port https 443/tls
+  port http 80/http
+  allow payments in billing to https
+}
+";
+    let payments =
+        "service payments in billing {\n  calls external stripe, vault in vault:api\n}\n";
+    let run = warns(
+        &[(STRIPE, file), ("billing/payments.intent", payments)],
+        "W0003",
+    );
+    has(
+        &run,
+        "W0003",
+        "billing/payments.intent:2:9",
+        "`payments` may call `stripe` only on `https`, not on every port",
+        "name the port: `calls external stripe:https`",
     );
 }
 

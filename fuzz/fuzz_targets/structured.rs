@@ -99,7 +99,16 @@ const NAMES: &[&str] = &[
     "metrics",
     "monitoring",
 ];
-const RESERVED: &[&str] = &["in", "to", "namespace", "anyone", "service", "mesh", "port"];
+const RESERVED: &[&str] = &[
+    "in",
+    "to",
+    "namespace",
+    "anyone",
+    "external",
+    "service",
+    "mesh",
+    "port",
+];
 const ODD_NAMES: &[&str] = &[
     "a_b",
     "-a",
@@ -366,6 +375,102 @@ impl<'a> Arbitrary<'a> for Domain {
     }
 }
 
+/// An external's host as typed: mostly valid, sometimes each kind of malformed.
+#[derive(Debug, Clone)]
+struct Host(String);
+
+impl<'a> Arbitrary<'a> for Host {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        let s = if k < 208 {
+            pick(
+                u,
+                &[
+                    "api.stripe.com",
+                    "files.stripe.com",
+                    "*.stripe.com",
+                    "db.example.org",
+                ],
+            )?
+        } else {
+            pick(
+                u,
+                &[
+                    "Api.stripe.com",
+                    "api.stripe.com.",
+                    "api.*.com",
+                    "*stripe.com",
+                    "localhost",
+                    "*.com",
+                    "a_b.com",
+                    "10.0.0.1",
+                    "api.stripe.com:443",
+                    "https://api.stripe.com/v1",
+                    "a..com",
+                    "é.com",
+                ],
+            )?
+        };
+        Ok(Host(s.to_string()))
+    }
+}
+
+/// An address range as typed, for `cidr` and `cluster-cidrs`.
+#[derive(Debug, Clone)]
+struct Cidr(String);
+
+impl<'a> Arbitrary<'a> for Cidr {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        let s = if k < 208 {
+            pick(
+                u,
+                &[
+                    "10.20.0.0/16",
+                    "2001:db8::/48",
+                    "203.0.113.0/24",
+                    "10.0.0.0/12",
+                    "fd00::/8",
+                    "0.0.0.0/0",
+                    "::/0",
+                ],
+            )?
+        } else {
+            pick(
+                u,
+                &[
+                    "10.20.1.0/16",
+                    "10.0.0.0/33",
+                    "2001:db8::/129",
+                    "::ffff:10.0.0.0/104",
+                    "010.0.0.0/8",
+                    "10.0.0.0/08",
+                    "10.0.0.0",
+                    "10.0.0/8",
+                    "x",
+                    "1.2.3.4/-1",
+                ],
+            )?
+        };
+        Ok(Cidr(s.to_string()))
+    }
+}
+
+/// `sidecar-scoping`'s value as typed.
+#[derive(Debug, Clone)]
+struct Switch(&'static str);
+
+impl<'a> Arbitrary<'a> for Switch {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(Switch(if k < 240 {
+            pick(u, &["on", "off"])?
+        } else {
+            pick(u, &["yes", "ON", "0"])?
+        }))
+    }
+}
+
 // ------------------------------------------------------------------ statements
 
 #[derive(Arbitrary, Debug)]
@@ -397,6 +502,8 @@ struct Allow {
 
 #[derive(Arbitrary, Debug)]
 struct CallTarget {
+    /// `calls external NAME[:PORT]`: the namespace is then not printed.
+    external: Rare,
     name: Name,
     namespace: Option<Name>,
     port: Option<Name>,
@@ -465,6 +572,8 @@ enum MeshStmt {
     Dns(Name, Some1<Label, 2>),
     Scraper(Name, Name),
     Workload(Name, Name, Option<(Option<Name>, Option<Some1<Label, 2>>)>),
+    ClusterCidrs(Some1<Cidr, 2>),
+    SidecarScoping(Switch),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -475,6 +584,10 @@ struct Mesh {
     dns: Option<(Name, Some1<Label, 2>)>,
     scraper: Option<(Name, Name)>,
     workloads: Few<(Name, Name, Option<(Option<Name>, Option<Some1<Label, 2>>)>), 2>,
+    /// Workloads that are destinations too: their `port` and `allow` lines.
+    destinations: Few<(Name, Name, Some1<Port, 1>, Few<Allow, 1>), 1>,
+    cluster_cidrs: Option<Some1<Cidr, 2>>,
+    sidecar_scoping: Option<Switch>,
     /// A rare extra statement of any kind (a second `dns`, ...).
     extra: Rarely<MeshStmt>,
 }
@@ -503,11 +616,35 @@ impl Mesh {
                 .map(|(a, l)| (a.clone(), l.as_ref().map(|l| Some1(l.0.clone()))));
             out.push(MeshStmt::Workload(n.clone(), ns.clone(), block));
         }
+        if let Some(c) = &self.cluster_cidrs {
+            out.push(MeshStmt::ClusterCidrs(c.clone()));
+        }
+        if let Some(v) = &self.sidecar_scoping {
+            out.push(MeshStmt::SidecarScoping(v.clone()));
+        }
         if let Some(extra) = &self.extra.0 {
             out.push(extra.clone());
         }
         out
     }
+}
+
+/// What an external is: one of the two, or (rarely, as an error) both or neither.
+#[derive(Arbitrary, Debug)]
+enum Destination {
+    Hosts(Some1<Host, 2>),
+    Hosts2(Some1<Host, 2>),
+    Cidrs(Some1<Cidr, 2>),
+    Both(Host, Cidr),
+    Neither,
+}
+
+#[derive(Arbitrary, Debug)]
+struct External {
+    name: Name,
+    destination: Destination,
+    ports: Few<Port, 2>,
+    allows: Few<Allow, 2>,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -575,6 +712,7 @@ struct Layout {
 #[derive(Arbitrary, Debug)]
 struct Input {
     services: Few<Service, 5>,
+    externals: Few<External, 2>,
     mesh: Option<Mesh>,
     second_mesh: Rare,
     empty_file: Rare,
@@ -693,8 +831,11 @@ impl Printer {
     fn calls(&mut self, targets: &[CallTarget]) {
         self.t("calls");
         self.list(targets, |p, c| {
+            if c.external.0 {
+                p.t("external");
+            }
             p.t(c.name.0.clone());
-            if let Some(ns) = &c.namespace {
+            if let (Some(ns), false) = (&c.namespace, c.external.0) {
                 p.t("in");
                 p.t(ns.0.clone());
             }
@@ -835,7 +976,67 @@ impl Printer {
                         self.t("}");
                     }
                 }
+                MeshStmt::ClusterCidrs(c) => {
+                    self.t("cluster-cidrs");
+                    self.list(&c.0, |p, c| p.t(c.0.clone()));
+                }
+                MeshStmt::SidecarScoping(v) => {
+                    self.t("sidecar-scoping");
+                    self.t(v.0);
+                }
             }
+            self.nl();
+        }
+        for (n, ns, ports, allows) in &m.destinations.0 {
+            self.t("workload");
+            self.t(n.0.clone());
+            self.t("in");
+            self.t(ns.0.clone());
+            self.t("{");
+            self.nl();
+            for port in &ports.0 {
+                self.port(port);
+            }
+            for a in &allows.0 {
+                self.allow(a);
+                self.nl();
+            }
+            self.t("}");
+            self.nl();
+        }
+        self.t("}");
+        self.nl();
+    }
+
+    fn external(&mut self, e: &External) {
+        self.t("external");
+        self.t(e.name.0.clone());
+        self.t("{");
+        self.nl();
+        let hosts = |p: &mut Self, hosts: &[Host]| {
+            p.t("host");
+            p.list(hosts, |p, h| p.t(h.0.clone()));
+            p.nl();
+        };
+        let cidrs = |p: &mut Self, cidrs: &[Cidr]| {
+            p.t("cidr");
+            p.list(cidrs, |p, c| p.t(c.0.clone()));
+            p.nl();
+        };
+        match &e.destination {
+            Destination::Hosts(h) | Destination::Hosts2(h) => hosts(self, &h.0),
+            Destination::Cidrs(c) => cidrs(self, &c.0),
+            Destination::Both(h, c) => {
+                hosts(self, std::slice::from_ref(h));
+                cidrs(self, std::slice::from_ref(c));
+            }
+            Destination::Neither => {}
+        }
+        for port in &e.ports.0 {
+            self.port(port);
+        }
+        for a in &e.allows.0 {
+            self.allow(a);
             self.nl();
         }
         self.t("}");
@@ -934,6 +1135,11 @@ fn files_of(input: &Input) -> Files {
         let mut p = Printer::default();
         p.service(s);
         printers.push((format!("t{}/s{i}.intent", i % 3), p));
+    }
+    for (i, e) in input.externals.0.iter().enumerate() {
+        let mut p = Printer::default();
+        p.external(e);
+        printers.push((format!("egress/x{i}.intent"), p));
     }
     if let Some(m) = &input.mesh {
         let mut p = Printer::default();

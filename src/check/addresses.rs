@@ -12,6 +12,15 @@ fn err(message: String, help: impl Into<String>) -> NameError {
 
 /// A lower-case DNS name of at least two labels, optionally starting with `*.`.
 pub fn host(text: &str) -> Result<(), NameError> {
+    let last_label = text.trim_end_matches('.').rsplit('.').next().unwrap_or("");
+    let numeric = !last_label.is_empty() && last_label.bytes().all(|b| b.is_ascii_digit());
+    if text.parse::<IpAddr>().is_ok() || text.matches(':').count() > 1 || numeric {
+        let bits = if text.contains(':') { 128 } else { 32 };
+        return Err(err(
+            format!("host `{text}` is an IP address, not a DNS name"),
+            format!("name addresses with `cidr`: `cidr {text}/{bits}`"),
+        ));
+    }
     if text.contains("://") || text.contains('/') {
         let bare = text
             .split("://")
@@ -240,6 +249,9 @@ mod tests {
             ("-a.com", "invalid label"),
             ("api.stripe.com:443", "port"),
             ("https://api.stripe.com/v1", "URL"),
+            ("10.0.0.1", "IP address"),
+            ("2001:db8::1", "IP address"),
+            ("a.b.300", "IP address"),
         ] {
             let message = host(bad).expect_err(bad).0;
             assert!(message.contains(says), "{bad}: {message}");

@@ -25,10 +25,10 @@ pub(crate) struct Destinations<'a> {
 
 /// What a call lands on, whatever its kind.
 struct Target<'a> {
-    /// `payments in billing`, `external stripe`: as a call names it.
-    label: String,
     /// `payments`, `stripe`: as an `allow` is said to belong to it.
     short: &'a str,
+    /// Its namespace; `None` for an external.
+    namespace: Option<&'a str>,
     /// `service`, `workload` or `external`, for "has no port" messages.
     kind: &'static str,
     ports: &'a [ir::Port],
@@ -84,10 +84,15 @@ fn target<'a>(
 ) -> Option<Target<'a>> {
     if t.external.is_some() {
         let externals = destinations.externals;
-        if let Some((e, clean)) = externals.iter().find(|(e, _)| e.name == t.name.text) {
+        // Sorted by name, and a duplicate is reported and left out.
+        let found = externals
+            .binary_search_by(|(e, _)| e.name.as_str().cmp(&t.name.text))
+            .ok()
+            .map(|i| &externals[i]);
+        if let Some((e, clean)) = found {
             return Some(Target {
-                label: format!("external {}", e.name),
                 short: &e.name,
+                namespace: None,
                 kind: "external",
                 ports: &e.ports,
                 allows: &e.allows,
@@ -119,8 +124,8 @@ fn target<'a>(
         .map_or(d.identity.namespace.as_str(), |w| w.text.as_str());
     if let Some(s) = by_key.get(&(ns, t.name.text.as_str())) {
         return Some(Target {
-            label: format!("{} in {}", s.name(), s.namespace()),
             short: s.name(),
+            namespace: Some(s.namespace()),
             kind: "service",
             ports: &s.ports,
             allows: &s.allows,
@@ -136,8 +141,8 @@ fn target<'a>(
     if let Some((w, clean)) = workload {
         if !w.ports.is_empty() {
             return Some(Target {
-                label: format!("{} in {}", w.identity.name, w.identity.namespace),
                 short: &w.identity.name,
+                namespace: Some(&w.identity.namespace),
                 kind: "workload",
                 ports: &w.ports,
                 allows: &w.allows,
@@ -250,6 +255,10 @@ fn call(d: &Draft, t: &ast::CallTarget, target: &Target, sink: &mut Sink) {
         format!(" on port `{}`", target.ports[p].name)
     });
     let to = port.map_or(String::new(), |p| format!(" to {}", target.ports[p].name));
+    let label = match target.namespace {
+        Some(ns) => format!("{} in {ns}", target.short),
+        None => format!("external {}", target.short),
+    };
     let place = match target.kind {
         "workload" => format!("the workload in {}", target.origin),
         _ => target.origin.to_string(),
@@ -259,7 +268,7 @@ fn call(d: &Draft, t: &ast::CallTarget, target: &Target, sink: &mut Sink) {
         t.span,
         format!(
             "`{}` calls `{}`{on}, but `{}` does not allow it",
-            me.name, target.label, target.short
+            me.name, label, target.short
         ),
     )
     .help(format!(

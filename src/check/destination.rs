@@ -8,7 +8,7 @@ use super::ports;
 use super::sink::Sink;
 use crate::ast;
 use crate::code::Code;
-use crate::ir::{self, Caller};
+use crate::ir::{self, Caller, Protocol};
 use crate::source::Span;
 use crate::suggest;
 
@@ -27,7 +27,19 @@ pub(crate) fn ports(
             p.name.span,
             names::dns_label("port", &p.name.text),
         );
-        let protocol = ports::protocol(p.protocol.as_ref(), sink);
+        let protocol = match &p.protocol {
+            // For a destination outside the tree the answer is always `tls`: the sidecar
+            // passes the application's TLS through and tells hosts apart by SNI.
+            Some(w) if w.text == "https" => {
+                sink.error(Code::UnknownProtocol, w.span, "unknown protocol `https`")
+                    .help(format!(
+                        "write `tls`: the caller's own TLS passes through the sidecar, which routes it by SNI (`port {} {}/tls`)",
+                        p.name.text, p.target_port.text
+                    ));
+                Protocol::Tls
+            }
+            other => ports::protocol(other.as_ref(), sink),
+        };
         if let Some(w) = &p.service_port {
             sink.error(
                 Code::ServicePortOnDestination,

@@ -11,6 +11,7 @@ use crate::ast::{self, ExternalStatement};
 use crate::code::Code;
 use crate::ir::{self, Cidr, Destination, Protocol};
 use crate::source::Span;
+use std::collections::BTreeMap;
 
 /// One `external` block as parsed, with the file it came from.
 pub(crate) struct Parsed {
@@ -56,8 +57,39 @@ pub(crate) fn resolve(
         let e = external(p, index, cluster, sink);
         out.push((e, sink.errors() == before));
     }
+    duplicate_hosts(parsed, sink);
     out.sort_by(|(a, _), (b, _)| a.name.cmp(&b.name));
     out
+}
+
+/// One host in two externals: each would write a ServiceEntry for it, and a caller allowed
+/// by both would see two entries claiming one name.
+fn duplicate_hosts(parsed: &[Parsed], sink: &mut Sink) {
+    let mut seen: BTreeMap<&str, (&str, Span)> = BTreeMap::new();
+    for p in parsed {
+        for s in &p.ast.statements {
+            let ExternalStatement::Hosts { hosts, .. } = s else {
+                continue;
+            };
+            for w in hosts {
+                match seen.get(w.text.as_str()) {
+                    Some((other, first)) if *other != p.ast.name.text => {
+                        sink.error(
+                            Code::DuplicateHost,
+                            w.span,
+                            format!("host `{}` is also a host of external `{other}`", w.text),
+                        )
+                        .help("a host belongs to one external; list its ports and callers there")
+                        .note(*first, "declared here");
+                    }
+                    Some(_) => {}
+                    None => {
+                        seen.insert(&w.text, (&p.ast.name.text, w.span));
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn external(p: &Parsed, index: &Index, cluster: &ClusterCidrs, sink: &mut Sink) -> ir::External {

@@ -56,25 +56,63 @@ fn unknown_namespaces(service: &Service, populated: &BTreeSet<&str>, sink: &mut 
     }
 }
 
-/// A `calls` without a port that the target allows on some of its ports only.
+/// A `calls` without a port that the target (a service, a workload or an external) allows
+/// on some of its ports only.
 fn partial_calls(service: &Service, mesh: &Mesh, sink: &mut Sink) {
-    for call in service
-        .calls
-        .iter()
-        .filter(|c| c.port.is_none() && c.kind == CallKind::Service)
-    {
-        // `mesh.services` is sorted by (namespace, name).
+    for call in service.calls.iter().filter(|c| c.port.is_none()) {
         let key = (call.namespace.as_str(), call.name.as_str());
-        let Ok(i) = mesh
-            .services
-            .binary_search_by(|t| (t.namespace(), t.name()).cmp(&key))
-        else {
-            continue;
+        // Services are sorted by (namespace, name) and externals by name; workloads are
+        // few.
+        let (name, ports, allows, written) = match call.kind {
+            CallKind::Service => {
+                let Ok(i) = mesh
+                    .services
+                    .binary_search_by(|t| (t.namespace(), t.name()).cmp(&key))
+                else {
+                    continue;
+                };
+                let t = &mesh.services[i];
+                (
+                    t.name(),
+                    &t.ports,
+                    &t.allows,
+                    format!("{} in {}", t.name(), t.namespace()),
+                )
+            }
+            CallKind::Workload => {
+                let Some(w) = mesh
+                    .workloads
+                    .iter()
+                    .find(|w| (w.identity.namespace.as_str(), w.identity.name.as_str()) == key)
+                else {
+                    continue;
+                };
+                let i = &w.identity;
+                (
+                    i.name.as_str(),
+                    &w.ports,
+                    &w.allows,
+                    format!("{} in {}", i.name, i.namespace),
+                )
+            }
+            CallKind::External => {
+                let Ok(i) = mesh
+                    .externals
+                    .binary_search_by(|e| e.name.as_str().cmp(&call.name))
+                else {
+                    continue;
+                };
+                let e = &mesh.externals[i];
+                (
+                    e.name.as_str(),
+                    &e.ports,
+                    &e.allows,
+                    format!("external {}", e.name),
+                )
+            }
         };
-        let target = &mesh.services[i];
         let me = &service.identity;
-        let allowed: BTreeSet<usize> = target
-            .allows
+        let allowed: BTreeSet<usize> = allows
             .iter()
             .filter(|a| a.callers.iter().any(|c| c.covers(me)))
             .flat_map(|a| a.ports.iter().copied())
@@ -82,27 +120,21 @@ fn partial_calls(service: &Service, mesh: &Mesh, sink: &mut Sink) {
         let Some(&first) = allowed.iter().next() else {
             continue;
         };
-        if allowed.len() < target.ports.len() {
+        if allowed.len() < ports.len() {
             let names: Vec<String> = allowed
                 .iter()
-                .map(|&i| format!("`{}`", target.ports[i].name))
+                .map(|&i| format!("`{}`", ports[i].name))
                 .collect();
             warn_at(
                 sink,
                 Code::PartialCall,
                 call.span,
                 format!(
-                    "`{}` may call `{}` only on {}, not on every port",
+                    "`{}` may call `{name}` only on {}, not on every port",
                     me.name,
-                    target.name(),
                     names.join(", ")
                 ),
-                format!(
-                    "name the port: `calls {} in {}:{}`",
-                    target.name(),
-                    target.namespace(),
-                    target.ports[first].name
-                ),
+                format!("name the port: `calls {written}:{}`", ports[first].name),
             );
         }
     }

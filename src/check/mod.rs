@@ -45,3 +45,5 @@ mod tests;
 
 pub use names::{METHODS, RETRY_CONDITIONS};
 pub use passes::{check, Parsed};
+#[cfg(test)]
+pub(crate) use tests::EXAMPLE;

@@ -201,6 +201,35 @@ fn statement_keyword(text: &str, pos: usize) -> &str {
 }
 
 fn hint(text: &str, pos: usize, positives: &[Rule], found: &str) -> Option<String> {
+    let before: Vec<&str> = text
+        .get(..pos)
+        .unwrap_or("")
+        .split_whitespace()
+        .rev()
+        .take(2)
+        .collect();
+    if found == "in" && before.get(1) == Some(&"external") {
+        return Some(
+            "externals have no namespace: declare `external NAME { ... }` and call `calls external NAME`"
+                .into(),
+        );
+    }
+    // The list statement whose entries come last before the error, if any.
+    let statement = text
+        .get(..pos)
+        .unwrap_or("")
+        .split([' ', '\t', '\n', '\r', ','])
+        .rev()
+        .find(|t| !t.is_empty() && !t.contains(['.', ':', '/']))
+        .unwrap_or("");
+    if matches!(statement, "host" | "cidr" | "cluster-cidrs") && positives.contains(&Rule::comma) {
+        if found.starts_with('/') {
+            return Some("write a range without spaces: `10.20.0.0/16`".into());
+        }
+        if found.contains(['.', ':']) {
+            return Some(format!("separate the entries with `,`: `{statement} A, B`"));
+        }
+    }
     if positives.contains(&Rule::kw_in) && positives.len() <= 2 {
         return Some(match statement_keyword(text, pos) {
             "scraper" => "write `scraper NAME in NAMESPACE`".into(),

@@ -43,11 +43,18 @@ fn agree(text: &str) -> bool {
     grammar.is_ok()
 }
 
-/// Every `*.intent` file under the repository's examples, tests and fuzz seeds.
+/// Every `*.intent` file under the repository's examples, tests, golden inputs and fuzz
+/// seeds.
 fn repository_intents() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
-    for dir in ["examples", "tests", "fuzz/seeds", "fuzz/regressions"] {
+    for dir in [
+        "examples",
+        "tests",
+        "golden",
+        "fuzz/seeds",
+        "fuzz/regressions",
+    ] {
         collect(&root.join(dir), &mut out);
     }
     out
@@ -180,6 +187,13 @@ fn the_fast_reader_agrees_with_pest_on_every_intent_in_the_repository() {
     assert!(texts.len() >= 20, "found only {} intent files", texts.len());
     let accepted = texts.iter().filter(|t| agree(t)).count();
     assert!(accepted >= 15, "only {accepted} of them parse");
+}
+
+#[test]
+fn the_fast_reader_agrees_with_pest_on_the_destinations_example() {
+    for (path, text) in crate::check::EXAMPLE {
+        assert!(agree(text), "{path} does not parse");
+    }
 }
 
 #[test]
