@@ -2,16 +2,19 @@
 //! into the files of the output tree.
 //!
 //! One file per service (its NetworkPolicy, AuthorizationPolicy, PeerAuthentication,
-//! VirtualService and DestinationRule), one `_namespace.yaml` per namespace for the
-//! defaults, and a `kustomization.yaml` in every folder. Namespace-wide objects are named
-//! with a `.` (`meshward.default-deny`), which no service name can hold, except Istio's
-//! fixed `default` PeerAuthentication; a service's own PeerAuthentication is
-//! `<service>-mtls`, so none of them can clash with a service's objects.
+//! VirtualService, DestinationRule and Sidecar), one `_namespace.yaml` per namespace for
+//! the defaults (and the namespace's Sidecar), one `_external.<name>.yaml` per external
+//! per namespace holding a caller it allows, and a `kustomization.yaml` in every folder.
+//! Namespace-wide objects are named with a `.` (`meshward.default-deny`), which no service
+//! name can hold, except Istio's conventional `default` PeerAuthentication and Sidecar; a
+//! service's own PeerAuthentication is `<service>-mtls` and the Sidecar of a service named
+//! `default` is `default.service`, so none of them can clash with a service's objects.
 //!
 //! - `tree`: the whole tree, rendered in parallel and sorted by path;
 //! - `document`: the files and objects it holds, and the generated-file marks;
 //! - `network`, `security`, `traffic`: the objects of one layer each, with the Istio
 //!   kinds in `istio`;
+//! - `external`: an external's ServiceEntry; `sidecar`: the Sidecars and their hosts;
 //! - `metadata`: the name, namespace and managed-by label every object carries.
 
 mod document;
@@ -31,4 +34,5 @@ pub use document::{
 };
 pub use external::{cidr_host, entry_name};
 pub use metadata::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
+pub use sidecar::{sidecar_name, NAMESPACE_SIDECAR};
 pub use tree::{external_file, render, render_with, service_file};

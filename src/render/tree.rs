@@ -76,7 +76,9 @@ pub fn render_with<R: Send>(
         })
         .collect();
     let mut folders: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    let mut out: Vec<(String, R)> = Vec::new();
+    let entries_count: usize = tables.entries.values().map(Vec::len).sum();
+    let mut out: Vec<(String, R)> =
+        Vec::with_capacity(mesh.services.len() + 2 * namespaces.len() + entries_count + 1);
     for (&(namespace, _), documents) in namespaces.iter().zip(per_namespace) {
         let files = folders.entry(namespace).or_default();
         for (path, result) in documents {
