@@ -50,14 +50,14 @@ fn examples_output_trees() {
     }
 }
 
-/// The trees under `tests/fixtures/`, written through the library without the self-check
-/// (tests/common/unchecked.rs), snapshotted like the examples under `golden/fixtures/`.
+/// The trees under `tests/fixtures/`, built by the binary and snapshotted like the
+/// examples under `golden/fixtures/`.
 #[test]
 fn fixtures_output_trees() {
     for fixture in common::fixtures() {
         let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
         let out = tempfile::tempdir().expect("tempdir");
-        common::write_unchecked(&fixture, out.path());
+        common::build_fixture(&fixture, out.path());
         golden("fixtures").bind(|| insta::assert_snapshot!(name.clone(), tree_text(out.path())));
     }
 }

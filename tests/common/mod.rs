@@ -5,14 +5,14 @@
 
 mod fixture;
 mod run;
-mod unchecked;
+mod trees;
 
 #[allow(unused_imports)]
 pub use fixture::{build, check, shop, snapshot, Fixture};
 #[allow(unused_imports)]
 pub use run::{Meshward, Output};
 #[allow(unused_imports)]
-pub use unchecked::{fixtures, write_unchecked};
+pub use trees::{build_fixture, fixtures};
 
 use std::fs;
 use std::path::{Path, PathBuf};

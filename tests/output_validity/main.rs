@@ -137,8 +137,7 @@ pub fn on_path(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
-/// Build every example, and write every tree of `tests/fixtures/` (through the library,
-/// without the self-check: see tests/common/unchecked.rs), and collect what CHECK finds
+/// Build every example and every tree of `tests/fixtures/`, and collect what CHECK finds
 /// in each tree, prefixed with its name.
 pub fn over_examples(check: impl Fn(&Path) -> Vec<String>) -> Vec<String> {
     let mut failures = Vec::new();
@@ -153,7 +152,7 @@ pub fn over_examples(check: impl Fn(&Path) -> Vec<String>) -> Vec<String> {
     }
     for fixture in common::fixtures() {
         let out = TempDir::new().expect("temporary folder");
-        common::write_unchecked(&fixture, out.path());
+        common::build_fixture(&fixture, out.path());
         let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
         failures.extend(
             check(out.path())
