@@ -207,7 +207,7 @@ sidecar_hosts() {
     find "$1" -name '*.yaml' -exec awk '
         /^---/ { sidecar = 0; inhosts = 0 }
         /^kind: Sidecar$/ { sidecar = 1 }
-        sidecar && /^ *hosts:$/ { inhosts = 1; next }
+        sidecar && /^ *(- )?hosts:$/ { inhosts = 1; next }
         inhosts && /^ *- / { n++; next }
         { inhosts = 0 }
         END { print n + 0 }' {} + | awk '{ s += $1 } END { print s + 0 }'

@@ -58,6 +58,17 @@ pub(crate) fn egress_addresses(
     if policies.is_empty() {
         return; // the pod-side check reports it
     }
+    // Only an ipBlock or a rule without `to` can admit an address, and a rule without
+    // `to` is a fault of its own (`l4.rs`): a source whose rules name neither, and which
+    // may reach no external, has nothing to ask here.
+    let blocks = policies
+        .iter()
+        .flat_map(|p| &p.egress)
+        .flat_map(|r| &r.peers)
+        .any(|p| matches!(p, Peer::IpBlock { .. }));
+    if !blocks && granted.externals.is_empty() {
+        return;
+    }
     let mut probes = addresses.fixed.clone();
     let mut ports = addresses.ports.clone();
     for rule in policies.iter().flat_map(|p| &p.egress) {

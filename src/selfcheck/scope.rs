@@ -29,9 +29,14 @@ pub(crate) fn scope(
     scoped: bool,
     report: &mut Report,
 ) {
+    if !scoped && granted.hosts.is_empty() {
+        return; // nothing can be an outage
+    }
     let proxy = cluster.proxy(pod);
     let mut asked: BTreeSet<usize> = granted.hosts.clone();
-    asked.extend(reach.strangers.iter().copied());
+    if scoped {
+        asked.extend(reach.strangers.iter().copied());
+    }
     let mut extra: BTreeSet<String> = BTreeSet::new();
     match proxy.scope() {
         SidecarScope::Ambiguous(list) => {
@@ -49,6 +54,7 @@ pub(crate) fn scope(
             "Sidecar scope of {from}: intent scopes its proxy, but no Sidecar applies to it"
         )),
         SidecarScope::Default => {}
+        SidecarScope::Applied(_) if !scoped => {}
         SidecarScope::Applied(sidecar) => {
             let domain = &reach.mesh.settings.cluster_domain;
             let imports = sidecar.egress.iter().flat_map(|l| l.hosts.iter().flatten());
