@@ -205,7 +205,7 @@ echo
 # Egress hosts of every Sidecar under OUT: the hosts Istio pushes to the proxies.
 sidecar_hosts() {
     find "$1" -name '*.yaml' -exec awk '
-        /^---/ { sidecar = 0; inhosts = 0 }
+        FNR == 1 || /^---/ { sidecar = 0; inhosts = 0 }
         /^kind: Sidecar$/ { sidecar = 1 }
         sidecar && /^ *(- )?hosts:$/ { inhosts = 1; next }
         inhosts && /^ *- / { n++; next }
