@@ -63,7 +63,9 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
         Some(words) => {
             let mut out: Vec<usize> = words
                 .iter()
-                .filter_map(|w| ports::port_index(&d.ports, w, name, sink))
+                .filter_map(|w| {
+                    ports::port_index(&d.ports, w, format_args!("service `{name}`"), sink)
+                })
                 .collect();
             out.sort_unstable();
             out.dedup();

@@ -122,7 +122,7 @@ pub(crate) fn allows(
             Some(words) => {
                 let mut found: Vec<usize> = words
                     .iter()
-                    .filter_map(|w| port_index(what, ports, w, sink))
+                    .filter_map(|w| ports::port_index(ports, w, what, sink))
                     .collect();
                 found.sort_unstable();
                 found.dedup();
@@ -159,30 +159,6 @@ pub(crate) fn allows(
         });
     }
     out
-}
-
-fn port_index(what: &str, ports: &[ir::Port], word: &ast::Word, sink: &mut Sink) -> Option<usize> {
-    if let Some(i) = ports.iter().position(|p| p.name == word.text) {
-        return Some(i);
-    }
-    let d = sink.error(
-        Code::UnknownPort,
-        word.span,
-        format!("{what} has no port named `{}`", word.text),
-    );
-    match suggest::closest(&word.text, ports.iter().map(|p| p.name.as_str())) {
-        Some(s) => d.help(format!("did you mean `{s}`?")),
-        None if ports.is_empty() => d.help("declare it first: `port NAME NUMBER/PROTOCOL`"),
-        None => d.help(format!(
-            "its ports are {}",
-            ports
-                .iter()
-                .map(|p| format!("`{}`", p.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    };
-    None
 }
 
 /// A caller of a destination: a service of the tree, a namespace holding one, or anyone.

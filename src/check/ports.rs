@@ -133,11 +133,12 @@ pub(crate) fn leading_zeros(w: &ast::Word, sink: &mut Sink) -> bool {
     true
 }
 
-/// Find a port by name; report an unknown one with a did-you-mean.
+/// Find a port by name; report an unknown one with a did-you-mean. OWNER names what the
+/// ports belong to (`service `orders``, `external `stripe``), formatted only on an error.
 pub(crate) fn port_index(
     ports: &[ir::Port],
     word: &ast::Word,
-    service: &str,
+    owner: impl std::fmt::Display,
     sink: &mut Sink,
 ) -> Option<usize> {
     if let Some(i) = ports.iter().position(|p| p.name == word.text) {
@@ -146,7 +147,7 @@ pub(crate) fn port_index(
     let d = sink.error(
         Code::UnknownPort,
         word.span,
-        format!("service `{service}` has no port named `{}`", word.text),
+        format!("{owner} has no port named `{}`", word.text),
     );
     match suggest::closest(&word.text, ports.iter().map(|p| p.name.as_str())) {
         Some(s) => d.help(format!("did you mean `{s}`?")),

@@ -31,7 +31,12 @@ pub(crate) fn route(
     split_seen: &mut Option<Span>,
     sink: &mut Sink,
 ) -> Option<ir::Route> {
-    let port = ports::port_index(ports, &r.port, service_name, sink);
+    let port = ports::port_index(
+        ports,
+        &r.port,
+        format_args!("service `{service_name}`"),
+        sink,
+    );
     if let Some(i) = port {
         if !ports[i].protocol.is_http() {
             sink.error(
