@@ -18,7 +18,7 @@ mod list;
 mod record;
 mod text;
 
-pub use failure::{render_failure, render_faults};
+pub use failure::{render_failure, render_failure_at, render_faults};
 pub use format::Format;
 pub use github::render_github;
 pub use json::render_json;

@@ -11,6 +11,7 @@ mod common;
 mod outside;
 mod repo;
 mod semantics;
+mod template;
 
 use common::{copy_tree, golden, root};
 use meshward::diff::{self, Effect, Side};
