@@ -1,11 +1,13 @@
 //! `meshward diff --template FILE` through the binary: the user templates of
 //! tests/diff/templates/ rendered on edits to examples/shop (snapshots in
-//! golden/diff-templates/), the built-in comment equal to `--format markdown`, and every
-//! way a template can be wrong exiting 2 with the template's FILE:LINE:COL.
+//! golden/diff-templates/), the example docs/cli.md quotes, the built-in comment equal to
+//! `--format markdown`, and every way a template can be wrong exiting 2 with the
+//! template's FILE:LINE:COL.
 
 use super::edited_shop;
 use crate::common::{golden, root, Meshward};
 use crate::repo::Repo;
+use std::fs;
 
 /// The shop edits of `edited_shop`, plus a route timeout and a service account changed:
 /// a neutral and an identity change beside the access and mTLS ones.
@@ -55,6 +57,20 @@ fn a_team_template_with_owners_and_runbooks() {
         .expect_exit(0)
         .run();
     golden("diff-templates").bind(|| insta::assert_snapshot!("team-no-changes", none.stdout));
+}
+
+#[test]
+fn the_example_of_the_docs_renders_as_quoted() {
+    let example = fs::read_to_string(root().join("tests/diff/templates/owners.md.jinja"))
+        .expect("the example");
+    let docs = fs::read_to_string(root().join("docs/cli.md")).expect("docs/cli.md");
+    assert!(
+        docs.contains(&format!("```jinja\n{example}```\n")),
+        "docs/cli.md must quote tests/diff/templates/owners.md.jinja as it is"
+    );
+    let repo = reviewed_shop();
+    let owners = diff_with(&repo, "owners.md.jinja").expect_exit(0).run();
+    golden("diff-templates").bind(|| insta::assert_snapshot!("owners", owners.stdout));
 }
 
 #[test]
