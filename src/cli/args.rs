@@ -49,7 +49,7 @@ Exit codes: 0 allowed (on at least one port, without PORT); 1 denied; 2 errors."
     Explain(ExplainArgs),
     /// Access changes between the intents at a git revision and the working tree.
     #[command(
-        after_help = "Examples:\n  meshward diff intents\n  meshward diff intents --base origin/main --format markdown\n\n\
+        after_help = "Examples:\n  meshward diff intents\n  meshward diff intents --base origin/main --format markdown\n  meshward diff intents --base origin/main --template .github/mesh-comment.md.jinja\n\n\
 Exit codes: 0; 1 with --exit-code when a change widens access; 2 errors in either side or in git; 3 self-check failed."
     )]
     Diff(DiffArgs),
@@ -164,7 +164,7 @@ impl OutputArgs {
     }
 }
 
-/// `meshward diff DIR [--base REV] [--format text|markdown|json] [--exit-code]`
+/// `meshward diff DIR [--base REV] [--format text|markdown|json | --template FILE] [--exit-code]`
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
     /// Folder of `.intent` files, inside a git working tree.
@@ -175,6 +175,9 @@ pub struct DiffArgs {
     /// `text` for a terminal, `markdown` for a pull request comment, `json` for tools.
     #[arg(long, value_enum, default_value = "text")]
     pub format: crate::diff::Format,
+    /// Render the changes through this minijinja template instead of a format.
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    pub template: Option<PathBuf>,
     /// Exit 1 when any change widens access (for a CI gate that asks for a review).
     #[arg(long)]
     pub exit_code: bool,

@@ -47,11 +47,11 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
 
 /// `meshward diff` on the process's stdout and stderr.
 fn diff_command(args: &DiffArgs) -> Exit {
-    crate::diff::execute(
-        &args.options(),
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
-    )
+    let (out, err) = (&mut std::io::stdout().lock(), &mut std::io::stderr().lock());
+    match &args.template {
+        Some(template) => crate::diff::execute_template(&args.options(), template, out, err),
+        None => crate::diff::execute(&args.options(), out, err),
+    }
 }
 
 /// `meshward graph` on the process's stdout and stderr.
