@@ -166,7 +166,9 @@ pub struct Workload {
 /// Who may call what: the picture's data.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Graph {
-    /// One column per namespace, sorted, then `outside` (externals and `anyone`).
+    /// `any source` (holding `anyone`) when some grant names it, one column per namespace
+    /// (callers' namespaces left of their callees'), then `outside the cluster` (the
+    /// externals).
     pub columns: Vec<Column>,
     /// One edge per caller and destination, sorted by caller then destination.
     pub edges: Vec<Edge>,
@@ -174,9 +176,9 @@ pub struct Graph {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Column {
-    /// The namespace, or `outside` for the nodes that belong to none.
+    /// The namespace, or `any source` / `outside the cluster`.
     pub name: String,
-    /// Whether this is the column of externals and `anyone`, which no namespace holds.
+    /// Whether this is the column of `anyone` or of the externals, which no namespace holds.
     pub outside: bool,
     pub nodes: Vec<Node>,
 }

@@ -1,6 +1,7 @@
-//! Who may call what, as the picture draws it: one column per namespace (sorted) holding
-//! its services, its workloads and its `namespace:NS` caller, then one column outside
-//! every namespace for `anyone` and the externals; one edge per caller and destination,
+//! Who may call what, as the picture draws it: one column per namespace holding its
+//! services, its workloads and its `namespace:NS` caller, ordered so that callers stand
+//! left of what they call; a column for `anyone` first and one for the externals last;
+//! one edge per caller and destination,
 //! from `allow` statements, with the ports it opens. The scraper is left out, as in
 //! `meshward graph`: it would connect to every service.
 
@@ -11,6 +12,39 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A node's place: its namespace (`None` outside), the kind's order, then its name.
 type Key = (Option<String>, u8, String);
+
+/// The header of the column holding `anyone`, left of every namespace.
+const ANYONE: &str = "any source";
+/// The header of the column holding the externals, right of every namespace.
+const EXTERNALS: &str = "outside the cluster";
+/// Rounds of [`layers`]: enough for the call chains of a real tree, and a bound on the
+/// work a cycle or a very deep chain can cause.
+const ROUNDS: usize = 32;
+
+/// Each node's layer: 0 for a node nobody calls, else one more than its deepest caller
+/// (counted up to [`ROUNDS`], so a cycle ends). Ordering columns by it makes most edges
+/// run left to right.
+fn layers<V>(edges: &BTreeMap<(String, String), V>) -> BTreeMap<&str, u64> {
+    let mut layer: BTreeMap<&str, u64> = BTreeMap::new();
+    for _ in 0..ROUNDS {
+        let mut changed = false;
+        for (from, to) in edges.keys() {
+            if from == to {
+                continue;
+            }
+            let next = layer.get(from.as_str()).copied().unwrap_or(0) + 1;
+            let current = layer.entry(to.as_str()).or_insert(0);
+            if next > *current {
+                *current = next;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    layer
+}
 
 /// The nodes and edges of MESH, in a fixed order.
 pub fn graph(mesh: &Mesh) -> Graph {
@@ -74,24 +108,44 @@ pub fn graph(mesh: &Mesh) -> Graph {
             }
         }
     }
+    let layer = layers(&edges);
     let mut placed: Vec<(Key, Node)> = nodes.into_values().collect();
-    // Namespaces in name order, the nodes outside every namespace last.
-    placed.sort_by(|(a, _), (b, _)| (a.0.is_none(), a).cmp(&(b.0.is_none(), b)));
-    let mut columns: Vec<Column> = Vec::new();
-    for ((namespace, _, _), node) in placed {
-        let outside = namespace.is_none();
-        let name = namespace.unwrap_or_else(|| "outside".to_string());
-        match columns.last_mut() {
-            Some(column) if column.name == name && column.outside == outside => {
-                column.nodes.push(node)
-            }
-            _ => columns.push(Column {
-                name,
-                outside,
-                nodes: vec![node],
-            }),
-        }
+    placed.sort_by(|(a, _), (b, _)| a.cmp(b));
+    // Namespaces group their nodes; `anyone` and the externals get a column each.
+    let mut grouped: BTreeMap<(u8, String), Vec<Node>> = BTreeMap::new();
+    for ((namespace, order, _), node) in placed {
+        let key = match namespace {
+            Some(ns) => (1, ns),
+            None if order == 3 => (0, ANYONE.to_string()),
+            None => (2, EXTERNALS.to_string()),
+        };
+        grouped.entry(key).or_default().push(node);
     }
+    let connected: BTreeSet<&str> = edges
+        .keys()
+        .flat_map(|(from, to)| [from.as_str(), to.as_str()])
+        .collect();
+    // Namespaces ordered by their deepest node, so callers stand left of what they call;
+    // namespaces with no edge at all last, out of the way of the lines.
+    let mut columns: Vec<((u8, bool, u64), Column)> = grouped
+        .into_iter()
+        .map(|((group, name), nodes)| {
+            let deepest = nodes
+                .iter()
+                .map(|n| layer.get(n.id.as_str()).copied().unwrap_or(0))
+                .max()
+                .unwrap_or(0);
+            let alone = !nodes.iter().any(|n| connected.contains(n.id.as_str()));
+            let column = Column {
+                name,
+                outside: group != 1,
+                nodes,
+            };
+            ((group, alone, deepest), column)
+        })
+        .collect();
+    columns.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+    let columns = columns.into_iter().map(|(_, c)| c).collect();
     let edges = edges
         .into_iter()
         .map(|((from, to), (open, breadth))| {

@@ -13,15 +13,15 @@ use super::model::{Breadth, Graph, Node};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-const COLUMN_WIDTH: i64 = 180;
-const COLUMN_GAP: i64 = 70;
+const COLUMN_WIDTH: i64 = 164;
+const COLUMN_GAP: i64 = 56;
 const MARGIN: i64 = 16;
 const HEADER: i64 = 30;
 const NODE_HEIGHT: i64 = 30;
 const NODE_GAP: i64 = 14;
 const NODE_INSET: i64 = 12;
 /// Characters that fit in a node at 12px (about 7px each).
-const LABEL_CHARS: usize = 21;
+const LABEL_CHARS: usize = 19;
 const LEGEND: i64 = 36;
 
 /// The stroke colour of an edge, and the fill of a node reached that widely.
@@ -110,6 +110,9 @@ markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">\
         );
     }
     out.push_str("</defs>");
+    // Nodes are drawn after the edges, over them, so a line passing a box never hides
+    // its label.
+    let mut nodes = String::new();
     for (i, column) in graph.columns.iter().enumerate() {
         let x = MARGIN + i as i64 * (COLUMN_WIDTH + COLUMN_GAP);
         let dash = if column.outside {
@@ -140,7 +143,7 @@ height=\"{column_height}\" rx=\"8\" fill=\"#f7f9fb\" stroke=\"#b0bec5\"{dash}/>\
                     .unwrap_or(Breadth::Nothing),
             )
             .1;
-            node_svg(&mut out, node, place, fill);
+            node_svg(&mut nodes, node, place, fill);
         }
     }
     for edge in &graph.edges {
@@ -188,6 +191,7 @@ marker-end=\"url(#arrow-{})\"><title>{} → {}{}</title></path>",
             escape(&ports)
         );
     }
+    out.push_str(&nodes);
     legend(&mut out, height - MARGIN - LEGEND / 2);
     if graph.columns.is_empty() {
         let _ = write!(
