@@ -58,6 +58,12 @@ Exit codes: 0; 1 with --exit-code when a change widens access; 2 errors in eithe
         after_help = "Example:\n  meshward graph examples/shop --format dot | dot -Tsvg > mesh.svg\n\nExit codes: 0; 2 errors in the input."
     )]
     Graph(GraphArgs),
+    /// An exposure report: who may reach each service and how widely, as HTML or Markdown.
+    #[command(
+        after_help = "Examples:\n  meshward report examples/shop --out exposure.html\n  meshward report examples/shop --format markdown > exposure.md\n  meshward report examples/shop --template team.md.jinja\n\n\
+Exit codes: 0; 2 errors in the input, the template or writing FILE (nothing is written)."
+    )]
+    Report(ReportArgs),
     /// Print a completion script for SHELL to stdout.
     #[command(
         after_help = "Examples:\n  meshward completions bash > ~/.local/share/bash-completion/completions/meshward\n  meshward completions zsh > ~/.zfunc/_meshward\n  meshward completions fish > ~/.config/fish/completions/meshward.fish\n\n\
@@ -213,6 +219,23 @@ impl GraphArgs {
     }
 }
 
+/// `meshward report DIR [--format html|markdown] [--template FILE] [--out FILE]`
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// Folder of `.intent` files.
+    pub dir: PathBuf,
+    /// `html` (one self-contained file) or `markdown` (a pull request comment or a wiki page).
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: crate::report::Format,
+    /// A minijinja template to render instead of the built-in one (docs/report.md lists
+    /// its context); escaped for HTML when its name ends in `.html` or `.html.jinja`.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
 /// `ValueEnum` for a format enum of another module: its variants and their names.
 macro_rules! value_names {
     ($type:path { $($variant:ident => $name:literal),* $(,)? }) => {
@@ -233,3 +256,4 @@ macro_rules! value_names {
 value_names!(Format { Text => "text", Json => "json", Github => "github" });
 value_names!(crate::diff::Format { Text => "text", Markdown => "markdown", Json => "json" });
 value_names!(crate::graph::Format { Mermaid => "mermaid", Dot => "dot" });
+value_names!(crate::report::Format { Html => "html", Markdown => "markdown" });

@@ -9,6 +9,7 @@ mod build;
 mod check;
 mod completions;
 mod explain;
+mod exposure;
 mod leak;
 mod man;
 mod report;
@@ -16,6 +17,7 @@ mod report;
 pub use crate::diagnostic::Format;
 pub use args::{
     BuildArgs, Cli, Color, Command, CompletionsArgs, DiffArgs, ExplainArgs, GraphArgs, OutputArgs,
+    ReportArgs,
 };
 
 use crate::exit::Exit;
@@ -40,6 +42,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
         Command::Explain(args) => explain::explain_command(&args),
         Command::Diff(args) => diff_command(&args),
         Command::Graph(args) => graph_command(&args),
+        Command::Report(args) => exposure::report_command(&args),
         Command::Completions(args) => completions::completions_command(&args),
         Command::Man => man::man_command(),
     }
