@@ -10,7 +10,7 @@
 //! Fields this model cannot evaluate fail in an ALLOW rule and hold in a DENY rule.
 
 use super::cluster::{Cluster, PodView};
-use super::conditions::{conditions_ok, Ask};
+use super::conditions::{conditions_ok, string_condition, Ask};
 use super::pod::Pod;
 use super::policy::{Action, AuthorizationPolicy, AuthorizationRule, MtlsMode};
 use super::request::{principal_namespace, Decision, Request, Token};
@@ -229,28 +229,4 @@ fn http_only(rule: &AuthorizationRule) -> bool {
             .iter()
             .any(|s| s.request_principals.is_some() || s.not_request_principals.is_some())
         || rule.when.iter().any(|c| c.key.http_only())
-}
-
-/// A positive list (one must match, when set) and a negative list (none may match).
-pub(crate) fn string_condition(
-    patterns: &Option<Vec<String>>,
-    not_patterns: &Option<Vec<String>>,
-    value: Option<&str>,
-) -> bool {
-    let any =
-        |patterns: &Vec<String>| value.is_some_and(|v| patterns.iter().any(|p| istio_match(p, v)));
-    patterns.as_ref().is_none_or(any) && not_patterns.as_ref().is_none_or(|ps| !any(ps))
-}
-
-/// Istio string matching: exact, prefix `abc*`, suffix `*abc`, presence `*`.
-pub fn istio_match(pattern: &str, value: &str) -> bool {
-    if pattern == "*" {
-        !value.is_empty()
-    } else if let Some(suffix) = pattern.strip_prefix('*') {
-        value.ends_with(suffix)
-    } else if let Some(prefix) = pattern.strip_suffix('*') {
-        value.starts_with(prefix)
-    } else {
-        pattern == value
-    }
 }

@@ -8,7 +8,6 @@
 //! A claim may be a string or a list of strings; a list matches when one of its elements
 //! does.
 
-use super::authorization::istio_match;
 use super::policy::{Condition, ConditionKey};
 use super::request::{Request, Token};
 
@@ -89,4 +88,28 @@ fn condition_ok(condition: &Condition, ask: &Ask, deny: bool) -> bool {
             .not_values
             .as_ref()
             .is_none_or(|ps| !ps.iter().any(|p| matches(p)))
+}
+
+/// A positive list (one must match, when set) and a negative list (none may match).
+pub(crate) fn string_condition(
+    patterns: &Option<Vec<String>>,
+    not_patterns: &Option<Vec<String>>,
+    value: Option<&str>,
+) -> bool {
+    let any =
+        |patterns: &Vec<String>| value.is_some_and(|v| patterns.iter().any(|p| istio_match(p, v)));
+    patterns.as_ref().is_none_or(any) && not_patterns.as_ref().is_none_or(|ps| !any(ps))
+}
+
+/// Istio string matching: exact, prefix `abc*`, suffix `*abc`, presence `*`.
+pub fn istio_match(pattern: &str, value: &str) -> bool {
+    if pattern == "*" {
+        !value.is_empty()
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        value.ends_with(suffix)
+    } else if let Some(prefix) = pattern.strip_suffix('*') {
+        value.starts_with(prefix)
+    } else {
+        pattern == value
+    }
 }

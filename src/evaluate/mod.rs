@@ -82,8 +82,8 @@ mod sidecar;
 #[cfg(test)]
 mod tests;
 
-pub use authorization::istio_match;
 pub use cluster::{Cluster, PodView, NAMESPACE_NAME_LABEL};
+pub use conditions::istio_match;
 pub use connection::{Direction, Transport};
 pub use network::cidr_contains;
 pub use outbound::{Destination, Outbound, Proxy, MESH_OUTBOUND};
