@@ -118,27 +118,37 @@ impl Template {
     }
 
     /// `work` on a thread whose stack holds the deepest expression a template of at most
-    /// [`MAX_TEMPLATE_BYTES`] can nest; an error, never a crash, if it cannot run there.
+    /// [`MAX_TEMPLATE_BYTES`] can nest; on this thread where no such thread can be had (a
+    /// system that refuses the reservation), and an error, never a crash, if it panics.
     fn on_large_stack<T: Send>(
         &self,
         work: impl FnOnce() -> Result<T, TemplateError> + Send,
     ) -> Result<T, TemplateError> {
-        let failed = |what: &str| {
-            TemplateError::file(
-                &self.name,
-                format!("internal error: the template {what}"),
-                "this is a bug in meshward; please report it with the template",
-            )
-        };
-        std::thread::scope(|scope| {
-            std::thread::Builder::new()
+        let slot = std::sync::Mutex::new(Some(work));
+        let take = || slot.lock().ok().and_then(|mut w| w.take());
+        let ran = std::thread::scope(|scope| {
+            let spawned = std::thread::Builder::new()
                 .name("template".into())
                 .stack_size(STACK_BYTES)
-                .spawn_scoped(scope, work)
-                .map_err(|_| failed("could not be given a thread to run on"))?
-                .join()
-                .unwrap_or_else(|_| Err(failed("stopped meshward's template engine")))
-        })
+                .spawn_scoped(scope, || take().map(|work| work()));
+            spawned.ok().map(|thread| thread.join())
+        });
+        match ran {
+            Some(Ok(Some(result))) => result,
+            Some(Err(_)) | Some(Ok(None)) => Err(TemplateError::file(
+                &self.name,
+                "internal error: the template engine stopped".to_string(),
+                "this is a bug in meshward; please report it with the template",
+            )),
+            None => match take() {
+                Some(work) => work(),
+                None => Err(TemplateError::file(
+                    &self.name,
+                    "internal error: the template could not be run".to_string(),
+                    "this is a bug in meshward; please report it with the template",
+                )),
+            },
+        }
     }
 
     fn error(&self, e: &minijinja::Error) -> TemplateError {
