@@ -50,7 +50,7 @@ Exit codes: 0 allowed (on at least one port, without PORT); 1 denied; 2 errors."
     /// Access changes between the intents at a git revision and the working tree.
     #[command(
         after_help = "Examples:\n  meshward diff intents\n  meshward diff intents --base origin/main --format markdown\n  meshward diff intents --base origin/main --template .github/mesh-comment.md.jinja\n\n\
-Exit codes: 0; 1 with --exit-code when a change widens access; 2 errors in either side or in git; 3 self-check failed."
+Exit codes: 0; 1 with --exit-code when a change widens access; 2 errors in either side, in git or in the template; 3 self-check failed."
     )]
     Diff(DiffArgs),
     /// Who may call what, as a Mermaid flowchart or a Graphviz digraph.

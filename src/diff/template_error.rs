@@ -66,6 +66,15 @@ impl TemplateError {
                 "a name is undefined in the template's context".to_string()
             }
             (Kind::SyntaxError, _, Some(d)) => format!("template syntax error: {d}"),
+            (
+                Kind::UnknownFilter
+                | Kind::UnknownTest
+                | Kind::UnknownFunction
+                | Kind::UnknownMethod,
+                Some(q),
+                _,
+            ) => format!("{kind} in `{q}`"),
+            (Kind::TemplateNotFound, _, Some(d)) => d.to_string(),
             (_, Some(q), Some(d)) => format!("{kind} in `{q}`: {d}"),
             (_, None, Some(d)) => format!("{kind}: {d}"),
             (_, Some(q), None) => format!("{kind} in `{q}`"),

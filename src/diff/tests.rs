@@ -223,3 +223,26 @@ fn filters_and_whitespace() {
         "`a\\|b` a\\|b\n`3` 3\n"
     );
 }
+
+#[test]
+fn no_template_can_exhaust_the_stack_or_memory() {
+    let deep = format!("{{{{ {}1 }}}}\n", "-".repeat(60_000));
+    let t = template(&deep).expect("compiles on the template's own stack");
+    assert_eq!(t.render(&Context::new(&[])).expect("renders"), "1\n");
+    let err = template("{% set ns = namespace(n=0) %}").and_then(|t| t.render(&Context::new(&[])));
+    assert!(err.expect_err("no namespace").message.contains("namespace"));
+    let t = template(
+        "{% for i in range(100000) %}{% for j in range(1000) %}{{ i }}{% endfor %}{% endfor %}",
+    )
+    .expect("compiles");
+    let err = t.render(&Context::new(&[])).expect_err("too much output");
+    assert!(
+        err.message.starts_with("the template printed more than"),
+        "{err}"
+    );
+    let big = "x".repeat(64 * 1024 + 1);
+    assert!(template(&big)
+        .expect_err("too large")
+        .message
+        .contains("larger than"));
+}
