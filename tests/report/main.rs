@@ -175,3 +175,26 @@ fn an_unknown_format_is_refused_by_the_command_line() {
     assert!(out.stderr.contains("possible values"), "{}", out.stderr);
     assert_eq!(out.stdout, "");
 }
+
+#[test]
+fn a_tree_without_services_still_gets_a_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("mesh.intent"),
+        "mesh {\n  trust-domain cluster.local\n}\n",
+    )
+    .expect("write");
+    for format in ["html", "markdown"] {
+        let out = Meshward::new()
+            .arg("report")
+            .arg(dir.path())
+            .args(["--format", format])
+            .expect_exit(0)
+            .run();
+        assert!(
+            out.stdout.contains("None: the tree has no service."),
+            "{}",
+            out.stdout
+        );
+    }
+}
