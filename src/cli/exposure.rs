@@ -46,7 +46,7 @@ pub(crate) fn report_command(args: &ReportArgs) -> Exit {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             Exit::Ok
         }
-        Some(path) => match std::fs::write(path, text) {
+        Some(path) => match write(path, &text) {
             Ok(()) => Exit::Ok,
             Err(e) => reporter.failure(
                 &path.display().to_string(),
@@ -54,4 +54,27 @@ pub(crate) fn report_command(args: &ReportArgs) -> Exit {
             ),
         },
     }
+}
+
+/// TEXT into PATH whole or not at all: written beside it under a hidden name, then renamed
+/// over it, so a reader (a CI artifact upload, a browser reloading) never sees half a report.
+fn write(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    if path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/') {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is a folder; name a file",
+        ));
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let mut hidden = std::ffi::OsString::from(".");
+    hidden.push(name);
+    hidden.push(".meshward-partial");
+    let partial = path.with_file_name(hidden);
+    let written = std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }

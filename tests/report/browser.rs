@@ -45,6 +45,8 @@ fn chromium(profile: &Path, args: &[String]) -> String {
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            // Containers often have a small /dev/shm, which crashes Chromium's renderer.
+            "--disable-dev-shm-usage",
             "--hide-scrollbars",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))

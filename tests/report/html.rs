@@ -106,3 +106,11 @@ fn html_templates_are_escaped_and_others_are_not() {
         assert!(out.starts_with(start), "{name}: {out}");
     }
 }
+
+#[test]
+fn svg_text_is_escaped() {
+    assert_eq!(
+        meshward::report::svg::escape("<a href='x'>&\"\n"),
+        "&lt;a href=&#39;x&#39;&gt;&amp;&quot; "
+    );
+}

@@ -175,3 +175,81 @@ fn an_unknown_format_is_refused_by_the_command_line() {
     assert!(out.stderr.contains("possible values"), "{}", out.stderr);
     assert_eq!(out.stdout, "");
 }
+
+#[test]
+fn a_tree_without_services_still_gets_a_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("mesh.intent"),
+        "mesh {\n  trust-domain cluster.local\n}\n",
+    )
+    .expect("write");
+    for format in ["html", "markdown"] {
+        let out = Meshward::new()
+            .arg("report")
+            .arg(dir.path())
+            .args(["--format", format])
+            .expect_exit(0)
+            .run();
+        assert!(
+            out.stdout.contains("None: the tree has no service."),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn out_refuses_a_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Meshward::new()
+        .current_dir(root())
+        .args(["report", "examples/shop", "--out"])
+        .arg(dir.path())
+        .expect_exit(2)
+        .run();
+    assert!(out.stderr.contains("it is a folder"), "{}", out.stderr);
+    assert_eq!(std::fs::read_dir(dir.path()).expect("read").count(), 0);
+}
+
+#[test]
+fn the_context_ranks_the_widest_first() {
+    let compiled = meshward::pipeline::run(&root().join("tests/report/inputs/lonely"));
+    let (mesh, _) = compiled.result.as_ref().expect("compiles");
+    let context = meshward::report::context(mesh, &compiled.sources);
+    let ranked: Vec<(&str, u8, bool)> = context
+        .services
+        .iter()
+        .map(|s| (s.id.as_str(), s.rank, s.permissive))
+        .collect();
+    assert_eq!(
+        ranked,
+        [
+            ("open.a", 3, true),
+            ("mixed.b", 2, false),
+            ("quiet.a", 0, false)
+        ]
+    );
+    let mixed = &context.services[1];
+    let grants: Vec<(&str, u8, &str)> = mixed
+        .grants
+        .iter()
+        .map(|g| (g.caller.as_str(), g.rank, g.source.as_str()))
+        .collect();
+    assert_eq!(
+        grants,
+        [
+            ("namespace:a", 2, "b/mixed.intent:6"),
+            ("open.a", 1, "b/mixed.intent:7")
+        ]
+    );
+    assert_eq!(context.allow_nothing, ["quiet.a"]);
+    let columns: Vec<&str> = context
+        .graph
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(columns, ["any source", "a", "b"]);
+    assert!(context.services.iter().all(|s| !s.dry_run));
+}
