@@ -178,11 +178,9 @@ fn peer_ok(rule: &AuthorizationRule, ask: &Ask, deny: bool) -> bool {
                 // HTTP-only: dropped from a DENY rule on TCP (an ALLOW rule holding it
                 // never reaches here on TCP: `request_ok` fails it).
                 && (ask.tcp
-                    || string_condition(
-                        &source.request_principals,
-                        &source.not_request_principals,
-                        request_principal.as_deref(),
-                    ))
+                    || source.request_principals.as_ref().is_none_or(|r| {
+                        string_condition(&r.values, &r.not_values, request_principal.as_deref())
+                    }))
         });
     sources && conditions_ok(&rule.when, ask, deny, true)
 }
@@ -224,9 +222,6 @@ fn request_ok(rule: &AuthorizationRule, ask: &Ask, deny: bool) -> bool {
 /// Whether RULE holds a field only HTTP traffic has.
 fn http_only(rule: &AuthorizationRule) -> bool {
     rule.to.iter().any(|op| op.http_only || op.unsupported)
-        || rule
-            .from
-            .iter()
-            .any(|s| s.request_principals.is_some() || s.not_request_principals.is_some())
+        || rule.from.iter().any(|s| s.request_principals.is_some())
         || rule.when.iter().any(|c| c.key.http_only())
 }

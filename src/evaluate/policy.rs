@@ -150,13 +150,21 @@ pub struct Source {
     /// Holds a field this model cannot evaluate (`ipBlocks`, `remoteIpBlocks`, ...).
     pub unsupported: bool,
     /// `requestPrincipals`/`notRequestPrincipals`: `<iss>/<sub>` of a validated token,
-    /// an attribute only HTTP traffic has.
-    pub request_principals: Option<Vec<String>>,
-    pub not_request_principals: Option<Vec<String>>,
+    /// an attribute only HTTP traffic has. Boxed: most sources have neither, and a large
+    /// tree holds sources by the hundred thousand.
+    pub request_principals: Option<Box<RequestPrincipals>>,
     pub principals: Option<Vec<String>>,
     pub not_principals: Option<Vec<String>>,
     pub namespaces: Option<Vec<String>>,
     pub not_namespaces: Option<Vec<String>>,
+}
+
+/// A source's `requestPrincipals` (one must match, when set) and `notRequestPrincipals`
+/// (none may match, when set).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestPrincipals {
+    pub values: Option<Vec<String>>,
+    pub not_values: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

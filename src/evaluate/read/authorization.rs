@@ -5,7 +5,8 @@
 use super::selector::{match_labels, RawSelector};
 use super::strings::{set, Strings};
 use crate::evaluate::policy::{
-    Action, AuthorizationPolicy, AuthorizationRule, Condition, ConditionKey, Operation, Source,
+    Action, AuthorizationPolicy, AuthorizationRule, Condition, ConditionKey, Operation,
+    RequestPrincipals, Source,
 };
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -164,8 +165,15 @@ pub(crate) fn policy(
                     unknown.extend(&unsupported);
                     Source {
                         unsupported: !unsupported.is_empty(),
-                        request_principals: set(s.request_principals),
-                        not_request_principals: set(s.not_request_principals),
+                        request_principals: match (
+                            set(s.request_principals),
+                            set(s.not_request_principals),
+                        ) {
+                            (None, None) => None,
+                            (values, not_values) => {
+                                Some(Box::new(RequestPrincipals { values, not_values }))
+                            }
+                        },
                         principals: set(s.principals),
                         not_principals: set(s.not_principals),
                         namespaces: set(s.namespaces),
