@@ -58,6 +58,13 @@ Exit codes: 0; 1 with --exit-code when a change widens access; 2 errors in eithe
         after_help = "Example:\n  meshward graph examples/shop --format dot | dot -Tsvg > mesh.svg\n\nExit codes: 0; 2 errors in the input."
     )]
     Graph(GraphArgs),
+    /// Rewrite intent files in the canonical layout, keeping their comments.
+    #[command(
+        after_help = "Examples:\n  meshward fmt intents\n  meshward fmt --check intents\n\n\
+PATH is an intent file or a folder, searched for `*.intent` files.\n\
+Exit codes: 0; 1 with --check when a file would change; 2 syntax errors (nothing is written)."
+    )]
+    Fmt(FmtArgs),
     /// Print a completion script for SHELL to stdout.
     #[command(
         after_help = "Examples:\n  meshward completions bash > ~/.local/share/bash-completion/completions/meshward\n  meshward completions zsh > ~/.zfunc/_meshward\n  meshward completions fish > ~/.config/fish/completions/meshward.fish\n\n\
@@ -208,6 +215,19 @@ impl GraphArgs {
             format: self.format,
         }
     }
+}
+
+/// `meshward fmt PATH... [--check]`
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// Intent files, and folders to search for `*.intent` files.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Write nothing: list the files that would change, and exit 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `ValueEnum` for a format enum of another module: its variants and their names.

@@ -9,13 +9,15 @@ mod build;
 mod check;
 mod completions;
 mod explain;
+mod fmt;
 mod leak;
 mod man;
 mod report;
 
 pub use crate::diagnostic::Format;
 pub use args::{
-    BuildArgs, Cli, Color, Command, CompletionsArgs, DiffArgs, ExplainArgs, GraphArgs, OutputArgs,
+    BuildArgs, Cli, Color, Command, CompletionsArgs, DiffArgs, ExplainArgs, FmtArgs, GraphArgs,
+    OutputArgs,
 };
 
 use crate::exit::Exit;
@@ -40,6 +42,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
         Command::Explain(args) => explain::explain_command(&args),
         Command::Diff(args) => diff_command(&args),
         Command::Graph(args) => graph_command(&args),
+        Command::Fmt(args) => fmt::fmt_command(&args),
         Command::Completions(args) => completions::completions_command(&args),
         Command::Man => man::man_command(),
     }
