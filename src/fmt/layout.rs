@@ -1,7 +1,7 @@
 //! The canonical layout of one file's tokens, with the comments between them put back.
 //!
 //! Two spaces per block level; one statement, one HTTP rule and one closing brace per
-//! line; one space between tokens except around `,` `:` `|` `/` `=` (see [`spaced`]).
+//! line, except that an empty block closes where it opens (`{}`); one space between tokens except around `,` `:` `|` `/` `=` (see [`spaced`]).
 //!
 //! A comment after code stays on its line. It keeps its distance from the first token of
 //! the line when that token began the line in the input too and the code leaves room, so
@@ -126,6 +126,13 @@ impl Printer<'_> {
     /// Writes one token, NEWLINES line breaks after the previous thing in the input.
     fn token(&mut self, token: &Token<'_>, newlines: usize) {
         match (token.brk, &mut self.open) {
+            // An empty block closes on its own line: `{}`.
+            (Break::Line(_), Some((line, last)))
+                if *last == Rule::lbrace && token.rule == Rule::rbrace =>
+            {
+                line.push_str(token.text);
+                *last = token.rule;
+            }
             (Break::Line(depth), _) => {
                 self.close();
                 if newlines >= 2 && token.rule != Rule::rbrace {

@@ -60,13 +60,22 @@ fn blank_lines_at_most_one_and_none_at_block_edges() {
 }
 
 #[test]
+fn an_empty_block_closes_where_it_opens() {
+    let text = "mesh {\n  workload gw in edge {\n\n  }\n  workload w in x { # note\n  }\n}\n";
+    assert_eq!(
+        formatted(text),
+        "mesh {\n  workload gw in edge {}\n  workload w in x { # note\n  }\n}\n"
+    );
+}
+
+#[test]
 fn crlf_and_byte_order_mark_are_kept() {
     let text = "\u{feff}service a in b {\r\n account x # c \r\n}";
     assert_eq!(
         formatted(text),
         "\u{feff}service a in b {\r\n  account x # c\r\n}\r\n"
     );
-    assert_eq!(formatted("service a in b {\n}"), "service a in b {\n}\n");
+    assert_eq!(formatted("service a in b {\n}"), "service a in b {}\n");
 }
 
 #[test]
