@@ -63,32 +63,35 @@ fn walk<'a>(pair: Pair<'a, Rule>, depth: usize, first: Break, out: &mut Vec<Toke
     }
 }
 
-/// The rules that are one line each inside a block: statements and HTTP rules.
+/// The rules that are one line each inside a block: every alternative of the grammar's
+/// `*_stmt` rules, and an HTTP rule. A unit test keeps the list equal to the grammar, so a
+/// new statement cannot be laid out inline by mistake.
+const LINE_RULES: [Rule; 21] = [
+    Rule::account,
+    Rule::selector,
+    Rule::port,
+    Rule::mtls,
+    Rule::allow,
+    Rule::calls,
+    Rule::route,
+    Rule::timeout,
+    Rule::retries,
+    Rule::split,
+    Rule::trust_domain,
+    Rule::cluster_domain,
+    Rule::istiod,
+    Rule::dns,
+    Rule::scraper,
+    Rule::workload,
+    Rule::cluster_cidrs,
+    Rule::sidecar_scoping,
+    Rule::hosts,
+    Rule::cidrs,
+    Rule::http_rule,
+];
+
 fn starts_line(rule: Rule) -> bool {
-    matches!(
-        rule,
-        Rule::account
-            | Rule::selector
-            | Rule::port
-            | Rule::mtls
-            | Rule::allow
-            | Rule::calls
-            | Rule::route
-            | Rule::timeout
-            | Rule::retries
-            | Rule::split
-            | Rule::trust_domain
-            | Rule::cluster_domain
-            | Rule::istiod
-            | Rule::dns
-            | Rule::scraper
-            | Rule::workload
-            | Rule::cluster_cidrs
-            | Rule::sidecar_scoping
-            | Rule::hosts
-            | Rule::cidrs
-            | Rule::http_rule
-    )
+    LINE_RULES.contains(&rule)
 }
 
 /// Whether a space separates two tokens on one line: none before `,` and none on either
@@ -96,4 +99,31 @@ fn starts_line(rule: Rule) -> bool {
 pub(crate) fn spaced(before: Rule, after: Rule) -> bool {
     let glue = |r: Rule| matches!(r, Rule::colon | Rule::bar | Rule::slash | Rule::equals);
     !(glue(before) || glue(after) || after == Rule::comma)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LINE_RULES;
+    use std::collections::BTreeSet;
+
+    /// The alternatives of every `NAME_stmt = _{ ... }` rule of the grammar, plus
+    /// `http_rule`, are exactly the rules that start a line.
+    #[test]
+    fn line_rules_are_the_grammars_statements() {
+        let grammar = include_str!("../../grammar/intent.pest");
+        let mut statements: BTreeSet<String> = BTreeSet::from(["http_rule".to_string()]);
+        for (at, _) in grammar.match_indices("_stmt") {
+            let rest = &grammar[at..];
+            let Some(body) = rest.strip_prefix("_stmt").map(str::trim_start) else {
+                continue;
+            };
+            let Some(body) = body.strip_prefix("= _{") else {
+                continue;
+            };
+            let end = body.find('}').unwrap_or(body.len());
+            statements.extend(body[..end].split('|').map(|s| s.trim().to_string()));
+        }
+        let listed: BTreeSet<String> = LINE_RULES.iter().map(|r| format!("{r:?}")).collect();
+        assert_eq!(listed, statements);
+    }
 }
