@@ -127,13 +127,20 @@ fn scramble(text: &str) -> String {
     format!("{bom}{}", lines.join(newline))
 }
 
-fn scramble_tree(dir: &Path) {
+fn scramble_tree(dir: &Path, how: fn(&str) -> String) {
     for (_, path) in files_below(dir) {
         let Some(text) = utf8(&path) else { continue };
         if path.extension().is_some_and(|e| e == "intent") && syntax_tree(&text).is_some() {
-            fs::write(&path, scramble(&text)).expect("write");
+            fs::write(&path, how(&text)).expect("write");
         }
     }
+}
+
+/// Every blank doubled with a tab and every line break tripled: tokens stay, everything
+/// around them moves (comments get tabs too, so this layout does not format back to the
+/// original, but it must build the same).
+fn scramble_hard(text: &str) -> String {
+    text.replace(' ', " \t").replace('\n', " \n\n\n")
 }
 
 fn build(intents: &Path, out: &Path) -> Vec<(String, Vec<u8>)> {
@@ -156,7 +163,7 @@ fn formatted_trees_build_to_the_same_bytes() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let messy = tmp.path().join("intents");
         copy_tree(&tree, &messy);
-        scramble_tree(&messy);
+        scramble_tree(&messy, scramble);
         Meshward::new()
             .arg("fmt")
             .arg(&messy)
@@ -171,6 +178,23 @@ fn formatted_trees_build_to_the_same_bytes() {
         );
         let before = build(&tree, &tmp.path().join("before"));
         let after = build(&messy, &tmp.path().join("after"));
+        assert!(before == after, "{}: the output changed", tree.display());
+
+        let hard = tmp.path().join("hard");
+        copy_tree(&tree, &hard);
+        scramble_tree(&hard, scramble_hard);
+        Meshward::new()
+            .arg("fmt")
+            .arg(&hard)
+            .arg("--quiet")
+            .expect_exit(0)
+            .run();
+        Meshward::new()
+            .args(["fmt", "--check"])
+            .arg(&hard)
+            .expect_exit(0)
+            .run();
+        let after = build(&hard, &tmp.path().join("after-hard"));
         assert!(before == after, "{}: the output changed", tree.display());
     }
 }
@@ -200,7 +224,7 @@ fn formatted_error_cases_report_the_same_errors() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let copy = tmp.path().join("intents");
         copy_tree(&case, &copy);
-        scramble_tree(&copy);
+        scramble_tree(&copy, scramble_hard);
         for (_, path) in files_below(&copy) {
             if let Some(Ok(text)) = utf8(&path).map(|t| format(&t)) {
                 fs::write(&path, text).expect("write");
