@@ -221,7 +221,7 @@ impl GraphArgs {
 #[derive(clap::Args, Debug)]
 pub struct FmtArgs {
     /// Intent files, and folders to search for `*.intent` files.
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Write nothing: list the files that would change, and exit 1 if there are any.
     #[arg(long)]
