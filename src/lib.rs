@@ -31,6 +31,7 @@ pub mod output;
 pub mod parse;
 pub mod pipeline;
 pub mod render;
+pub mod report;
 pub mod selfcheck;
 pub mod source;
 pub mod suggest;

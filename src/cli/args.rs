@@ -49,7 +49,7 @@ Exit codes: 0 allowed (on at least one port, without PORT); 1 denied; 2 errors."
     Explain(ExplainArgs),
     /// Access changes between the intents at a git revision and the working tree.
     #[command(
-        after_help = "Examples:\n  meshward diff intents\n  meshward diff intents --base origin/main --format markdown\n\n\
+        after_help = "Examples:\n  meshward diff intents\n  meshward diff intents --base origin/main --format markdown\n  meshward diff intents --base origin/main --template .github/mesh-comment.md.jinja\n\n\
 Exit codes: 0; 1 with --exit-code when a change widens access; 2 errors in either side or in git; 3 self-check failed."
     )]
     Diff(DiffArgs),
@@ -65,6 +65,12 @@ PATH is an intent file or a folder, searched for `*.intent` files.\n\
 Exit codes: 0; 1 with --check when a file would change; 2 syntax errors (nothing is written)."
     )]
     Fmt(FmtArgs),
+    /// An exposure report: who may reach each service and how widely, as HTML or Markdown.
+    #[command(
+        after_help = "Examples:\n  meshward report examples/shop --out exposure.html\n  meshward report examples/shop --format markdown > exposure.md\n  meshward report examples/shop --template team.md.jinja\n\n\
+Exit codes: 0; 2 errors in the input, the template or writing FILE (nothing is written)."
+    )]
+    Report(ReportArgs),
     /// Print a completion script for SHELL to stdout.
     #[command(
         after_help = "Examples:\n  meshward completions bash > ~/.local/share/bash-completion/completions/meshward\n  meshward completions zsh > ~/.zfunc/_meshward\n  meshward completions fish > ~/.config/fish/completions/meshward.fish\n\n\
@@ -171,7 +177,7 @@ impl OutputArgs {
     }
 }
 
-/// `meshward diff DIR [--base REV] [--format text|markdown|json] [--exit-code]`
+/// `meshward diff DIR [--base REV] [--format text|markdown|json | --template FILE] [--exit-code]`
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
     /// Folder of `.intent` files, inside a git working tree.
@@ -182,6 +188,9 @@ pub struct DiffArgs {
     /// `text` for a terminal, `markdown` for a pull request comment, `json` for tools.
     #[arg(long, value_enum, default_value = "text")]
     pub format: crate::diff::Format,
+    /// Render the changes through this minijinja template instead of a format.
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    pub template: Option<PathBuf>,
     /// Exit 1 when any change widens access (for a CI gate that asks for a review).
     #[arg(long)]
     pub exit_code: bool,
@@ -230,6 +239,23 @@ pub struct FmtArgs {
     pub output: OutputArgs,
 }
 
+/// `meshward report DIR [--format html|markdown] [--template FILE] [--out FILE]`
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// Folder of `.intent` files.
+    pub dir: PathBuf,
+    /// `html` (one self-contained file) or `markdown` (a pull request comment or a wiki page).
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: crate::report::Format,
+    /// A minijinja template to render instead of the built-in one (docs/report.md lists
+    /// its context); escaped for HTML when its name ends in `.html` or `.html.jinja`.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
 /// `ValueEnum` for a format enum of another module: its variants and their names.
 macro_rules! value_names {
     ($type:path { $($variant:ident => $name:literal),* $(,)? }) => {
@@ -250,3 +276,4 @@ macro_rules! value_names {
 value_names!(Format { Text => "text", Json => "json", Github => "github" });
 value_names!(crate::diff::Format { Text => "text", Markdown => "markdown", Json => "json" });
 value_names!(crate::graph::Format { Mermaid => "mermaid", Dot => "dot" });
+value_names!(crate::report::Format { Html => "html", Markdown => "markdown" });

@@ -9,6 +9,7 @@ mod build;
 mod check;
 mod completions;
 mod explain;
+mod exposure;
 mod fmt;
 mod leak;
 mod man;
@@ -17,7 +18,7 @@ mod report;
 pub use crate::diagnostic::Format;
 pub use args::{
     BuildArgs, Cli, Color, Command, CompletionsArgs, DiffArgs, ExplainArgs, FmtArgs, GraphArgs,
-    OutputArgs,
+    OutputArgs, ReportArgs,
 };
 
 use crate::exit::Exit;
@@ -43,6 +44,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
         Command::Diff(args) => diff_command(&args),
         Command::Graph(args) => graph_command(&args),
         Command::Fmt(args) => fmt::fmt_command(&args),
+        Command::Report(args) => exposure::report_command(&args),
         Command::Completions(args) => completions::completions_command(&args),
         Command::Man => man::man_command(),
     }
@@ -50,11 +52,11 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
 
 /// `meshward diff` on the process's stdout and stderr.
 fn diff_command(args: &DiffArgs) -> Exit {
-    crate::diff::execute(
-        &args.options(),
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
-    )
+    let (out, err) = (&mut std::io::stdout().lock(), &mut std::io::stderr().lock());
+    match &args.template {
+        Some(template) => crate::diff::execute_template(&args.options(), template, out, err),
+        None => crate::diff::execute(&args.options(), out, err),
+    }
 }
 
 /// `meshward graph` on the process's stdout and stderr.

@@ -1,10 +1,13 @@
 //! Errors that are not about a place in the intents and have no code: OUT refused or not
 //! writable, a question `explain` cannot answer, and self-check faults (meshward's own
-//! output disagreeing with the intents). Printed in the same formats as diagnostics.
+//! output disagreeing with the intents), and errors in the other files a command reads (a
+//! `diff --template` template), which have a place but no code. Printed in the same
+//! formats as diagnostics.
 
 use super::format::Format;
 use super::github::{github_command, github_property};
 use super::json;
+use super::record::Position;
 use std::fmt::Write as _;
 
 /// An error about PATH outside the intents (OUT refused or not writable, a question
@@ -21,6 +24,42 @@ pub fn render_failure(path: &str, message: &str, format: Format) -> String {
             message,
             None,
         ),
+    }
+}
+
+/// An error at a place in a file that is not an intent (a `diff --template` template),
+/// which no code names: `PATH:LINE:COL: error: MESSAGE` and a `help:` line as text, so
+/// an editor jumps to it as to a diagnostic; otherwise the shape of a diagnostic without
+/// a code. Without a position it is placed at PATH alone.
+pub fn render_failure_at(
+    path: &str,
+    at: Option<Position>,
+    message: &str,
+    help: Option<&str>,
+    format: Format,
+) -> String {
+    match format {
+        Format::Text => {
+            let mut out = match at {
+                Some(at) => format!("{path}:{}:{}: error: {message}\n", at.line, at.column),
+                None => format!("{path}: error: {message}\n"),
+            };
+            if let Some(help) = help {
+                let _ = writeln!(out, "  = help: {help}");
+            }
+            out
+        }
+        Format::Json => json::codeless_at(path, at, message, help) + "\n",
+        Format::Github => {
+            let mut props = vec![format!("file={}", github_property(path))];
+            if let Some(at) = at {
+                props.push(format!("line={}", at.line));
+                props.push(format!("col={}", at.column));
+                props.push(format!("endLine={}", at.line));
+                props.push(format!("endColumn={}", at.column));
+            }
+            github_command("error", props, "meshward", message, help)
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! One JSON object per diagnostic, for tools: the fields docs/cli.md lists.
 
-use super::record::{Diagnostic, Severity};
+use super::record::{Diagnostic, Position, Severity};
 use crate::code::Code;
 use crate::source::SourceMap;
 use serde::Serialize;
@@ -80,12 +80,24 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
 
 /// An error about PATH with neither position nor code, in the same shape.
 pub(crate) fn codeless(path: &str, message: &str, help: Option<&str>) -> String {
+    codeless_at(path, None, message, help)
+}
+
+/// An error with no code at a place in a file that is not an intent (a `diff` template);
+/// `line` and `column` are 0 without a position.
+pub(crate) fn codeless_at(
+    path: &str,
+    at: Option<Position>,
+    message: &str,
+    help: Option<&str>,
+) -> String {
+    let (line, column) = at.map_or((0, 0), |at| (at.line as usize, at.column as usize));
     let json = JsonDiagnostic {
         file: path,
-        line: 0,
-        column: 0,
-        end_line: 0,
-        end_column: 0,
+        line,
+        column,
+        end_line: line,
+        end_column: column,
         severity: Severity::Error,
         code: None,
         message,

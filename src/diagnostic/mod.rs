@@ -18,7 +18,7 @@ mod list;
 mod record;
 mod text;
 
-pub use failure::{render_failure, render_faults};
+pub use failure::{render_failure, render_failure_at, render_faults};
 pub use format::Format;
 pub use github::render_github;
 pub use json::render_json;
@@ -117,6 +117,37 @@ mod tests {
         assert_eq!(
             render_failure("a:b", "x", Format::Github),
             "::error file=a%3Ab,title=meshward::x\n"
+        );
+    }
+
+    #[test]
+    fn failures_in_other_files_keep_their_place() {
+        let at = Some(Position { line: 4, column: 9 });
+        assert_eq!(
+            render_failure_at("t.jinja", at, "bad", Some("fix"), Format::Text),
+            "t.jinja:4:9: error: bad\n  = help: fix\n"
+        );
+        assert_eq!(
+            render_failure_at("t.jinja", None, "gone", None, Format::Text),
+            "t.jinja: error: gone\n"
+        );
+        let json: serde_json::Value = serde_json::from_str(&render_failure_at(
+            "t.jinja",
+            at,
+            "bad",
+            Some("fix"),
+            Format::Json,
+        ))
+        .expect("json");
+        assert_eq!(
+            (json["line"].as_u64(), json["end_column"].as_u64()),
+            (Some(4), Some(9))
+        );
+        assert!(json["code"].is_null());
+        assert_eq!(json["help"], "fix");
+        assert_eq!(
+            render_failure_at("t.jinja", at, "bad", Some("fix"), Format::Github),
+            "::error file=t.jinja,line=4,col=9,endLine=4,endColumn=9,title=meshward::bad%0Ahelp: fix\n"
         );
     }
 }

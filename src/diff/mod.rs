@@ -24,38 +24,53 @@
 //!   identity changes.
 //!
 //! Out: a sorted list of [`Change`]s, rendered as terminal text, a Markdown pull request
-//! comment (summary, table, Mermaid chart of changed edges) or the JSON of the CLI contract.
+//! comment (summary, table, Mermaid chart of changed edges) or the JSON of the CLI contract;
+//! or, with `--template FILE`, through a user's minijinja template, of which the Markdown
+//! comment is the built-in one.
 //!
 //! The work is split by noun: `options` holds what was asked, `change` the changes and
 //! their order, `model` a compiled side, `compare` collects the changes, `access` compares
 //! grants, `settings` the mTLS, route, scraper and identity settings, `outside` the
 //! externals' destinations and the mesh's `cluster-cidrs` and `sidecar-scoping`, `git` reads the base
 //! revision, `side` compiles both sides (or says what is wrong with them), `render` prints
-//! the changes.
+//! the changes, `context` is what a template sees, `template` renders one and
+//! `template_error` says why it could not, `run` strings one run together.
 
 mod access;
 mod change;
 mod compare;
+mod context;
 mod git;
+#[cfg(test)]
+mod markdown_oracle;
 mod model;
 mod options;
 mod outside;
 mod render;
+mod run;
 mod settings;
 mod side;
+mod template;
+mod template_error;
+#[cfg(test)]
+mod tests;
 
 pub use change::{
     widens, AccessChange, Change, EdgeStatus, Effect, IdentityChange, MtlsChange, RouteChange,
     ScraperChange,
 };
 pub use compare::compare;
+pub use context::{Context, Counts, Edge, Node};
 pub use git::{files_at, Revision};
 pub use model::Model;
 pub use options::{Format, Options};
 pub use render::{render_json, render_markdown, render_text};
 pub use side::{changes, DiffError, Side, SideErrors};
+pub use template::Template;
+pub use template_error::TemplateError;
 
 use crate::exit::Exit;
+use std::path::Path;
 
 /// `meshward diff`, writing the changes to `out` and errors to `err`: [`Exit::Ok`];
 /// [`Exit::Widens`] with `exit_code` when something widens; [`Exit::Input`] on errors in
@@ -65,26 +80,17 @@ pub fn execute(
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> Exit {
-    let found = match changes(&options.dir, &options.base) {
-        Ok(found) => found,
-        Err(e) => {
-            let _ = err.write_all(e.render(options.format).as_bytes());
-            return if e.is_fault() {
-                Exit::Fault
-            } else {
-                Exit::Input
-            };
-        }
-    };
-    let text = match options.format {
-        Format::Text => render_text(&found),
-        Format::Markdown => render_markdown(&found),
-        Format::Json => render_json(&found),
-    };
-    let _ = out.write_all(text.as_bytes());
-    if options.exit_code && widens(&found) {
-        Exit::Widens
-    } else {
-        Exit::Ok
-    }
+    run::run(options, None, out, err)
+}
+
+/// `meshward diff --template FILE`: as [`execute`], the changes rendered by the template
+/// at `template` instead of `options.format`; [`Exit::Input`] also when the template
+/// cannot be read, does not compile, or fails to render.
+pub fn execute_template(
+    options: &Options,
+    template: &Path,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> Exit {
+    run::run(options, Some(template), out, err)
 }

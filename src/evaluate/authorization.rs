@@ -1,12 +1,19 @@
 //! AuthorizationPolicy semantics (L7), and the sidecar's verdict on a request.
 //!
-//! DENY before ALLOW; without an applicable ALLOW policy a request is allowed. Fields this
-//! model cannot evaluate fail in an ALLOW rule and hold in a DENY rule.
+//! The token is judged first (RequestAuthentication, `authentication.rs`), then DENY
+//! before ALLOW; without an applicable ALLOW policy a request is allowed. A rule is the
+//! AND of its `from` (any source), its `to` (any operation) and every `when` condition.
+//! On TCP traffic a rule holding an HTTP-only field (methods, paths, hosts, request
+//! principals, `request.*` conditions) matches nothing in an ALLOW policy and is read
+//! without those fields in a DENY policy: Istio drops such an ALLOW rule from the TCP
+//! filter and drops the fields from a DENY rule, which widens the deny to the whole port.
+//! Fields this model cannot evaluate fail in an ALLOW rule and hold in a DENY rule.
 
 use super::cluster::{Cluster, PodView};
+use super::conditions::{conditions_ok, string_condition, Ask};
 use super::pod::Pod;
 use super::policy::{Action, AuthorizationPolicy, AuthorizationRule, MtlsMode};
-use super::request::{principal_namespace, Decision, Request};
+use super::request::{principal_namespace, Decision, Request, Token};
 
 impl Cluster {
     /// The AuthorizationPolicy verdict on REQ arriving at DST (mTLS not considered: see
@@ -36,23 +43,28 @@ impl Cluster {
 }
 
 impl<'a> PodView<'a> {
-    /// The AuthorizationPolicy verdict on REQ arriving at this pod (mTLS not considered).
+    /// The verdict on REQ arriving at this pod (mTLS not considered): its token first
+    /// (RequestAuthentication), then the AuthorizationPolicies.
     pub fn authorize(&self, req: &Request) -> Decision {
+        let token = match self.authenticate(req) {
+            Ok(token) => token,
+            Err(refused) => return refused,
+        };
         let port = req.port.to_string();
-        let http = req.method.as_deref().zip(req.path.as_deref());
-        let principal = req.principal.as_deref();
-        let namespace = req.namespace.as_deref();
+        let ask = Ask {
+            principal: req.principal.as_deref(),
+            namespace: req.namespace.as_deref(),
+            port: &port,
+            http: req.method.as_deref().zip(req.path.as_deref()),
+            tcp: req.method.is_none() && req.path.is_none(),
+            request: Some(req),
+            token,
+        };
         let matching = |policy: &AuthorizationPolicy, deny: bool| {
-            policy.rules.iter().position(|rule| {
-                source_ok(rule, principal, namespace, deny)
-                    && operation_ok(
-                        rule,
-                        &port,
-                        req.method.is_none() && req.path.is_none(),
-                        http,
-                        deny,
-                    )
-            })
+            policy
+                .rules
+                .iter()
+                .position(|rule| peer_ok(rule, &ask, deny) && request_ok(rule, &ask, deny))
         };
         let name = |policy: &AuthorizationPolicy| format!("{}/{}", policy.namespace, policy.name);
         for policy in self.policies(Action::Deny) {
@@ -74,10 +86,13 @@ impl<'a> PodView<'a> {
     }
 
     /// Whether [`PodView::authorize`] allows each PRINCIPAL × REQUEST on PORT (rows by
-    /// principal; a request is `(method, path)`, `None` for TCP). The same verdicts, but
-    /// each rule's `from` is judged once per principal and its `to` once per request, so a
-    /// destination's whole probe grid costs principals + requests rule checks rather than
-    /// their product.
+    /// principal; a request is `(method, path)`, `None` for TCP), for requests without
+    /// headers or token. The same verdicts, but each rule's peer half (`from`, and the
+    /// `when` conditions on the peer) is judged once per principal and its request half
+    /// once per request, so a destination's whole probe grid costs principals + requests
+    /// rule checks rather than their product. A rule is the AND of the two halves; only
+    /// request principals in `from` depend on the request, and without a token only on
+    /// whether it is TCP, so the peer half is judged for both kinds.
     pub fn authorize_all(
         &self,
         port: u16,
@@ -93,27 +108,43 @@ impl<'a> PodView<'a> {
             let deny = action == Action::Deny;
             let rules: Vec<&AuthorizationRule> =
                 self.policies(action).flat_map(|p| p.rules.iter()).collect();
-            let from: Vec<bool> = principals
-                .iter()
-                .zip(&namespaces)
-                .flat_map(|(&p, &ns)| rules.iter().map(move |r| source_ok(r, p, ns, deny)))
-                .collect();
-            let to: Vec<bool> = requests
-                .iter()
-                .flat_map(|&http| {
-                    let port = &port;
-                    rules
-                        .iter()
-                        .map(move |r| operation_ok(r, port, http.is_none(), http, deny))
-                })
-                .collect();
+            // from[(p * 2 + tcp) * n + k]
+            let mut from = Vec::with_capacity(principals.len() * 2 * rules.len());
+            for (&principal, &namespace) in principals.iter().zip(&namespaces) {
+                for tcp in [false, true] {
+                    let ask = Ask {
+                        principal,
+                        namespace,
+                        port: &port,
+                        http: None,
+                        tcp,
+                        request: None,
+                        token: None,
+                    };
+                    from.extend(rules.iter().map(|r| peer_ok(r, &ask, deny)));
+                }
+            }
+            let mut to = Vec::with_capacity(requests.len() * rules.len());
+            for &http in requests {
+                let ask = Ask {
+                    principal: None,
+                    namespace: None,
+                    port: &port,
+                    http,
+                    tcp: http.is_none(),
+                    request: None,
+                    token: None,
+                };
+                to.extend(rules.iter().map(|r| request_ok(r, &ask, deny)));
+            }
             (rules.len(), from, to)
         };
         let (deny_rules, deny_from, deny_to) = grid(Action::Deny);
         let (allow_rules, allow_from, allow_to) = grid(Action::Allow);
         let any_allow_policy = self.policies(Action::Allow).next().is_some();
         let hit = |n: usize, from: &[bool], to: &[bool], p: usize, r: usize| {
-            (0..n).any(|k| from[p * n + k] && to[r * n + k])
+            let row = (p * 2 + usize::from(requests[r].is_none())) * n;
+            (0..n).any(|k| from[row + k] && to[r * n + k])
         };
         let mut out = Vec::with_capacity(principals.len() * requests.len());
         for p in 0..principals.len() {
@@ -134,35 +165,36 @@ impl<'a> PodView<'a> {
     }
 }
 
-/// Whether RULE's `when` and `from` admit the peer. In a DENY policy (DENY true)
-/// conditions this model cannot evaluate hold; in an ALLOW policy they fail.
-fn source_ok(
-    rule: &AuthorizationRule,
-    principal: Option<&str>,
-    namespace: Option<&str>,
-    deny: bool,
-) -> bool {
-    if rule.when && !deny {
-        return false;
-    }
-    rule.from.is_empty()
+/// The peer half of RULE: some `from` source admits the peer (and the token's request
+/// principal), and every `when` condition on the peer holds. In a DENY policy (DENY
+/// true) what this model cannot evaluate holds; in an ALLOW policy it fails.
+fn peer_ok(rule: &AuthorizationRule, ask: &Ask, deny: bool) -> bool {
+    let request_principal = ask.token.map(Token::principal);
+    let sources = rule.from.is_empty()
         || rule.from.iter().any(|source| {
             (deny || !source.unsupported)
-                && string_condition(&source.principals, &source.not_principals, principal)
-                && string_condition(&source.namespaces, &source.not_namespaces, namespace)
-        })
+                && string_condition(&source.principals, &source.not_principals, ask.principal)
+                && string_condition(&source.namespaces, &source.not_namespaces, ask.namespace)
+                // HTTP-only: dropped from a DENY rule on TCP (an ALLOW rule holding it
+                // never reaches here on TCP: `request_ok` fails it).
+                && (ask.tcp
+                    || string_condition(
+                        &source.request_principals,
+                        &source.not_request_principals,
+                        request_principal.as_deref(),
+                    ))
+        });
+    sources && conditions_ok(&rule.when, ask, deny, true)
 }
 
-/// Whether RULE's `to` admits the request: PORT as written in policies, TCP when the
-/// request carries no method and path, HTTP (method, path) otherwise.
-fn operation_ok(
-    rule: &AuthorizationRule,
-    port: &str,
-    tcp: bool,
-    http: Option<(&str, &str)>,
-    deny: bool,
-) -> bool {
-    rule.to.is_empty()
+/// The request half of RULE: on TCP an ALLOW rule with an HTTP-only field matches
+/// nothing; some `to` operation admits the port and the request; every `when` condition
+/// on the request holds.
+fn request_ok(rule: &AuthorizationRule, ask: &Ask, deny: bool) -> bool {
+    if ask.tcp && !deny && http_only(rule) {
+        return false;
+    }
+    let operations = rule.to.is_empty()
         || rule.to.iter().any(|op| {
             if !deny && op.unsupported {
                 return false;
@@ -170,45 +202,31 @@ fn operation_ok(
             let ports_ok = op
                 .ports
                 .as_ref()
-                .is_none_or(|ps| ps.iter().any(|p| p == port))
+                .is_none_or(|ps| ps.iter().any(|p| p == ask.port))
                 && op
                     .not_ports
                     .as_ref()
-                    .is_none_or(|ps| !ps.iter().any(|p| p == port));
+                    .is_none_or(|ps| !ps.iter().any(|p| p == ask.port));
             if !ports_ok {
                 return false;
             }
-            if tcp {
-                // TCP traffic: HTTP-only fields make an ALLOW rule match nothing and are
-                // dropped from a DENY rule.
-                return deny || !op.http_only;
+            if ask.tcp {
+                // Only a DENY rule gets here with HTTP-only fields: they are dropped.
+                return true;
             }
-            let (method, path) = (http.map(|h| h.0), http.map(|h| h.1));
+            let (method, path) = (ask.http.map(|h| h.0), ask.http.map(|h| h.1));
             string_condition(&op.methods, &op.not_methods, method)
                 && string_condition(&op.paths, &op.not_paths, path)
-        })
+        });
+    operations && conditions_ok(&rule.when, ask, deny, false)
 }
 
-/// A positive list (one must match, when set) and a negative list (none may match).
-fn string_condition(
-    patterns: &Option<Vec<String>>,
-    not_patterns: &Option<Vec<String>>,
-    value: Option<&str>,
-) -> bool {
-    let any =
-        |patterns: &Vec<String>| value.is_some_and(|v| patterns.iter().any(|p| istio_match(p, v)));
-    patterns.as_ref().is_none_or(any) && not_patterns.as_ref().is_none_or(|ps| !any(ps))
-}
-
-/// Istio string matching: exact, prefix `abc*`, suffix `*abc`, presence `*`.
-pub fn istio_match(pattern: &str, value: &str) -> bool {
-    if pattern == "*" {
-        !value.is_empty()
-    } else if let Some(suffix) = pattern.strip_prefix('*') {
-        value.ends_with(suffix)
-    } else if let Some(prefix) = pattern.strip_suffix('*') {
-        value.starts_with(prefix)
-    } else {
-        pattern == value
-    }
+/// Whether RULE holds a field only HTTP traffic has.
+fn http_only(rule: &AuthorizationRule) -> bool {
+    rule.to.iter().any(|op| op.http_only || op.unsupported)
+        || rule
+            .from
+            .iter()
+            .any(|s| s.request_principals.is_some() || s.not_request_principals.is_some())
+        || rule.when.iter().any(|c| c.key.http_only())
 }

@@ -10,7 +10,7 @@
 use super::connection::Direction;
 use super::index::{subset, Namespace, NO_POLICIES};
 use super::pod::Pod;
-use super::policy::{AuthorizationPolicy, NetworkPolicy, Policy};
+use super::policy::{AuthorizationPolicy, NetworkPolicy, Policy, RequestAuthentication};
 use super::selector::LabelMap;
 use serde_json::Value;
 use std::borrow::Borrow;
@@ -35,8 +35,8 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Index the NetworkPolicy, AuthorizationPolicy, PeerAuthentication, Sidecar and
-    /// ServiceEntry objects among OBJECTS; other kinds are ignored. Istio's root namespace is taken as `istio-system`.
+    /// Index the NetworkPolicy, AuthorizationPolicy, PeerAuthentication,
+    /// RequestAuthentication, Sidecar and ServiceEntry objects among OBJECTS; other kinds are ignored. Istio's root namespace is taken as `istio-system`.
     /// An object of those kinds that cannot be read is left out and listed in
     /// [`Cluster::unreadable`].
     pub fn from_objects<V: Borrow<Value>>(objects: impl IntoIterator<Item = V>) -> Cluster {
@@ -82,6 +82,11 @@ impl Cluster {
                     .or_default()
                     .peer
                     .push(p),
+                Policy::Authentication(p) => namespaces
+                    .entry(p.namespace.clone())
+                    .or_default()
+                    .authentication
+                    .push(p),
                 Policy::Sidecar(p) => namespaces
                     .entry(p.namespace.clone())
                     .or_default()
@@ -104,6 +109,17 @@ impl Cluster {
                     .flat_map(|p| p.notes.iter().cloned()),
             );
             notes.extend(ns.sidecars.iter().flat_map(|p| p.notes.iter().cloned()));
+            for p in &ns.authentication {
+                let title = format!("RequestAuthentication {name}/{}", p.name);
+                if p.targeted {
+                    notes.push(format!("{title}: targetRef(s) policy ignored for sidecars"));
+                }
+                if name == ROOT_NAMESPACE {
+                    notes.push(format!(
+                        "{title}: root-namespace policy not given mesh-wide reach"
+                    ));
+                }
+            }
             for (i, entry) in ns.service_entries.iter().enumerate() {
                 for host in &entry.hosts {
                     entry_hosts
@@ -177,12 +193,18 @@ impl Cluster {
             .map(|i| &ns.authorization[i])
             .filter(|p| subset(&p.selector, &pod.labels))
             .collect();
+        let authentication = ns
+            .authentication
+            .iter()
+            .filter(|p| !p.targeted && subset(&p.selector, &pod.labels))
+            .collect();
         PodView {
             cluster: self,
             pod,
             ingress: self.isolating(pod, Direction::Ingress),
             egress: self.isolating(pod, Direction::Egress),
             authorization,
+            authentication,
         }
     }
 }
@@ -194,6 +216,7 @@ pub struct PodView<'a> {
     pub(crate) ingress: Vec<&'a NetworkPolicy>,
     pub(crate) egress: Vec<&'a NetworkPolicy>,
     pub(crate) authorization: Vec<&'a AuthorizationPolicy>,
+    pub(crate) authentication: Vec<&'a RequestAuthentication>,
 }
 
 impl<'a> PodView<'a> {

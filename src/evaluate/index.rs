@@ -5,7 +5,8 @@
 //! them in) and indexed by one `matchLabels` pair of its selector.
 
 use super::policy::{
-    AuthorizationPolicy, NetworkPolicy, PeerAuthentication, ServiceEntry, Sidecar,
+    AuthorizationPolicy, NetworkPolicy, PeerAuthentication, RequestAuthentication, ServiceEntry,
+    Sidecar,
 };
 use super::selector::LabelMap;
 use std::collections::BTreeMap;
@@ -60,6 +61,8 @@ pub(crate) struct Namespace {
     pub(crate) network: Vec<NetworkPolicy>,
     pub(crate) authorization: Vec<AuthorizationPolicy>,
     pub(crate) peer: Vec<PeerAuthentication>,
+    /// One per service that validates tokens: few, searched in full.
+    pub(crate) authentication: Vec<RequestAuthentication>,
     /// Few per namespace, and none in a tree without egress to the outside: searched
     /// in full, never indexed.
     pub(crate) sidecars: Vec<Sidecar>,
@@ -78,6 +81,7 @@ impl Namespace {
         self.network.sort_by(|a, b| a.name.cmp(&b.name));
         self.authorization.sort_by(|a, b| a.name.cmp(&b.name));
         self.peer.sort_by(|a, b| a.name.cmp(&b.name));
+        self.authentication.sort_by(|a, b| a.name.cmp(&b.name));
         self.sidecars.sort_by(|a, b| a.name.cmp(&b.name));
         self.service_entries.sort_by(|a, b| a.name.cmp(&b.name));
         self.network_index = LabelIndex::new(

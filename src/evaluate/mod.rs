@@ -44,18 +44,30 @@
 //!   recorded in [`Cluster::notes`]. `CUSTOM` and `AUDIT` are ignored (noted). DENY is
 //!   evaluated before ALLOW; without an applicable ALLOW policy a request is allowed;
 //!   with one, some rule of some ALLOW policy must match. A policy without rules is
-//!   "allow-nothing". Fields this model cannot evaluate (`when`, `requestPrincipals`,
-//!   `ipBlocks`, `remoteIpBlocks`, `hosts` and their `not` forms) make the condition fail
-//!   in an ALLOW rule and hold in a DENY rule, as Istio does for HTTP-only fields on TCP
-//!   traffic (which this model also follows: a request without method/path is TCP).
+//!   "allow-nothing". A rule is the AND of its sources (any), operations (any) and `when`
+//!   conditions (all): `request.headers[..]` (exact, prefix, suffix, presence),
+//!   `request.auth.claims[..]` (one level; string or list claims), `request.auth.principal`,
+//!   `source.principal`, `source.namespace`, `destination.port`; `requestPrincipals` in
+//!   sources (see `conditions.rs`). On TCP traffic (a request without method/path) an
+//!   ALLOW rule holding an HTTP-only field matches nothing and a DENY rule is read without
+//!   those fields, as Istio's TCP filter does. Fields this model cannot evaluate (other
+//!   `when` keys, `ipBlocks`, `remoteIpBlocks`, `hosts` and their `not` forms) make the
+//!   condition fail in an ALLOW rule and hold in a DENY rule.
+//! - **RequestAuthentication** (`security.istio.io/v1`): the issuers of every policy that
+//!   selects the pod (or is namespace-wide) are accepted; a token of another issuer is
+//!   refused (401) before authorization; without a token, or with no policy, a request has
+//!   no request principal (`authentication.rs`). Root-namespace and `targetRef(s)`
+//!   policies are noted, not applied.
 //! - **PeerAuthentication**: a workload policy (selector) overrides the namespace-wide one
 //!   (no selector), `UNSET` inherits, `portLevelMtls` is honoured on workload policies, the
 //!   mesh default is PERMISSIVE. When several policies tie, the first by name wins (Istio
 //!   takes the oldest, which a static reading cannot know). A STRICT destination refuses a
 //!   request without a principal (plaintext); a DISABLE one sees every request as plaintext.
 
+mod authentication;
 mod authorization;
 mod cluster;
+mod conditions;
 mod connection;
 mod index;
 mod mtls;
@@ -70,17 +82,18 @@ mod sidecar;
 #[cfg(test)]
 mod tests;
 
-pub use authorization::istio_match;
 pub use cluster::{Cluster, PodView, NAMESPACE_NAME_LABEL};
+pub use conditions::istio_match;
 pub use connection::{Direction, Transport};
 pub use network::cidr_contains;
 pub use outbound::{Destination, Outbound, Proxy, MESH_OUTBOUND};
 pub use pod::{Endpoint, Pod};
 pub use policy::{
-    Action, AuthorizationPolicy, AuthorizationRule, EgressListener, EntryPort, HostImport,
-    ImportName, ImportNamespace, MtlsMode, NetworkPolicy, NetworkPort, NetworkRule, Operation,
-    OutboundMode, Peer, PeerAuthentication, Policy, PortValue, ServiceEntry, Sidecar, Source,
+    Action, AuthorizationPolicy, AuthorizationRule, Condition, ConditionKey, EgressListener,
+    EntryPort, HostImport, ImportName, ImportNamespace, MtlsMode, NetworkPolicy, NetworkPort,
+    NetworkRule, Operation, OutboundMode, Peer, PeerAuthentication, Policy, PortValue,
+    RequestAuthentication, ServiceEntry, Sidecar, Source,
 };
-pub use request::{principal_namespace, Decision, Request};
+pub use request::{principal_namespace, Decision, Request, Token};
 pub use selector::{selector_matches, Expression, LabelMap, Operator, Selector};
 pub use sidecar::{name_covers, SidecarScope};

@@ -88,18 +88,71 @@ pub enum Action {
     Deny,
 }
 
-/// One rule. Empty `from`/`to` match everything; `when` cannot be evaluated here.
+/// One rule. Empty `from`/`to`/`when` match everything; every condition of `when` must
+/// hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthorizationRule {
-    pub when: bool,
+    pub when: Vec<Condition>,
     pub from: Vec<Source>,
     pub to: Vec<Operation>,
 }
 
+/// One `when` entry: the attribute named by `key` must match one of `values` (when set)
+/// and none of `not_values` (when set). An absent attribute matches no value, so it fails
+/// `values` and passes `not_values`, as Envoy's matchers do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Condition {
+    pub key: ConditionKey,
+    pub values: Option<Vec<String>>,
+    pub not_values: Option<Vec<String>>,
+}
+
+/// The `when` keys this model evaluates; any other is [`ConditionKey::Unsupported`]
+/// (fails in an ALLOW rule, holds in a DENY rule).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConditionKey {
+    /// `request.headers[NAME]`, NAME lower-cased (header names are case-insensitive).
+    Header(String),
+    /// `request.auth.claims[NAME]`: one level; a nested claim is unsupported.
+    Claim(String),
+    /// `request.auth.principal`: `<iss>/<sub>` of a validated token.
+    RequestPrincipal,
+    /// `source.principal`, `source.namespace`: the mTLS peer, as in `from`.
+    SourcePrincipal,
+    SourceNamespace,
+    /// `destination.port`.
+    DestinationPort,
+    Unsupported(String),
+}
+
+impl ConditionKey {
+    /// Whether only HTTP traffic carries the attribute: on TCP an ALLOW rule holding it
+    /// matches nothing and a DENY rule is read without it (Istio's TCP filter drops it).
+    pub fn http_only(&self) -> bool {
+        matches!(
+            self,
+            ConditionKey::Header(_) | ConditionKey::Claim(_) | ConditionKey::RequestPrincipal
+        ) || matches!(self, ConditionKey::Unsupported(k) if k.starts_with("request."))
+    }
+
+    /// Whether the attribute belongs to the peer (decided by the connection's identity)
+    /// rather than to the request: the self-check's grid judges the two halves apart.
+    pub fn of_source(&self) -> bool {
+        matches!(
+            self,
+            ConditionKey::SourcePrincipal | ConditionKey::SourceNamespace
+        )
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Source {
-    /// Holds a field this model cannot evaluate (`requestPrincipals`, `ipBlocks`, ...).
+    /// Holds a field this model cannot evaluate (`ipBlocks`, `remoteIpBlocks`, ...).
     pub unsupported: bool,
+    /// `requestPrincipals`/`notRequestPrincipals`: `<iss>/<sub>` of a validated token,
+    /// an attribute only HTTP traffic has.
+    pub request_principals: Option<Vec<String>>,
+    pub not_request_principals: Option<Vec<String>>,
     pub principals: Option<Vec<String>>,
     pub not_principals: Option<Vec<String>>,
     pub namespaces: Option<Vec<String>>,
@@ -139,6 +192,21 @@ pub enum MtlsMode {
     Strict,
     Permissive,
     Disable,
+}
+
+/// A `security.istio.io/v1` RequestAuthentication: which token issuers a pod's proxy
+/// validates. A request carrying a token of any other issuer is refused (401) before
+/// authorization; a request without a token passes with no request principal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestAuthentication {
+    pub namespace: String,
+    pub name: String,
+    /// `spec.selector.matchLabels`; empty means namespace-wide.
+    pub selector: Vec<(String, String)>,
+    /// A `targetRef(s)` policy: it applies to waypoints or gateways, not sidecars.
+    pub targeted: bool,
+    /// `jwtRules[].issuer`, each with its `jwksUri` (empty when absent).
+    pub issuers: Vec<(String, String)>,
 }
 
 /// A `networking.istio.io/v1` Sidecar: which hosts a pod's proxy knows, and what it does
@@ -242,6 +310,7 @@ pub enum Policy {
     Network(NetworkPolicy),
     Authorization(AuthorizationPolicy),
     Peer(PeerAuthentication),
+    Authentication(RequestAuthentication),
     Sidecar(Sidecar),
     ServiceEntry(ServiceEntry),
 }

@@ -2,7 +2,8 @@
 //!
 //! The identity a request carries is the peer's SPIFFE id from mTLS, or none for
 //! plaintext; Istio reads the peer's namespace from that id, and so does
-//! [`principal_namespace`].
+//! [`principal_namespace`]. An HTTP request may also carry headers and an end user's
+//! token ([`Token`]), which RequestAuthentication validates and AuthorizationPolicy reads.
 
 use super::pod::Pod;
 
@@ -18,6 +19,56 @@ pub struct Request {
     /// `None` for TCP traffic.
     pub method: Option<String>,
     pub path: Option<String>,
+    /// Request headers, names lower-case, in the order given; none on TCP.
+    pub headers: Vec<(String, String)>,
+    /// A well-signed end-user token (`Authorization: Bearer`), if any.
+    pub token: Option<Token>,
+}
+
+/// An end user's JWT as the proxy would decode it once its signature is verified: the
+/// issuer, the subject and the other claims. Whether it is accepted is for the pod's
+/// RequestAuthentication to decide (an issuer it does not know is refused).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub issuer: String,
+    pub subject: String,
+    /// Claims besides `iss` and `sub`: a string claim holds one value, a list several.
+    pub claims: Vec<(String, Vec<String>)>,
+}
+
+impl Token {
+    pub fn new(issuer: &str, subject: &str) -> Token {
+        Token {
+            issuer: issuer.to_string(),
+            subject: subject.to_string(),
+            claims: Vec::new(),
+        }
+    }
+
+    /// The token with claim NAME holding VALUES (one value: a string claim).
+    pub fn claim(mut self, name: &str, values: &[&str]) -> Token {
+        let values = values.iter().map(|v| v.to_string()).collect();
+        self.claims.push((name.to_string(), values));
+        self
+    }
+
+    /// `request.auth.principal`: `<iss>/<sub>`.
+    pub fn principal(&self) -> String {
+        format!("{}/{}", self.issuer, self.subject)
+    }
+
+    /// The values of claim NAME; `iss` and `sub` are claims too.
+    pub fn claim_values(&self, name: &str) -> Option<Vec<&str>> {
+        match name {
+            "iss" => Some(vec![self.issuer.as_str()]),
+            "sub" => Some(vec![self.subject.as_str()]),
+            _ => self
+                .claims
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, vs)| vs.iter().map(String::as_str).collect()),
+        }
+    }
 }
 
 impl Request {
@@ -29,6 +80,8 @@ impl Request {
             port,
             method: None,
             path: None,
+            headers: Vec::new(),
+            token: None,
         }
     }
 
@@ -51,6 +104,30 @@ impl Request {
         self.method = Some(method.to_string());
         self.path = Some(path.to_string());
         self
+    }
+
+    /// The same request with header NAME (any case) set to VALUE.
+    pub fn header(mut self, name: &str, value: &str) -> Request {
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+
+    /// The same request carrying TOKEN.
+    pub fn token(mut self, token: Token) -> Request {
+        self.token = Some(token);
+        self
+    }
+
+    /// The value of header NAME (lower-case); Envoy joins repeated headers with `,`.
+    pub fn header_value(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        (!values.is_empty()).then(|| values.join(","))
     }
 }
 

@@ -4,11 +4,14 @@
 #![allow(dead_code)]
 
 mod fixture;
+mod http_fields;
 mod run;
 mod trees;
 
 #[allow(unused_imports)]
 pub use fixture::{build, check, shop, snapshot, Fixture};
+#[allow(unused_imports)]
+pub use http_fields::http_rules_on_plain_ports;
 #[allow(unused_imports)]
 pub use run::{Meshward, Output};
 #[allow(unused_imports)]

@@ -2,15 +2,18 @@
 //! revision and the working tree of a copy of examples/shop, their JSON, text and Markdown
 //! forms, the exit codes, errors naming the side they come from, and how the base side is
 //! read from git objects. `semantics` holds the rules of what counts as a change, on trees
-//! held in memory; `repo` the git repository the other tests work in.
+//! held in memory; `repo` the git repository the other tests work in; `template` the
+//! changes through user templates (`--template FILE`).
 //!
-//! Snapshots live in golden/diff/; review them as golden/README.md says.
+//! Snapshots live in golden/diff/ and golden/diff-templates/; review them as
+//! golden/README.md says.
 
 #[path = "../common/mod.rs"]
 mod common;
 mod outside;
 mod repo;
 mod semantics;
+mod template;
 
 use common::{copy_tree, golden, root};
 use meshward::diff::{self, Effect, Side};

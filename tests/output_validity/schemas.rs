@@ -45,6 +45,11 @@ pub const SCHEMAS: &[(&str, &str, &str)] = &[
         "Sidecar",
         include_str!("../schemas/sidecar-networking-v1-strict.json"),
     ),
+    (
+        "security.istio.io/v1",
+        "RequestAuthentication",
+        include_str!("../schemas/requestauthentication-security-v1-strict.json"),
+    ),
 ];
 pub const KUSTOMIZATION_SCHEMA: &str =
     include_str!("../schemas/kustomization-kustomize-v1beta1-strict.json");

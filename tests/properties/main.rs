@@ -10,6 +10,8 @@
 //! on every later run: commit those files.
 
 mod beyond;
+#[path = "../common/mod.rs"]
+mod common;
 
 use meshward::evaluate::{Cluster, Endpoint, Pod, Request, Transport};
 use proptest::prelude::*;
@@ -388,6 +390,8 @@ proptest! {
         prop_assert!(compiled.faults.is_empty(), "self-check: {:?}", compiled.faults);
         let (mesh, _) = compiled.result.as_ref().expect("compiled");
         let objects = meshward::pipeline::render_objects(mesh).expect("render");
+        let (_, http_on_plain) = common::http_rules_on_plain_ports(mesh, &objects);
+        prop_assert!(http_on_plain.is_empty(), "{http_on_plain:?}\n{files:#?}");
         let cluster = Cluster::from_objects(objects);
         let outside = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9));
         let srcs = sources(&tree);

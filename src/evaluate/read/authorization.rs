@@ -4,7 +4,9 @@
 
 use super::selector::{match_labels, RawSelector};
 use super::strings::{set, Strings};
-use crate::evaluate::policy::{Action, AuthorizationPolicy, AuthorizationRule, Operation, Source};
+use crate::evaluate::policy::{
+    Action, AuthorizationPolicy, AuthorizationRule, Condition, ConditionKey, Operation, Source,
+};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
@@ -15,7 +17,17 @@ pub(crate) struct RawRule {
     #[serde(default)]
     to: Option<Vec<RawTo>>,
     #[serde(default)]
-    when: Option<IgnoredAny>,
+    when: Option<Vec<RawCondition>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCondition {
+    key: String,
+    #[serde(default)]
+    values: Strings,
+    #[serde(default)]
+    not_values: Strings,
 }
 
 #[derive(Deserialize)]
@@ -42,9 +54,9 @@ struct RawSource {
     #[serde(default)]
     not_namespaces: Strings,
     #[serde(default)]
-    request_principals: Option<IgnoredAny>,
+    request_principals: Strings,
     #[serde(default)]
-    not_request_principals: Option<IgnoredAny>,
+    not_request_principals: Strings,
     #[serde(default)]
     ip_blocks: Option<IgnoredAny>,
     #[serde(default)]
@@ -117,10 +129,23 @@ pub(crate) fn policy(
         .into_iter()
         .map(|rule| {
             let mut unknown: Vec<&str> = Vec::new();
-            let when = rule.when.is_some();
-            if when {
-                unknown.push("when");
-            }
+            let when: Vec<Condition> = rule
+                .when
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| Condition {
+                    key: condition_key(&c.key),
+                    values: set(c.values),
+                    not_values: set(c.not_values),
+                })
+                .collect();
+            let unsupported_keys: Vec<String> = when
+                .iter()
+                .filter_map(|c| match &c.key {
+                    ConditionKey::Unsupported(k) => Some(format!("when {k}")),
+                    _ => None,
+                })
+                .collect();
             let from = rule
                 .from
                 .unwrap_or_default()
@@ -128,8 +153,6 @@ pub(crate) fn policy(
                 .map(|f| {
                     let s = f.source.unwrap_or_default();
                     let unsupported: Vec<&str> = [
-                        ("requestPrincipals", s.request_principals.is_some()),
-                        ("notRequestPrincipals", s.not_request_principals.is_some()),
                         ("ipBlocks", s.ip_blocks.is_some()),
                         ("notIpBlocks", s.not_ip_blocks.is_some()),
                         ("remoteIpBlocks", s.remote_ip_blocks.is_some()),
@@ -141,6 +164,8 @@ pub(crate) fn policy(
                     unknown.extend(&unsupported);
                     Source {
                         unsupported: !unsupported.is_empty(),
+                        request_principals: set(s.request_principals),
+                        not_request_principals: set(s.not_request_principals),
                         principals: set(s.principals),
                         not_principals: set(s.not_principals),
                         namespaces: set(s.namespaces),
@@ -179,6 +204,8 @@ pub(crate) fn policy(
                     }
                 })
                 .collect();
+            let mut unknown: Vec<String> = unknown.into_iter().map(str::to_string).collect();
+            unknown.extend(unsupported_keys);
             if !unknown.is_empty() {
                 notes.push(format!("{title}: fields not evaluated: {unknown:?}"));
             }
@@ -193,5 +220,28 @@ pub(crate) fn policy(
         action,
         rules,
         notes,
+    }
+}
+
+/// The `when` key as this model evaluates it. Claims are read one level deep
+/// (`request.auth.claims[groups]`); a nested claim (`[a][b]`) is not evaluated.
+fn condition_key(key: &str) -> ConditionKey {
+    let bracketed = |prefix: &str| {
+        key.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(']'))
+            .filter(|name| !name.is_empty() && !name.contains(['[', ']']))
+    };
+    if let Some(name) = bracketed("request.headers[") {
+        return ConditionKey::Header(name.to_ascii_lowercase());
+    }
+    if let Some(name) = bracketed("request.auth.claims[") {
+        return ConditionKey::Claim(name.to_string());
+    }
+    match key {
+        "request.auth.principal" => ConditionKey::RequestPrincipal,
+        "source.principal" => ConditionKey::SourcePrincipal,
+        "source.namespace" => ConditionKey::SourceNamespace,
+        "destination.port" => ConditionKey::DestinationPort,
+        other => ConditionKey::Unsupported(other.to_string()),
     }
 }

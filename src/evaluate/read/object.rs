@@ -1,8 +1,8 @@
-//! An object of any of the three policy kinds as JSON: its head (`apiVersion`, `kind`),
+//! An object of any of the four policy kinds as JSON: its head (`apiVersion`, `kind`),
 //! its metadata, and a spec that holds every kind's fields, so one pass reads any of them.
 //! The kind decides which policy the spec becomes; NetworkPolicy and
-//! AuthorizationPolicy are built by their own files, PeerAuthentication is small enough
-//! to be built here. Sidecar and ServiceEntry share field names with NetworkPolicy
+//! AuthorizationPolicy are built by their own files, PeerAuthentication and
+//! RequestAuthentication are small enough to be built here. Sidecar and ServiceEntry share field names with NetworkPolicy
 //! (`egress`, `ingress`) in other shapes, so the head only names them here and their own
 //! files read them.
 
@@ -10,7 +10,7 @@ use super::authorization::{self, RawRule};
 use super::network::{self, RawNetworkRule};
 use super::selector::{match_labels, RawSelector};
 use super::strings::Strings;
-use crate::evaluate::policy::{MtlsMode, PeerAuthentication, Policy};
+use crate::evaluate::policy::{MtlsMode, PeerAuthentication, Policy, RequestAuthentication};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -20,6 +20,7 @@ pub(crate) enum Kind {
     Network,
     Authorization,
     Peer,
+    Authentication,
     Sidecar,
     ServiceEntry,
     Other,
@@ -46,13 +47,14 @@ fn kind(api_version: Option<&str>, kind: Option<&str>) -> Kind {
         ("networking.k8s.io", "NetworkPolicy") => Kind::Network,
         ("security.istio.io", "AuthorizationPolicy") => Kind::Authorization,
         ("security.istio.io", "PeerAuthentication") => Kind::Peer,
+        ("security.istio.io", "RequestAuthentication") => Kind::Authentication,
         ("networking.istio.io", "Sidecar") => Kind::Sidecar,
         ("networking.istio.io", "ServiceEntry") => Kind::ServiceEntry,
         _ => Kind::Other,
     }
 }
 
-/// An object of any of the three kinds: the spec holds the fields of all three (their
+/// An object of any of the four kinds: the spec holds the fields of all four (their
 /// names never clash), so one pass reads any of them.
 #[derive(Deserialize)]
 pub(crate) struct Doc {
@@ -91,7 +93,8 @@ impl Doc {
         kind(self.api_version.as_deref(), self.kind.as_deref())
     }
 
-    /// The policy of a NetworkPolicy, AuthorizationPolicy or PeerAuthentication; `None`
+    /// The policy of a NetworkPolicy, AuthorizationPolicy, PeerAuthentication or
+    /// RequestAuthentication; `None`
     /// for any other kind (Sidecar and ServiceEntry are read by their own shapes).
     pub(crate) fn object(self, root_namespace: &str) -> Option<Policy> {
         let kind = self.kind();
@@ -117,6 +120,7 @@ impl Doc {
                 spec.rules,
             )),
             Kind::Peer => Policy::Peer(spec.peer(namespace, name)),
+            Kind::Authentication => Policy::Authentication(spec.authentication(namespace, name)),
             Kind::Sidecar | Kind::ServiceEntry | Kind::Other => return None,
         })
     }
@@ -151,6 +155,18 @@ struct RawSpec {
     mtls: Option<RawMtls>,
     #[serde(default)]
     port_level_mtls: Option<BTreeMap<String, Option<RawMtls>>>,
+    // RequestAuthentication
+    #[serde(default)]
+    jwt_rules: Option<Vec<RawJwtRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawJwtRule {
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(default)]
+    jwks_uri: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +187,21 @@ impl RawMtls {
 }
 
 impl RawSpec {
+    fn authentication(self, namespace: String, name: String) -> RequestAuthentication {
+        RequestAuthentication {
+            namespace,
+            name,
+            selector: match_labels(self.selector),
+            targeted: self.target_ref.is_some() || self.target_refs.is_some(),
+            issuers: self
+                .jwt_rules
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|r| r.issuer.map(|i| (i, r.jwks_uri.unwrap_or_default())))
+                .collect(),
+        }
+    }
+
     fn peer(self, namespace: String, name: String) -> PeerAuthentication {
         PeerAuthentication {
             namespace,

@@ -158,7 +158,7 @@ fn custom_and_unsupported_fields_are_noted() {
     let when = ap(
         "x",
         "when",
-        json!({"rules": [{"when": [{"key": "request.headers[x]", "values": ["1"]}]}]}),
+        json!({"rules": [{"when": [{"key": "source.ip", "values": ["10.0.0.1"]}]}]}),
     );
     let cluster = Cluster::from_objects([custom, when]);
     assert_eq!(cluster.notes().len(), 2, "{:?}", cluster.notes());

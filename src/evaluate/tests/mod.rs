@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 mod address;
 mod authorization;
+mod conditions;
 mod mtls;
 mod network;
 mod read;
