@@ -6,10 +6,11 @@ use meshward::fmt::{check_invariants, format, syntax_tree};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Where the repository keeps intent files: examples, fixtures, golden inputs, fuzz inputs.
+/// Where the repository keeps intent files: examples, test inputs, golden inputs, fuzz
+/// inputs.
 const FOLDERS: [&str; 5] = [
     "examples",
-    "tests/fixtures",
+    "tests",
     "golden",
     "fuzz/seeds",
     "fuzz/regressions",
