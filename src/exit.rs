@@ -1,7 +1,8 @@
 //! The process exit codes, one variant per meaning.
 //!
 //! Several meanings share a number because each command has at most one of them: 1 is
-//! "stale" for `check`, "denied" for `explain` and "widens" for `diff --exit-code`. The
+//! "stale" for `check`, "denied" for `explain`, "widens" for `diff --exit-code` and
+//! "unformatted" for `fmt --check`. The
 //! numbers are part of the command-line contract (docs/cli.md) and never change; `main`
 //! turns an [`Exit`] into the process's exit code, nothing else does.
 
@@ -16,6 +17,8 @@ pub enum Exit {
     Denied,
     /// 1: `diff --exit-code` found a change that widens access.
     Widens,
+    /// 1: `fmt --check` found a file that is not in the canonical layout.
+    Unformatted,
     /// 2: errors in the input, the command line, OUT, or git; nothing was written.
     Input,
     /// 3: meshward's self-check found its own output disagreeing with the intents (a bug).
@@ -27,7 +30,7 @@ impl Exit {
     pub fn code(self) -> u8 {
         match self {
             Exit::Ok => 0,
-            Exit::Stale | Exit::Denied | Exit::Widens => 1,
+            Exit::Stale | Exit::Denied | Exit::Widens | Exit::Unformatted => 1,
             Exit::Input => 2,
             Exit::Fault => 3,
         }

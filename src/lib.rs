@@ -22,6 +22,7 @@ pub mod emit;
 pub mod evaluate;
 pub mod exit;
 pub mod explain;
+pub mod fmt;
 pub mod graph;
 pub mod guard;
 pub mod ir;

@@ -145,7 +145,14 @@ pub fn source_file(
     Ok(SourceFile::new(display, relative, text))
 }
 
-fn walk(root: &Path, relative: &Path, found: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnostic>) {
+/// The `*.intent` files below `root.join(relative)`, as paths relative to ROOT, in the order
+/// the folder lists them; hidden entries skipped, folder links not followed.
+pub(crate) fn walk(
+    root: &Path,
+    relative: &Path,
+    found: &mut Vec<PathBuf>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let here = root.join(relative);
     let entries = match fs::read_dir(&here) {
         Ok(e) => e,

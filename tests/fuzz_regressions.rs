@@ -1,5 +1,7 @@
 //! Replays the fuzzing seeds and every crash input the fuzzers found (see docs/fuzzing.md)
-//! through the whole pipeline and both diagnostic renderers: nothing may panic.
+//! through the whole pipeline and both diagnostic renderers: nothing may panic. On each
+//! file that parses, `meshward fmt` must also keep its promises (the same syntax tree,
+//! idempotence), as the `parse_bytes` target checks.
 //!
 //! - every file below `fuzz/seeds/` is one intent file, as the `parse_bytes` target reads
 //!   its input (bytes decoded lossily when they are not UTF-8);
@@ -33,8 +35,14 @@ fn text_of(path: &Path) -> String {
     }
 }
 
-/// Compile the files and render every diagnostic in both forms; what the fuzz targets do.
+/// Check the formatter's promises on each file that parses, compile the files and render
+/// every diagnostic in both forms; what the fuzz targets do.
 fn run(files: Vec<(String, String)>) -> meshward::pipeline::Outcome {
+    for (name, text) in &files {
+        if let Err(e) = meshward::fmt::check_invariants(text) {
+            panic!("{name}: meshward fmt broke a promise: {e}");
+        }
+    }
     let compiled = meshward::pipeline::run_texts(files);
     for d in &compiled.diagnostics {
         assert!(!render_text(d, &compiled.sources).is_empty());

@@ -228,6 +228,26 @@ fn pre_commit_hook_runs_a_real_subcommand() {
     parse_meshward(&words);
 }
 
+/// `meshward-fmt` takes the staged `.intent` files as its arguments, and the documented
+/// configuration uses it.
+#[test]
+fn pre_commit_fmt_hook_formats_the_staged_files() {
+    let hooks = yaml_documents(".pre-commit-hooks.yaml");
+    let hook = hooks[0]
+        .as_sequence()
+        .and_then(|h| h.iter().find(|h| h["id"] == "meshward-fmt"))
+        .expect("hook meshward-fmt");
+    let mut entry = shell_words(hook["entry"].as_str().expect("entry"));
+    assert_eq!(entry, ["meshward", "fmt"]);
+    assert_ne!(hook["pass_filenames"].as_bool(), Some(false));
+    assert_eq!(hook["files"].as_str(), Some("\\.intent$"));
+    entry.push("intents/shop/orders.intent".to_string());
+    parse_meshward(&entry);
+    let config = yaml_documents("docs/recipes/pre-commit-config.yaml");
+    let used = config[0]["repos"][0]["hooks"].as_sequence().expect("hooks");
+    assert!(used.iter().any(|h| h["id"] == "meshward-fmt"));
+}
+
 #[test]
 fn gitops_page_quotes_every_recipe() {
     let root = root();

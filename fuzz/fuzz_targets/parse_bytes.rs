@@ -7,6 +7,8 @@
 //! renderer, nor the diagnostic renderers on any span a stage produced. The parser's
 //! hand-written fast reader must also give exactly pest's result (tree, spans, errors)
 //! on every input: it is compared with `parse_with_grammar` before the pipeline runs.
+//! On an input that parses, `meshward fmt` must keep its promises
+//! (`meshward::fmt::check_invariants`): the same syntax tree, and idempotence.
 //!
 //! Environment switches (see docs/fuzzing.md):
 //! - `MESHWARD_FUZZ_SHOW=1` prints every diagnostic (Debug, then rendered), to read what an
@@ -60,6 +62,11 @@ fuzz_target!(|data: &[u8]| {
         format!("{grammar:?}"),
         "the fast reader and pest disagree"
     );
+    // An input that parses formats to text with the same syntax tree, which formats to
+    // itself.
+    if let Err(e) = meshward::fmt::check_invariants(&text) {
+        panic!("meshward fmt broke a promise: {e}");
+    }
     let compiled = meshward::pipeline::run_texts([("fuzz/a.intent".to_string(), text)]);
     let show = show();
     for d in &compiled.diagnostics {

@@ -58,6 +58,13 @@ Exit codes: 0; 1 with --exit-code when a change widens access; 2 errors in eithe
         after_help = "Example:\n  meshward graph examples/shop --format dot | dot -Tsvg > mesh.svg\n\nExit codes: 0; 2 errors in the input."
     )]
     Graph(GraphArgs),
+    /// Rewrite intent files in the canonical layout, keeping their comments.
+    #[command(
+        after_help = "Examples:\n  meshward fmt intents\n  meshward fmt --check intents\n\n\
+PATH is an intent file or a folder, searched for `*.intent` files.\n\
+Exit codes: 0; 1 with --check when a file would change; 2 syntax errors (nothing is written)."
+    )]
+    Fmt(FmtArgs),
     /// An exposure report: who may reach each service and how widely, as HTML or Markdown.
     #[command(
         after_help = "Examples:\n  meshward report examples/shop --out exposure.html\n  meshward report examples/shop --format markdown > exposure.md\n  meshward report examples/shop --template team.md.jinja\n\n\
@@ -217,6 +224,19 @@ impl GraphArgs {
             format: self.format,
         }
     }
+}
+
+/// `meshward fmt PATH... [--check]`
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// Intent files, and folders to search for `*.intent` files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write nothing: list the files that would change, and exit 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `meshward report DIR [--format html|markdown] [--template FILE] [--out FILE]`

@@ -10,14 +10,15 @@ mod check;
 mod completions;
 mod explain;
 mod exposure;
+mod fmt;
 mod leak;
 mod man;
 mod report;
 
 pub use crate::diagnostic::Format;
 pub use args::{
-    BuildArgs, Cli, Color, Command, CompletionsArgs, DiffArgs, ExplainArgs, GraphArgs, OutputArgs,
-    ReportArgs,
+    BuildArgs, Cli, Color, Command, CompletionsArgs, DiffArgs, ExplainArgs, FmtArgs, GraphArgs,
+    OutputArgs, ReportArgs,
 };
 
 use crate::exit::Exit;
@@ -42,6 +43,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
         Command::Explain(args) => explain::explain_command(&args),
         Command::Diff(args) => diff_command(&args),
         Command::Graph(args) => graph_command(&args),
+        Command::Fmt(args) => fmt::fmt_command(&args),
         Command::Report(args) => exposure::report_command(&args),
         Command::Completions(args) => completions::completions_command(&args),
         Command::Man => man::man_command(),

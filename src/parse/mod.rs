@@ -22,6 +22,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceFile};
 use file::parse_with;
 
+pub(crate) use file::pairs;
 pub use grammar::Rule;
 
 /// Parse one file into its single block.
