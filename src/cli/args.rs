@@ -108,6 +108,13 @@ pub struct ExplainArgs {
     pub method: Option<String>,
     /// An HTTP path such as `/api/orders/7`.
     pub path: Option<String>,
+    /// A header the request carries (repeatable); without it, none.
+    #[arg(long = "header", value_name = "NAME=VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// A valid end-user token the request carries: its issuer, then any claims
+    /// (`https://accounts.google.com:groups=admin`); without it, no token.
+    #[arg(long, value_name = "ISSUER[:CLAIM=VALUE]...", value_parser = parse_jwt)]
+    pub jwt: Option<crate::evaluate::Token>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -120,8 +127,58 @@ impl ExplainArgs {
             to: self.to.clone(),
             port: self.port.clone(),
             request: self.method.clone().zip(self.path.clone()),
+            headers: self.headers.clone(),
+            token: self.jwt.clone(),
         }
     }
+}
+
+/// `--header NAME=VALUE`: NAME as HTTP allows it (letters, digits, `-`), read in lower
+/// case as the proxy does.
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(format!(
+            "`{name}` is not a header name (letters, digits and `-`)"
+        ));
+    }
+    Ok((name.to_ascii_lowercase(), value.to_string()))
+}
+
+/// `--jwt ISSUER[:CLAIM=VALUE]...`: the issuer is a URL with colons of its own, so claims
+/// are read from the right, as long as the last `:`-part is `NAME=VALUE`. A claim given
+/// twice holds every value given (a list claim). The subject is `explain`.
+fn parse_jwt(text: &str) -> Result<crate::evaluate::Token, String> {
+    let mut issuer = text;
+    let mut claims: Vec<(String, String)> = Vec::new();
+    while let Some((rest, last)) = issuer.rsplit_once(':') {
+        let Some((name, value)) = last.split_once('=') else {
+            break;
+        };
+        let is_claim = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !is_claim {
+            break;
+        }
+        claims.push((name.to_string(), value.to_string()));
+        issuer = rest;
+    }
+    if issuer.is_empty() {
+        return Err("the token's issuer is missing: ISSUER[:CLAIM=VALUE]...".to_string());
+    }
+    claims.reverse();
+    let mut token = crate::evaluate::Token::new(issuer, "explain");
+    for (name, value) in claims {
+        match token.claims.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, values)) => values.push(value),
+            None => token.claims.push((name, vec![value])),
+        }
+    }
+    Ok(token)
 }
 
 #[derive(clap::Args, Debug)]

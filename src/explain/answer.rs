@@ -5,11 +5,55 @@
 use serde::Serialize;
 
 /// What was asked, resolved against the tree.
+#[derive(Default)]
 pub struct Question {
     pub from: String,
     pub to: String,
     pub port: Option<String>,
     pub request: Option<(String, String)>,
+    /// Headers the request carries (`--header`), names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// An end user's valid token the request carries (`--jwt`).
+    pub token: Option<crate::evaluate::Token>,
+}
+
+impl Question {
+    /// REQ with the question's headers and token: what an HTTP request of FROM carries.
+    pub(crate) fn dress(&self, mut req: crate::evaluate::Request) -> crate::evaluate::Request {
+        for (name, value) in &self.headers {
+            req = req.header(name, value);
+        }
+        if let Some(token) = &self.token {
+            req = req.token(token.clone());
+        }
+        req
+    }
+
+    /// How the request is dressed, for the L7 line: empty without headers or token.
+    pub(crate) fn carrying(&self) -> String {
+        let mut parts: Vec<String> = self
+            .headers
+            .iter()
+            .map(|(n, v)| format!("header {n}={v}"))
+            .collect();
+        if let Some(t) = &self.token {
+            let claims: Vec<String> = t
+                .claims
+                .iter()
+                .map(|(n, vs)| format!("{n}={}", vs.join(",")))
+                .collect();
+            parts.push(if claims.is_empty() {
+                format!("a token of {}", t.issuer)
+            } else {
+                format!("a token of {} with {}", t.issuer, claims.join(", "))
+            });
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" with {}", parts.join(" and "))
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]

@@ -77,7 +77,8 @@ pub(crate) fn answer(
     let view = cluster.view(to_pod);
     let (l7_ok, allowed_by) = match (&q.request, port.protocol.is_http()) {
         (Some((m, x)), true) => {
-            let decision = view.authorize(&Request::from_principal(&principal, target).http(m, x));
+            let decision =
+                view.authorize(&q.dress(Request::from_principal(&principal, target).http(m, x)));
             let by: Vec<&Allow> = applicable
                 .iter()
                 .copied()
@@ -86,7 +87,7 @@ pub(crate) fn answer(
             layers.push(layer(
                 "L7",
                 decision.is_allowed(),
-                format!("{m} {x}: {}", reason(&decision)),
+                format!("{m} {x}{}: {}", q.carrying(), reason(&decision)),
             ));
             (decision.is_allowed(), by)
         }
@@ -101,7 +102,7 @@ pub(crate) fn answer(
                 })
                 .collect();
             let ok = probes.iter().any(|(m, x)| {
-                view.authorize(&Request::from_principal(&principal, target).http(m, x))
+                view.authorize(&q.dress(Request::from_principal(&principal, target).http(m, x)))
                     .is_allowed()
             });
             let rules: Vec<String> = applicable
@@ -118,13 +119,13 @@ pub(crate) fn answer(
         _ => {
             let req = Request::from_principal(&principal, target);
             let req = if port.protocol.is_http() {
-                req.http("GET", "/")
+                q.dress(req.http("GET", "/"))
             } else {
                 req
             };
             let decision = view.authorize(&req);
             let what = match (&q.request, port.protocol.is_http()) {
-                (_, true) => "any request".to_string(),
+                (_, true) => format!("any request{}", q.carrying()),
                 (Some((m, x)), false) => format!(
                     "a {} connection (`{m} {x}` does not apply: the sidecar does not parse this port as HTTP)",
                     port.protocol.as_str()

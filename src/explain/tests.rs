@@ -196,6 +196,7 @@ fn ask(mesh: &Mesh, objects: &[Value], from: &str, to: &str, port: Option<&str>)
         to: to.into(),
         port: port.map(Into::into),
         request: None,
+        ..Question::default()
     };
     explain(mesh, objects, &sources, &q).expect("explain")
 }
@@ -375,6 +376,7 @@ fn unknown_externals_and_ports_are_errors_with_a_suggestion() {
         to: to.into(),
         port: port.map(Into::into),
         request: None,
+        ..Question::default()
     };
     let err = explain(&mesh, &objects(true), &sources, &q("external:strip", None))
         .expect_err("unknown external");
@@ -401,6 +403,7 @@ fn a_request_to_an_external_is_not_judged_and_says_so() {
         to: "external:stripe".into(),
         port: Some("https".into()),
         request: Some(("POST".into(), "/v1/charges".into())),
+        ..Question::default()
     };
     let e = explain(&mesh, &objects(true), &sources, &q).expect("explain");
     assert!(e.allowed);

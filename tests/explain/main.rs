@@ -1,7 +1,10 @@
 //! `meshward explain` agrees with the evaluator and the intents for every pair of
-//! examples/shop, and keeps the exit codes of the contract.
+//! examples/shop, and keeps the exit codes of the contract; `request` asks about requests
+//! carrying headers and tokens (`--header`, `--jwt`).
 
+#[path = "../common/mod.rs"]
 mod common;
+mod request;
 
 use common::{root, Meshward};
 use meshward::evaluate::{Cluster, Endpoint, Pod, Transport};
@@ -40,6 +43,7 @@ fn every_pair_of_shop_agrees_with_the_evaluator_and_the_intents() {
                     to: format!("{}.{}", to.name(), to.namespace()),
                     port: Some(port.name.clone()),
                     request: None,
+                    ..Question::default()
                 };
                 let answer = explain(mesh, &objects, &compiled.sources, &q).expect("explain");
                 // The intent: some allow on TO covers FROM on this port.
@@ -230,6 +234,7 @@ fn every_outside_answer(files: Vec<(String, String)>) -> Vec<Asked> {
                     to: to.clone(),
                     port: Some(port.name.clone()),
                     request: None,
+                    ..Question::default()
                 };
                 let granted = allows.iter().any(|a| {
                     a.ports.contains(&index) && a.callers.iter().any(|c| c.covers(&from.identity))
