@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{golden, root};
+use common::{checked, golden, root};
 use std::path::PathBuf;
 
 #[test]
@@ -84,23 +84,6 @@ fn outside_tree() -> meshward::ir::Mesh {
         ),
     ];
     checked(files.map(|(p, t)| (p.to_string(), t.to_string())).to_vec()).0
-}
-
-/// FILES parsed and checked, without the self-check (which proves the render, not this).
-fn checked(files: Vec<(String, String)>) -> (meshward::ir::Mesh, meshward::source::SourceMap) {
-    let mut sources = meshward::source::SourceMap::default();
-    for (path, text) in files {
-        sources.add(meshward::source::SourceFile::new(path.clone(), path, text));
-    }
-    let items = sources
-        .files()
-        .map(|(id, file)| {
-            let item = meshward::parse::parse(id, file).expect("parses");
-            (id, file.relative.clone(), item)
-        })
-        .collect();
-    let (mesh, diagnostics) = meshward::check::check(meshward::check::Parsed { items });
-    (mesh.unwrap_or_else(|| panic!("{diagnostics:?}")), sources)
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::Meshward;
+use common::{available, missing, Meshward};
 use std::path::Path;
 use std::process::Command;
 
@@ -32,25 +32,6 @@ fn commands() -> Vec<String> {
         "cannot read the commands of --help:\n{help}"
     );
     list
-}
-
-/// A program a check needs is missing: under CI that is a failure, elsewhere a note.
-fn missing(program: &str) {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{program} is required when CI is set (.ci/run installs it), but it is not available"
-    );
-    eprintln!(
-        "note: {program} is not available; skipping this check (it is required when CI is set)"
-    );
-}
-
-/// Whether PROGRAM runs at all.
-fn available(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success())
 }
 
 fn completions(shell: &str) -> String {

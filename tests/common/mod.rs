@@ -3,17 +3,23 @@
 //! ([`golden`]), and small file-tree utilities.
 #![allow(dead_code)]
 
+mod checked;
 mod fixture;
 mod http_fields;
 mod run;
+mod tools;
 mod trees;
 
+#[allow(unused_imports)]
+pub use checked::checked;
 #[allow(unused_imports)]
 pub use fixture::{build, check, shop, snapshot, Fixture};
 #[allow(unused_imports)]
 pub use http_fields::http_rules_on_plain_ports;
 #[allow(unused_imports)]
 pub use run::{Meshward, Output};
+#[allow(unused_imports)]
+pub use tools::{available, missing};
 #[allow(unused_imports)]
 pub use trees::{build_fixture, fixtures};
 

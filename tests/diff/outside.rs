@@ -3,6 +3,7 @@
 //! and what moves an unchanged grant (an external's ranges, `cluster-cidrs`,
 //! `sidecar-scoping`) is an identity change with the direction it moves access in.
 
+use crate::common::checked;
 use meshward::diff::{Change, Model};
 use serde_json::{json, Value};
 
@@ -34,23 +35,6 @@ fn tree(mesh: &str, external: &str) -> Vec<(String, String)> {
 
 const HOST: &str = "  host api.stripe.com\n";
 const VAULT: &str = "  workload vault in vault {\n    selector app=vault\n    port api 8200/http\n";
-
-/// FILES parsed and checked, without the self-check (which proves the render, not this).
-fn checked(files: Vec<(String, String)>) -> (meshward::ir::Mesh, meshward::source::SourceMap) {
-    let mut sources = meshward::source::SourceMap::default();
-    for (path, text) in files {
-        sources.add(meshward::source::SourceFile::new(path.clone(), path, text));
-    }
-    let items = sources
-        .files()
-        .map(|(id, file)| {
-            let item = meshward::parse::parse(id, file).expect("parses");
-            (id, file.relative.clone(), item)
-        })
-        .collect();
-    let (mesh, diagnostics) = meshward::check::check(meshward::check::Parsed { items });
-    (mesh.unwrap_or_else(|| panic!("{diagnostics:?}")), sources)
-}
 
 fn compare(old: Vec<(String, String)>, new: Vec<(String, String)>) -> Vec<Change> {
     let (old, old_sources) = checked(old);

@@ -6,7 +6,7 @@
 mod common;
 mod request;
 
-use common::{root, Meshward};
+use common::{checked, root, Meshward};
 use meshward::evaluate::{Cluster, Endpoint, Pod, Transport};
 use meshward::explain::{explain, Question};
 use meshward::ir::Caller;
@@ -181,24 +181,6 @@ fn outside(mesh: &str) -> Vec<(String, String)> {
 }
 
 const CIDRS: &str = "  cluster-cidrs 10.0.0.0/12, fd00::/8\n";
-
-/// FILES parsed and checked, without the self-check: what is asked here is whether
-/// `explain` reads the rendered objects right, whatever the self-check proves of them.
-fn checked(files: Vec<(String, String)>) -> (meshward::ir::Mesh, meshward::source::SourceMap) {
-    let mut sources = meshward::source::SourceMap::default();
-    for (path, text) in files {
-        sources.add(meshward::source::SourceFile::new(path.clone(), path, text));
-    }
-    let items = sources
-        .files()
-        .map(|(id, file)| {
-            let item = meshward::parse::parse(id, file).expect("parses");
-            (id, file.relative.clone(), item)
-        })
-        .collect();
-    let (mesh, diagnostics) = meshward::check::check(meshward::check::Parsed { items });
-    (mesh.unwrap_or_else(|| panic!("{diagnostics:?}")), sources)
-}
 
 /// One question about a destination outside the tree: (from, to, port, whether an
 /// `allow` of TO grants FROM on that port, the answer).

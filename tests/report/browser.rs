@@ -9,7 +9,7 @@
 //! elsewhere the test prints a note and passes without it.
 
 use super::report;
-use crate::common::root;
+use crate::common::{available, missing, root};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,25 +17,6 @@ use std::time::{Duration, Instant};
 const CHROMIUM: &str = "chromium";
 /// A phone held upright, in CSS pixels.
 const PHONE: (u32, u32) = (390, 844);
-
-/// A program a check needs is missing: under CI that is a failure, elsewhere a note.
-fn missing(program: &str) {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{program} is required when CI is set (.ci/run installs it), but it is not available"
-    );
-    eprintln!(
-        "note: {program} is not available; skipping this check (it is required when CI is set)"
-    );
-}
-
-fn available(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .output()
-        .is_ok_and(|out| out.status.success())
-}
 
 /// Run headless Chromium with ARGS and a profile of its own in PROFILE; its stdout. A run
 /// over two minutes is killed and fails the test.
