@@ -36,4 +36,5 @@ pub mod selfcheck;
 pub mod source;
 pub mod suggest;
 pub mod synth;
+pub mod template;
 pub mod timings;

@@ -21,13 +21,10 @@ pub(crate) fn report_command(args: &ReportArgs) -> Exit {
     });
     let template = match &args.template {
         None => Template::Builtin(args.format),
-        Some(path) => {
-            let name = path.display().to_string();
-            match std::fs::read_to_string(path) {
-                Ok(text) => Template::File { name, text },
-                Err(e) => return reporter.failure(&name, format!("cannot read the template: {e}")),
-            }
-        }
+        Some(path) => match Template::read(path) {
+            Ok(template) => template,
+            Err(e) => return reporter.failure(&e.place(), &e.message),
+        },
     };
     let compiled = crate::pipeline::run(&args.dir);
     reporter.diagnostics(&compiled.diagnostics, &compiled.sources);

@@ -246,3 +246,17 @@ fn no_template_can_exhaust_the_stack_or_memory() {
         .message
         .contains("larger than"));
 }
+
+#[test]
+fn no_template_can_run_forever() {
+    let t = template(
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    )
+    .expect("compiles");
+    let err = t.render(&Context::new(&[])).expect_err("stopped");
+    assert!(
+        err.message.starts_with("the template ran too long"),
+        "{err}"
+    );
+    assert!(err.help.is_some(), "{err}");
+}

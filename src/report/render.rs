@@ -6,14 +6,23 @@
 //! `meshward graph` prints it, for Markdown that GitHub draws. A template is escaped for
 //! HTML when its file name says HTML (`.html`, `.htm` or `.xml`, optionally followed by
 //! `.jinja`, `.jinja2` or `.j2`), so a user template behaves as its name promises.
+//!
+//! A template must not crash nor hang meshward whatever it holds: it is read and runs
+//! inside the limits of [`crate::template`], the built-in ones too.
 
 use super::model::Report;
+use crate::template::{self as limits, ReadError, RenderError, Stopped, MAX_TEMPLATE_BYTES};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
-use minijinja::{context, AutoEscape, Environment, UndefinedBehavior, Value};
+use minijinja::{context, AutoEscape, Value};
+use std::path::Path;
 
 const HTML: &str = include_str!("templates/report.html.jinja");
 const MARKDOWN: &str = include_str!("templates/report.md.jinja");
+
+/// The most a template may print: the HTML report of 10,000 services is about 31 MiB,
+/// and what exhausts memory is far more.
+const MAX_OUTPUT_BYTES: usize = 256 * 1024 * 1024;
 
 /// Which built-in template `--format` picks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +40,26 @@ pub enum Template {
         name: String,
         text: String,
     },
+}
+
+impl Template {
+    /// The template file at PATH, named as given.
+    pub fn read(path: &Path) -> Result<Template, TemplateError> {
+        let name = path.display().to_string();
+        let message = match limits::read(path) {
+            Ok(text) => return Ok(Template::File { name, text }),
+            Err(ReadError::Unreadable(e)) => format!("cannot read the template: {e}"),
+            Err(ReadError::TooLarge) => {
+                format!("the template is larger than {MAX_TEMPLATE_BYTES} bytes")
+            }
+            Err(ReadError::NotUtf8) => "cannot read the template: it is not UTF-8".to_string(),
+        };
+        Err(TemplateError {
+            name,
+            line: None,
+            message,
+        })
+    }
 }
 
 /// A template that does not compile or render: where, and why.
@@ -97,25 +126,38 @@ pub fn render(
             None => e.kind().to_string(),
         },
     };
-    let mut env = Environment::new();
-    // A misspelt field is an error with its line, not an empty cell in the report.
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(escape_for);
-    // Templates end with a line break, and so does what they print.
-    let syntax = SyntaxConfig::builder()
-        .keep_trailing_newline(true)
-        .build()
-        .map_err(failed)?;
-    env.set_syntax(syntax);
-    env.add_filter("cell", cell);
-    env.add_template(name, text).map_err(failed)?;
-    let compiled = env.get_template(name).map_err(failed)?;
-    let ctx = context! {
-        ..Value::from(Serde(report)),
-        ..context! {
-            svg => Value::from_safe_string(svg),
-            mermaid => mermaid,
-        }
+    let whole = |message: String| TemplateError {
+        name: name.to_string(),
+        line: None,
+        message,
     };
-    compiled.render(ctx).map_err(failed)
+    let run = || {
+        let mut env = limits::environment();
+        env.set_auto_escape_callback(escape_for);
+        // Templates end with a line break, and so does what they print.
+        let syntax = SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .map_err(failed)?;
+        env.set_syntax(syntax);
+        env.add_filter("cell", cell);
+        let compiled = env.template_from_named_str(name, text).map_err(failed)?;
+        let ctx = context! {
+            ..Value::from(Serde(report)),
+            ..context! {
+                svg => Value::from_safe_string(svg),
+                mermaid => mermaid,
+            }
+        };
+        limits::render(&compiled, ctx, MAX_OUTPUT_BYTES).map_err(|e| match e {
+            RenderError::Engine(e) => failed(e),
+            limit => whole(limit.limit().unwrap_or_default()),
+        })
+    };
+    limits::on_large_stack(run).unwrap_or_else(|stopped| {
+        Err(whole(match stopped {
+            Stopped::Panicked => "internal error: the template engine stopped".to_string(),
+            Stopped::NotRun => "internal error: the template could not be run".to_string(),
+        }))
+    })
 }

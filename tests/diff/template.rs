@@ -155,3 +155,20 @@ fn template_and_format_are_one_choice() {
         .run();
     assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
 }
+
+#[test]
+fn a_template_that_runs_too_long_is_stopped() {
+    let repo = edited_shop();
+    let out = diff_with(&repo, "forever.md.jinja").expect_exit(2).run();
+    assert_eq!(out.stdout, "");
+    let place = root().join("tests/diff/templates/forever.md.jinja");
+    let first = out.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(&format!(
+            "{}: error: the template ran too long and was stopped",
+            place.display()
+        )),
+        "{}",
+        out.stderr
+    );
+}

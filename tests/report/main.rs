@@ -11,6 +11,7 @@ mod common;
 
 mod browser;
 mod html;
+mod limits;
 
 use common::{golden, root, Meshward};
 
