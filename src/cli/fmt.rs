@@ -9,7 +9,7 @@
 use super::args::FmtArgs;
 use super::report::Reporter;
 use crate::code::Code;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{render_failure_at, Diagnostic, Format, Position};
 use crate::exit::Exit;
 use crate::source::{display_path, FileId, SourceMap};
 use std::collections::BTreeSet;
@@ -87,7 +87,24 @@ pub(crate) fn fmt_command(args: &FmtArgs) -> Exit {
         if changed.is_empty() {
             return Exit::Ok;
         }
-        if !args.output.quiet {
+        if args.output.format != Format::Text {
+            // One record per file, at its first line that changes, so that a CI run
+            // annotates the line and an editor opens it there.
+            let stderr = std::io::stderr();
+            let mut err = stderr.lock();
+            for job in &changed {
+                let display = &sources.get(job.id).display;
+                let record = render_failure_at(
+                    display,
+                    Some(first_change(&job.before, &job.after)),
+                    "not in the canonical layout",
+                    Some(&format!("run `meshward fmt {display}`")),
+                    args.output.format,
+                );
+                let _ = err.write_all(record.as_bytes());
+            }
+        }
+        if !args.output.quiet && args.output.format == Format::Text {
             eprintln!(
                 "meshward: {} of {} not in the canonical layout; run `meshward fmt` on them",
                 changed.len(),
@@ -110,6 +127,24 @@ pub(crate) fn fmt_command(args: &FmtArgs) -> Exit {
         );
     }
     Exit::Ok
+}
+
+/// The first line (1-based, column 1) where BEFORE and AFTER differ; past the last line
+/// when one only ends differently.
+fn first_change(before: &[u8], after: &[u8]) -> Position {
+    let strip = |b: &[u8]| b.strip_prefix(BOM).unwrap_or(b).to_vec();
+    let (before, after) = (strip(before), strip(after));
+    let mut line: u32 = 1;
+    for (a, b) in before
+        .split(|&c| c == b'\n')
+        .zip(after.split(|&c| c == b'\n'))
+    {
+        if a != b {
+            break;
+        }
+        line = line.saturating_add(1);
+    }
+    Position { line, column: 1 }
 }
 
 fn files(n: usize) -> String {

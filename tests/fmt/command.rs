@@ -127,3 +127,32 @@ fn json_diagnostics_for_tools() {
     let v: serde_json::Value = serde_json::from_str(first).expect("one JSON object per line");
     assert_eq!(v["code"], "E0001", "{v}");
 }
+
+#[test]
+fn check_annotates_the_first_changed_line_for_tools() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = "service a in b {\n  port http 8080/http\n  allow  c\n}\n";
+    fs::write(tmp.path().join("a.intent"), text).expect("write");
+    let out = fmt(tmp.path())
+        .args(["--check", "a.intent", "--format", "json"])
+        .expect_exit(1)
+        .run();
+    assert_eq!(out.stdout, "a.intent\n");
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "only JSON on stderr: {}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(lines[0]).expect("JSON");
+    assert_eq!(
+        (v["file"].as_str(), v["line"].as_u64()),
+        (Some("a.intent"), Some(3))
+    );
+    assert_eq!(v["message"], "not in the canonical layout");
+    let out = fmt(tmp.path())
+        .args(["--check", "a.intent", "--format", "github"])
+        .expect_exit(1)
+        .run();
+    assert!(
+        out.stderr.starts_with("::error file=a.intent,line=3,col=1"),
+        "{}",
+        out.stderr
+    );
+}
