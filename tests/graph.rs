@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{checked, golden, root};
+use common::{checked, golden, reversed, root};
 use std::path::PathBuf;
 
 #[test]
@@ -17,13 +17,7 @@ fn graph_of_the_shop() {
     let mermaid = meshward::graph::mermaid(mesh);
     let dot = meshward::graph::dot(mesh);
     // Same input in another file order: same bytes.
-    let mut files: Vec<(String, String)> = compiled
-        .sources
-        .files()
-        .map(|(_, f)| (f.relative.clone(), f.text.clone()))
-        .collect();
-    files.reverse();
-    let again = meshward::pipeline::run_texts(files);
+    let again = meshward::pipeline::run_texts(reversed(&compiled.sources));
     let (mesh2, _) = again.result.as_ref().expect("compiles");
     assert_eq!(meshward::graph::mermaid(mesh2), mermaid);
     assert!(mermaid.contains("subgraph"), "{mermaid}");

@@ -21,3 +21,14 @@ pub fn checked(files: Vec<(String, String)>) -> (Mesh, SourceMap) {
     let (mesh, diagnostics) = meshward::check::check(meshward::check::Parsed { items });
     (mesh.unwrap_or_else(|| panic!("{diagnostics:?}")), sources)
 }
+
+/// The files of SOURCES in reverse order, as `pipeline::run_texts` takes them: the same
+/// tree read in another order, for the tests that output does not depend on it.
+pub fn reversed(sources: &SourceMap) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = sources
+        .files()
+        .map(|(_, f)| (f.relative.clone(), f.text.clone()))
+        .collect();
+    files.reverse();
+    files
+}

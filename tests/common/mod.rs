@@ -11,7 +11,7 @@ mod tools;
 mod trees;
 
 #[allow(unused_imports)]
-pub use checked::checked;
+pub use checked::{checked, reversed};
 #[allow(unused_imports)]
 pub use fixture::{build, check, shop, snapshot, Fixture};
 #[allow(unused_imports)]

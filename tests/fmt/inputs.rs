@@ -1,7 +1,7 @@
 //! Every intent file the repository holds, and every tree of them that builds: formatting
 //! keeps the syntax tree, is idempotent, and changes no byte of the built output.
 
-use super::common::{copy_tree, files_below, root, snapshot, Meshward};
+use super::common::{build_fixture, copy_tree, files_below, root, snapshot, Meshward};
 use meshward::fmt::{check_invariants, format, syntax_tree};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -145,14 +145,7 @@ fn scramble_hard(text: &str) -> String {
 }
 
 fn build(intents: &Path, out: &Path) -> Vec<(String, Vec<u8>)> {
-    Meshward::new()
-        .arg("build")
-        .arg(intents)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .expect_exit(0)
-        .run();
+    build_fixture(intents, out);
     snapshot(out)
 }
 

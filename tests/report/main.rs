@@ -13,7 +13,7 @@ mod browser;
 mod html;
 mod limits;
 
-use common::{golden, root, Meshward};
+use common::{golden, reversed, root, Meshward};
 
 /// The report of DIR (relative to the crate root) with ARGS after it; it must exit 0 and
 /// print nothing on stderr.
@@ -62,13 +62,7 @@ fn the_report_does_not_depend_on_the_order_of_the_files() {
     let (mesh, _) = compiled.result.as_ref().expect("shop compiles");
     let markdown = meshward::report::Template::Builtin(meshward::report::Format::Markdown);
     let html = meshward::report::Template::Builtin(meshward::report::Format::Html);
-    let mut files: Vec<(String, String)> = compiled
-        .sources
-        .files()
-        .map(|(_, f)| (f.relative.clone(), f.text.clone()))
-        .collect();
-    files.reverse();
-    let again = meshward::pipeline::run_texts(files);
+    let again = meshward::pipeline::run_texts(reversed(&compiled.sources));
     let (mesh2, _) = again.result.as_ref().expect("compiles");
     for template in [&markdown, &html] {
         assert_eq!(
