@@ -166,6 +166,8 @@ codes! {
     /// A `host` external while `cluster-cidrs` is unset: its L4 side admits in-cluster
     /// addresses on its ports too.
     HostWithoutClusterCidrs = "W0007",
+    /// Two paths of one service's rules that become one under path normalization.
+    PathNormalization = "W0008",
 }
 
 impl std::fmt::Display for Code {

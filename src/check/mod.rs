@@ -37,6 +37,7 @@ mod mesh;
 mod names;
 mod namespaces;
 mod passes;
+mod paths;
 mod ports;
 mod routes;
 mod sink;

@@ -10,6 +10,7 @@ use super::index;
 use super::lint;
 use super::mesh;
 use super::namespaces;
+use super::paths;
 use super::sink::Sink;
 use crate::ast;
 use crate::code::Code;
@@ -88,7 +89,9 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         .filter(|d| index.is_canonical(d))
         .map(|d| {
             let mut local = Sink::default();
-            (allows::resolve(d, &index, &mut local), local)
+            let service = allows::resolve(d, &index, &mut local);
+            paths::normalization(d, &mut local);
+            (service, local)
         })
         .collect();
     let mut resolved = Vec::with_capacity(results.len());
