@@ -264,6 +264,16 @@ pub struct HttpRule {
 }
 
 impl HttpRule {
+    /// The rule as an intent file writes it: `GET|HEAD /a, /b`, `*` for any method.
+    pub fn text(&self) -> String {
+        let methods = if self.methods.is_empty() {
+            "*".to_string()
+        } else {
+            self.methods.join("|")
+        };
+        format!("{methods} {}", self.paths.join(", "))
+    }
+
     /// The language's matching: `*` methods, exact paths, `/a/*` prefixes, `*.png` suffixes.
     pub fn covers(&self, method: &str, path: &str) -> bool {
         let method_ok = self.methods.is_empty() || self.methods.iter().any(|m| m == method);

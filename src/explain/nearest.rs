@@ -72,14 +72,7 @@ pub(crate) fn rules_text(allow: &Allow) -> String {
     allow
         .rules
         .iter()
-        .map(|r| {
-            let m = if r.methods.is_empty() {
-                "*".to_string()
-            } else {
-                r.methods.join("|")
-            };
-            format!("{m} {}", r.paths.join(", "))
-        })
+        .map(crate::ir::HttpRule::text)
         .collect::<Vec<_>>()
         .join("; ")
 }

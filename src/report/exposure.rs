@@ -144,18 +144,7 @@ fn grants(allows: &[Allow], ports: &[ir::Port], sources: &SourceMap) -> Vec<Gran
     let mut grants = Vec::new();
     for allow in allows {
         let open: BTreeSet<usize> = allow.ports.iter().copied().collect();
-        let requests: Vec<String> = allow
-            .rules
-            .iter()
-            .map(|r| {
-                let methods = if r.methods.is_empty() {
-                    "*".to_string()
-                } else {
-                    r.methods.join("|")
-                };
-                format!("{methods} {}", r.paths.join(", "))
-            })
-            .collect();
+        let requests: Vec<String> = allow.rules.iter().map(ir::HttpRule::text).collect();
         for c in &allow.callers {
             let breadth = caller::breadth(c);
             grants.push(Grant {
