@@ -58,10 +58,15 @@ pub struct Service {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Statement {
     Account(Word),
-    Selector { span: Span, labels: Vec<Label> },
+    Selector {
+        span: Span,
+        labels: Vec<Label>,
+    },
     Port(Port),
     Mtls(Word),
     Allow(Allow),
+    /// `deny ...`: the same shape as an `allow`; its span is the `deny` keyword.
+    Deny(Allow),
     Calls(Vec<CallTarget>),
     Route(Route),
 }
@@ -121,6 +126,39 @@ pub struct HttpRule {
     pub methods: Vec<Word>,
     pub any_method: Option<Span>,
     pub paths: Vec<Word>,
+    /// After `when`, in order; empty without `when`.
+    pub conditions: Vec<Condition>,
+}
+
+/// One condition of an HTTP rule, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Condition {
+    /// `header NAME = V, ...` or, with `negated`, `header NAME != V, ...`.
+    Header {
+        span: Span,
+        name: Word,
+        negated: bool,
+        values: Vec<Word>,
+    },
+    /// `jwt NAME`.
+    Jwt { span: Span, name: Word },
+    /// `claim NAME = V, ...`.
+    Claim {
+        span: Span,
+        name: Word,
+        values: Vec<Word>,
+    },
+}
+
+impl Condition {
+    /// From the keyword to the last value.
+    pub fn span(&self) -> Span {
+        match self {
+            Condition::Header { span, .. }
+            | Condition::Jwt { span, .. }
+            | Condition::Claim { span, .. } => *span,
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -191,6 +229,19 @@ pub enum MeshStatement {
     },
     /// `sidecar-scoping on|off`: the value as written.
     SidecarScoping(Word),
+    Jwt(Jwt),
+}
+
+/// `jwt NAME { issuer URL  jwks URL }`: an issuer of end-user tokens.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Jwt {
+    /// The `jwt` keyword.
+    pub span: Span,
+    pub name: Word,
+    /// `(keyword, URL)` of each `issuer` line, in order; the checker wants exactly one.
+    pub issuers: Vec<(Span, Word)>,
+    /// `(keyword, URL)` of each `jwks` line, in order; the checker wants exactly one.
+    pub jwks: Vec<(Span, Word)>,
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -149,6 +149,25 @@ codes! {
     ServicePortOnDestination = "E0709",
     /// A host named by two externals: their ServiceEntries would claim one name.
     DuplicateHost = "E0710",
+    /// A header or claim name in a condition that is not lower case or holds other
+    /// characters.
+    InvalidConditionName = "E0801",
+    /// A condition value with a character outside the set, or a misplaced `*`.
+    InvalidConditionValue = "E0802",
+    /// `claim` in a rule without `jwt`: no token is validated, so there is no claim.
+    ClaimWithoutJwt = "E0803",
+    /// `jwt NAME` naming no `jwt` of the mesh block.
+    UnknownJwt = "E0804",
+    /// Two different `jwt` conditions in one rule: a token has one issuer.
+    TwoJwts = "E0805",
+    /// A `jwt` issuer or jwks that is not an https URL.
+    InvalidJwtUrl = "E0806",
+    /// A `jwt` name, or an issuer, declared twice.
+    DuplicateJwt = "E0807",
+    /// A `jwt` block without its `issuer` or its `jwks`.
+    IncompleteJwt = "E0808",
+    /// A `deny` identical to an `allow` of the same service.
+    DenyEqualsAllow = "E0809",
     /// meshward could not serialise its own output (a bug).
     Internal = "E0900",
     /// Caller identities used on a service that accepts plaintext.
@@ -168,6 +187,15 @@ codes! {
     HostWithoutClusterCidrs = "W0007",
     /// Two paths of one service's rules that become one under path normalization.
     PathNormalization = "W0008",
+    /// A `deny` naming services or namespaces on a `mtls permissive` service: a
+    /// plain-text caller has no identity and escapes it.
+    DenyOnPermissive = "W0009",
+    /// A `deny` that removes nothing any `allow` of the service grants.
+    DenyRemovesNothing = "W0010",
+    /// An `allow` every request of which some `deny` refuses.
+    AllowDenied = "W0011",
+    /// A header condition on a header the proxy sets or rewrites itself.
+    ProxyHeader = "W0012",
 }
 
 impl std::fmt::Display for Code {

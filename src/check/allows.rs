@@ -1,6 +1,7 @@
 //! `allow` statements resolved against the index: callers named, ports found, HTTP rules
 //! checked. This is where a [`Draft`] becomes the [`ir::Service`] the compiler reads.
 
+use super::conditions;
 use super::draft::Draft;
 use super::index::Index;
 use super::names;
@@ -8,19 +9,33 @@ use super::ports;
 use super::sink::Sink;
 use crate::ast::{self, Statement};
 use crate::code::Code;
-use crate::ir::{self, Caller, Protocol};
+use crate::ir::{self, Caller, Jwt, Protocol};
+use crate::source::Span;
 use crate::suggest;
 
-/// Resolve callers and ports of every `allow`, and check its HTTP rules.
-pub(crate) fn resolve(d: &Draft, index: &Index, sink: &mut Sink) -> ir::Service {
+/// What an `allow` or a `deny` is resolved against.
+pub(crate) struct Scope<'a> {
+    pub index: &'a Index,
+    pub jwts: &'a [(Jwt, Span)],
+}
+
+/// Resolve callers and ports of every `allow` and `deny`, and check their HTTP rules.
+pub(crate) fn resolve(d: &Draft, scope: &Scope, sink: &mut Sink) -> ir::Service {
+    let index = scope.index;
     let mut allows = Vec::new();
+    let mut denies = Vec::new();
     let mut calls = Vec::new();
     let namespace = d.identity.namespace.as_str();
     for statement in &d.ast.statements {
         match statement {
             Statement::Allow(a) => {
-                if let Some(allow) = allow(d, a, index, sink) {
+                if let Some(allow) = allow(d, a, "allow", scope, sink) {
                     allows.push(allow);
+                }
+            }
+            Statement::Deny(a) => {
+                if let Some(deny) = allow(d, a, "deny", scope, sink) {
+                    denies.push(deny);
                 }
             }
             Statement::Calls(targets) => {
@@ -50,6 +65,7 @@ pub(crate) fn resolve(d: &Draft, index: &Index, sink: &mut Sink) -> ir::Service 
         ports: d.ports.clone(),
         mtls: d.mtls,
         allows,
+        denies,
         calls,
         routes: d.routes.clone(),
         origin: d.origin.clone(),
@@ -57,8 +73,17 @@ pub(crate) fn resolve(d: &Draft, index: &Index, sink: &mut Sink) -> ir::Service 
     }
 }
 
-fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir::Allow> {
+/// One `allow`, or with WHAT `deny` a `deny`: they have one shape and one check.
+fn allow(
+    d: &Draft,
+    a: &ast::Allow,
+    what: &str,
+    scope: &Scope,
+    sink: &mut Sink,
+) -> Option<ir::Allow> {
+    let index = scope.index;
     let name = d.identity.name.as_str();
+    let an = if what == "allow" { "an" } else { "a" };
     let ports: Vec<usize> = match &a.ports {
         Some(words) => {
             let mut out: Vec<usize> = words
@@ -77,7 +102,7 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
         sink.error(
             Code::NoPorts,
             a.span,
-            format!("service `{name}` declares no ports, so this `allow` covers nothing"),
+            format!("service `{name}` declares no ports, so this `{what}` covers nothing"),
         )
         .help("declare the ports it serves: `port http 8080/http`");
     }
@@ -87,9 +112,11 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
             sink.error(
                 Code::EmptyRules,
                 a.span,
-                "this `allow` has an empty rule block, which would allow no request",
+                format!("this `{what}` has an empty rule block, which would {what} no request"),
             )
-            .help("list rules such as `GET /api/*`, or remove the braces to allow any request");
+            .help(format!(
+                "list rules such as `GET /api/*`, or remove the braces to {what} any request"
+            ));
         }
         for &p in &ports {
             let port = &d.ports[p];
@@ -109,9 +136,9 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
                     ),
                 )
                 .help(if a.ports.is_none() {
-                    "without `to`, an `allow` covers every port; name the HTTP ports with `to`"
+                    format!("without `to`, {an} `{what}` covers every port; name the HTTP ports with `to`")
                 } else {
-                    "move this port to an `allow` without rules"
+                    format!("move this port to {an} `{what}` without rules")
                 });
             }
         }
@@ -158,7 +185,12 @@ fn allow(d: &Draft, a: &ast::Allow, index: &Index, sink: &mut Sink) -> Option<ir
                     paths.push(p.text.clone());
                 }
             }
-            rules.push(ir::HttpRule { methods, paths });
+            let conditions = conditions::conditions(r, scope.jwts, sink).unwrap_or_default();
+            rules.push(ir::HttpRule {
+                methods,
+                paths,
+                conditions,
+            });
         }
     }
     let mut callers = Vec::new();

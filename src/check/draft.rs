@@ -84,7 +84,10 @@ pub(crate) fn lower(file: FileId, origin: String, service: ast::Service, sink: &
                     port_spans.push(p.name.span);
                 }
             }
-            Statement::Allow(_) | Statement::Calls(_) | Statement::Route(_) => {}
+            Statement::Allow(_)
+            | Statement::Deny(_)
+            | Statement::Calls(_)
+            | Statement::Route(_) => {}
         }
     }
     let mtls = match mtls {

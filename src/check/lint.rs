@@ -2,6 +2,7 @@
 //!
 //! Warnings only; they never change the exit code. Each points at the statement to look at.
 
+use super::denies;
 use super::sink::Sink;
 use crate::code::Code;
 use crate::ir::{CallKind, Caller, Mesh, Mtls, Service};
@@ -16,6 +17,7 @@ pub(crate) fn lint(mesh: &Mesh, sink: &mut Sink) {
         unknown_namespaces(service, &populated, sink);
         partial_calls(service, mesh, sink);
         unreachable_routes(service, sink);
+        denies::lint(service, sink);
     }
 }
 

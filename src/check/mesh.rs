@@ -170,6 +170,8 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
                     settings.sidecar_scoping = switch(w, sink);
                 }
             }
+            // Read by `jwts`, which needs nothing else of the mesh block.
+            MeshStatement::Jwt(_) => {}
         }
     }
     settings

@@ -17,7 +17,9 @@
 //! - `namespaces`: rules between the services of one namespace, and system namespaces;
 //! - `externals`: each `external` block, its hosts or ranges (`addresses`), ports and
 //!   callers (`destination`);
-//! - `allows`: callers and ports resolved, HTTP rules checked, in parallel;
+//! - `jwts`: the mesh block's token issuers;
+//! - `allows`: callers and ports of `allow` and `deny` resolved, HTTP rules and their
+//!   `conditions` checked, in parallel; `denies` refuses a deny identical to an allow;
 //! - `calls`: every `calls` allowed by its target: a service, a workload or an external;
 //! - `lint`: warnings on the finished model.
 //!
@@ -27,10 +29,13 @@
 mod addresses;
 mod allows;
 mod calls;
+mod conditions;
+mod denies;
 mod destination;
 mod draft;
 mod externals;
 mod index;
+mod jwts;
 mod labels;
 mod lint;
 mod mesh;

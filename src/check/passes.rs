@@ -4,9 +4,11 @@
 
 use super::allows;
 use super::calls;
+use super::denies;
 use super::draft;
 use super::externals;
 use super::index;
+use super::jwts;
 use super::lint;
 use super::mesh;
 use super::namespaces;
@@ -53,6 +55,7 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         }
     }
     let mut settings = mesh::settings(mesh_blocks.first(), &mut sink);
+    let jwts = jwts::jwts(mesh_blocks.first(), &mut sink);
     let lowered: Vec<(draft::Draft, Sink)> = services
         .into_par_iter()
         .map(|(id, origin, s)| {
@@ -84,12 +87,17 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     namespaces::check_namespaces(&drafts, &index, &mut sink);
     // Each service resolves on its own: spread them over the cores, each with its own
     // sink, and take the diagnostics back in file order.
+    let scope = allows::Scope {
+        index: &index,
+        jwts: &jwts,
+    };
     let results: Vec<(ir::Service, Sink)> = drafts
         .par_iter()
         .filter(|d| index.is_canonical(d))
         .map(|d| {
             let mut local = Sink::default();
-            let service = allows::resolve(d, &index, &mut local);
+            let service = allows::resolve(d, &scope, &mut local);
+            denies::identical(&service, &mut local);
             paths::normalization(d, &mut local);
             (service, local)
         })
@@ -121,6 +129,7 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
             scraper,
             cluster_cidrs: settings.cluster_cidrs.iter().map(|(c, _)| *c).collect(),
             sidecar_scoping: settings.sidecar_scoping,
+            jwts: jwts.into_iter().map(|(j, _)| j).collect(),
         },
         services: resolved,
         workloads,

@@ -66,12 +66,16 @@ fn walk<'a>(pair: Pair<'a, Rule>, depth: usize, first: Break, out: &mut Vec<Toke
 /// The rules that are one line each inside a block: every alternative of the grammar's
 /// `*_stmt` rules, and an HTTP rule. A unit test keeps the list equal to the grammar, so a
 /// new statement cannot be laid out inline by mistake.
-const LINE_RULES: [Rule; 21] = [
+const LINE_RULES: [Rule; 25] = [
     Rule::account,
     Rule::selector,
     Rule::port,
     Rule::mtls,
     Rule::allow,
+    Rule::deny,
+    Rule::jwt,
+    Rule::issuer,
+    Rule::jwks,
     Rule::calls,
     Rule::route,
     Rule::timeout,
@@ -94,11 +98,14 @@ fn starts_line(rule: Rule) -> bool {
     LINE_RULES.contains(&rule)
 }
 
-/// Whether a space separates two tokens on one line: none before `,` and none on either
-/// side of `:`, `|`, `/` and `=`.
+/// Whether a space separates two tokens on one line: none before `,`, none on either
+/// side of `:`, `|` and `/`, and none around a label's `=` (`app=web`); a condition's `=`
+/// stands between spaces (`header x-tenant = acme`).
 pub(crate) fn spaced(before: Rule, after: Rule) -> bool {
-    let glue = |r: Rule| matches!(r, Rule::colon | Rule::bar | Rule::slash | Rule::equals);
-    !(glue(before) || glue(after) || after == Rule::comma)
+    let glue = |r: Rule| matches!(r, Rule::colon | Rule::bar | Rule::slash);
+    let label = (before == Rule::label_key && after == Rule::equals)
+        || (before == Rule::equals && after == Rule::label_value);
+    !(glue(before) || glue(after) || label || after == Rule::comma)
 }
 
 #[cfg(test)]

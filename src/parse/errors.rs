@@ -307,7 +307,8 @@ fn name_after(previous: Option<&str>) -> &'static str {
         Some("account") => "an account name",
         Some("workload") => "a workload name",
         Some("external") => "an external name",
-        Some("allow") => "a caller",
+        Some("allow" | "deny") => "a caller",
+        Some("jwt") => "a jwt name",
         _ => "a name",
     }
 }
@@ -328,6 +329,7 @@ fn is_service_statement(rule: Rule) -> bool {
             | Rule::port
             | Rule::mtls
             | Rule::allow
+            | Rule::deny
             | Rule::calls
             | Rule::route
     )
@@ -344,6 +346,7 @@ fn is_mesh_statement(rule: Rule) -> bool {
             | Rule::workload
             | Rule::cluster_cidrs
             | Rule::sidecar_scoping
+            | Rule::jwt
     )
 }
 
@@ -391,6 +394,15 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::external_stmt => "`host`, `cidr`, `port` or `allow`",
         Rule::subset_weight => "a subset and weight such as `v1 90`",
         Rule::workload_stmt => "`account`, `selector`, `port` or `allow`",
+        Rule::not_equals => "`!=`",
+        Rule::rule_conditions | Rule::rule_condition => {
+            "a condition (`header NAME = VALUE`, `jwt NAME` or `claim NAME = VALUE`)"
+        }
+        Rule::header_name | Rule::header_condition => "a header name such as `x-tenant`",
+        Rule::claim_condition => "a claim name such as `groups`",
+        Rule::condition_values | Rule::condition_value => "a value such as `acme`",
+        Rule::jwt_stmt => "`issuer` or `jwks`",
+        Rule::url => "an https URL",
         Rule::EOI => "end of file",
         _ => "more input",
     }

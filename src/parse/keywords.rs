@@ -68,6 +68,14 @@ keywords! {
     kw_cidr "cidr" [cidrs],
     kw_cluster_cidrs "cluster-cidrs" [cluster_cidrs],
     kw_sidecar_scoping "sidecar-scoping" [sidecar_scoping],
+    kw_deny "deny" [deny],
+    kw_when "when" [],
+    kw_and "and" [],
+    kw_header "header" [header_condition],
+    kw_claim "claim" [claim_condition],
+    kw_jwt "jwt" [jwt, jwt_condition],
+    kw_issuer "issuer" [issuer],
+    kw_jwks "jwks" [jwks],
 }
 
 /// The keyword a rule is, or starts with.

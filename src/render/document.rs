@@ -22,6 +22,7 @@ pub enum Object {
     NetworkPolicy(Box<NetworkPolicy>),
     AuthorizationPolicy(istio::AuthorizationPolicy),
     PeerAuthentication(istio::PeerAuthentication),
+    RequestAuthentication(istio::RequestAuthentication),
     VirtualService(istio::VirtualService),
     DestinationRule(istio::DestinationRule),
     ServiceEntry(istio::ServiceEntry),

@@ -42,6 +42,42 @@ pub struct AuthorizationRule {
     pub from: Vec<From>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub to: Vec<To>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<Condition>,
+}
+
+/// One `when` entry: `values` (one must match) or `notValues` (none may).
+#[derive(Debug, Serialize, Default, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    pub key: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_values: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestAuthentication {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub spec: RequestAuthenticationSpec,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestAuthenticationSpec {
+    pub selector: WorkloadSelector,
+    pub jwt_rules: Vec<JwtRule>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JwtRule {
+    pub issuer: String,
+    pub jwks_uri: String,
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
@@ -50,11 +86,14 @@ pub struct From {
 }
 
 #[derive(Debug, Serialize, Default, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
 pub struct Source {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub principals: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub request_principals: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]

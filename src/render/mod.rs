@@ -1,22 +1,25 @@
 //! Connection tables and the resolved model to typed Kubernetes and Istio objects, grouped
 //! into the files of the output tree.
 //!
-//! One file per service (its NetworkPolicy, AuthorizationPolicy, PeerAuthentication,
-//! VirtualService, DestinationRule and Sidecar), one `_namespace.yaml` per namespace for
+//! One file per service (its NetworkPolicy, ALLOW and DENY AuthorizationPolicies,
+//! RequestAuthentication, PeerAuthentication, VirtualService, DestinationRule and
+//! Sidecar), one `_namespace.yaml` per namespace for
 //! the defaults (and the namespace's Sidecar), one `_external.<name>.yaml` per external
 //! per namespace holding a caller it allows, and a `kustomization.yaml` in every folder.
 //! Namespace-wide objects are named with a `.` (`meshward.default-deny`), which no service
 //! name can hold, except Istio's conventional `default` PeerAuthentication and Sidecar; a
 //! service's own PeerAuthentication is `<service>-mtls` and the Sidecar of a service named
-//! `default` is `default.service`, so none of them can clash with a service's objects.
+//! `default` is `default.service`, and its DENY policy `<service>.deny`, so none of them can clash with a service's objects.
 //!
 //! - `tree`: the whole tree, rendered in parallel and sorted by path;
 //! - `document`: the files and objects it holds, and the generated-file marks;
-//! - `network`, `security`, `traffic`: the objects of one layer each, with the Istio
-//!   kinds in `istio`;
+//! - `network`, `authorization` (ALLOW and DENY), `security` (the allow-nothing default,
+//!   Peer- and RequestAuthentication), `traffic`: the objects of one layer each, with the
+//!   Istio kinds in `istio`;
 //! - `external`: an external's ServiceEntry; `sidecar`: the Sidecars and their hosts;
 //! - `metadata`: the name, namespace and managed-by label every object carries.
 
+mod authorization;
 mod document;
 mod external;
 pub mod istio;

@@ -54,6 +54,7 @@ fn service(name: &str, namespace: &str, allows: Vec<Allow>) -> Service {
         ports: vec![port("http", 8080, Protocol::Http)],
         mtls: Mtls::Strict,
         allows,
+        denies: vec![],
         calls: vec![],
         routes: vec![],
         origin: format!("{namespace}/{name}.intent"),
@@ -107,6 +108,7 @@ fn mesh() -> Mesh {
             scraper: None,
             cluster_cidrs: vec![cidr("10.0.0.0/12"), cidr("fd00::/8")],
             sidecar_scoping: true,
+            jwts: vec![],
         },
         services: vec![
             service(

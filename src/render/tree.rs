@@ -5,6 +5,7 @@
 //! In go the resolved model and its connection tables; out come [`Document`]s, or
 //! whatever the caller makes of each one as soon as it exists.
 
+use super::authorization;
 use super::document::{
     Document, Kustomization, Object, GENERATED, KUSTOMIZATION_FILE, NAMESPACE_FILE,
 };
@@ -203,8 +204,14 @@ fn service_document(
         t,
         &tables.outside,
     )))];
-    if let Some(ap) = security::authorization_policy(service, &mesh.settings) {
+    if let Some(ap) = authorization::authorization_policy(service, &mesh.settings) {
         objects.push(Object::AuthorizationPolicy(ap));
+    }
+    if let Some(ap) = authorization::deny_policy(service, &mesh.settings) {
+        objects.push(Object::AuthorizationPolicy(ap));
+    }
+    if let Some(ra) = security::request_authentication(service) {
+        objects.push(Object::RequestAuthentication(ra));
     }
     if let Some(pa) = security::peer_authentication(service) {
         objects.push(Object::PeerAuthentication(pa));

@@ -166,24 +166,10 @@ impl<'m> Expected<'m> {
             .iter()
             .flat_map(|&principal| {
                 allows.iter().map(move |allow| {
-                    allow.callers.iter().any(|c| match (c, principal) {
-                        (Caller::Anyone, _) => true,
-                        // `<td>/ns/<ns>/sa/<account>`, compared without building the string.
-                        (Caller::Pods(i), Some(p)) => {
-                            p.strip_prefix(td.as_str())
-                                .and_then(|r| r.strip_prefix("/ns/"))
-                                .and_then(|r| r.strip_prefix(i.namespace.as_str()))
-                                .and_then(|r| r.strip_prefix("/sa/"))
-                                == Some(i.account.as_str())
-                        }
-                        // Istio reads `source.namespaces` from the peer's SPIFFE id, whatever
-                        // its trust domain: `namespace NS` admits every identity in NS.
-                        (Caller::Namespace(ns), Some(p)) => {
-                            p.split_once("/ns/").and_then(|(_, r)| r.split('/').next())
-                                == Some(ns.as_str())
-                        }
-                        _ => false,
-                    })
+                    allow
+                        .callers
+                        .iter()
+                        .any(|c| caller_admits(c, principal, td))
                 })
             })
             .collect();
@@ -203,5 +189,26 @@ impl<'m> Expected<'m> {
             }
         }
         out
+    }
+}
+
+/// Whether caller C, by the language's rules, is the peer PRINCIPAL (`None`: plain text).
+pub(crate) fn caller_admits(c: &Caller, principal: Option<&str>, td: &str) -> bool {
+    match (c, principal) {
+        (Caller::Anyone, _) => true,
+        // `<td>/ns/<ns>/sa/<account>`, compared without building the string.
+        (Caller::Pods(i), Some(p)) => {
+            p.strip_prefix(td)
+                .and_then(|r| r.strip_prefix("/ns/"))
+                .and_then(|r| r.strip_prefix(i.namespace.as_str()))
+                .and_then(|r| r.strip_prefix("/sa/"))
+                == Some(i.account.as_str())
+        }
+        // Istio reads `source.namespaces` from the peer's SPIFFE id, whatever its trust
+        // domain: `namespace NS` admits every identity in NS.
+        (Caller::Namespace(ns), Some(p)) => {
+            p.split_once("/ns/").and_then(|(_, r)| r.split('/').next()) == Some(ns.as_str())
+        }
+        _ => false,
     }
 }

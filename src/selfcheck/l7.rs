@@ -1,71 +1,30 @@
 //! L7: the AuthorizationPolicies allow exactly the requests the intents allow, probed
 //! with requests derived from every rule, from every caller, strangers and plaintext.
 
+use super::asks::{principals, requests};
 use super::expected::Expected;
-use super::probes::{ELSEWHERE, FOREIGN_TRUST_DOMAIN, STRANGER};
+use super::invariant10;
 use super::report::{verdict, Report};
 use crate::evaluate::{Decision, PodView, Request};
-use crate::ir::{Caller, HttpRule, Service};
-use std::collections::BTreeSet;
+use crate::ir::Service;
 
 /// L7: requests derived from every rule, from every caller, a stranger and plaintext.
+/// A service with denies or conditions is judged by [`invariant10`] instead, which also
+/// varies headers and tokens.
 pub(crate) fn authorization(d: &Service, view: &PodView, expected: &Expected, report: &mut Report) {
     let td = &expected.mesh.settings.trust_domain;
-    let mut principals: BTreeSet<Option<String>> =
-        [None, Some(format!("{td}/ns/{ELSEWHERE}/sa/{STRANGER}"))].into();
-    principals.insert(Some(format!("{td}/ns/{}/sa/{STRANGER}", d.namespace())));
-    for allow in &d.allows {
-        for caller in &allow.callers {
-            match caller {
-                Caller::Pods(i) => {
-                    // The caller, a stranger beside it, and the caller from another trust domain.
-                    principals.insert(Some(format!("{td}/ns/{}/sa/{}", i.namespace, i.account)));
-                    principals.insert(Some(format!("{td}/ns/{}/sa/{STRANGER}", i.namespace)));
-                    principals.insert(Some(format!(
-                        "{FOREIGN_TRUST_DOMAIN}/ns/{}/sa/{}",
-                        i.namespace, i.account
-                    )));
-                }
-                Caller::Namespace(ns) => {
-                    principals.insert(Some(format!("{td}/ns/{ns}/sa/{STRANGER}")));
-                }
-                Caller::Anyone => {}
-            }
-        }
-    }
+    let principals = principals(d, td);
     let principals: Vec<Option<&str>> = principals.iter().map(Option::as_deref).collect();
+    if !d.denies.is_empty() || d.allows.iter().any(|a| a.is_conditioned()) {
+        invariant10::authorization(d, view, expected, &principals, report);
+        return;
+    }
     for port in &d.ports {
-        let rules: Vec<&HttpRule> = d
-            .allows
+        let requests = requests(d, port);
+        let requests: Vec<Option<(&str, &str)>> = requests
             .iter()
-            .filter(|a| a.ports.iter().any(|&p| d.ports[p].target == port.target))
-            .flat_map(|a| a.rules.iter())
+            .map(|r| r.as_ref().map(|(m, x)| (*m, x.as_str())))
             .collect();
-        let requests: (BTreeSet<&str>, BTreeSet<String>) = if port.protocol.is_http() {
-            let mut methods: BTreeSet<&str> = ["GET", "DELETE"].into();
-            methods.extend(
-                rules
-                    .iter()
-                    .flat_map(|r| r.methods.iter().map(String::as_str)),
-            );
-            let mut paths: BTreeSet<String> =
-                ["/".to_string(), "/meshward/probe".to_string()].into();
-            for path in rules.iter().flat_map(|r| r.paths.iter()) {
-                paths.extend(probe_paths(path));
-            }
-            (methods, paths)
-        } else {
-            (BTreeSet::new(), BTreeSet::new())
-        };
-        let requests: Vec<Option<(&str, &str)>> = if port.protocol.is_http() {
-            let (methods, paths) = &requests;
-            methods
-                .iter()
-                .flat_map(|&m| paths.iter().map(move |x| Some((m, x.as_str()))))
-                .collect()
-        } else {
-            vec![None]
-        };
         let want = expected.requests(d, port.target, &principals, &requests);
         let got = view.authorize_all(port.target, &principals, &requests);
         let grid = principals
@@ -98,23 +57,5 @@ pub(crate) fn authorization(d: &Service, view: &PodView, expected: &Expected, re
                 }
             ));
         }
-    }
-}
-
-/// Paths just inside and just outside a pattern.
-fn probe_paths(pattern: &str) -> Vec<String> {
-    if let Some(prefix) = pattern.strip_suffix('*') {
-        vec![
-            format!("{prefix}probe"),
-            prefix.trim_end_matches('/').to_string() + "x",
-        ]
-    } else if let Some(suffix) = pattern.strip_prefix('*') {
-        vec![format!("/probe{suffix}"), format!("/probe{suffix}x")]
-    } else {
-        vec![
-            pattern.to_string(),
-            format!("{pattern}x"),
-            format!("{pattern}/x"),
-        ]
     }
 }

@@ -17,11 +17,15 @@
 //!
 //! The entry is in `check.rs`, the report it fills in `report.rs`. The probes are built in
 //! `probes.rs`, the intents' side in `expected.rs`; `l4.rs`, `l7.rs`, `mtls.rs` and
-//! `routes.rs` each compare one layer of the objects against it.
+//! `routes.rs` each compare one layer of the objects against it; `l7.rs` hands services
+//! with denies or conditions to `invariant10.rs`, which also varies headers and tokens
+//! (both ask what `asks.rs` derives from the rules).
 
 mod addresses;
+mod asks;
 mod check;
 mod expected;
+mod invariant10;
 mod l4;
 mod l7;
 mod mtls;

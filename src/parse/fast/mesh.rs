@@ -76,9 +76,40 @@ impl Reader<'_> {
             Some(ast::MeshStatement::SidecarScoping(
                 self.run(|b| b.is_ascii_alphanumeric())?,
             ))
+        } else if let Some(keyword) = self.keyword("jwt") {
+            self.skip();
+            Some(ast::MeshStatement::Jwt(self.jwt(keyword)?))
         } else {
             None
         }
+    }
+
+    /// `jwt NAME { (issuer URL | jwks URL)* }`.
+    fn jwt(&mut self, keyword: Span) -> Option<ast::Jwt> {
+        let name = self.word()?;
+        self.skip();
+        self.punct(b'{')?;
+        self.skip();
+        let mut jwt = ast::Jwt {
+            span: keyword,
+            name,
+            issuers: Vec::new(),
+            jwks: Vec::new(),
+        };
+        while self.peek() != Some(b'}') {
+            if let Some(kw) = self.keyword("issuer") {
+                self.skip();
+                jwt.issuers.push((kw, self.loose()?));
+            } else if let Some(kw) = self.keyword("jwks") {
+                self.skip();
+                jwt.jwks.push((kw, self.loose()?));
+            } else {
+                return None;
+            }
+            self.skip();
+        }
+        self.punct(b'}')?;
+        Some(jwt)
     }
 
     fn workload(&mut self, keyword: Span) -> Option<ast::Workload> {

@@ -47,6 +47,9 @@ impl Reader<'_> {
         } else if let Some(keyword) = self.keyword("allow") {
             self.skip();
             Some(ast::Statement::Allow(self.allow(keyword)?))
+        } else if let Some(keyword) = self.keyword("deny") {
+            self.skip();
+            Some(ast::Statement::Deny(self.allow(keyword)?))
         } else if self.keyword("calls").is_some() {
             self.skip();
             Some(ast::Statement::Calls(self.list(Self::call_target)?))
@@ -138,12 +141,15 @@ impl Reader<'_> {
         }
     }
 
-    /// `methods ~ paths`, methods being `*` or `M (| M)*`.
+    /// `methods ~ paths ~ (when ~ conditions)?`, methods being `*` or `M (| M)*`. Once
+    /// `when` (or `and`) is read the reader commits: where pest would back out and read
+    /// the word as the next rule's method, giving up sends the file to pest all the same.
     fn http_rule(&mut self) -> Option<ast::HttpRule> {
         let mut rule = ast::HttpRule {
             methods: Vec::new(),
             any_method: None,
             paths: Vec::new(),
+            conditions: Vec::new(),
         };
         if let Some(star) = self.punct(b'*') {
             rule.any_method = Some(star);
@@ -155,7 +161,70 @@ impl Reader<'_> {
         }
         self.skip();
         rule.paths = self.list(Self::path)?;
+        if self.then_keyword("when") {
+            rule.conditions.push(self.condition()?);
+            while self.then_keyword("and") {
+                rule.conditions.push(self.condition()?);
+            }
+        }
         Some(rule)
+    }
+
+    /// `header NAME (= | !=) VALUES`, `jwt NAME` or `claim NAME = VALUES`.
+    fn condition(&mut self) -> Option<ast::Condition> {
+        let start = self.pos;
+        if self.keyword("header").is_some() {
+            self.skip();
+            let name = self.condition_name()?;
+            self.skip();
+            let negated = if self.peek() == Some(b'!') {
+                self.pos += 1;
+                self.punct(b'=')?;
+                true
+            } else {
+                self.punct(b'=')?;
+                false
+            };
+            self.skip();
+            let values = self.list(Self::loose)?;
+            Some(ast::Condition::Header {
+                span: self.span_from(start),
+                name,
+                negated,
+                values,
+            })
+        } else if self.keyword("jwt").is_some() {
+            self.skip();
+            let name = self.word()?;
+            Some(ast::Condition::Jwt {
+                span: self.span_from(start),
+                name,
+            })
+        } else if self.keyword("claim").is_some() {
+            self.skip();
+            let name = self.condition_name()?;
+            self.skip();
+            self.punct(b'=')?;
+            self.skip();
+            let values = self.list(Self::loose)?;
+            Some(ast::Condition::Claim {
+                span: self.span_from(start),
+                name,
+                values,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// `header_name = @{ (!(WHITESPACE | "," | "{" | "}" | "#" | "=" | "!") ~ ANY)+ }`.
+    fn condition_name(&mut self) -> Option<Word> {
+        self.run(|b| {
+            !matches!(
+                b,
+                b' ' | b'\t' | b'\n' | b'\r' | b',' | b'{' | b'}' | b'#' | b'=' | b'!'
+            )
+        })
     }
 
     /// `path = @{ ("/" | "*") ~ (!(WHITESPACE | "," | "{" | "}" | "#") ~ ANY)* }`.

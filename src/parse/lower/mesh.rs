@@ -63,6 +63,7 @@ impl Lower {
                 Rule::sidecar_scoping => {
                     ast::MeshStatement::SidecarScoping(self.first_of(p, Rule::switch, pspan))
                 }
+                Rule::jwt => ast::MeshStatement::Jwt(self.jwt(p, pspan)),
                 _ => continue,
             };
             statements.push(statement);
@@ -74,6 +75,41 @@ impl Lower {
             },
             statements,
         }
+    }
+
+    fn jwt(&self, pair: Pair<Rule>, span: Span) -> ast::Jwt {
+        let mut jwt = ast::Jwt {
+            span: Span {
+                end: span.start + "jwt".len() as u32,
+                ..span
+            },
+            name: self.empty_word(span),
+            issuers: Vec::new(),
+            jwks: Vec::new(),
+        };
+        for p in pair.into_inner() {
+            let rule = p.as_rule();
+            match rule {
+                Rule::word => jwt.name = self.word(&p),
+                Rule::issuer | Rule::jwks => {
+                    let mut keyword = self.span(&p);
+                    let mut url = self.empty_word(keyword);
+                    for q in p.into_inner() {
+                        match q.as_rule() {
+                            Rule::url => url = self.word(&q),
+                            _ => keyword = self.span(&q),
+                        }
+                    }
+                    if rule == Rule::issuer {
+                        jwt.issuers.push((keyword, url));
+                    } else {
+                        jwt.jwks.push((keyword, url));
+                    }
+                }
+                _ => {}
+            }
+        }
+        jwt
     }
 
     fn workload(&self, pair: Pair<Rule>, span: Span) -> ast::Workload {

@@ -42,6 +42,7 @@ impl Lower {
             Rule::port => ast::Statement::Port(self.port(pair, span)),
             Rule::mtls => ast::Statement::Mtls(self.first_of(pair, Rule::mtls_mode, span)),
             Rule::allow => ast::Statement::Allow(self.allow(pair, span)),
+            Rule::deny => ast::Statement::Deny(self.allow(pair, span)),
             Rule::calls => ast::Statement::Calls(self.calls(pair)),
             Rule::route => ast::Statement::Route(self.route(pair, span)),
             _ => return None,
@@ -82,9 +83,15 @@ impl Lower {
     }
 
     pub(crate) fn allow(&self, pair: Pair<Rule>, span: Span) -> ast::Allow {
+        // `allow` and `deny` have one shape; the span is the keyword's.
+        let keyword = if pair.as_rule() == Rule::deny {
+            "deny"
+        } else {
+            "allow"
+        };
         let mut allow = ast::Allow {
             span: Span {
-                end: span.start + "allow".len() as u32,
+                end: span.start + keyword.len() as u32,
                 ..span
             },
             callers: Vec::new(),
@@ -151,6 +158,7 @@ impl Lower {
             methods: Vec::new(),
             any_method: None,
             paths: Vec::new(),
+            conditions: Vec::new(),
         };
         for p in pair.into_inner() {
             match p.as_rule() {
@@ -170,10 +178,44 @@ impl Lower {
                         .map(|x| self.word(&x))
                         .collect()
                 }
+                Rule::rule_conditions => {
+                    rule.conditions = p
+                        .into_inner()
+                        .filter(|c| c.as_rule() == Rule::rule_condition)
+                        .filter_map(|c| c.into_inner().next())
+                        .map(|c| self.condition(c))
+                        .collect()
+                }
                 _ => {}
             }
         }
         rule
+    }
+
+    fn condition(&self, pair: Pair<Rule>) -> ast::Condition {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut name = self.empty_word(span);
+        let mut negated = false;
+        let mut values = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::header_name | Rule::word => name = self.word(&p),
+                Rule::not_equals => negated = true,
+                Rule::condition_values => values = self.all_of(p, Rule::condition_value),
+                _ => {}
+            }
+        }
+        match rule {
+            Rule::jwt_condition => ast::Condition::Jwt { span, name },
+            Rule::claim_condition => ast::Condition::Claim { span, name, values },
+            _ => ast::Condition::Header {
+                span,
+                name,
+                negated,
+                values,
+            },
+        }
     }
 
     fn calls(&self, pair: Pair<Rule>) -> Vec<ast::CallTarget> {

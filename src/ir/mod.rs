@@ -5,6 +5,10 @@
 //! name, labels in a `BTreeMap`. Statement order inside a service is kept as written,
 //! since it is what a reader of the intent file sees.
 
+mod conditions;
+
+pub use conditions::{value_covers, Condition, EndUser, Extras, Jwt};
+
 use crate::source::Span;
 use std::collections::BTreeMap;
 
@@ -33,6 +37,8 @@ pub struct Settings {
     pub cluster_cidrs: Vec<Cidr>,
     /// Whether Sidecars scope each proxy to what it may call (`sidecar-scoping on`).
     pub sidecar_scoping: bool,
+    /// Issuers of end-user tokens that rules may name, sorted by name.
+    pub jwts: Vec<Jwt>,
 }
 
 /// Pods picked by a namespace and a label selector.
@@ -206,6 +212,9 @@ pub struct Service {
     pub ports: Vec<Port>,
     pub mtls: Mtls,
     pub allows: Vec<Allow>,
+    /// `deny` statements: the same shape as allows; a request one covers is refused
+    /// whatever the allows say.
+    pub denies: Vec<Allow>,
     pub calls: Vec<Call>,
     pub routes: Vec<Route>,
     /// The intent file's path relative to DIR, for generated headers.
@@ -221,6 +230,25 @@ impl Service {
 
     pub fn namespace(&self) -> &str {
         &self.identity.namespace
+    }
+
+    /// The issuers whose tokens this service's rules name, sorted and without repeats:
+    /// its proxy validates exactly these and refuses any other issuer's token.
+    pub fn token_issuers(&self) -> Vec<&Jwt> {
+        let mut out: Vec<&Jwt> = self
+            .allows
+            .iter()
+            .chain(&self.denies)
+            .flat_map(|a| &a.rules)
+            .flat_map(|r| &r.conditions)
+            .filter_map(|c| match c {
+                Condition::Jwt(j) => Some(j),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// `<name>.<namespace>.svc.<cluster-domain>`: Istio hosts are always written in full.
@@ -261,23 +289,37 @@ pub struct HttpRule {
     /// Empty means any method.
     pub methods: Vec<String>,
     pub paths: Vec<String>,
+    /// All must hold; empty without `when`.
+    pub conditions: Vec<Condition>,
 }
 
 impl HttpRule {
-    /// The rule as an intent file writes it: `GET|HEAD /a, /b`, `*` for any method.
+    /// The rule as an intent file writes it: `GET|HEAD /a, /b`, `*` for any method, and
+    /// its conditions after `when`.
     pub fn text(&self) -> String {
         let methods = if self.methods.is_empty() {
             "*".to_string()
         } else {
             self.methods.join("|")
         };
-        format!("{methods} {}", self.paths.join(", "))
+        let mut text = format!("{methods} {}", self.paths.join(", "));
+        for (i, c) in self.conditions.iter().enumerate() {
+            text.push_str(if i == 0 { " when " } else { " and " });
+            text.push_str(&c.text());
+        }
+        text
     }
 
     /// The language's matching: `*` methods, exact paths, `/a/*` prefixes, `*.png` suffixes.
+    /// Conditions are not looked at: see [`HttpRule::covers_with`].
     pub fn covers(&self, method: &str, path: &str) -> bool {
         let method_ok = self.methods.is_empty() || self.methods.iter().any(|m| m == method);
         method_ok && self.paths.iter().any(|p| path_covers(p, path))
+    }
+
+    /// [`HttpRule::covers`], and every condition holds.
+    pub fn covers_with(&self, method: &str, path: &str, extras: &Extras) -> bool {
+        self.covers(method, path) && self.conditions.iter().all(|c| c.holds(extras))
     }
 }
 
@@ -316,9 +358,25 @@ impl Caller {
 }
 
 impl Allow {
-    /// Whether this statement allows METHOD PATH (any request when it has no rules).
+    /// Whether this statement covers METHOD PATH (any request when it has no rules),
+    /// for a request without headers or token.
     pub fn covers_request(&self, method: &str, path: &str) -> bool {
-        self.rules.is_empty() || self.rules.iter().any(|r| r.covers(method, path))
+        self.covers_with(method, path, &Extras::default())
+    }
+
+    /// Whether this statement covers METHOD PATH with EXTRAS (any request when it has no
+    /// rules).
+    pub fn covers_with(&self, method: &str, path: &str, extras: &Extras) -> bool {
+        self.rules.is_empty()
+            || self
+                .rules
+                .iter()
+                .any(|r| r.covers_with(method, path, extras))
+    }
+
+    /// Whether some rule carries a condition.
+    pub fn is_conditioned(&self) -> bool {
+        self.rules.iter().any(|r| !r.conditions.is_empty())
     }
 }
 
