@@ -1,6 +1,9 @@
-//! Access changes: each side flattened to grants `(from, to, port, method, path)`, the
-//! grants of one side that nothing on the other covers, grouped into `methods × paths`
-//! rectangles so that one change never claims a combination nobody allowed.
+//! Access changes: each side flattened to grants `(from, to, port, method, path,
+//! conditions)`, the grants of one side that nothing on the other covers, grouped into
+//! `methods × paths` rectangles so that one change never claims a combination nobody
+//! allowed. A grant with more conditions admits less, so adding a condition narrows and
+//! removing one widens. Denies are flattened the same way on their own, with the effects
+//! turned round: what a deny newly refuses narrows, what it no longer refuses widens.
 
 use super::change::{AccessChange, Change, EdgeStatus, Effect};
 use super::model::{service_label, Model};
@@ -15,6 +18,8 @@ type Edge = (String, String, String);
 struct Grant {
     method: Option<String>,
     path: Option<String>,
+    /// Condition texts, sorted; all must hold.
+    conditions: Vec<String>,
 }
 
 /// Every grant of a model, with the `file:line` of the first `allow` that gives it: on
@@ -47,6 +52,18 @@ fn flatten(model: Model<'_>) -> BTreeMap<Edge, BTreeMap<Grant, String>> {
     edges
 }
 
+/// Every request a `deny` refuses, with the `file:line` of the first deny that does.
+fn flatten_denies(model: Model<'_>) -> BTreeMap<Edge, BTreeMap<Grant, String>> {
+    let mut edges = BTreeMap::new();
+    for service in &model.mesh.services {
+        let to = service_label(service);
+        for deny in &service.denies {
+            add_allow(&mut edges, model, &to, deny, &service.ports);
+        }
+    }
+    edges
+}
+
 /// The grants of one `allow` statement on destination TO.
 fn add_allow(
     edges: &mut BTreeMap<Edge, BTreeMap<Grant, String>>,
@@ -61,9 +78,13 @@ fn add_allow(
         grants.push(Grant {
             method: None,
             path: None,
+            conditions: Vec::new(),
         });
     }
     for rule in &allow.rules {
+        let mut conditions: Vec<String> = rule.conditions.iter().map(|c| c.text()).collect();
+        conditions.sort();
+        conditions.dedup();
         let methods: Vec<Option<String>> = if rule.methods.is_empty() {
             vec![None]
         } else {
@@ -74,6 +95,7 @@ fn add_allow(
                 grants.push(Grant {
                     method: method.clone(),
                     path: Some(path.clone()),
+                    conditions: conditions.clone(),
                 });
             }
         }
@@ -128,6 +150,8 @@ fn path_covers(a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether A admits every request B admits: a method and path at least as wide, and no
+/// condition B does not also ask for.
 fn covers(a: &Grant, b: &Grant) -> bool {
     let method = a.method.is_none() || a.method == b.method;
     let path = match (&a.path, &b.path) {
@@ -135,7 +159,7 @@ fn covers(a: &Grant, b: &Grant) -> bool {
         (Some(_), None) => false,
         (Some(p), Some(q)) => path_covers(p, q),
     };
-    method && path
+    method && path && a.conditions.iter().all(|c| b.conditions.contains(c))
 }
 
 /// The grants of `these` that nothing in `other` covers, without those that another
@@ -156,8 +180,17 @@ fn uncovered<'g>(
 }
 
 pub(crate) fn access_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
-    let before = flatten(old);
-    let after = flatten(new);
+    compare(&flatten(old), &flatten(new), false, out);
+    compare(&flatten_denies(old), &flatten_denies(new), true, out);
+}
+
+/// What BEFORE and AFTER grant (or, with DENY, refuse) differently.
+fn compare(
+    before: &BTreeMap<Edge, BTreeMap<Grant, String>>,
+    after: &BTreeMap<Edge, BTreeMap<Grant, String>>,
+    deny: bool,
+    out: &mut Vec<Change>,
+) {
     let empty = BTreeMap::new();
     let edges: BTreeSet<&Edge> = before.keys().chain(after.keys()).collect();
     for edge in edges {
@@ -168,11 +201,13 @@ pub(crate) fn access_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Chang
             (_, true) => EdgeStatus::Removed,
             _ => EdgeStatus::Changed,
         };
-        for (effect, grants) in [
-            (Effect::Widens, uncovered(is, was)),
-            (Effect::Narrows, uncovered(was, is)),
-        ] {
-            rectangles(edge, effect, status, &grants, out);
+        let (more, fewer) = if deny {
+            (Effect::Narrows, Effect::Widens)
+        } else {
+            (Effect::Widens, Effect::Narrows)
+        };
+        for (effect, grants) in [(more, uncovered(is, was)), (fewer, uncovered(was, is))] {
+            rectangles(edge, effect, status, deny, &grants, out);
         }
     }
 }
@@ -182,20 +217,21 @@ fn rectangles(
     edge: &Edge,
     effect: Effect,
     status: EdgeStatus,
+    deny: bool,
     grants: &[(&Grant, &String)],
     out: &mut Vec<Change>,
 ) {
     type ByMethod = BTreeMap<Option<String>, BTreeSet<Option<String>>>;
-    let mut by_source: BTreeMap<&String, ByMethod> = BTreeMap::new();
+    let mut by_source: BTreeMap<(&String, &Vec<String>), ByMethod> = BTreeMap::new();
     for (grant, source) in grants {
         by_source
-            .entry(source)
+            .entry((source, &grant.conditions))
             .or_default()
             .entry(grant.method.clone())
             .or_default()
             .insert(grant.path.clone());
     }
-    for (source, by_method) in by_source {
+    for ((source, conditions), by_method) in by_source {
         let mut by_paths: BTreeMap<BTreeSet<Option<String>>, BTreeSet<Option<String>>> =
             BTreeMap::new();
         for (method, paths) in by_method {
@@ -210,6 +246,8 @@ fn rectangles(
                 methods: methods.into_iter().flatten().collect(),
                 paths: paths.into_iter().flatten().collect(),
                 source: source.clone(),
+                conditions: conditions.clone(),
+                deny,
                 edge: status,
             }));
         }

@@ -33,8 +33,9 @@ pub enum EdgeStatus {
     Changed,
 }
 
-/// `from` may now (widens) or no longer (narrows) send `methods` × `paths` to `to:port`;
-/// an empty list means any. Every method pairs with every path of the change: rules that
+/// `from` may now (widens) or no longer (narrows) send `methods` × `paths` (with
+/// `conditions`) to `to:port`; an empty list means any. With `deny`, it is a `deny` that
+/// refuses those requests now (narrows) or no longer (widens). Every method pairs with every path of the change: rules that
 /// do not form such a rectangle are split into several changes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AccessChange {
@@ -46,8 +47,16 @@ pub struct AccessChange {
     pub port: String,
     pub methods: Vec<String>,
     pub paths: Vec<String>,
-    /// `file:line` of the `allow` statement: the new side for widens, the old for narrows.
+    /// `file:line` of the `allow` statement: the new side for widens, the old for narrows;
+    /// for a `deny`, the deny: the new side for narrows, the old for widens.
     pub source: String,
+    /// The rule's conditions as written (`header x-tenant = acme`, `jwt corp`); absent
+    /// when the requests need none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
+    /// True when a `deny` changed: a new deny narrows, a removed one widens.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deny: bool,
     #[serde(skip)]
     pub edge: EdgeStatus,
 }

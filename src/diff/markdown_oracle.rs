@@ -63,6 +63,12 @@ pub(super) fn render_markdown(changes: &[Change]) -> String {
                         let paths: Vec<String> = c.paths.iter().map(|p| code(p)).collect();
                         format!("{methods} {}", paths.join(", "))
                     };
+                    let mut what = if c.deny { format!("deny {what}") } else { what };
+                    if !c.conditions.is_empty() {
+                        let conditions: Vec<String> =
+                            c.conditions.iter().map(|x| code(x)).collect();
+                        what = format!("{what} when {}", conditions.join(" and "));
+                    }
                     (
                         code(&c.from),
                         code(&c.to),

@@ -39,11 +39,21 @@ fn requests(methods: &[String], paths: &[String]) -> String {
     format!("{methods} {}", paths.join(", "))
 }
 
+/// ` when A and B`, or nothing.
+fn when(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" when {}", conditions.join(" and "))
+    }
+}
+
 fn or_none(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("(none)")
 }
 
-/// One line per change for a terminal: `+` widens, `-` narrows, `~` neither.
+/// One line per change for a terminal: `+` widens, `-` narrows, `~` neither. A change of
+/// a `deny` says `deny` before the requests it refuses.
 pub fn render_text(changes: &[Change]) -> String {
     if changes.is_empty() {
         return "no access changes\n".to_string();
@@ -54,11 +64,13 @@ pub fn render_text(changes: &[Change]) -> String {
         let _ = match change {
             Change::Access(c) => writeln!(
                 out,
-                "{s} {} -> {}:{} {}  ({})",
+                "{s} {} -> {}:{} {}{}{}  ({})",
                 c.from,
                 c.to,
                 c.port,
+                if c.deny { "deny " } else { "" },
                 requests(&c.methods, &c.paths),
+                when(&c.conditions),
                 c.source
             ),
             Change::Mtls(c) => match &c.old {

@@ -28,8 +28,22 @@ fn access(
         methods: methods.iter().map(|m| m.to_string()).collect(),
         paths: paths.iter().map(|p| p.to_string()).collect(),
         source: "shop/a.intent:3".into(),
+        conditions: Vec::new(),
+        deny: false,
         edge,
     })
+}
+
+/// An access change of a `deny`, or one with conditions.
+fn refined(change: Change, deny: bool, conditions: &[&str]) -> Change {
+    match change {
+        Change::Access(c) => Change::Access(AccessChange {
+            deny,
+            conditions: conditions.iter().map(|c| c.to_string()).collect(),
+            ..c
+        }),
+        other => other,
+    }
 }
 
 fn mtls(effect: Effect, old: Option<&str>, new: &str) -> Change {
@@ -114,6 +128,23 @@ fn cases() -> Vec<Vec<Change>> {
                 Removed,
             ),
             access(Widens, "anyone", "say\"hi\".shop", &[], &[], Added),
+        ],
+        vec![
+            refined(
+                access(Narrows, "anyone", "api.shop", &[], &["/admin/*"], Added),
+                true,
+                &[],
+            ),
+            refined(
+                access(Widens, "gw.edge", "api.shop", &["GET"], &["/a|b"], Changed),
+                false,
+                &["header x-tenant = acme, beta*", "jwt corp"],
+            ),
+            refined(
+                access(Widens, "namespace:sandbox", "api.shop", &[], &[], Removed),
+                true,
+                &["claim groups = a|b"],
+            ),
         ],
         vec![mtls(Widens, None, "permissive")],
         vec![

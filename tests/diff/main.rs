@@ -8,6 +8,7 @@
 //! Snapshots live in golden/diff/ and golden/diff-templates/; review them as
 //! golden/README.md says.
 
+mod authorization;
 #[path = "../common/mod.rs"]
 mod common;
 mod outside;
