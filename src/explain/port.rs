@@ -6,7 +6,7 @@ use super::answer::{layer, PortAnswer, Question};
 use super::layers::{egress_to_pod, sidecar};
 use super::nearest::{callers_text, nearest, rules_text};
 use crate::evaluate::{Cluster, Decision, Direction, Endpoint, MtlsMode, Pod, Request, Transport};
-use crate::ir::{Allow, Identity, Mesh, Port, Service};
+use crate::ir::{Allow, EndUser, Extras, Identity, Mesh, Port, Service};
 use crate::source::SourceMap;
 use serde_json::Value;
 
@@ -79,16 +79,42 @@ pub(crate) fn answer(
         (Some((m, x)), true) => {
             let decision =
                 view.authorize(&q.dress(Request::from_principal(&principal, target).http(m, x)));
+            let user = end_user(to, q);
+            let extras = Extras {
+                headers: &q.headers,
+                token: user.as_ref(),
+            };
             let by: Vec<&Allow> = applicable
                 .iter()
                 .copied()
-                .filter(|a| a.covers_request(m, x))
+                .filter(|a| a.covers_with(m, x, &extras))
                 .collect();
             layers.push(layer(
                 "L7",
                 decision.is_allowed(),
                 format!("{m} {x}{}: {}", q.carrying(), reason(&decision)),
             ));
+            // Name the intent line behind a DENY policy's verdict.
+            for deny in to.denies.iter().filter(|d| {
+                d.ports.iter().any(|&i| to.ports[i].target == target)
+                    && d.callers.iter().any(|c| c.covers(from))
+                    && d.covers_with(m, x, &extras)
+            }) {
+                layers.push(layer(
+                    "deny",
+                    false,
+                    format!(
+                        "{} refuses it (deny {}{})",
+                        sources.location(deny.span),
+                        callers_text(deny),
+                        if deny.rules.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", rules_text(deny))
+                        }
+                    ),
+                ));
+            }
             (decision.is_allowed(), by)
         }
         (None, true) if applicable.iter().any(|a| !a.rules.is_empty()) => {
@@ -167,6 +193,20 @@ pub(crate) fn answer(
         nearest,
         notes: Vec::new(),
     }
+}
+
+/// The question's token as the intents read it: only a token of an issuer TO's rules use
+/// is validated; any other is refused before the rules (and the evaluator says so).
+fn end_user(to: &Service, q: &Question) -> Option<EndUser> {
+    let token = q.token.as_ref()?;
+    to.token_issuers()
+        .iter()
+        .any(|j| j.issuer == token.issuer)
+        .then(|| EndUser {
+            issuer: token.issuer.clone(),
+            subject: token.subject.clone(),
+            claims: token.claims.clone(),
+        })
 }
 
 fn reason(d: &Decision) -> String {

@@ -126,3 +126,85 @@ fn the_flags_are_read_and_shown() {
             .run();
     }
 }
+
+/// A tree whose intents carry the deny, the conditions and the issuer themselves.
+const AUTHZ: [(&str, &str); 3] = [
+    (
+        "mesh.intent",
+        "mesh {\n  jwt corp {\n    issuer https://login.example.com\n    jwks https://login.example.com/keys\n  }\n}\n",
+    ),
+    (
+        "shop/orders.intent",
+        "service orders in shop {
+  port http 8080/http
+  allow checkout {
+    GET /api/* when header x-tenant = acme
+    * /admin/* when jwt corp and claim groups = admin
+  }
+  deny anyone {
+    * /admin/debug/*
+  }
+}
+",
+    ),
+    (
+        "shop/checkout.intent",
+        "service checkout in shop {\n  port http 8080/http\n}\n",
+    ),
+];
+
+fn authz(method: &str, path: &str, headers: &[(&str, &str)], token: Option<Token>) -> String {
+    let compiled =
+        meshward::pipeline::run_texts(AUTHZ.iter().map(|(p, t)| (p.to_string(), t.to_string())));
+    let (mesh, _) = compiled.result.as_ref().expect("compiles");
+    let objects = meshward::pipeline::render_objects(mesh).expect("render");
+    let q = Question {
+        from: "checkout.shop".into(),
+        to: "orders.shop".into(),
+        port: Some("http".into()),
+        request: Some((method.into(), path.into())),
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        token,
+    };
+    render_text(&explain(mesh, &objects, &compiled.sources, &q).expect("explain"))
+}
+
+#[test]
+fn the_deny_that_decided_is_named_by_its_intent_line() {
+    let admin = Token::new("https://login.example.com", "ann").claim("groups", &["admin"]);
+    let text = authz("GET", "/admin/debug/x", &[], Some(admin.clone()));
+    assert!(
+        text.contains("DENY policy shop/orders.deny rule 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("shop/orders.intent:7 refuses it (deny anyone: * /admin/debug/*)"),
+        "{text}"
+    );
+    let text = authz("GET", "/admin/users", &[], Some(admin));
+    assert!(text.contains("=> allowed"), "{text}");
+    assert!(!text.contains("refuses it"), "{text}");
+}
+
+#[test]
+fn conditions_decide_and_the_allow_names_them() {
+    let text = authz("GET", "/api/x", &[("x-tenant", "acme")], None);
+    assert!(text.contains("=> allowed"), "{text}");
+    let text = authz("GET", "/api/x", &[("x-tenant", "other")], None);
+    assert!(text.contains("=> denied"), "{text}");
+    assert!(
+        text.contains("GET /api/* when header x-tenant = acme"),
+        "the nearest allow shows its condition: {text}"
+    );
+    let wrong = Token::new("https://login.example.com/other", "ann").claim("groups", &["admin"]);
+    let text = authz("GET", "/admin/users", &[], Some(wrong));
+    assert!(
+        text.contains("401"),
+        "a token of another issuer is refused: {text}"
+    );
+    let text = authz("GET", "/admin/users", &[], None);
+    assert!(text.contains("=> denied"), "no token, no admin: {text}");
+}
