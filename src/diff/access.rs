@@ -180,8 +180,47 @@ fn uncovered<'g>(
 }
 
 pub(crate) fn access_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {
-    compare(&flatten(old), &flatten(new), false, out);
-    compare(&flatten_denies(old), &flatten_denies(new), true, out);
+    let (before, after) = (flatten(old), flatten(new));
+    compare(&before, &after, false, out);
+    // A deny change matters where the side it acts on grants something to its callers on
+    // that port: a new deny narrows what the old allows granted, a removed one widens what
+    // the new allows grant. A deny that comes with its (new) service narrows nothing.
+    let mut denies = Vec::new();
+    compare(
+        &flatten_denies(old),
+        &flatten_denies(new),
+        true,
+        &mut denies,
+    );
+    out.extend(denies.into_iter().filter(|change| {
+        let Change::Access(c) = change else {
+            return true;
+        };
+        let allows = if c.effect == Effect::Narrows {
+            &before
+        } else {
+            &after
+        };
+        allows
+            .keys()
+            .any(|(from, to, port)| *to == c.to && *port == c.port && callers_meet(from, &c.from))
+    }));
+}
+
+/// Whether two caller labels (`anyone`, `namespace:NS`, `NAME.NS`) can be one pod.
+fn callers_meet(a: &str, b: &str) -> bool {
+    let namespace = |label: &str| match label.strip_prefix("namespace:") {
+        Some(ns) => Some(ns.to_string()),
+        None => label.rsplit_once('.').map(|(_, ns)| ns.to_string()),
+    };
+    match (a, b) {
+        ("anyone", _) | (_, "anyone") => true,
+        _ if a == b => true,
+        _ if a.starts_with("namespace:") || b.starts_with("namespace:") => {
+            namespace(a) == namespace(b)
+        }
+        _ => false,
+    }
 }
 
 /// What BEFORE and AFTER grant (or, with DENY, refuse) differently.

@@ -206,7 +206,7 @@ fn folder_at_the_repository_root() {
     let line = repo.line_of("shop/catalog.intent", "allow namespace web to http");
     repo.edit(
         "shop/catalog.intent",
-        "  allow namespace web to http {\n    GET /api/products/*\n  }\n",
+        "  allow namespace web to http {\n    GET /api/products/* when header x-debug != true   # `!=`: none of the values; an absent header passes\n    GET /api/preview/* when header x-channel = beta, canary-*   # one of the values; `canary-*` is a prefix\n  }\n",
         "",
     );
     let actual = changes_json(&repo.root, "HEAD");
@@ -215,8 +215,15 @@ fn folder_at_the_repository_root() {
         json!([{
             "kind": "access", "effect": "narrows",
             "from": "namespace:web", "to": "catalog.shop", "port": "http",
+            "methods": ["GET"], "paths": ["/api/preview/*"],
+            "source": format!("shop/catalog.intent:{line}"),
+            "conditions": ["header x-channel = beta, canary-*"],
+        }, {
+            "kind": "access", "effect": "narrows",
+            "from": "namespace:web", "to": "catalog.shop", "port": "http",
             "methods": ["GET"], "paths": ["/api/products/*"],
             "source": format!("shop/catalog.intent:{line}"),
+            "conditions": ["header x-debug != true"],
         }])
     );
 }
