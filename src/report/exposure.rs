@@ -110,6 +110,7 @@ fn service(mesh: &Mesh, s: &ir::Service, sources: &SourceMap) -> model::Service 
         dry_run: false,
         allows_nothing: s.allows.is_empty(),
         grants,
+        denies: self::grants(&s.denies, &s.ports, sources),
         externals: mesh
             .externals
             .iter()

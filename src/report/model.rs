@@ -103,6 +103,8 @@ pub struct Service {
     pub allows_nothing: bool,
     /// Who may reach it, widest first.
     pub grants: Vec<Grant>,
+    /// What its `deny` statements refuse, widest first (`source` is the `deny` line).
+    pub denies: Vec<Grant>,
     /// The externals it may reach, sorted by name.
     pub externals: Vec<Reach>,
     /// The declared workloads it may reach (`name.namespace`), sorted.
