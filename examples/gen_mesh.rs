@@ -9,15 +9,17 @@
 //! half, routes on about a fifth, and a `mesh.intent` with workloads and a scraper. It
 //! always compiles without errors, and the same arguments always give the same files.
 //! `--beyond` adds externals of both kinds and callable workloads (about one service in
-//! six calls one) with `cluster-cidrs`; `--no-sidecar-scoping` writes `sidecar-scoping
-//! off`, the tree without the features of the issue that brought them.
+//! six calls one) with `cluster-cidrs`; `--authz` adds two token issuers, conditions on
+//! every service's HTTP rules and a deny beside each HTTP allow; `--no-sidecar-scoping`
+//! writes `sidecar-scoping off`, the tree without the features of the issue that brought
+//! them.
 //! Files already in OUT are overwritten; nothing else there is removed.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: gen_mesh --services N [--seed S] [--beyond] [--no-sidecar-scoping] --out DIR";
+    "usage: gen_mesh --services N [--seed S] [--beyond] [--authz] [--no-sidecar-scoping] --out DIR";
 
 fn main() -> ExitCode {
     let mut services: Option<usize> = None;
@@ -44,6 +46,10 @@ fn main() -> ExitCode {
             "--out" | "-o" => value("--out").map(|v| out = Some(PathBuf::from(v))),
             "--beyond" => {
                 options.beyond = true;
+                Ok(())
+            }
+            "--authz" => {
+                options.authz = true;
                 Ok(())
             }
             "--no-sidecar-scoping" => {

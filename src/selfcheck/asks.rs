@@ -64,7 +64,12 @@ pub(crate) fn requests(d: &Service, port: &Port) -> Vec<Option<(&'static str, St
         .collect()
 }
 
-/// Paths just inside and just outside a pattern.
+/// A path PATTERN matches: the first of [`probe_paths`].
+pub(crate) fn inside(pattern: &str) -> String {
+    probe_paths(pattern).swap_remove(0)
+}
+
+/// Paths just inside and just outside a pattern; the first is inside.
 fn probe_paths(pattern: &str) -> Vec<String> {
     if let Some(prefix) = pattern.strip_suffix('*') {
         vec![

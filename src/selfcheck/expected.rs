@@ -3,7 +3,7 @@
 
 use super::probes::{ProbeId, Universe};
 use crate::evaluate::Transport;
-use crate::ir::{Caller, Mesh, Service};
+use crate::ir::{Allow, Caller, Extras, Mesh, Service};
 use std::collections::{BTreeMap, BTreeSet};
 
 // The ports the contract names (docs/language.md: DNS on UDP and TCP 53, istiod on TCP
@@ -145,9 +145,10 @@ impl<'m> Expected<'m> {
         set
     }
 
-    /// Whether some `allow` on D covers each PRINCIPAL × REQUEST on target PORT, by the
-    /// language's own rules (rows by principal, as [`PodView::authorize_all`]). Callers are
-    /// matched once per principal and rules once per request.
+    /// Whether some `allow` on D and no `deny` covers each PRINCIPAL × REQUEST on target
+    /// PORT, by the language's own rules, for requests without headers or token (rows by
+    /// principal, as [`PodView::authorize_all`]). Callers are matched once per principal
+    /// and rules once per request.
     pub(crate) fn requests(
         &self,
         d: &Service,
@@ -155,40 +156,71 @@ impl<'m> Expected<'m> {
         principals: &[Option<&str>],
         requests: &[Option<(&str, &str)>],
     ) -> Vec<bool> {
-        let td = &self.mesh.settings.trust_domain;
-        let allows: Vec<_> = d
-            .allows
-            .iter()
-            .filter(|allow| allow.ports.iter().any(|&p| d.ports[p].target == port))
-            .collect();
-        let n = allows.len();
-        let callers: Vec<bool> = principals
-            .iter()
-            .flat_map(|&principal| {
-                allows.iter().map(move |allow| {
-                    allow
-                        .callers
-                        .iter()
-                        .any(|c| caller_admits(c, principal, td))
-                })
-            })
-            .collect();
-        let rules: Vec<bool> = requests
-            .iter()
-            .flat_map(|&http| {
-                allows.iter().map(move |allow| {
-                    allow.rules.is_empty()
-                        || http.is_some_and(|(m, x)| allow.rules.iter().any(|r| r.covers(m, x)))
-                })
-            })
-            .collect();
+        let td = self.mesh.settings.trust_domain.as_str();
+        let on_port = |a: &&Allow| a.ports.iter().any(|&p| d.ports[p].target == port);
+        let allows = Table::new(
+            d.allows.iter().filter(on_port).collect(),
+            principals,
+            requests,
+            td,
+        );
+        let denies = Table::new(
+            d.denies.iter().filter(on_port).collect(),
+            principals,
+            requests,
+            td,
+        );
         let mut out = Vec::with_capacity(principals.len() * requests.len());
         for p in 0..principals.len() {
             for r in 0..requests.len() {
-                out.push((0..n).any(|a| callers[p * n + a] && rules[r * n + a]));
+                out.push(allows.hit(p, r) && !denies.hit(p, r));
             }
         }
         out
+    }
+}
+
+/// Which statements' callers admit each principal, and which statements' rules cover each
+/// request (no headers, no token: a `header !=` condition holds, every other fails).
+struct Table {
+    n: usize,
+    callers: Vec<bool>,
+    rules: Vec<bool>,
+}
+
+impl Table {
+    fn new(
+        statements: Vec<&Allow>,
+        principals: &[Option<&str>],
+        requests: &[Option<(&str, &str)>],
+        td: &str,
+    ) -> Table {
+        let callers = principals
+            .iter()
+            .flat_map(|&principal| {
+                statements
+                    .iter()
+                    .map(move |a| a.callers.iter().any(|c| caller_admits(c, principal, td)))
+            })
+            .collect();
+        let none = Extras::default();
+        let rules = requests
+            .iter()
+            .flat_map(|&http| {
+                statements.iter().map(move |a| {
+                    a.rules.is_empty() || http.is_some_and(|(m, x)| a.covers_with(m, x, &none))
+                })
+            })
+            .collect();
+        Table {
+            n: statements.len(),
+            callers,
+            rules,
+        }
+    }
+
+    fn hit(&self, p: usize, r: usize) -> bool {
+        (0..self.n).any(|a| self.callers[p * self.n + a] && self.rules[r * self.n + a])
     }
 }
 

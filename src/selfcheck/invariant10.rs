@@ -3,158 +3,211 @@
 //! issuer the service's rules use, some allow covers it with its conditions holding, and
 //! no deny covers it.
 //!
-//! The requests vary what conditions read. Headers: none, each header a condition names
-//! alone at a value inside each pattern and just outside it (one character more or less,
-//! another case), and every header at once at a matching value. Tokens: none; for every
-//! issuer of the mesh and one whose URL extends a used issuer's (prefix-sharing), a token
-//! whose claims match every claim condition, one with no such claims, one whose claims
-//! match nothing. Headers vary with no token and with a matching token of each used
-//! issuer; tokens vary with no headers and with every header matching. Each variant meets
-//! every principal and request of [`super::asks`], so every deny is asked about from inside
-//! and just outside its callers, ports and paths.
+//! The headerless, tokenless half is the grid of `l7.rs`, which asks every principal
+//! about every request derived from the allows' and denies' rules (each deny from inside
+//! and just outside its callers, ports and paths). This module asks what headers and
+//! tokens change, rule by rule, so the cost grows with the conditions written, not with
+//! their product over every peer and path:
+//!
+//! - for every rule with conditions, a request inside each of its paths that meets every
+//!   condition, from each caller of its statement, a stranger beside them and plain text
+//!   (a source a `jwt` rule's `from` lost, or a condition that leaked away, shows here);
+//! - the same request breaking one condition at a time, from the statement's first
+//!   caller: each header condition with the header absent and at values just outside each
+//!   pattern (one character more or less, another case) or inside a `!=` pattern; each
+//!   `jwt` with no token, with a token of every other issuer the mesh declares and of an
+//!   issuer whose URL extends this one's; each `claim` with the claim missing, at a value
+//!   no pattern names and just outside each pattern;
+//! - on a service whose rules use `jwt`, a request inside each unconditioned rule with a
+//!   token of every declared issuer and of the extended ones: an issuer the service does
+//!   not use must be refused (401), one it uses must not change the verdict.
+//!
+//! The language's answer (`ir::Condition::holds`, with the 401 rule here) and the
+//! evaluator's must agree on each.
 
-use super::asks;
-use super::expected::{caller_admits, Expected};
+use super::asks::inside;
+use super::expected::caller_admits;
+use super::probes::{ELSEWHERE, STRANGER};
 use super::report::{verdict, Report};
 use crate::evaluate::{Decision, PodView, Request, Token};
-use crate::ir::{Allow, Condition, EndUser, Extras, Jwt, Service};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::ir::{
+    value_covers, Allow, Caller, Condition, EndUser, Extras, HttpRule, Service, Settings,
+};
 
 /// The subject of every probe token.
 const SUBJECT: &str = "meshward-probe-user";
 /// A header value or claim no pattern is built from.
 const STRANGE: &str = "meshward-probe";
 
-/// Request headers, `(name, value)`.
-type Headers = Vec<(String, String)>;
-
-/// One probe token: the evaluator's and the language's view of it.
-struct ProbeToken {
-    token: Token,
-    user: EndUser,
+/// One request's headers and token, as both readings need them.
+#[derive(Clone, Default)]
+struct Variant {
+    headers: Vec<(String, String)>,
+    token: Option<EndUser>,
 }
 
-fn probe_token(issuer: &str, claims: &[(String, Vec<String>)]) -> ProbeToken {
-    let mut token = Token::new(issuer, SUBJECT);
-    for (name, values) in claims {
-        let values: Vec<&str> = values.iter().map(String::as_str).collect();
-        token = token.claim(name, &values);
+impl Variant {
+    fn set_header(&mut self, name: &str, value: Option<String>) {
+        self.headers.retain(|(n, _)| n != name);
+        if let Some(v) = value {
+            self.headers.push((name.to_string(), v));
+        }
     }
-    ProbeToken {
-        token,
-        user: EndUser {
-            issuer: issuer.to_string(),
-            subject: SUBJECT.to_string(),
-            claims: claims.to_vec(),
-        },
+
+    fn set_claim(&mut self, name: &str, values: Option<Vec<String>>) {
+        if let Some(t) = &mut self.token {
+            t.claims.retain(|(n, _)| n != name);
+            if let Some(vs) = values {
+                t.claims.push((name.to_string(), vs));
+            }
+        }
+    }
+
+    fn with_issuer(&self, issuer: &str) -> Variant {
+        let mut v = self.clone();
+        let claims = v.token.take().map(|t| t.claims).unwrap_or_default();
+        v.token = Some(user(issuer, claims));
+        v
+    }
+}
+
+fn user(issuer: &str, claims: Vec<(String, Vec<String>)>) -> EndUser {
+    EndUser {
+        issuer: issuer.to_string(),
+        subject: SUBJECT.to_string(),
+        claims,
     }
 }
 
 /// A value PATTERN matches, and values just outside it.
 fn values_around(pattern: &str) -> (String, Vec<String>) {
-    if let Some(suffix) = pattern.strip_prefix('*') {
+    let (inside, outside) = if let Some(suffix) = pattern.strip_prefix('*') {
         let inside = format!("probe{suffix}");
-        let outside = vec![
-            suffix[1.min(suffix.len())..].to_string(),
-            format!("{inside}x"),
-        ];
-        (inside, outside)
+        (
+            inside.clone(),
+            vec![
+                suffix[1.min(suffix.len())..].to_string(),
+                format!("{inside}x"),
+            ],
+        )
     } else if let Some(prefix) = pattern.strip_suffix('*') {
-        let inside = format!("{prefix}probe");
-        let outside = vec![
-            prefix[..prefix.len().saturating_sub(1)].to_string(),
-            format!("x{prefix}"),
-        ];
-        (inside, outside)
+        let shorter = prefix[..prefix.len().saturating_sub(1)].to_string();
+        (
+            format!("{prefix}probe"),
+            vec![shorter, format!("x{prefix}")],
+        )
     } else {
-        let outside = vec![
-            format!("{pattern}x"),
-            pattern[..pattern.len().saturating_sub(1)].to_string(),
-            pattern.to_ascii_uppercase(),
-        ];
+        let shorter = pattern[..pattern.len().saturating_sub(1)].to_string();
+        let outside = vec![format!("{pattern}x"), shorter, pattern.to_ascii_uppercase()];
         (pattern.to_string(), outside)
+    };
+    let outside = outside
+        .into_iter()
+        .filter(|o| !o.is_empty() && !value_covers(pattern, o))
+        .collect();
+    (inside, outside)
+}
+
+/// The request meeting every condition of RULE (as far as they can all be met).
+fn meeting(rule: &HttpRule) -> Variant {
+    let mut v = Variant::default();
+    for c in &rule.conditions {
+        if let Condition::Jwt(j) = c {
+            v.token = Some(user(&j.issuer, Vec::new()));
+        }
     }
-}
-
-/// Every condition of the service's allows and denies.
-fn conditions(d: &Service) -> impl Iterator<Item = &Condition> {
-    d.allows
-        .iter()
-        .chain(&d.denies)
-        .flat_map(|a| &a.rules)
-        .flat_map(|r| &r.conditions)
-}
-
-/// The header sets to send: none, one header at a time, all matching.
-fn header_sets(d: &Service) -> (Vec<Headers>, Headers) {
-    let mut by_name: BTreeMap<&str, (Vec<String>, BTreeSet<String>)> = BTreeMap::new();
-    for c in conditions(d) {
-        if let Condition::Header { name, values, .. } = c {
-            let entry = by_name.entry(name).or_default();
-            for v in values {
-                let (inside, outside) = values_around(v);
-                entry.0.push(inside.clone());
-                entry.1.insert(inside);
-                entry
-                    .1
-                    .extend(outside.into_iter().filter(|o| !o.is_empty()));
+    for c in &rule.conditions {
+        match c {
+            Condition::Header {
+                name,
+                negated: false,
+                values,
+            } => v.set_header(name, values.first().map(|p| values_around(p).0)),
+            Condition::Claim { name, values } => {
+                let mut vs: Vec<String> = values.iter().map(|p| values_around(p).0).collect();
+                vs.push(STRANGE.to_string());
+                v.set_claim(name, Some(vs));
             }
-            entry.1.insert(STRANGE.to_string());
+            _ => {}
         }
     }
-    let all: Vec<(String, String)> = by_name
-        .iter()
-        .map(|(name, (inside, _))| (name.to_string(), inside[0].clone()))
-        .collect();
-    let mut sets = vec![Vec::new()];
-    for (name, (_, values)) in &by_name {
-        for v in values {
-            sets.push(vec![(name.to_string(), v.clone())]);
-        }
-    }
-    if by_name.len() > 1 {
-        sets.push(all.clone());
-    }
-    (sets, all)
+    v
 }
 
-/// The tokens to send, the first of each used issuer with every claim matching.
-fn tokens(d: &Service, jwts: &[Jwt]) -> (Vec<ProbeToken>, Vec<usize>) {
-    let mut claims: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for c in conditions(d) {
-        if let Condition::Claim { name, values } = c {
-            let entry = claims.entry(name).or_default();
-            entry.extend(values.iter().map(|v| values_around(v).0));
-        }
-    }
-    let matching: Vec<(String, Vec<String>)> = claims
-        .iter()
-        .map(|(n, vs)| {
-            let mut vs = vs.clone();
-            vs.push(STRANGE.to_string());
-            (n.to_string(), vs)
-        })
-        .collect();
-    let strange: Vec<(String, Vec<String>)> = claims
-        .keys()
-        .map(|n| (n.to_string(), vec![STRANGE.to_string()]))
-        .collect();
-    let used = d.token_issuers();
-    let mut issuers: BTreeSet<String> = jwts.iter().map(|j| j.issuer.clone()).collect();
-    issuers.extend(used.iter().map(|j| format!("{}/{STRANGE}", j.issuer)));
+/// MEETING with one condition of RULE broken (or probed at its edge), each way.
+fn breaking(rule: &HttpRule, meeting: &Variant, settings: &Settings) -> Vec<Variant> {
     let mut out = Vec::new();
-    let mut full = Vec::new();
-    for issuer in &issuers {
-        if used.iter().any(|j| &j.issuer == issuer) {
-            full.push(out.len());
-        }
-        out.push(probe_token(issuer, &matching));
-        if !claims.is_empty() {
-            out.push(probe_token(issuer, &[]));
-            out.push(probe_token(issuer, &strange));
+    for c in &rule.conditions {
+        match c {
+            Condition::Header {
+                name,
+                negated,
+                values,
+            } => {
+                let mut candidates = vec![None, Some(STRANGE.to_string())];
+                for p in values {
+                    let (inside, outside) = values_around(p);
+                    if *negated {
+                        candidates.push(Some(inside));
+                    } else {
+                        candidates.extend(outside.into_iter().map(Some));
+                    }
+                }
+                for value in candidates {
+                    let mut v = meeting.clone();
+                    v.set_header(name, value);
+                    out.push(v);
+                }
+            }
+            Condition::Jwt(j) => {
+                let mut v = meeting.clone();
+                v.token = None;
+                out.push(v);
+                for other in issuers(settings, std::slice::from_ref(&j.issuer)) {
+                    if other != j.issuer {
+                        out.push(meeting.with_issuer(&other));
+                    }
+                }
+            }
+            Condition::Claim { name, values } => {
+                let mut candidates = vec![None, Some(vec![STRANGE.to_string()])];
+                for p in values {
+                    candidates.extend(values_around(p).1.into_iter().map(|o| Some(vec![o])));
+                }
+                for claim in candidates {
+                    let mut v = meeting.clone();
+                    v.set_claim(name, claim);
+                    out.push(v);
+                }
+            }
         }
     }
-    (out, full)
+    out
+}
+
+/// Every issuer the mesh declares, and each of USED extended by a path segment.
+fn issuers(settings: &Settings, used: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = settings.jwts.iter().map(|j| j.issuer.clone()).collect();
+    out.extend(used.iter().map(|i| format!("{i}/{STRANGE}")));
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The peers that may send what STATEMENT covers, and strangers beside them.
+fn peers(statement: &Allow, d: &Service, td: &str) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = Vec::new();
+    for c in &statement.callers {
+        match c {
+            Caller::Pods(i) => out.push(Some(format!("{td}/ns/{}/sa/{}", i.namespace, i.account))),
+            Caller::Namespace(ns) => out.push(Some(format!("{td}/ns/{ns}/sa/{STRANGER}"))),
+            Caller::Anyone => out.push(Some(format!("{td}/ns/{ELSEWHERE}/sa/{STRANGER}"))),
+        }
+    }
+    out.push(Some(format!("{td}/ns/{}/sa/{STRANGER}", d.namespace())));
+    out.push(None);
+    out.dedup();
+    out
 }
 
 /// The language's verdict on one request.
@@ -162,127 +215,127 @@ fn admits(
     d: &Service,
     port: u16,
     principal: Option<&str>,
-    http: Option<(&str, &str)>,
-    headers: &[(String, String)],
-    token: Option<&ProbeToken>,
+    (m, x): (&str, &str),
+    variant: &Variant,
     td: &str,
 ) -> bool {
     let used = d.token_issuers();
-    let mut user = None;
-    if let (Some(t), Some(_)) = (token, http) {
+    let mut token = None;
+    if let Some(t) = &variant.token {
         if !used.is_empty() {
-            if !used.iter().any(|j| j.issuer == t.user.issuer) {
+            if !used.iter().any(|j| j.issuer == t.issuer) {
                 return false;
             }
-            user = Some(&t.user);
+            token = Some(t);
         }
     }
     let extras = Extras {
-        headers: if http.is_some() { headers } else { &[] },
-        token: user,
+        headers: &variant.headers,
+        token,
     };
     let covers = |a: &Allow| {
         a.ports.iter().any(|&p| d.ports[p].target == port)
             && a.callers.iter().any(|c| caller_admits(c, principal, td))
-            && match http {
-                Some((m, x)) => a.covers_with(m, x, &extras),
-                None => a.rules.is_empty(),
-            }
+            && a.covers_with(m, x, &extras)
     };
     d.allows.iter().any(covers) && !d.denies.iter().any(covers)
 }
 
-pub(crate) fn authorization(
-    d: &Service,
-    view: &PodView,
-    expected: &Expected,
-    principals: &[Option<&str>],
-    report: &mut Report,
-) {
-    let settings = &expected.mesh.settings;
+/// One question: what the language says, what the objects say; a fault when they differ.
+struct Asker<'a> {
+    d: &'a Service,
+    view: &'a PodView<'a>,
+    td: &'a str,
+    port: u16,
+}
+
+impl Asker<'_> {
+    fn ask(&self, principal: Option<&str>, http: (&str, &str), v: &Variant, report: &mut Report) {
+        let want = admits(self.d, self.port, principal, http, v, self.td);
+        let mut req = match principal {
+            Some(p) => Request::from_principal(p, self.port),
+            None => Request::plaintext(self.port),
+        }
+        .http(http.0, http.1);
+        for (n, value) in &v.headers {
+            req = req.header(n, value);
+        }
+        if let Some(t) = &v.token {
+            let mut token = Token::new(&t.issuer, &t.subject);
+            for (name, values) in &t.claims {
+                let values: Vec<&str> = values.iter().map(String::as_str).collect();
+                token = token.claim(name, &values);
+            }
+            req = req.token(token);
+        }
+        let decision = self.view.authorize(&req);
+        if want != decision.is_allowed() {
+            report.push(mismatch(
+                self.d, self.port, principal, http, v, want, &decision,
+            ));
+        }
+    }
+}
+
+pub(crate) fn authorization(d: &Service, view: &PodView, settings: &Settings, report: &mut Report) {
     let td = settings.trust_domain.as_str();
-    let (header_sets, all_headers) = header_sets(d);
-    let (tokens, full) = tokens(d, &settings.jwts);
-    let no_headers = Headers::new();
-    // (headers, token): headers × {none, each used issuer's full token}, tokens × {no
-    // headers, every header matching}.
-    let mut variants: Vec<(&Headers, Option<&ProbeToken>)> = Vec::new();
-    for set in &header_sets {
-        variants.push((set, None));
-        for &t in &full {
-            variants.push((set, Some(&tokens[t])));
-        }
-    }
-    for t in &tokens {
-        variants.push((&no_headers, Some(t)));
-        if !all_headers.is_empty() {
-            variants.push((&all_headers, Some(t)));
-        }
-    }
-    for port in &d.ports {
-        let requests = asks::requests(d, port);
-        for principal in principals {
-            for http in &requests {
-                let http = http.as_ref().map(|(m, x)| (*m, x.as_str()));
-                // TCP carries neither headers nor tokens: one question is enough.
-                let variants = if http.is_some() {
-                    &variants[..]
-                } else {
-                    &variants[..1]
-                };
-                for &(headers, token) in variants {
-                    let want = admits(d, port.target, *principal, http, headers, token, td);
-                    let mut req = match principal {
-                        Some(p) => Request::from_principal(p, port.target),
-                        None => Request::plaintext(port.target),
-                    };
-                    if let Some((m, x)) = http {
-                        req = req.http(m, x);
-                        for (n, v) in headers {
-                            req = req.header(n, v);
+    let used: Vec<String> = d.token_issuers().iter().map(|j| j.issuer.clone()).collect();
+    for port in d.ports.iter().filter(|p| p.protocol.is_http()) {
+        let asker = Asker {
+            d,
+            view,
+            td,
+            port: port.target,
+        };
+        let statements = d
+            .allows
+            .iter()
+            .chain(&d.denies)
+            .filter(|a| a.ports.iter().any(|&p| d.ports[p].target == port.target));
+        for statement in statements {
+            let peers = peers(statement, d, td);
+            for rule in &statement.rules {
+                let method = rule.methods.first().map_or("GET", String::as_str);
+                for path in rule.paths.iter().map(|p| inside(p)) {
+                    let http = (method, path.as_str());
+                    if rule.conditions.is_empty() {
+                        if !used.is_empty() {
+                            for issuer in issuers(settings, &used) {
+                                let v = Variant::default().with_issuer(&issuer);
+                                asker.ask(peers[0].as_deref(), http, &v, report);
+                            }
                         }
-                        if let Some(t) = token {
-                            req = req.token(t.token.clone());
-                        }
-                    }
-                    let decision = view.authorize(&req);
-                    if want == decision.is_allowed() {
                         continue;
                     }
-                    report.push(mismatch(
-                        d,
-                        port.target,
-                        principal,
-                        http,
-                        headers,
-                        token,
-                        want,
-                        &decision,
-                    ));
+                    let meets = meeting(rule);
+                    for peer in &peers {
+                        asker.ask(peer.as_deref(), http, &meets, report);
+                    }
+                    for v in breaking(rule, &meets, settings) {
+                        asker.ask(peers[0].as_deref(), http, &v, report);
+                    }
                 }
             }
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn mismatch(
     d: &Service,
     port: u16,
-    principal: &Option<&str>,
-    http: Option<(&str, &str)>,
-    headers: &[(String, String)],
-    token: Option<&ProbeToken>,
+    principal: Option<&str>,
+    (m, x): (&str, &str),
+    v: &Variant,
     want: bool,
     decision: &Decision,
 ) -> String {
-    let mut what = http.map_or("a TCP connection".to_string(), |(m, x)| format!("{m} {x}"));
-    for (n, v) in headers {
-        what.push_str(&format!(" [{n}: {v}]"));
+    let mut what = format!("{m} {x}");
+    for (n, value) in &v.headers {
+        what.push_str(&format!(" [{n}: {value}]"));
     }
-    if let Some(t) = token {
-        what.push_str(&format!(" [token of {}", t.user.issuer));
-        for (n, vs) in &t.user.claims {
+    if let Some(t) = &v.token {
+        what.push_str(&format!(" [token of {}", t.issuer));
+        for (n, vs) in &t.claims {
             what.push_str(&format!(", {n}={}", vs.join("|")));
         }
         what.push(']');

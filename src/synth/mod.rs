@@ -9,6 +9,8 @@
 //! random numbers come from a small built-in splitmix64, not from a crate whose stream
 //! could change between versions.
 
+mod authz;
+
 use std::fmt::Write as _;
 
 /// Services per namespace, on average.
@@ -95,6 +97,9 @@ pub struct Options {
     pub beyond: bool,
     /// `sidecar-scoping on` (the language's default) or `off`.
     pub sidecar_scoping: bool,
+    /// Two token issuers (one URL a prefix of the other's), conditions on every service's
+    /// HTTP rules (a header, a jwt with a claim) and a deny on its HTTP ports.
+    pub authz: bool,
 }
 
 impl Default for Options {
@@ -102,6 +107,7 @@ impl Default for Options {
         Options {
             beyond: false,
             sidecar_scoping: true,
+            authz: false,
         }
     }
 }
@@ -232,10 +238,13 @@ pub fn generate_with(services: usize, seed: u64, options: Options) -> Vec<(Strin
     if options.beyond {
         beyond(&mut svcs, &mut rng, &mut mesh, &mut files);
     }
+    if options.authz {
+        mesh.push_str(authz::JWTS);
+    }
     mesh.push_str("}\n");
     files.push(("mesh.intent".to_string(), mesh));
     for t in 0..services {
-        let text = service_text(&svcs, t, &mut rng);
+        let text = service_text(&svcs, t, &mut rng, options.authz);
         let s = &svcs[t];
         files.push((format!("{}/{}.intent", namespace_name(s.ns), s.name), text));
     }
@@ -322,7 +331,7 @@ fn caller_text(svcs: &[Svc], home: usize, c: Caller) -> String {
     }
 }
 
-fn service_text(svcs: &[Svc], t: usize, rng: &mut Rng) -> String {
+fn service_text(svcs: &[Svc], t: usize, rng: &mut Rng, authz: bool) -> String {
     let s = &svcs[t];
     let ns = namespace_name(s.ns);
     let mut out = String::with_capacity(1024);
@@ -392,8 +401,14 @@ fn service_text(svcs: &[Svc], t: usize, rng: &mut Rng) -> String {
                 if rng.chance(1, 4) {
                     let _ = writeln!(out, "    GET|HEAD *.png, /static/*");
                 }
+                if authz {
+                    out.push_str(&authz::conditioned_rules(base));
+                }
             }
             out.push_str("  }\n");
+            if authz && !protos.contains(&Proto::Grpc) {
+                out.push_str(&authz::deny(base, &to));
+            }
         }
         if !plain.is_empty() {
             if plain.len() == s.ports.len() && rng.chance(1, 2) {

@@ -25,6 +25,7 @@ fn trees_beyond_the_tree_compile_cleanly() {
         let options = Options {
             beyond: true,
             sidecar_scoping: scoping,
+            authz: false,
         };
         let compiled = crate::pipeline::run_texts(generate_with(1200, 4, options));
         let errors: Vec<String> = compiled
@@ -39,6 +40,43 @@ fn trees_beyond_the_tree_compile_cleanly() {
         assert_eq!(mesh.externals.len(), 2 * (HOST_EXTERNALS + CIDR_EXTERNALS));
         assert_eq!(mesh.settings.sidecar_scoping, scoping);
     }
+}
+
+#[test]
+fn trees_with_denies_and_conditions_compile_cleanly_and_prove() {
+    let options = Options {
+        authz: true,
+        ..Options::default()
+    };
+    let compiled = crate::pipeline::run_texts(generate_with(400, 5, options));
+    let diagnostics: Vec<String> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| crate::diagnostic::render_text(d, &compiled.sources))
+        .collect();
+    assert!(diagnostics.is_empty(), "{}", diagnostics.join("\n"));
+    assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
+    let (mesh, _) = compiled.result.expect("a model");
+    assert_eq!(mesh.settings.jwts.len(), 2);
+    let denies = mesh
+        .services
+        .iter()
+        .filter(|s| !s.denies.is_empty())
+        .count();
+    let conditioned = mesh
+        .services
+        .iter()
+        .filter(|s| s.allows.iter().any(|a| a.is_conditioned()))
+        .count();
+    assert!(
+        denies > 100 && conditioned > 100,
+        "{denies} denies, {conditioned} conditioned"
+    );
+}
+
+#[test]
+fn authz_off_changes_nothing() {
+    assert_eq!(generate(300, 7), generate_with(300, 7, Options::default()));
 }
 
 #[test]
