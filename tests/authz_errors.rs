@@ -542,6 +542,27 @@ fn a_deny_identical_to_an_allow() {
         "this `deny` refuses exactly what an `allow` of the service admits",
         "remove the `allow` to refuse these requests",
     );
+    // The order rules, methods, paths, conditions and values are written in does not
+    // matter.
+    let file = orders_with(
+        false,
+        &[
+            "allow cart to http {",
+            "  GET|HEAD /a, /b when header x-a = 1, 2 and jwt corp",
+            "}",
+            "deny cart to http {",
+            "  HEAD|GET /b, /a when jwt corp and header x-a = 2, 1",
+            "}",
+        ],
+    );
+    let run = errors(&[(ORDERS, &file)], &["E0809"]);
+    has(
+        &run,
+        "E0809",
+        &format!("{ORDERS}:6:3"),
+        "refuses exactly",
+        "",
+    );
     // A deny left identical by an unknown caller dropped is not compared.
     let file = orders_with(false, &["allow cart to http", "deny cart, crat to http"]);
     let run = errors(&[(ORDERS, &file)], &["E0401"]);

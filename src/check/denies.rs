@@ -9,7 +9,7 @@
 
 use super::sink::Sink;
 use crate::code::Code;
-use crate::ir::{path_covers, Allow, Caller, HttpRule, Mtls, Service};
+use crate::ir::{path_covers, Allow, Caller, Condition, HttpRule, Mtls, Service};
 
 /// E0809: a deny with the callers, ports and rules of an allow. SINK holds the service's
 /// own diagnostics so far: after an error in its allows or denies, a statement may have
@@ -21,10 +21,11 @@ pub(crate) fn identical(service: &Service, sink: &mut Sink) {
         return;
     }
     for deny in &service.denies {
+        let rules: Vec<HttpRule> = deny.rules.iter().map(normal).collect();
         let same = |a: &&Allow| {
             a.ports == deny.ports
                 && same_set(&a.callers, &deny.callers)
-                && same_set(&a.rules, &deny.rules)
+                && same_set(&a.rules.iter().map(normal).collect::<Vec<_>>(), &rules)
         };
         if let Some(allow) = service.allows.iter().find(same) {
             sink.error(
@@ -36,6 +37,21 @@ pub(crate) fn identical(service: &Service, sink: &mut Sink) {
             .note(allow.span, "the `allow`");
         }
     }
+}
+
+/// RULE with its methods, paths, conditions and condition values sorted, so that two
+/// rules that differ only in the order they are written compare equal.
+fn normal(rule: &HttpRule) -> HttpRule {
+    let mut r = rule.clone();
+    r.methods.sort();
+    r.paths.sort();
+    for c in &mut r.conditions {
+        if let Condition::Header { values, .. } | Condition::Claim { values, .. } = c {
+            values.sort();
+        }
+    }
+    r.conditions.sort();
+    r
 }
 
 fn same_set<T: PartialEq>(a: &[T], b: &[T]) -> bool {
