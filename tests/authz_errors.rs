@@ -481,7 +481,7 @@ fn a_jwt_declared_twice() {
         "E0807",
         &format!("{MESH}:7:12"),
         "issuer `https://login.example.com` is already declared by `jwt corp`",
-        "write `when jwt corp` in its rules",
+        "remove `jwt login`, and write `when jwt corp` where rules name it",
     );
 }
 

@@ -45,8 +45,8 @@ pub(crate) fn jwts(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Vec<(Jwt, Span)
                     ),
                 )
                 .help(format!(
-                    "declare each issuer once: remove this block, and write `when jwt {}` in its rules",
-                    first.name
+                    "declare each issuer once: remove `jwt {}`, and write `when jwt {}` where rules name it",
+                    block.name.text, first.name
                 ))
                 .note(*at, "declared here");
                 continue;
