@@ -401,3 +401,61 @@ fn the_vscode_extension_uses_the_grammar() {
     );
     assert_eq!(config["comments"]["lineComment"], "#");
 }
+
+/// The lines of `when` conditions and `jwt` blocks, which the examples may not hold: every
+/// character classed, names, comparisons, values and URLs as a reader expects.
+#[test]
+fn conditions_and_jwt_urls_are_classed() {
+    let rules = rules();
+    let cases: [(&str, &[(&str, &str)]); 4] = [
+        (
+            "    GET /api/* when header x-tenant != acme, beta*, *-eu and jwt corp",
+            &[
+                ("when", "keyword.control.statement.intent"),
+                ("header", "keyword.control.statement.intent"),
+                ("x-tenant", "entity.other.attribute-name.condition.intent"),
+                ("!=", "keyword.operator.comparison.intent"),
+                ("acme", "string.unquoted.value.intent"),
+                ("beta*", "string.unquoted.value.intent"),
+                ("and", "keyword.control.statement.intent"),
+                ("jwt", "keyword.control.statement.intent"),
+            ],
+        ),
+        (
+            "    * /admin/* when jwt corp and claim groups = admins",
+            &[
+                ("claim", "keyword.control.statement.intent"),
+                ("groups", "entity.other.attribute-name.condition.intent"),
+                ("=", "keyword.operator.comparison.intent"),
+                ("admins", "string.unquoted.value.intent"),
+            ],
+        ),
+        (
+            "    issuer https://login.example.com",
+            &[
+                ("issuer", "keyword.control.statement.intent"),
+                ("https", "string.unquoted.url.intent"),
+            ],
+        ),
+        (
+            "    jwks https://login.example.com:8443/keys.json",
+            &[
+                ("jwks", "keyword.control.statement.intent"),
+                ("8443", "string.unquoted.url.intent"),
+            ],
+        ),
+    ];
+    for (line, expected) in cases {
+        let tokens = tokenize(&rules, line);
+        for (i, ch) in line.char_indices() {
+            assert!(
+                ch.is_whitespace() || scope_at(&tokens, i).is_some(),
+                "{line:?}: byte {i} `{ch}` has no scope: {tokens:?}"
+            );
+        }
+        for (word, scope) in expected {
+            let at = line.find(word).unwrap();
+            assert_eq!(scope_at(&tokens, at), Some(*scope), "{line:?}: `{word}`");
+        }
+    }
+}

@@ -18,6 +18,9 @@ pub(crate) fn conditions(
     let before = sink.errors();
     let mut out = Vec::new();
     let mut jwt: Option<(&Jwt, Span)> = None;
+    // A `jwt` condition was written, known or not: an unknown one is its own error, and
+    // its claims are not reported again as claims without a `jwt`.
+    let mut asks_jwt = false;
     for c in &rule.conditions {
         match c {
             ast::Condition::Header {
@@ -43,6 +46,7 @@ pub(crate) fn conditions(
                 });
             }
             ast::Condition::Jwt { name, span } => {
+                asks_jwt = true;
                 let Some((found, _)) = jwts.iter().find(|(j, _)| j.name == name.text) else {
                     unknown_jwt(name, jwts, sink);
                     continue;
@@ -69,16 +73,20 @@ pub(crate) fn conditions(
             }
         }
     }
-    if jwt.is_none() {
+    if !asks_jwt {
+        let issuer = jwts.first().map_or("NAME", |(j, _)| j.name.as_str());
         for c in &rule.conditions {
             if let ast::Condition::Claim { span, name, .. } = c {
                 sink.error(
                     Code::ClaimWithoutJwt,
                     *span,
-                    format!("`claim {}` needs a `jwt` condition in the same rule", name.text),
+                    format!(
+                        "`claim {}` needs a `jwt` condition in the same rule",
+                        name.text
+                    ),
                 )
                 .help(format!(
-                    "claims come from a validated token: write `when jwt ISSUER and claim {} = ...`",
+                    "claims come from a validated token: write `when jwt {issuer} and claim {} = ...`",
                     name.text
                 ));
             }
@@ -110,14 +118,19 @@ const PROXY_HEADERS: [(&str, &str); 6] = [
     ),
 ];
 
-fn header_name(name: &ast::Word, sink: &mut Sink) {
-    let text = &name.text;
-    let ok = !text.is_empty()
+/// Whether TEXT is a header name as the proxy compares it: lower-case letters, digits
+/// and `-`, not starting with `-`.
+fn lower_case_name(text: &str) -> bool {
+    !text.is_empty()
         && !text.starts_with('-')
         && text
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn header_name(name: &ast::Word, sink: &mut Sink) {
+    let text = &name.text;
+    if lower_case_name(text) {
         let set = PROXY_HEADERS
             .iter()
             .find(|(h, _)| text == h || (h.ends_with('-') && text.starts_with(h)));
@@ -125,29 +138,49 @@ fn header_name(name: &ast::Word, sink: &mut Sink) {
             sink.warning(
                 Code::ProxyHeader,
                 name.span,
-                format!("`{text}` is a header the proxy sets itself: {what}"),
+                format!("`{text}` is a header the proxy sets or rewrites: {what}"),
             )
             .help("match a header the client sends, such as `x-tenant`; callers are matched by identity, not by these");
         }
         return;
     }
-    let lower = text.to_ascii_lowercase();
-    let d = sink.error(
-        Code::InvalidConditionName,
-        name.span,
-        format!("`{text}` is not a header name meshward matches"),
-    );
-    if lower != *text
-        && lower
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        d.help(format!(
-            "header names are written in lower case (the proxy compares them so): `{lower}`"
-        ));
+    let fixed = text.to_ascii_lowercase().replace('_', "-");
+    let upper = text.chars().any(|c| c.is_ascii_uppercase());
+    let (message, help) = if text.starts_with(':') {
+        (
+            format!("`{text}` is a pseudo-header, which a `when` condition cannot match"),
+            "match the method and path in the rule itself, such as `GET /api/*`, and headers the client sends, such as `header x-tenant = acme`".to_string(),
+        )
+    } else if lower_case_name(&fixed) {
+        let what = match (upper, text.contains('_')) {
+            (true, true) => "upper-case letters and `_`",
+            (true, false) => "upper-case letters",
+            _ => "`_`",
+        };
+        let why = if text.contains('_') {
+            "header names use `-`, and proxies such as nginx drop names with `_`"
+        } else {
+            "the proxy compares header names in lower case"
+        };
+        (
+            format!("header name `{text}` holds {what}"),
+            format!("write `{fixed}`: {why}"),
+        )
     } else {
-        d.help("a header name is lower-case letters, digits and `-`, such as `x-tenant`");
-    }
+        let bad = text
+            .chars()
+            .find(|&c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        let message = match bad {
+            Some(bad) => format!("header name `{text}` holds `{bad}`"),
+            None => format!("header name `{text}` starts with `-`"),
+        };
+        (
+            message,
+            "a header name is lower-case letters, digits and `-`, such as `x-tenant`".to_string(),
+        )
+    };
+    sink.error(Code::InvalidConditionName, name.span, message)
+        .help(help);
 }
 
 fn claim_name(name: &ast::Word, sink: &mut Sink) {
@@ -156,10 +189,15 @@ fn claim_name(name: &ast::Word, sink: &mut Sink) {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !ok {
+        let bad = name
+            .text
+            .chars()
+            .find(|&c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or_default();
         sink.error(
             Code::InvalidConditionName,
             name.span,
-            format!("`{}` is not a claim name meshward matches", name.text),
+            format!("claim name `{}` holds `{bad}`", name.text),
         )
         .help("a claim name is letters, digits, `_` and `-`, one level deep, such as `groups`");
     }
@@ -181,24 +219,31 @@ fn checked_values(values: &[ast::Word], sink: &mut Sink) -> Vec<String> {
 }
 
 fn value(text: &str) -> Result<(), (String, &'static str)> {
+    const STARS: &str = "one `*` may stand first (a suffix, `*-beta`) or last (a prefix, `beta-*`); list the values otherwise: `= beta-1, beta-2`";
     let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/@+%".contains(c);
     if let Some(bad) = text.chars().find(|&c| !allowed(c) && c != '*') {
         return Err((
-            format!("`{text}` holds `{bad}`, which a condition value cannot"),
+            format!("condition value `{text}` holds `{bad}`"),
             "a value is letters, digits and `-._~:/@+%`; list several with commas: `= a, b`",
         ));
     }
     let stars = text.matches('*').count();
     if text == "*" {
         return Err((
-            "`*` alone is not a value".to_string(),
+            "`*` alone is not a condition value".to_string(),
             "list the values it may take; `v*` matches a prefix and `*v` a suffix",
         ));
     }
-    if stars > 1 || (stars == 1 && !text.starts_with('*') && !text.ends_with('*')) {
+    if stars > 1 {
         return Err((
-            format!("`{text}` has a `*` that is not first or last"),
-            "one `*` may stand first (a suffix, `*-beta`) or last (a prefix, `beta-*`)",
+            format!("condition value `{text}` has {stars} `*`, but a value may hold one"),
+            STARS,
+        ));
+    }
+    if stars == 1 && !text.starts_with('*') && !text.ends_with('*') {
+        return Err((
+            format!("condition value `{text}` has a `*` in the middle"),
+            STARS,
         ));
     }
     Ok(())

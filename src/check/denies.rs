@@ -9,15 +9,23 @@
 
 use super::sink::Sink;
 use crate::code::Code;
-use crate::ir::{path_covers, Allow, Caller, HttpRule, Mtls, Service};
+use crate::ir::{path_covers, Allow, Caller, Condition, HttpRule, Mtls, Service};
 
-/// E0809: a deny with the callers, ports and rules of an allow.
+/// E0809: a deny with the callers, ports and rules of an allow. SINK holds the service's
+/// own diagnostics so far: after an error in its allows or denies, a statement may have
+/// resolved without the caller or rules it was written with (an empty rule block resolves
+/// to none, which is any request), and comparing it would report a clash that is not
+/// there.
 pub(crate) fn identical(service: &Service, sink: &mut Sink) {
+    if sink.errors() > 0 {
+        return;
+    }
     for deny in &service.denies {
+        let rules: Vec<HttpRule> = deny.rules.iter().map(normal).collect();
         let same = |a: &&Allow| {
             a.ports == deny.ports
                 && same_set(&a.callers, &deny.callers)
-                && same_set(&a.rules, &deny.rules)
+                && same_set(&a.rules.iter().map(normal).collect::<Vec<_>>(), &rules)
         };
         if let Some(allow) = service.allows.iter().find(same) {
             sink.error(
@@ -25,10 +33,25 @@ pub(crate) fn identical(service: &Service, sink: &mut Sink) {
                 deny.span,
                 "this `deny` refuses exactly what an `allow` of the service admits",
             )
-            .help("remove both: together they admit nothing; to refuse these callers, removing the `allow` is enough")
+            .help("remove the `allow` to refuse these requests; keep the `deny` only if a broader `allow` admits them too")
             .note(allow.span, "the `allow`");
         }
     }
+}
+
+/// RULE with its methods, paths, conditions and condition values sorted, so that two
+/// rules that differ only in the order they are written compare equal.
+fn normal(rule: &HttpRule) -> HttpRule {
+    let mut r = rule.clone();
+    r.methods.sort();
+    r.paths.sort();
+    for c in &mut r.conditions {
+        if let Condition::Header { values, .. } | Condition::Claim { values, .. } = c {
+            values.sort();
+        }
+    }
+    r.conditions.sort();
+    r
 }
 
 fn same_set<T: PartialEq>(a: &[T], b: &[T]) -> bool {
@@ -38,24 +61,36 @@ fn same_set<T: PartialEq>(a: &[T], b: &[T]) -> bool {
 /// W0009, W0010, W0011 for one service.
 pub(crate) fn lint(service: &Service, sink: &mut Sink) {
     for deny in &service.denies {
-        if service.mtls == Mtls::Permissive {
-            let named = deny
-                .callers
-                .iter()
-                .zip(&deny.caller_spans)
-                .find(|(c, _)| **c != Caller::Anyone);
-            if let Some((caller, span)) = named {
-                sink.warning(
-                    Code::DenyOnPermissive,
-                    *span,
-                    format!(
-                        "`{}` is `mtls permissive`: `{}` calling in plain text has no identity, so this `deny` does not refuse it",
-                        service.name(),
-                        caller_text(caller)
-                    ),
-                )
-                .help("switch the service to `mtls strict` once every caller has a sidecar, or deny `anyone`");
-            }
+        // Plain text carries no identity: only an `allow` of `anyone` admits it, and then
+        // a `deny` by identity cannot refuse it.
+        let plain_text = (service.mtls == Mtls::Permissive)
+            .then(|| {
+                service.allows.iter().find(|a| {
+                    a.callers.contains(&Caller::Anyone)
+                        && a.ports.iter().any(|p| deny.ports.contains(p))
+                        && rules_overlap(&deny.rules, &a.rules)
+                })
+            })
+            .flatten();
+        let named = deny
+            .callers
+            .iter()
+            .zip(&deny.caller_spans)
+            .find(|(c, _)| **c != Caller::Anyone);
+        if let (Some(allow), Some((caller, span))) = (plain_text, named) {
+            let caller = caller_text(caller);
+            sink.warning(
+                Code::DenyOnPermissive,
+                *span,
+                format!(
+                    "`{}` is `mtls permissive` and admits `anyone`, so `{caller}` calling in plain text, without identity, escapes this `deny`",
+                    service.name(),
+                ),
+            )
+            .help(format!(
+                "write `mtls strict` once every caller has a sidecar; until then this `deny` refuses `{caller}` over mTLS only"
+            ))
+            .note(allow.span, "the `allow` that admits plain text");
         }
         let overlaps = service.allows.iter().any(|a| {
             a.ports.iter().any(|p| deny.ports.contains(p))
@@ -84,7 +119,7 @@ pub(crate) fn lint(service: &Service, sink: &mut Sink) {
                 "this `allow` admits nothing: `deny` statements refuse every request it grants",
             );
             d.help("remove the `allow`, or narrow the `deny` that covers it");
-            for deny in &service.denies {
+            for deny in service.denies.iter().filter(|x| covers_some(x, allow)) {
                 d.note(deny.span, "a `deny` that covers it");
             }
         }
@@ -192,6 +227,17 @@ fn rule_subsumes(deny: &HttpRule, allowed: &HttpRule) -> bool {
             .paths
             .iter()
             .all(|x| deny.paths.iter().any(|y| path_subsumes(y, x)))
+}
+
+/// Whether DENY refuses some caller of ALLOW on some of its ports, for some of its
+/// requests: the denies a W0011 points at.
+fn covers_some(deny: &Allow, allow: &Allow) -> bool {
+    allow.ports.iter().any(|p| deny.ports.contains(p))
+        && allow
+            .callers
+            .iter()
+            .any(|c| deny.callers.iter().any(|x| caller_covers(x, c)))
+        && rules_overlap(&deny.rules, &allow.rules)
 }
 
 /// Whether DENIES refuse every (caller, port, rule) ALLOW admits.

@@ -17,7 +17,6 @@ pub(crate) fn jwts(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Vec<(Jwt, Span)
         MeshStatement::Jwt(j) => Some(j),
         _ => None,
     }) {
-        let before = sink.errors();
         sink.ok(
             Code::InvalidName,
             block.name.span,
@@ -31,6 +30,7 @@ pub(crate) fn jwts(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Vec<(Jwt, Span)
                 block.name.span,
                 format!("`jwt {}` is declared twice", first.name),
             )
+            .help("give each issuer one `jwt` block: merge the two, or rename this one")
             .note(*at, "first declared here");
             continue;
         }
@@ -39,29 +39,30 @@ pub(crate) fn jwts(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Vec<(Jwt, Span)
                 sink.error(
                     Code::DuplicateJwt,
                     issuer.span,
-                    format!("issuer `{}` is already `jwt {}`", issuer.text, first.name),
+                    format!(
+                        "issuer `{}` is already declared by `jwt {}`",
+                        issuer.text, first.name
+                    ),
                 )
                 .help(format!(
-                    "name one issuer once; rules write `when jwt {}`",
-                    first.name
+                    "declare each issuer once: remove `jwt {}`, and write `when jwt {}` where rules name it",
+                    block.name.text, first.name
                 ))
                 .note(*at, "declared here");
                 continue;
             }
         }
-        if sink.errors() > before {
-            continue;
-        }
-        if let (Some(issuer), Some(jwks)) = (issuer, jwks) {
-            out.push((
-                Jwt {
-                    name: block.name.text.clone(),
-                    issuer: issuer.text.clone(),
-                    jwks: jwks.text.clone(),
-                },
-                block.name.span,
-            ));
-        }
+        // A block with an error is kept, so that the rules naming it are not also told
+        // that it does not exist; the errors stop the build before its URLs are used.
+        let text = |w: Option<&ast::Word>| w.map(|w| w.text.clone()).unwrap_or_default();
+        out.push((
+            Jwt {
+                name: block.name.text.clone(),
+                issuer: text(issuer),
+                jwks: text(jwks),
+            },
+            block.name.span,
+        ));
     }
     out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     out
@@ -94,6 +95,7 @@ fn one<'a>(
             *keyword,
             format!("`{what}` is given twice in `jwt {}`", block.name.text),
         )
+        .help(format!("keep one `{what}` line"))
         .note(*first_keyword, "first given here");
     }
     if let Err(why) = https_url(&url.text) {
@@ -102,14 +104,29 @@ fn one<'a>(
             url.span,
             format!("`{}` is not an https URL: {why}", url.text),
         )
-        .help(if what == "issuer" {
-            "write the issuer exactly as its tokens carry it in `iss`, such as `https://accounts.google.com`"
-        } else {
-            "the proxy fetches keys over https only, such as `https://www.googleapis.com/oauth2/v3/certs`"
-        });
+        .help(url_help(what, &url.text));
         return None;
     }
     (lines.len() == 1).then_some(url)
+}
+
+/// What to write instead of TEXT, a bad URL of an `issuer` or `jwks` (WHAT) line: the
+/// https form when the fix is plain, else an example.
+fn url_help(what: &str, text: &str) -> String {
+    let fixed = match text.strip_prefix("http://") {
+        Some(rest) => Some(format!("https://{rest}")),
+        None if !text.contains("://") => Some(format!("https://{text}")),
+        None => None,
+    }
+    .filter(|f| https_url(f).is_ok());
+    match (what, fixed) {
+        ("issuer", Some(f)) => format!(
+            "write `{f}`, if that is what the tokens carry in `iss`: meshward trusts https issuers only"
+        ),
+        (_, Some(f)) => format!("write `{f}`: the proxy fetches signing keys over https only"),
+        ("issuer", None) => "write the issuer exactly as its tokens carry it in `iss`, such as `https://accounts.google.com`".into(),
+        _ => "write where the keys are published, such as `https://www.googleapis.com/oauth2/v3/certs`".into(),
+    }
 }
 
 /// `https://HOST[:PORT][/PATH]`, HOST made of letters, digits, `-` and `.`; the rest

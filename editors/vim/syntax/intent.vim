@@ -11,7 +11,7 @@ endif
 syn iskeyword @,48-57,_,-
 syn case match
 
-syn keyword intentStatement service mesh account selector port mtls allow calls route timeout retries per-try on split trust-domain cluster-domain istiod dns scraper workload host cidr cluster-cidrs sidecar-scoping
+syn keyword intentStatement service mesh account selector port mtls allow calls route timeout retries per-try on split trust-domain cluster-domain istiod dns scraper workload host cidr cluster-cidrs sidecar-scoping deny when and header claim jwt issuer jwks
 syn keyword intentReserved in to namespace anyone external
 syn keyword intentMethod GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH
 syn keyword intentProtocol http http2 grpc tcp tls contained
@@ -30,6 +30,9 @@ syn match intentProtocolSep '\%(\d\)\@<=/' nextgroup=intentProtocol
 syn match intentMtls '\<mtls\s\+\a\+' contains=intentStatement,intentMtlsMode
 syn match intentDomain '\%(\<\%(trust-domain\|cluster-domain\)\s\+\)\@<=[A-Za-z0-9_.-]\+'
 syn match intentAddress '\%(\<\%(host\|cidr\|cluster-cidrs\)\s\+\%([^[:space:],{}#]\+\s*,\s*\)*\)\@<=[^[:space:],{}#]\+'
+syn match intentConditionName '\%(\<\%(header\|claim\)\s\+\)\@<=[^[:space:]=!,{}#]\+'
+syn match intentComparison '!\?=\%(\s\)\@='
+syn match intentUrl '\%(\<\%(issuer\|jwks\)\s\+\)\@<=[^[:space:],{}#]\+'
 syn match intentPunctuation '[{},:|]'
 syn match intentComment '#.*$' contains=@Spell
 
@@ -51,5 +54,8 @@ hi def link intentDomain String
 hi def link intentProtocolSep Delimiter
 hi def link intentAddress String
 hi def link intentPunctuation Delimiter
+hi def link intentConditionName Identifier
+hi def link intentComparison Operator
+hi def link intentUrl String
 
 let b:current_syntax = 'intent'
