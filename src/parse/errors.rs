@@ -238,6 +238,21 @@ fn hint(text: &str, pos: usize, positives: &[Rule], found: &str) -> Option<Strin
             _ => "a name in another namespace is written `NAME in NAMESPACE`".into(),
         });
     }
+    // `when header x = a b`: `b` was read as the method of a new rule, so a path is
+    // expected after it. Values hold no spaces.
+    if positives.contains(&Rule::path) || positives.contains(&Rule::paths) {
+        let upto = text.get(..pos).unwrap_or("").trim_end();
+        let line = upto.rsplit(['\n', '\r']).next().unwrap_or("");
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let Some(when) = words.iter().position(|w| *w == "when") {
+            if words.len() > when + 2 {
+                let stray = words[words.len() - 1];
+                return Some(format!(
+                    "a condition value holds no spaces, so `{stray}` was read as a new rule; separate values with `,`: `= a, b`"
+                ));
+            }
+        }
+    }
     if positives.contains(&Rule::label) || positives.contains(&Rule::label_key) {
         return Some("labels are written `key=value`, separated by commas".into());
     }

@@ -154,9 +154,9 @@ impl Reader<'_> {
         if let Some(star) = self.punct(b'*') {
             rule.any_method = Some(star);
         } else {
-            rule.methods.push(self.run(|b| b.is_ascii_alphabetic())?);
+            rule.methods.push(self.method()?);
             while self.then_punct(b'|') {
-                rule.methods.push(self.run(|b| b.is_ascii_alphabetic())?);
+                rule.methods.push(self.method()?);
             }
         }
         self.skip();
@@ -168,6 +168,17 @@ impl Reader<'_> {
             }
         }
         Some(rule)
+    }
+
+    /// `method = @{ !((kw_when | kw_and) ~ !ASCII_ALPHA) ~ ASCII_ALPHA+ }`.
+    fn method(&mut self) -> Option<Word> {
+        let save = (self.pos, self.last_end);
+        let word = self.run(|b| b.is_ascii_alphabetic())?;
+        if word.text == "when" || word.text == "and" {
+            (self.pos, self.last_end) = save;
+            return None;
+        }
+        Some(word)
     }
 
     /// `header NAME (= | !=) VALUES`, `jwt NAME` or `claim NAME = VALUES`.
