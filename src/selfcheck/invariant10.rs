@@ -135,7 +135,12 @@ fn meeting(rule: &HttpRule) -> Variant {
 }
 
 /// MEETING with one condition of RULE broken (or probed at its edge), each way.
-fn breaking(rule: &HttpRule, meeting: &Variant, settings: &Settings) -> Vec<Variant> {
+fn breaking(
+    rule: &HttpRule,
+    meeting: &Variant,
+    settings: &Settings,
+    view: &PodView,
+) -> Vec<Variant> {
     let mut out = Vec::new();
     for c in &rule.conditions {
         match c {
@@ -163,7 +168,7 @@ fn breaking(rule: &HttpRule, meeting: &Variant, settings: &Settings) -> Vec<Vari
                 let mut v = meeting.clone();
                 v.token = None;
                 out.push(v);
-                for other in issuers(settings, std::slice::from_ref(&j.issuer)) {
+                for other in issuers(settings, view, std::slice::from_ref(&j.issuer)) {
                     if other != j.issuer {
                         out.push(meeting.with_issuer(&other));
                     }
@@ -185,9 +190,11 @@ fn breaking(rule: &HttpRule, meeting: &Variant, settings: &Settings) -> Vec<Vari
     out
 }
 
-/// Every issuer the mesh declares, and each of USED extended by a path segment.
-fn issuers(settings: &Settings, used: &[String]) -> Vec<String> {
+/// Every issuer the mesh declares or the pod's proxy validates (an issuer the objects
+/// added must be refused all the same), and each of USED extended by a path segment.
+fn issuers(settings: &Settings, view: &PodView, used: &[String]) -> Vec<String> {
     let mut out: Vec<String> = settings.jwts.iter().map(|j| j.issuer.clone()).collect();
+    out.extend(view.token_issuers().into_iter().map(str::to_string));
     out.extend(used.iter().map(|i| format!("{i}/{STRANGE}")));
     out.sort();
     out.dedup();
@@ -278,6 +285,7 @@ impl Asker<'_> {
 }
 
 pub(crate) fn authorization(d: &Service, view: &PodView, settings: &Settings, report: &mut Report) {
+    keys(d, view, report);
     let td = settings.trust_domain.as_str();
     let used: Vec<String> = d.token_issuers().iter().map(|j| j.issuer.clone()).collect();
     for port in d.ports.iter().filter(|p| p.protocol.is_http()) {
@@ -300,7 +308,7 @@ pub(crate) fn authorization(d: &Service, view: &PodView, settings: &Settings, re
                     let http = (method, path.as_str());
                     if rule.conditions.is_empty() {
                         if !used.is_empty() {
-                            for issuer in issuers(settings, &used) {
+                            for issuer in issuers(settings, view, &used) {
                                 let v = Variant::default().with_issuer(&issuer);
                                 asker.ask(peers[0].as_deref(), http, &v, report);
                             }
@@ -311,11 +319,36 @@ pub(crate) fn authorization(d: &Service, view: &PodView, settings: &Settings, re
                     for peer in &peers {
                         asker.ask(peer.as_deref(), http, &meets, report);
                     }
-                    for v in breaking(rule, &meets, settings) {
+                    for v in breaking(rule, &meets, settings, view) {
                         asker.ask(peers[0].as_deref(), http, &v, report);
                     }
                 }
             }
+        }
+    }
+}
+
+/// Tokens are modelled as well-signed, so the probes never see which keys the proxy
+/// checks them with: the RequestAuthentication must fetch each used issuer's keys from
+/// its `jwks` URL and nowhere else (other keys would refuse every token of the issuer).
+fn keys(d: &Service, view: &PodView, report: &mut Report) {
+    for j in d.token_issuers() {
+        let uris: std::collections::BTreeSet<&str> = view
+            .authentication
+            .iter()
+            .flat_map(|p| &p.issuers)
+            .filter(|(issuer, uri)| *issuer == j.issuer && *uri != j.jwks)
+            .map(|(_, uri)| uri.as_str())
+            .collect();
+        if !uris.is_empty() {
+            report.push(format!(
+                "RequestAuthentication of {}.{} validates tokens of {} with keys from {}, intent {}",
+                d.name(),
+                d.namespace(),
+                j.issuer,
+                uris.into_iter().collect::<Vec<_>>().join(", "),
+                j.jwks
+            ));
         }
     }
 }
