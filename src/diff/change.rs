@@ -103,11 +103,12 @@ pub struct ScraperChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IdentityChange {
     pub effect: Effect,
-    /// `gw.edge`, `orders.shop:http`, `external:stripe`, `external:stripe:https` or
-    /// `mesh`.
+    /// `gw.edge`, `orders.shop:http`, `external:stripe`, `external:stripe:https`,
+    /// `jwt:corp` or `mesh`.
     pub subject: String,
     /// `selector`, `account`, `target port`, `host`, `cidr`, `trust-domain`,
-    /// `cluster-domain`, `dns`, `istiod`, `cluster-cidrs`, `sidecar-scoping`.
+    /// `cluster-domain`, `dns`, `istiod`, `cluster-cidrs`, `sidecar-scoping`, `issuer`,
+    /// `jwks`.
     pub field: String,
     pub old: String,
     pub new: String,

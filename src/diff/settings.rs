@@ -248,6 +248,22 @@ pub(crate) fn identity_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Cha
             push(Effect::Widens, "mesh".to_string(), field, was, now);
         }
     }
+    // A `jwt` whose issuer or keys change moves what every `when jwt NAME` admits without
+    // touching the rule: another issuer's tokens now pass. (One that appears or goes is
+    // seen through the rules that name it.)
+    for now in &b.jwts {
+        if let Some(was) = a.jwts.iter().find(|j| j.name == now.name) {
+            for (field, x, y) in [
+                ("issuer", &was.issuer, &now.issuer),
+                ("jwks", &was.jwks, &now.jwks),
+            ] {
+                if x != y {
+                    let subject = format!("jwt:{}", now.name);
+                    push(Effect::Widens, subject, field, x.clone(), y.clone());
+                }
+            }
+        }
+    }
 }
 
 /// `file:line` of the first statement in `file` whose leading words are `words`, outside

@@ -145,3 +145,33 @@ fn text_says_deny_and_when() {
         "{text}"
     );
 }
+
+#[test]
+fn a_jwt_whose_issuer_changes_widens() {
+    let rule = "  allow frontend {\n    GET /a/* when jwt corp\n  }\n";
+    let old = meshward::pipeline::run_texts(orders(rule));
+    let mut files = orders(rule);
+    files[0].1 = MESH.replace("https://login.example.com\n", "https://login.example.org\n");
+    let new = meshward::pipeline::run_texts(files);
+    let (old_mesh, new_mesh) = (
+        old.result.as_ref().expect("old").0.clone(),
+        new.result.as_ref().expect("new").0.clone(),
+    );
+    let changes = diff::compare(
+        Model {
+            mesh: &old_mesh,
+            sources: &old.sources,
+        },
+        Model {
+            mesh: &new_mesh,
+            sources: &new.sources,
+        },
+    );
+    assert_eq!(
+        serde_json::to_value(&changes).expect("json"),
+        json!([{
+            "kind": "identity", "effect": "widens", "subject": "jwt:corp",
+            "field": "issuer", "old": "https://login.example.com", "new": "https://login.example.org",
+        }])
+    );
+}
