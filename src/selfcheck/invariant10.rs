@@ -118,8 +118,9 @@ fn header_sets(d: &Service) -> (Vec<Headers>, Headers) {
     (sets, all)
 }
 
-/// The tokens to send, the first of each used issuer with every claim matching.
-fn tokens(d: &Service, jwts: &[Jwt]) -> (Vec<ProbeToken>, Vec<usize>) {
+/// The tokens to send, the first of each used issuer with every claim matching. EXTRA:
+/// issuers the pod's proxy validates, which may be none of the mesh's.
+fn tokens(d: &Service, jwts: &[Jwt], extra: &[&str]) -> (Vec<ProbeToken>, Vec<usize>) {
     let mut claims: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for c in conditions(d) {
         if let Condition::Claim { name, values } = c {
@@ -142,6 +143,7 @@ fn tokens(d: &Service, jwts: &[Jwt]) -> (Vec<ProbeToken>, Vec<usize>) {
     let used = d.token_issuers();
     let mut issuers: BTreeSet<String> = jwts.iter().map(|j| j.issuer.clone()).collect();
     issuers.extend(used.iter().map(|j| format!("{}/{STRANGE}", j.issuer)));
+    issuers.extend(extra.iter().map(|i| i.to_string()));
     let mut out = Vec::new();
     let mut full = Vec::new();
     for issuer in &issuers {
@@ -202,7 +204,8 @@ pub(crate) fn authorization(
     let settings = &expected.mesh.settings;
     let td = settings.trust_domain.as_str();
     let (header_sets, all_headers) = header_sets(d);
-    let (tokens, full) = tokens(d, &settings.jwts);
+    keys(d, view, report);
+    let (tokens, full) = tokens(d, &settings.jwts, &view.token_issuers());
     let no_headers = Headers::new();
     // (headers, token): headers × {none, each used issuer's full token}, tokens × {no
     // headers, every header matching}.
@@ -261,6 +264,32 @@ pub(crate) fn authorization(
                     ));
                 }
             }
+        }
+    }
+}
+
+/// Tokens are modelled as well-signed, so the probes never see which keys the proxy
+/// checks them with: the RequestAuthentication must fetch each used issuer's keys from its
+/// `jwks` URL and nowhere else (other keys would refuse every token of the issuer).
+fn keys(d: &Service, view: &PodView, report: &mut Report) {
+    for j in d.token_issuers() {
+        let mut uris: BTreeSet<&str> = view
+            .authentication
+            .iter()
+            .flat_map(|p| &p.issuers)
+            .filter(|(issuer, _)| issuer == &j.issuer)
+            .map(|(_, uri)| uri.as_str())
+            .collect();
+        uris.remove(j.jwks.as_str());
+        if !uris.is_empty() {
+            report.push(format!(
+                "RequestAuthentication of {}.{} validates tokens of {} with keys from {}, intent {}",
+                d.name(),
+                d.namespace(),
+                j.issuer,
+                uris.into_iter().collect::<Vec<_>>().join(", "),
+                j.jwks
+            ));
         }
     }
 }
