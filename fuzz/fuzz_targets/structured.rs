@@ -1,6 +1,7 @@
 //! Grammar-aware fuzzing: an `Arbitrary` model of intent trees, printed to intent text.
 //!
-//! The model covers every statement of docs/language.md with values drawn mostly from small
+//! The model covers every statement of docs/language.md (`deny`, `when` conditions and
+//! mesh `jwt` blocks included) with values drawn mostly from small
 //! pools (so that services, callers, ports and calls often line up and the tree compiles)
 //! and sometimes from odd ones: upper-case, reserved, empty and too-long names; ports 0,
 //! 15001, 65536 and 20-digit numbers; unknown protocols, methods, retry conditions and
@@ -471,6 +472,59 @@ impl<'a> Arbitrary<'a> for Switch {
     }
 }
 
+/// A header or claim name of a `when` condition: mostly valid, sometimes not.
+#[derive(Debug, Clone)]
+struct CondName(&'static str);
+
+impl<'a> Arbitrary<'a> for CondName {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(CondName(if k < 230 {
+            pick(u, &["x-tenant", "x-env", "groups", "sub", "iss", "aud"])?
+        } else {
+            pick(u, &["X-Tenant", "x_env", "", ":authority", "x-forwarded-for"])?
+        }))
+    }
+}
+
+/// A value of a `when` condition: exact, `abc*`, `*abc`, sometimes `*` alone or odd.
+#[derive(Debug, Clone)]
+struct CondValue(&'static str);
+
+impl<'a> Arbitrary<'a> for CondValue {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(CondValue(if k < 230 {
+            pick(u, &["acme", "beta*", "*-test", "prod", "admin", "ops*"])?
+        } else {
+            pick(u, &["*", "a*b", "**", "\"x\"", "é"])?
+        }))
+    }
+}
+
+/// An issuer or jwks URL: mostly https, two of them sharing a prefix.
+#[derive(Debug, Clone)]
+struct Url(&'static str);
+
+impl<'a> Arbitrary<'a> for Url {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(Url(if k < 230 {
+            pick(
+                u,
+                &[
+                    "https://idp.example",
+                    "https://idp.example/eu",
+                    "https://idp.example/keys",
+                    "https://accounts.google.com",
+                ],
+            )?
+        } else {
+            pick(u, &["http://idp.example", "https://", "idp.example", "https://a b"])?
+        }))
+    }
+}
+
 // ------------------------------------------------------------------ statements
 
 #[derive(Arbitrary, Debug)]
@@ -487,10 +541,20 @@ enum Methods {
     List(Some1<Method, 3>),
 }
 
+/// One condition of `when ...` (joined by `and`).
+#[derive(Arbitrary, Debug)]
+enum When {
+    /// `header NAME = V, ...` or, negated, `header NAME != V, ...`.
+    Header(CondName, bool, Some1<CondValue, 3>),
+    Jwt(Name),
+    Claim(CondName, Some1<CondValue, 2>),
+}
+
 #[derive(Arbitrary, Debug)]
 struct Rule {
     methods: Methods,
     paths: Some1<PathPat, 3>,
+    conditions: Option<Some1<When, 3>>,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -540,6 +604,7 @@ enum Stmt {
     Allow(Allow),
     Calls(Some1<CallTarget, 3>),
     Route(Name, Few<RouteStmt, 3>),
+    Deny(Allow),
 }
 
 /// Statements that may appear many times.
@@ -549,6 +614,7 @@ enum RepeatedStmt {
     Allow2(Allow),
     Calls(Some1<CallTarget, 3>),
     Route(Name, Few<RouteStmt, 3>),
+    Deny(Allow),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -590,6 +656,8 @@ struct Mesh {
     sidecar_scoping: Option<Switch>,
     /// A rare extra statement of any kind (a second `dns`, ...).
     extra: Rarely<MeshStmt>,
+    /// `jwt NAME { issuer URL  jwks URL }`, either line sometimes missing.
+    jwts: Few<(Name, Option<Url>, Option<Url>), 2>,
 }
 
 impl Mesh {
@@ -780,6 +848,10 @@ impl Printer {
                     self.allow(a);
                     self.nl();
                 }
+                RepeatedStmt::Deny(a) => {
+                    self.statement("deny", a);
+                    self.nl();
+                }
                 RepeatedStmt::Calls(c) => self.calls(&c.0),
                 RepeatedStmt::Route(port, stmts) => self.route(port, &stmts.0),
             }
@@ -822,6 +894,7 @@ impl Printer {
                 self.t(m.0);
             }
             Stmt::Allow(a) => self.allow(a),
+            Stmt::Deny(a) => self.statement("deny", a),
             Stmt::Calls(targets) => return self.calls(&targets.0),
             Stmt::Route(port, stmts) => return self.route(port, &stmts.0),
         }
@@ -861,7 +934,12 @@ impl Printer {
     }
 
     fn allow(&mut self, a: &Allow) {
-        self.t("allow");
+        self.statement("allow", a);
+    }
+
+    /// `allow ...` or `deny ...`: the same shape.
+    fn statement(&mut self, keyword: &str, a: &Allow) {
+        self.t(keyword);
         self.list(&a.callers.0, |p, c| match c {
             Caller::Name(n) => p.t(n.0.clone()),
             Caller::NameIn(n, ns) => {
@@ -891,9 +969,39 @@ impl Printer {
                     }
                 }
                 self.list(&r.paths.0, |p, path| p.t(path.0));
+                if let Some(conditions) = &r.conditions {
+                    self.t("when");
+                    for (i, c) in conditions.0.iter().enumerate() {
+                        if i > 0 {
+                            self.t("and");
+                        }
+                        self.when(c);
+                    }
+                }
                 self.nl();
             }
             self.t("}");
+        }
+    }
+
+    fn when(&mut self, c: &When) {
+        match c {
+            When::Header(name, negated, values) => {
+                self.t("header");
+                self.t(name.0);
+                self.t(if *negated { "!=" } else { "=" });
+                self.list(&values.0, |p, v| p.t(v.0));
+            }
+            When::Jwt(name) => {
+                self.t("jwt");
+                self.t(name.0.clone());
+            }
+            When::Claim(name, values) => {
+                self.t("claim");
+                self.t(name.0);
+                self.t("=");
+                self.list(&values.0, |p, v| p.t(v.0));
+            }
         }
     }
 
@@ -1000,6 +1108,21 @@ impl Printer {
             for a in &allows.0 {
                 self.allow(a);
                 self.nl();
+            }
+            self.t("}");
+            self.nl();
+        }
+        for (name, issuer, jwks) in &m.jwts.0 {
+            self.t("jwt");
+            self.t(name.0.clone());
+            self.t("{");
+            self.nl();
+            for (key, url) in [("issuer", issuer), ("jwks", jwks)] {
+                if let Some(url) = url {
+                    self.t(key);
+                    self.t(url.0);
+                    self.nl();
+                }
             }
             self.t("}");
             self.nl();

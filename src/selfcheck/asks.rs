@@ -70,7 +70,7 @@ pub(crate) fn inside(pattern: &str) -> String {
 }
 
 /// Paths just inside and just outside a pattern; the first is inside.
-fn probe_paths(pattern: &str) -> Vec<String> {
+pub(crate) fn probe_paths(pattern: &str) -> Vec<String> {
     if let Some(prefix) = pattern.strip_suffix('*') {
         vec![
             format!("{prefix}probe"),

@@ -18,14 +18,19 @@
 //!   `jwt` with no token, with a token of every other issuer the mesh declares and of an
 //!   issuer whose URL extends this one's; each `claim` with the claim missing, at a value
 //!   no pattern names and just outside each pattern;
-//! - on a service whose rules use `jwt`, a request inside each unconditioned rule with a
-//!   token of every declared issuer and of the extended ones: an issuer the service does
-//!   not use must be refused (401), one it uses must not change the verdict.
+//! - inside and just outside each path of each deny rule, with the conditions of each
+//!   conditioned allow rule met, from that allow's first caller: what a deny refuses of a
+//!   grant that needs headers or a token;
+//! - on a service whose rules use `jwt`, or whose pods a RequestAuthentication selects, a
+//!   request inside each unconditioned rule (any request, for a statement without rules)
+//!   with a token of every declared issuer, every issuer the proxy validates and the
+//!   extended ones: an issuer the service does not use must be refused (401), one it uses
+//!   must not change the verdict, and without `jwt` in the rules a token changes nothing.
 //!
 //! The language's answer (`ir::Condition::holds`, with the 401 rule here) and the
 //! evaluator's must agree on each.
 
-use super::asks::inside;
+use super::asks::{inside, probe_paths};
 use super::expected::caller_admits;
 use super::probes::{ELSEWHERE, STRANGER};
 use super::report::{verdict, Report};
@@ -134,7 +139,8 @@ fn meeting(rule: &HttpRule) -> Variant {
     v
 }
 
-/// MEETING with one condition of RULE broken (or probed at its edge), each way.
+/// MEETING with one condition of RULE changed at a time: met by each of its other values,
+/// and broken each way.
 fn breaking(
     rule: &HttpRule,
     meeting: &Variant,
@@ -151,10 +157,11 @@ fn breaking(
             } => {
                 let mut candidates = vec![None, Some(STRANGE.to_string())];
                 for p in values {
+                    // Inside every pattern (the meeting request has the first only) and,
+                    // for `=`, just outside each.
                     let (inside, outside) = values_around(p);
-                    if *negated {
-                        candidates.push(Some(inside));
-                    } else {
+                    candidates.push(Some(inside));
+                    if !*negated {
                         candidates.extend(outside.into_iter().map(Some));
                     }
                 }
@@ -177,7 +184,9 @@ fn breaking(
             Condition::Claim { name, values } => {
                 let mut candidates = vec![None, Some(vec![STRANGE.to_string()])];
                 for p in values {
-                    candidates.extend(values_around(p).1.into_iter().map(|o| Some(vec![o])));
+                    let (inside, outside) = values_around(p);
+                    candidates.push(Some(vec![inside]));
+                    candidates.extend(outside.into_iter().map(|o| Some(vec![o])));
                 }
                 for claim in candidates {
                     let mut v = meeting.clone();
@@ -288,6 +297,9 @@ pub(crate) fn authorization(d: &Service, view: &PodView, settings: &Settings, re
     keys(d, view, report);
     let td = settings.trust_domain.as_str();
     let used: Vec<String> = d.token_issuers().iter().map(|j| j.issuer.clone()).collect();
+    // Tokens matter where the rules use them or where a RequestAuthentication reads them
+    // (one the intents did not ask for refuses every token of another issuer: an outage).
+    let reads_tokens = !used.is_empty() || !view.token_issuers().is_empty();
     for port in d.ports.iter().filter(|p| p.protocol.is_http()) {
         let asker = Asker {
             d,
@@ -300,14 +312,48 @@ pub(crate) fn authorization(d: &Service, view: &PodView, settings: &Settings, re
             .iter()
             .chain(&d.denies)
             .filter(|a| a.ports.iter().any(|&p| d.ports[p].target == port.target));
+        let statements: Vec<&Allow> = statements.collect();
+        // Where a deny meets an allow that needs headers or a token, the headerless grid
+        // cannot see it: ask inside and just outside each deny path with each such
+        // allow rule's conditions met.
+        for deny in statements
+            .iter()
+            .filter(|s| d.denies.iter().any(|x| std::ptr::eq(x, **s)))
+        {
+            for allow in statements
+                .iter()
+                .filter(|s| d.allows.iter().any(|x| std::ptr::eq(x, **s)))
+            {
+                let peer = peers(allow, d, td).swap_remove(0);
+                for granting in allow.rules.iter().filter(|r| !r.conditions.is_empty()) {
+                    let meets = meeting(granting);
+                    for refusing in &deny.rules {
+                        let method = refusing
+                            .methods
+                            .first()
+                            .or(granting.methods.first())
+                            .map_or("GET", String::as_str);
+                        for path in refusing.paths.iter().flat_map(|p| probe_paths(p)) {
+                            asker.ask(peer.as_deref(), (method, &path), &meets, report);
+                        }
+                    }
+                }
+            }
+        }
         for statement in statements {
             let peers = peers(statement, d, td);
+            if statement.rules.is_empty() && reads_tokens {
+                for issuer in issuers(settings, view, &used) {
+                    let v = Variant::default().with_issuer(&issuer);
+                    asker.ask(peers[0].as_deref(), ("GET", "/meshward/probe"), &v, report);
+                }
+            }
             for rule in &statement.rules {
                 let method = rule.methods.first().map_or("GET", String::as_str);
                 for path in rule.paths.iter().map(|p| inside(p)) {
                     let http = (method, path.as_str());
                     if rule.conditions.is_empty() {
-                        if !used.is_empty() {
+                        if reads_tokens {
                             for issuer in issuers(settings, view, &used) {
                                 let v = Variant::default().with_issuer(&issuer);
                                 asker.ask(peers[0].as_deref(), http, &v, report);

@@ -9,13 +9,17 @@ use crate::evaluate::{Decision, PodView, Request};
 use crate::ir::Service;
 
 /// L7: requests derived from every rule, from every caller, a stranger and plaintext,
-/// without headers or token. On a service with denies or conditions [`invariant10`] then
-/// asks what headers and tokens change.
+/// without headers or token. On a service with denies or conditions, or whose pods a
+/// RequestAuthentication selects, [`invariant10`] then asks what headers and tokens
+/// change.
 pub(crate) fn authorization(d: &Service, view: &PodView, expected: &Expected, report: &mut Report) {
     let td = &expected.mesh.settings.trust_domain;
     let principals = principals(d, td);
     let principals: Vec<Option<&str>> = principals.iter().map(Option::as_deref).collect();
-    if !d.denies.is_empty() || d.allows.iter().any(|a| a.is_conditioned()) {
+    if !d.denies.is_empty()
+        || d.allows.iter().any(|a| a.is_conditioned())
+        || !view.token_issuers().is_empty()
+    {
         invariant10::authorization(d, view, &expected.mesh.settings, report);
     }
     for port in &d.ports {

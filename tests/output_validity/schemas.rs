@@ -180,3 +180,69 @@ pub fn examples_match_strict_schemas() {
     let schemas = Schemas::load();
     report("strict schemas", &over_examples(|out| schemas.check(out)));
 }
+
+/// tests/fixtures/authorization (deny, `when` conditions, two jwt issuers) is built and
+/// validated by the tests above with the other fixtures; this pins that its output holds
+/// what they must see: a RequestAuthentication and a DENY AuthorizationPolicy, ALLOW rules
+/// with `when` values and notValues and with requestPrincipals, each valid, and that the
+/// strict schema of RequestAuthentication does reject a misspelt field. `kubectl kustomize`
+/// builds its root and namespace folder (when kubectl is there).
+#[test]
+pub fn authorization_objects_match_strict_schemas() {
+    let schemas = Schemas::load();
+    let fixture = crate::crate_root().join("tests/fixtures/authorization");
+    let out = tempfile::TempDir::new().expect("temporary folder");
+    crate::common::build_fixture(&fixture, out.path());
+    report("strict schemas", &schemas.check(out.path()));
+    if crate::kustomize::kubectl_ready() {
+        // The root and the namespace folder shop/, each on its own.
+        report(
+            "kubectl kustomize",
+            &crate::kustomize::kustomize_failures(out.path()),
+        );
+    }
+    let documents = documents(out.path());
+    let objects: Vec<&Value> = documents.iter().map(|(_, d)| d).collect();
+    let policies = |action: &str| -> Vec<&Value> {
+        objects
+            .iter()
+            .copied()
+            .filter(|o| o["kind"] == "AuthorizationPolicy" && o["spec"]["action"] == action)
+            .collect()
+    };
+    let deny = policies("DENY");
+    assert_eq!(deny.len(), 1, "one DENY policy");
+    assert_eq!(deny[0]["metadata"]["name"], "api.deny");
+    let allow = policies("ALLOW")
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == "api")
+        .expect("the ALLOW policy of api")
+        .to_string();
+    for field in [
+        "\"when\"",
+        "\"notValues\"",
+        "\"values\"",
+        "\"requestPrincipals\"",
+    ] {
+        assert!(allow.contains(field), "no {field} in {allow}");
+    }
+    let authn: Vec<&Value> = objects
+        .iter()
+        .copied()
+        .filter(|o| o["kind"] == "RequestAuthentication")
+        .collect();
+    assert_eq!(authn.len(), 1, "one RequestAuthentication");
+    assert_eq!(
+        authn[0]["spec"]["jwtRules"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let (_, _, validator) = schemas
+        .kinds
+        .iter()
+        .find(|(_, k, _)| *k == "RequestAuthentication")
+        .expect("schema");
+    assert!(validator.is_valid(authn[0]));
+    let mut misspelt = authn[0].clone();
+    misspelt["spec"]["jwtRules"][0]["jwksUrl"] = misspelt["spec"]["jwtRules"][0]["jwksUri"].take();
+    assert!(!validator.is_valid(&misspelt), "jwksUrl accepted");
+}

@@ -5,6 +5,11 @@
 //! come from that model, the actual ones from `meshward::evaluate` reading the objects
 //! meshward rendered. Neither meshward's checker nor its self-check is trusted here.
 //!
+//! Services may also carry `deny` statements (with and without rules; rules only on
+//! HTTP ports) and `when` conditions (`header =`, `header !=`, `jwt`, `claim` after a
+//! `jwt`) naming the mesh's two `jwt` issuers, one URL a prefix of the other. Their
+//! requests then also vary headers and tokens ([`EXTRAS`]).
+//!
 //! CI runs 256 cases. A longer run: `PROPTEST_CASES=20000 cargo test --release --test
 //! properties`. Failing cases are saved under `proptest-regressions/` and replayed first
 //! on every later run: commit those files.
@@ -13,7 +18,7 @@ mod beyond;
 #[path = "../common/mod.rs"]
 mod common;
 
-use meshward::evaluate::{Cluster, Endpoint, Pod, Request, Transport};
+use meshward::evaluate::{Cluster, Endpoint, Pod, Request, Token, Transport};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -23,6 +28,9 @@ const NAMESPACES: [&str; 3] = ["alpha", "beta", "gamma"];
 const EDGE: &str = "edge";
 const OUTSIDE_NS: &str = "ext";
 const TRUST: &str = "cluster.local";
+/// The mesh's issuers: `jwt idp` and `jwt idp-eu`, whose URL starts with idp's.
+const ISSUERS: [&str; 2] = ["https://idp.example", "https://idp.example/eu"];
+const JWT_NAMES: [&str; 2] = ["idp", "idp-eu"];
 
 #[derive(Clone, Debug)]
 struct Port {
@@ -46,11 +54,104 @@ enum Caller {
     Anyone,
 }
 
+/// A `when` condition, from a small fixed set.
+#[derive(Clone, Debug)]
+enum Cond {
+    /// `header x-tenant = acme, beta*`
+    Tenant,
+    /// `header x-env != prod, *-test`
+    NotEnv,
+    /// `jwt idp` or `jwt idp-eu` (index into [`ISSUERS`]).
+    Jwt(usize),
+    /// `claim groups = admin, ops*` (after a `jwt`).
+    Groups,
+}
+
+impl Cond {
+    fn text(&self) -> String {
+        match self {
+            Cond::Tenant => "header x-tenant = acme, beta*".into(),
+            Cond::NotEnv => "header x-env != prod, *-test".into(),
+            Cond::Jwt(i) => format!("jwt {}", JWT_NAMES[*i]),
+            Cond::Groups => "claim groups = admin, ops*".into(),
+        }
+    }
+
+    /// The language's reading, for a request with EXTRAS whose token (if any) the proxy
+    /// validated.
+    fn holds(&self, extras: &Extras) -> bool {
+        let header = |name: &str| {
+            extras
+                .headers
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| *v)
+        };
+        match self {
+            Cond::Tenant => {
+                header("x-tenant").is_some_and(|v| v == "acme" || v.starts_with("beta"))
+            }
+            Cond::NotEnv => !header("x-env").is_some_and(|v| v == "prod" || v.ends_with("-test")),
+            Cond::Jwt(i) => extras.token.is_some_and(|(iss, _)| iss == ISSUERS[*i]),
+            Cond::Groups => extras.token.is_some_and(|(_, groups)| {
+                groups.iter().any(|g| *g == "admin" || g.starts_with("ops"))
+            }),
+        }
+    }
+}
+
+/// What a request carries beyond method and path: headers and a token `(issuer, groups)`.
+#[derive(Clone, Copy, Debug)]
+struct Extras {
+    headers: &'static [(&'static str, &'static str)],
+    token: Option<(&'static str, &'static [&'static str])>,
+}
+
+/// The header and token variants sent to services with conditions: inside and outside
+/// each pattern, tokens of both issuers with and without matching claims, and a token of
+/// an issuer that extends idp's URL (refused with 401 where tokens are validated).
+const EXTRAS: [Extras; 8] = [
+    Extras {
+        headers: &[],
+        token: None,
+    },
+    Extras {
+        headers: &[("x-tenant", "acme")],
+        token: None,
+    },
+    Extras {
+        headers: &[("x-tenant", "betax"), ("x-env", "prod")],
+        token: None,
+    },
+    Extras {
+        headers: &[("x-tenant", "acmex"), ("x-env", "dev-test")],
+        token: None,
+    },
+    Extras {
+        headers: &[],
+        token: Some(("https://idp.example", &["admin"])),
+    },
+    Extras {
+        headers: &[("x-tenant", "acme")],
+        token: Some(("https://idp.example/eu", &["opsx"])),
+    },
+    Extras {
+        headers: &[("x-env", "staging")],
+        token: Some(("https://idp.example", &["user"])),
+    },
+    Extras {
+        headers: &[],
+        token: Some(("https://idp.example/other", &["admin"])),
+    },
+];
+
 #[derive(Clone, Debug)]
 struct Rule {
     /// Empty: `*`.
     methods: Vec<&'static str>,
     paths: Vec<String>,
+    /// `when ...`, joined by `and`.
+    conditions: Vec<Cond>,
 }
 
 #[derive(Clone, Debug)]
@@ -68,6 +169,8 @@ struct Service {
     ports: Vec<Port>,
     permissive: bool,
     allows: Vec<Allow>,
+    /// `deny` statements: the shape of an allow.
+    denies: Vec<Allow>,
     /// `(port index, split)`.
     routes: Vec<(usize, bool)>,
 }
@@ -78,6 +181,61 @@ impl Service {
             .ports
             .clone()
             .unwrap_or_else(|| (0..self.ports.len()).collect())
+    }
+
+    /// The issuers the service's rules name: its proxy validates their tokens and refuses
+    /// any other issuer's.
+    fn issuers(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = self
+            .allows
+            .iter()
+            .chain(&self.denies)
+            .flat_map(|a| &a.rules)
+            .flat_map(|r| &r.conditions)
+            .filter_map(|c| match c {
+                Cond::Jwt(i) => Some(ISSUERS[*i]),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn conditioned(&self) -> bool {
+        self.allows
+            .iter()
+            .chain(&self.denies)
+            .flat_map(|a| &a.rules)
+            .any(|r| !r.conditions.is_empty())
+    }
+
+    /// Whether a deny is an allow written again (error E0809): same ports, callers and rules.
+    fn deny_equals_allow(&self) -> bool {
+        let key = |a: &Allow| {
+            let mut ports = self.covered(a);
+            ports.sort();
+            let mut callers: Vec<String> = a.callers.iter().map(|c| format!("{c:?}")).collect();
+            callers.sort();
+            callers.dedup();
+            let mut rules: Vec<String> = a
+                .rules
+                .iter()
+                .map(|r| {
+                    let (mut m, mut p) = (r.methods.clone(), r.paths.clone());
+                    m.sort();
+                    p.sort();
+                    p.dedup();
+                    format!("{m:?} {p:?} {:?}", r.conditions)
+                })
+                .collect();
+            rules.sort();
+            rules.dedup();
+            (ports, callers, rules)
+        };
+        self.denies
+            .iter()
+            .any(|d| self.allows.iter().any(|a| key(a) == key(d)))
     }
 }
 
@@ -100,6 +258,30 @@ fn port_strategy(index: usize) -> impl Strategy<Value = Port> {
         })
 }
 
+fn conditions_strategy() -> impl Strategy<Value = Vec<Cond>> {
+    let jwt = prop::option::of((0usize..2, any::<bool>()));
+    (0u8..10, any::<bool>(), any::<bool>(), jwt).prop_map(|(some, tenant, env, jwt)| {
+        // Nine rules in ten have no condition.
+        if some < 9 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        if tenant {
+            out.push(Cond::Tenant);
+        }
+        if let Some((i, claim)) = jwt {
+            out.push(Cond::Jwt(i));
+            if claim {
+                out.push(Cond::Groups);
+            }
+        }
+        if env || out.is_empty() {
+            out.push(Cond::NotEnv);
+        }
+        out
+    })
+}
+
 fn rule_strategy(grpc: bool) -> impl Strategy<Value = Rule> {
     let methods = if grpc {
         prop::sample::select(vec![vec![], vec!["POST"]]).boxed()
@@ -114,10 +296,19 @@ fn rule_strategy(grpc: bool) -> impl Strategy<Value = Rule> {
         "/*".to_string(),
         "/health".to_string(),
     ]);
-    (methods, prop::collection::vec(path, 1..=2)).prop_map(|(methods, mut paths)| {
-        paths.dedup();
-        Rule { methods, paths }
-    })
+    (
+        methods,
+        prop::collection::vec(path, 1..=2),
+        conditions_strategy(),
+    )
+        .prop_map(|(methods, mut paths, conditions)| {
+            paths.dedup();
+            Rule {
+                methods,
+                paths,
+                conditions,
+            }
+        })
 }
 
 fn tree_strategy() -> impl Strategy<Value = Tree> {
@@ -147,6 +338,14 @@ fn tree_strategy() -> impl Strategy<Value = Tree> {
                             move |(ports, namespace, i, permissive)| {
                                 let allows =
                                     prop::collection::vec(allow_strategy(ports.clone(), n), 0..=3);
+                                let denies = prop::collection::vec(
+                                    prop_oneof![
+                                        6 => Just(None),
+                                        1 => allow_strategy(ports.clone(), n).prop_map(Some),
+                                    ],
+                                    0..=1,
+                                )
+                                .prop_map(|ds| ds.into_iter().flatten().collect::<Vec<_>>());
                                 let route_ports: Vec<usize> =
                                     (0..ports.len()).filter(|&p| ports[p].http()).collect();
                                 let routes = prop::sample::subsequence(
@@ -160,13 +359,14 @@ fn tree_strategy() -> impl Strategy<Value = Tree> {
                                 .prop_map(|(ps, splits)| {
                                     ps.into_iter().zip(splits).collect::<Vec<_>>()
                                 });
-                                (Just(ports), allows, routes).prop_map(
-                                    move |(ports, allows, routes)| Service {
+                                (Just(ports), allows, denies, routes).prop_map(
+                                    move |(ports, allows, denies, routes)| Service {
                                         name: format!("svc{i}"),
                                         namespace,
                                         ports,
                                         permissive,
                                         allows,
+                                        denies,
                                         routes,
                                     },
                                 )
@@ -217,6 +417,11 @@ fn allow_strategy(ports: Vec<Port>, services: usize) -> impl Strategy<Value = Al
 fn render(tree: &Tree) -> Vec<(String, String)> {
     let mut files = Vec::new();
     let mut mesh = String::from("mesh {\n  workload gw in edge {\n    selector istio=gw\n  }\n");
+    for (name, issuer) in JWT_NAMES.iter().zip(ISSUERS) {
+        mesh.push_str(&format!(
+            "  jwt {name} {{\n    issuer {issuer}\n    jwks {issuer}/keys\n  }}\n"
+        ));
+    }
     if tree.scraper {
         mesh.push_str("  workload prom in edge\n  scraper prom in edge\n");
     }
@@ -234,7 +439,8 @@ fn render(tree: &Tree) -> Vec<(String, String)> {
         if s.permissive {
             t.push_str("  mtls permissive\n");
         }
-        for a in &s.allows {
+        let statements = s.allows.iter().map(|a| ("allow", a));
+        for (keyword, a) in statements.chain(s.denies.iter().map(|d| ("deny", d))) {
             let callers: Vec<String> = a
                 .callers
                 .iter()
@@ -252,7 +458,7 @@ fn render(tree: &Tree) -> Vec<(String, String)> {
                     Caller::Anyone => "anyone".into(),
                 })
                 .collect();
-            t.push_str(&format!("  allow {}", callers.join(", ")));
+            t.push_str(&format!("  {keyword} {}", callers.join(", ")));
             if let Some(ports) = &a.ports {
                 let names: Vec<&str> = ports.iter().map(|&p| s.ports[p].name.as_str()).collect();
                 t.push_str(&format!(" to {}", names.join(", ")));
@@ -267,7 +473,12 @@ fn render(tree: &Tree) -> Vec<(String, String)> {
                     } else {
                         r.methods.join("|")
                     };
-                    t.push_str(&format!("    {m} {}\n", r.paths.join(", ")));
+                    t.push_str(&format!("    {m} {}", r.paths.join(", ")));
+                    if !r.conditions.is_empty() {
+                        let when: Vec<String> = r.conditions.iter().map(Cond::text).collect();
+                        t.push_str(&format!(" when {}", when.join(" and ")));
+                    }
+                    t.push('\n');
                 }
                 t.push_str("  }\n");
             }
@@ -386,6 +597,11 @@ proptest! {
             .filter(|d| d.is_error())
             .map(|d| meshward::diagnostic::render_text(d, &compiled.sources))
             .collect();
+        if tree.services.iter().any(Service::deny_equals_allow) && !errors.is_empty() {
+            // A deny that repeats an allow is E0809, and nothing else is wrong.
+            prop_assert!(errors.iter().all(|e| e.contains("E0809")), "{errors:?}\n{files:#?}");
+            return Ok(());
+        }
         prop_assert!(errors.is_empty(), "valid tree rejected: {errors:?}\n{files:#?}");
         prop_assert!(compiled.faults.is_empty(), "self-check: {:?}", compiled.faults);
         let (mesh, _) = compiled.result.as_ref().expect("compiled");
@@ -398,6 +614,8 @@ proptest! {
         let mut facts = BTreeMap::new();
         for dst in &tree.services {
             let dst_pod = service_pod(dst);
+            let issuers = dst.issuers();
+            let variants = if dst.conditioned() { &EXTRAS[..] } else { &EXTRAS[..1] };
             for (pi, port) in dst.ports.iter().enumerate() {
                 for src in &srcs {
                     let applicable: Vec<&Allow> = dst
@@ -422,20 +640,110 @@ proptest! {
                     } else {
                         vec![None]
                     };
+                    let denies: Vec<&Allow> = dst
+                        .denies
+                        .iter()
+                        .filter(|a| dst.covered(a).contains(&pi) && a.callers.iter().any(|c| covers(c, src)))
+                        .collect();
                     for request in requests {
-                        let want = !plaintext_refused && applicable.iter().any(|a| {
-                            a.rules.is_empty()
-                                || request.is_some_and(|(m, x)| a.rules.iter().any(|r| {
-                                    (r.methods.is_empty() || r.methods.contains(&m))
-                                        && r.paths.iter().any(|p| path_matches(p, x))
-                                }))
-                        });
-                        let req = match request { Some((m, x)) => base.clone().http(m, x), None => base.clone() };
-                        let got = cluster.request_allowed(&dst_pod, &req).is_allowed();
-                        prop_assert_eq!(got, want, "L7 {:?} {} -> {}.{}:{}\n{:#?}", request, who, dst.name, dst.namespace, port.target, files);
+                        // TCP carries neither headers nor tokens.
+                        let variants = if request.is_some() { variants } else { &variants[..1] };
+                        for extras in variants {
+                            // A token of an issuer the proxy does not validate: 401. Where
+                            // none is validated, tokens pass unread.
+                            let refused = extras.token.is_some_and(|(iss, _)| !issuers.is_empty() && !issuers.contains(&iss));
+                            let seen = Extras {
+                                headers: extras.headers,
+                                token: extras.token.filter(|(iss, _)| issuers.contains(iss)),
+                            };
+                            let matches = |a: &&Allow| {
+                                a.rules.is_empty()
+                                    || request.is_some_and(|(m, x)| a.rules.iter().any(|r| {
+                                        (r.methods.is_empty() || r.methods.contains(&m))
+                                            && r.paths.iter().any(|p| path_matches(p, x))
+                                            && r.conditions.iter().all(|c| c.holds(&seen))
+                                    }))
+                            };
+                            let want = !plaintext_refused
+                                && !refused
+                                && applicable.iter().any(matches)
+                                && !denies.iter().any(matches);
+                            let mut req = match request { Some((m, x)) => base.clone().http(m, x), None => base.clone() };
+                            if request.is_some() {
+                                for (n, v) in extras.headers {
+                                    req = req.header(n, v);
+                                }
+                                if let Some((iss, groups)) = extras.token {
+                                    req = req.token(Token::new(iss, "user").claim("groups", groups));
+                                }
+                            }
+                            let got = cluster.request_allowed(&dst_pod, &req).is_allowed();
+                            prop_assert_eq!(got, want, "L7 {:?} {:?} {} -> {}.{}:{}\n{:#?}", request, extras, who, dst.name, dst.namespace, port.target, files);
+                        }
                     }
                 }
             }
         }
     }
+}
+
+/// The generator does write what the properties above must cover: `deny` with and
+/// without rules, on HTTP and TCP ports, every kind of condition, and services that use
+/// both issuers (one URL a prefix of the other).
+#[test]
+fn the_generator_writes_denies_and_conditions() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for _ in 0..256 {
+        let tree = tree_strategy()
+            .new_tree(&mut runner)
+            .expect("a tree")
+            .current();
+        for s in &tree.services {
+            for d in &s.denies {
+                let key = match (
+                    d.rules.is_empty(),
+                    s.covered(d).iter().any(|&p| !s.ports[p].http()),
+                ) {
+                    (true, true) => "deny without rules on a tcp port",
+                    (true, false) => "deny without rules",
+                    (false, _) => "deny with rules",
+                };
+                *seen.entry(key).or_default() += 1;
+            }
+            for r in s.allows.iter().chain(&s.denies).flat_map(|a| &a.rules) {
+                for c in &r.conditions {
+                    let key = match c {
+                        Cond::Tenant => "header =",
+                        Cond::NotEnv => "header !=",
+                        Cond::Jwt(_) => "jwt",
+                        Cond::Groups => "claim",
+                    };
+                    *seen.entry(key).or_default() += 1;
+                }
+            }
+            for issuer in s.issuers() {
+                *seen.entry(issuer).or_default() += 1;
+            }
+            if s.deny_equals_allow() {
+                *seen.entry("deny equal to an allow").or_default() += 1;
+            }
+        }
+    }
+    for key in [
+        "deny without rules on a tcp port",
+        "deny without rules",
+        "deny with rules",
+        "header =",
+        "header !=",
+        "jwt",
+        "claim",
+        ISSUERS[0],
+        ISSUERS[1],
+    ] {
+        assert!(seen.get(key).copied().unwrap_or(0) >= 3, "{key}: {seen:?}");
+    }
+    eprintln!("{seen:?}");
 }

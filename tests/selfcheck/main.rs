@@ -4,17 +4,18 @@
 //! could (a widened selector, a dropped egress rule, a changed principal, ...), and shows
 //! that `selfcheck::self_check` names the pair that the corruption made wrong.
 
+mod authorization;
 mod beyond;
 
 use meshward::selfcheck::self_check;
 use serde_json::{json, Value};
 use std::path::Path;
 
-fn shop() -> (meshward::ir::Mesh, Vec<Value>) {
-    let compiled =
-        meshward::pipeline::run(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop"));
+/// The tree at DIR (relative to the crate root), compiled and rendered.
+fn tree(dir: &str) -> (meshward::ir::Mesh, Vec<Value>) {
+    let compiled = meshward::pipeline::run(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir));
     assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
-    let (mesh, _) = compiled.result.expect("examples/shop compiles");
+    let (mesh, _) = compiled.result.unwrap_or_else(|| panic!("{dir} compiles"));
     let objects = meshward::pipeline::render_objects(&mesh).expect("render");
     (mesh, objects)
 }
@@ -32,7 +33,12 @@ fn object<'a>(objects: &'a mut [Value], kind: &str, namespace: &str, name: &str)
 
 /// Apply CORRUPT and return the faults, which must name every word of EXPECT.
 fn caught(corrupt: impl FnOnce(&mut Vec<Value>), expect: &[&str]) -> Vec<String> {
-    let (mesh, mut objects) = shop();
+    caught_in("examples/shop", corrupt, expect)
+}
+
+/// [`caught`] on the tree at DIR.
+fn caught_in(dir: &str, corrupt: impl FnOnce(&mut Vec<Value>), expect: &[&str]) -> Vec<String> {
+    let (mesh, mut objects) = tree(dir);
     corrupt(&mut objects);
     let faults: Vec<String> = self_check(&mesh, &objects)
         .into_iter()
