@@ -194,6 +194,27 @@ pub enum RouteStatement {
         span: Span,
         subsets: Vec<(Word, Word)>,
     },
+    /// `match header NAME = VALUE to SUBSET`.
+    Match {
+        span: Span,
+        name: Word,
+        value: Word,
+        subset: Word,
+    },
+    /// `connections N`, `pending N`, `requests N`: the keyword as written and the number.
+    Pool {
+        span: Span,
+        keyword: &'static str,
+        limit: Word,
+    },
+    /// `eject N errors every DURATION for DURATION max P%`.
+    Eject {
+        span: Span,
+        errors: Word,
+        every: Word,
+        base: Word,
+        max: Word,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]

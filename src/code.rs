@@ -128,6 +128,11 @@ codes! {
     WeightOutOfRange = "E0609",
     /// Split weights that do not add up to 100.
     WeightsNot100 = "E0610",
+    /// A `match header ... to SUBSET` whose subset is not in the route's `split`.
+    MatchUnknownSubset = "E0611",
+    /// A circuit-breaking number out of range: `connections`, `pending`, `requests`,
+    /// `eject`'s errors (at least 1) or its percentage (1 to 100).
+    CircuitOutOfRange = "E0612",
     /// A `host` of an external is not a lower-case DNS name (with an optional leading `*.`).
     InvalidHost = "E0701",
     /// A `cidr` or `cluster-cidrs` entry is not an IPv4 or IPv6 range with zero host bits.
@@ -196,6 +201,11 @@ codes! {
     AllowDenied = "W0011",
     /// A header condition on a header the proxy sets or rewrites itself.
     ProxyHeader = "W0012",
+    /// `eject ... max 100%` on a route without two subsets to fall back on: every endpoint
+    /// may be ejected at once.
+    EjectEverything = "W0013",
+    /// `connections` lower than the route's retry attempts.
+    ConnectionsBelowRetries = "W0014",
 }
 
 impl std::fmt::Display for Code {

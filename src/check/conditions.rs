@@ -128,7 +128,7 @@ fn lower_case_name(text: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn header_name(name: &ast::Word, sink: &mut Sink) {
+pub(crate) fn header_name(name: &ast::Word, sink: &mut Sink) {
     let text = &name.text;
     if lower_case_name(text) {
         let set = PROXY_HEADERS
@@ -269,4 +269,29 @@ fn unknown_jwt(name: &ast::Word, jwts: &[(Jwt, Span)], sink: &mut Sink) {
                 .join(", ")
         )),
     };
+}
+
+/// A value matched exactly (a route's `match header`): a condition value without `*`.
+/// False when reported.
+pub(crate) fn exact_value(word: &ast::Word, sink: &mut Sink) -> bool {
+    if word.text.contains('*') {
+        sink.error(
+            Code::InvalidConditionValue,
+            word.span,
+            format!(
+                "`{}` has a `*`, but a route matches a header value exactly",
+                word.text
+            ),
+        )
+        .help("write the exact value the header carries, such as `always`");
+        return false;
+    }
+    match value(&word.text) {
+        Ok(()) => true,
+        Err((why, help)) => {
+            sink.error(Code::InvalidConditionValue, word.span, why)
+                .help(help);
+            false
+        }
+    }
 }

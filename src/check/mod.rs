@@ -12,7 +12,8 @@
 //! - `mesh`: the `mesh` block's settings and declared workloads (checked against the
 //!   index once it exists, with the scraper; a workload's `allow` lines with
 //!   `destination`, as an external's);
-//! - `draft`: each `service` block on its own (with `ports`, `routes`, `labels`), in parallel;
+//! - `draft`: each `service` block on its own (with `ports`, `routes` and its header
+//!   routes and circuit breaking in `resilience`, `labels`), in parallel;
 //! - `index`: every service and workload by namespace and name; services defined twice;
 //! - `namespaces`: rules between the services of one namespace, and system namespaces;
 //! - `externals`: each `external` block, its hosts or ranges (`addresses`), ports and
@@ -44,6 +45,7 @@ mod namespaces;
 mod passes;
 mod paths;
 mod ports;
+mod resilience;
 mod routes;
 mod sink;
 #[cfg(test)]

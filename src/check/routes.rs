@@ -1,8 +1,10 @@
 //! `route` blocks: the port they shape must exist and speak HTTP, and each `timeout`,
-//! `retries` and `split` is checked and lowered into an [`ir::Route`].
+//! `retries` and `split` is checked and lowered into an [`ir::Route`]; header routes and
+//! circuit breaking are checked in `resilience`.
 
 use super::names;
 use super::ports;
+use super::resilience;
 use super::sink::Sink;
 use crate::ast::{self, RouteStatement};
 use crate::code::Code;
@@ -62,15 +64,19 @@ pub(crate) fn route(
     }
     if r.statements.is_empty() {
         sink.error(Code::EmptyRoute, r.span, "empty route")
-            .help("give it a `timeout`, `retries` or `split`, or delete it");
+            .help("give it a `timeout`, `retries`, `split`, `match header` or circuit-breaking lines (`connections`, `pending`, `requests`, `eject`), or delete it");
     }
     let mut out = ir::Route {
         port: port.unwrap_or(0),
         timeout_ms: None,
         retries: None,
         split: Vec::new(),
+        matches: Vec::new(),
+        pool: ir::Pool::default(),
+        eject: None,
         span: r.port.span,
     };
+    let mut match_spans = Vec::new();
     let mut once: Vec<(&str, Span)> = Vec::new();
     let mut first = |what: &'static str, span: Span, sink: &mut Sink| {
         if let Some((_, f)) = once.iter().find(|(w, _)| *w == what) {
@@ -149,6 +155,32 @@ pub(crate) fn route(
                     on: conditions,
                 });
             }
+            RouteStatement::Match {
+                name,
+                value,
+                subset,
+                ..
+            } => resilience::header_route(name, value, subset, &mut out, &mut match_spans, sink),
+            RouteStatement::Pool {
+                span,
+                keyword,
+                limit,
+            } => {
+                if first(keyword, *span, sink) {
+                    resilience::pool(keyword, limit, &mut out, sink);
+                }
+            }
+            RouteStatement::Eject {
+                span,
+                errors,
+                every,
+                base,
+                max,
+            } => {
+                if first("eject", *span, sink) {
+                    resilience::eject((errors, every, base, max), &mut out, sink);
+                }
+            }
             RouteStatement::Split { span, subsets } => {
                 if !first("split", *span, sink) {
                     continue;
@@ -200,5 +232,7 @@ pub(crate) fn route(
             }
         }
     }
+    resilience::match_subsets(&out, &match_spans, sink);
+    resilience::lint(&out, r.port.span, sink);
     port.map(|_| out)
 }

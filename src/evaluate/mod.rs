@@ -38,6 +38,9 @@
 //!   REGISTRY_ONLY and ALLOW_ANY do with the rest (see `sidecar.rs`, `outbound.rs`). Two
 //!   Sidecars applying equally are reported as ambiguous, not resolved by age. Traffic
 //!   that a pod's annotations exclude from its proxy is not modelled.
+//! - **VirtualService** (`routing.rs`): which `http` route a request with given headers
+//!   takes (first match by port and exact headers), and its weighted subsets. Read
+//!   straight from the JSON, since only routing questions ask it.
 //! - **AuthorizationPolicy** (`security.istio.io/v1`): scope by `spec.selector.matchLabels`
 //!   or namespace-wide. Policies of the root namespace are not given mesh-wide reach, and
 //!   `targetRef(s)` policies (waypoints, gateways) do not apply to sidecars; both are
@@ -77,6 +80,7 @@ mod pod;
 mod policy;
 mod read;
 mod request;
+mod routing;
 mod selector;
 mod sidecar;
 #[cfg(test)]
@@ -95,5 +99,6 @@ pub use policy::{
     RequestAuthentication, ServiceEntry, Sidecar, Source,
 };
 pub use request::{principal_namespace, Decision, Request, Token};
+pub use routing::{route, Hop};
 pub use selector::{selector_matches, Expression, LabelMap, Operator, Selector};
 pub use sidecar::{name_covers, SidecarScope};

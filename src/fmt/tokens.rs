@@ -66,7 +66,7 @@ fn walk<'a>(pair: Pair<'a, Rule>, depth: usize, first: Break, out: &mut Vec<Toke
 /// The rules that are one line each inside a block: every alternative of the grammar's
 /// `*_stmt` rules, and an HTTP rule. A unit test keeps the list equal to the grammar, so a
 /// new statement cannot be laid out inline by mistake.
-const LINE_RULES: [Rule; 25] = [
+const LINE_RULES: [Rule; 30] = [
     Rule::account,
     Rule::selector,
     Rule::port,
@@ -81,6 +81,11 @@ const LINE_RULES: [Rule; 25] = [
     Rule::timeout,
     Rule::retries,
     Rule::split,
+    Rule::header_route,
+    Rule::connections,
+    Rule::pending,
+    Rule::requests,
+    Rule::eject,
     Rule::trust_domain,
     Rule::cluster_domain,
     Rule::istiod,
@@ -98,14 +103,14 @@ fn starts_line(rule: Rule) -> bool {
     LINE_RULES.contains(&rule)
 }
 
-/// Whether a space separates two tokens on one line: none before `,`, none on either
+/// Whether a space separates two tokens on one line: none before `,` or `%`, none on either
 /// side of `:`, `|` and `/`, and none around a label's `=` (`app=web`); a condition's `=`
 /// stands between spaces (`header x-tenant = acme`).
 pub(crate) fn spaced(before: Rule, after: Rule) -> bool {
     let glue = |r: Rule| matches!(r, Rule::colon | Rule::bar | Rule::slash);
     let label = (before == Rule::label_key && after == Rule::equals)
         || (before == Rule::equals && after == Rule::label_value);
-    !(glue(before) || glue(after) || label || after == Rule::comma)
+    !(glue(before) || glue(after) || label || after == Rule::comma || after == Rule::percent)
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@
 //! since it is what a reader of the intent file sees.
 
 mod conditions;
+mod traffic;
 
 pub use conditions::{value_covers, Condition, EndUser, Extras, Jwt};
+pub use traffic::{Eject, HeaderRoute, Pool, Retries, Route};
 
 use crate::source::Span;
 use std::collections::BTreeMap;
@@ -399,23 +401,4 @@ pub struct Call {
     /// The port as written (a name or a number), when the call names one.
     pub port: Option<String>,
     pub span: Span,
-}
-
-#[derive(Clone, Debug)]
-pub struct Route {
-    /// Index into the service's `ports`.
-    pub port: usize,
-    pub timeout_ms: Option<u64>,
-    pub retries: Option<Retries>,
-    /// `(subset, weight)` as written; empty without `split`.
-    pub split: Vec<(String, u8)>,
-    /// The port name in the `route` line.
-    pub span: Span,
-}
-
-#[derive(Clone, Debug)]
-pub struct Retries {
-    pub attempts: u32,
-    pub per_try_ms: Option<u64>,
-    pub on: Vec<String>,
 }

@@ -410,6 +410,7 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::subset_weight => "a subset and weight such as `v1 90`",
         Rule::workload_stmt => "`account`, `selector`, `port` or `allow`",
         Rule::not_equals => "`!=`",
+        Rule::percent => "`%`",
         Rule::rule_conditions | Rule::rule_condition => {
             "a condition (`header NAME = VALUE`, `jwt NAME` or `claim NAME = VALUE`)"
         }

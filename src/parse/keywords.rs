@@ -76,6 +76,15 @@ keywords! {
     kw_jwt "jwt" [jwt, jwt_condition],
     kw_issuer "issuer" [issuer],
     kw_jwks "jwks" [jwks],
+    kw_match "match" [header_route],
+    kw_connections "connections" [connections],
+    kw_pending "pending" [pending],
+    kw_requests "requests" [requests],
+    kw_eject "eject" [eject],
+    kw_errors "errors" [],
+    kw_every "every" [],
+    kw_for "for" [],
+    kw_max "max" [],
 }
 
 /// The keyword a rule is, or starts with.

@@ -163,6 +163,14 @@ pub struct HttpRoute {
 #[derive(Debug, Serialize)]
 pub struct PortMatch {
     pub port: u16,
+    /// `NAME: {exact: VALUE}` for a header route; absent on the default route.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, ExactMatch>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExactMatch {
+    pub exact: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -205,9 +213,61 @@ pub struct DestinationRule {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DestinationRuleSpec {
     pub host: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic_policy: Option<TrafficPolicy>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subsets: Vec<Subset>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrafficPolicy {
+    pub port_level_settings: Vec<PortTrafficPolicy>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortTrafficPolicy {
+    pub port: PortSelector,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_pool: Option<ConnectionPool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outlier_detection: Option<OutlierDetection>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConnectionPool {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpPool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpPool>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TcpPool {
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpPool {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http1_max_pending_requests: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http2_max_requests: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutlierDetection {
+    pub consecutive_5xx_errors: u32,
+    pub interval: String,
+    pub base_ejection_time: String,
+    pub max_ejection_percent: u8,
 }
 
 #[derive(Debug, Serialize)]

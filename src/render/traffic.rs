@@ -1,4 +1,5 @@
-//! VirtualService and DestinationRule, the routing layer.
+//! VirtualService and DestinationRule, the routing layer: header routes before the
+//! weighted split, and circuit breaking as the DestinationRule's port-level settings.
 //!
 //! Routes match on the Service port (what clients dial), hosts are always the full
 //! `<service>.<ns>.svc.<cluster-domain>`, and durations are written in seconds, the form
@@ -7,6 +8,7 @@
 use super::istio::*;
 use super::metadata::metadata;
 use crate::ir::{Labels, Route, Service};
+use std::collections::BTreeMap;
 
 /// Milliseconds as a protobuf Duration string: `500` → `0.5s`, `60000` → `60s`.
 pub fn seconds(ms: u64) -> String {
@@ -19,13 +21,47 @@ pub fn seconds(ms: u64) -> String {
     }
 }
 
-fn http_route(service: &Service, route: &Route, host: &str) -> HttpRoute {
+/// The HTTP routes of one `route`: one per `match header` (its subset alone), then the
+/// default route (the split, or the Service), all with the route's timeout and retries.
+fn http_routes(service: &Service, route: &Route, host: &str) -> Vec<HttpRoute> {
     let port = &service.ports[route.port];
     let destination = |subset: Option<&str>| Destination {
         host: host.to_string(),
         subset: subset.map(str::to_string),
         port: PortSelector { number: port.port },
     };
+    let http = |name: String, headers: BTreeMap<String, ExactMatch>, route_to| HttpRoute {
+        name,
+        matches: vec![PortMatch {
+            port: port.port,
+            headers,
+        }],
+        route: route_to,
+        timeout: route.timeout_ms.map(seconds),
+        retries: route.retries.as_ref().map(|r| HttpRetry {
+            attempts: r.attempts,
+            per_try_timeout: r.per_try_ms.map(seconds),
+            retry_on: (!r.on.is_empty()).then(|| r.on.join(",")),
+        }),
+    };
+    let mut out: Vec<HttpRoute> = route
+        .matches
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let headers = BTreeMap::from([(
+                m.header.clone(),
+                ExactMatch {
+                    exact: m.value.clone(),
+                },
+            )]);
+            let to = vec![RouteDestination {
+                destination: destination(Some(&m.subset)),
+                weight: None,
+            }];
+            http(format!("{}-match-{i}", port.name), headers, to)
+        })
+        .collect();
     let destinations = if route.split.is_empty() {
         vec![RouteDestination {
             destination: destination(None),
@@ -41,24 +77,15 @@ fn http_route(service: &Service, route: &Route, host: &str) -> HttpRoute {
             })
             .collect()
     };
-    HttpRoute {
-        name: port.name.clone(),
-        matches: vec![PortMatch { port: port.port }],
-        route: destinations,
-        timeout: route.timeout_ms.map(seconds),
-        retries: route.retries.as_ref().map(|r| HttpRetry {
-            attempts: r.attempts,
-            per_try_timeout: r.per_try_ms.map(seconds),
-            retry_on: (!r.on.is_empty()).then(|| r.on.join(",")),
-        }),
-    }
+    out.push(http(port.name.clone(), BTreeMap::new(), destinations));
+    out
 }
 
 pub fn virtual_service(service: &Service, host: &str) -> Option<VirtualService> {
-    if service.routes.is_empty() {
+    let mut routes: Vec<&Route> = service.routes.iter().filter(|r| r.routes()).collect();
+    if routes.is_empty() {
         return None;
     }
-    let mut routes: Vec<&Route> = service.routes.iter().collect();
     routes.sort_by_key(|r| service.ports[r.port].port);
     Some(VirtualService {
         api_version: NETWORKING_V1,
@@ -68,13 +95,36 @@ pub fn virtual_service(service: &Service, host: &str) -> Option<VirtualService> 
             hosts: vec![host.to_string()],
             http: routes
                 .iter()
-                .map(|r| http_route(service, r, host))
+                .flat_map(|r| http_routes(service, r, host))
                 .collect(),
         },
     })
 }
 
-/// The union of the subsets a service's routes split over, by name.
+/// The port settings of one route's circuit-breaking lines.
+fn port_settings(service: &Service, route: &Route) -> PortTrafficPolicy {
+    let pool = route.pool;
+    let tcp = pool.connections.map(|n| TcpPool { max_connections: n });
+    let http = (pool.pending.is_some() || pool.requests.is_some()).then_some(HttpPool {
+        http1_max_pending_requests: pool.pending,
+        http2_max_requests: pool.requests,
+    });
+    PortTrafficPolicy {
+        port: PortSelector {
+            number: service.ports[route.port].port,
+        },
+        connection_pool: (tcp.is_some() || http.is_some()).then_some(ConnectionPool { tcp, http }),
+        outlier_detection: route.eject.map(|e| OutlierDetection {
+            consecutive_5xx_errors: e.errors,
+            interval: seconds(e.interval_ms),
+            base_ejection_time: seconds(e.base_ms),
+            max_ejection_percent: e.max_percent,
+        }),
+    }
+}
+
+/// The union of the subsets a service's routes split over, by name, and the port
+/// settings of its circuit-breaking lines, by Service port.
 pub fn destination_rule(service: &Service, host: &str) -> Option<DestinationRule> {
     let mut names: Vec<&str> = service
         .routes
@@ -83,7 +133,13 @@ pub fn destination_rule(service: &Service, host: &str) -> Option<DestinationRule
         .collect();
     names.sort_unstable();
     names.dedup();
-    if names.is_empty() {
+    let mut breaking: Vec<&Route> = service
+        .routes
+        .iter()
+        .filter(|r| r.breaks_circuits())
+        .collect();
+    breaking.sort_by_key(|r| service.ports[r.port].port);
+    if names.is_empty() && breaking.is_empty() {
         return None;
     }
     Some(DestinationRule {
@@ -92,6 +148,9 @@ pub fn destination_rule(service: &Service, host: &str) -> Option<DestinationRule
         metadata: metadata(service.name(), service.namespace()),
         spec: DestinationRuleSpec {
             host: host.to_string(),
+            traffic_policy: (!breaking.is_empty()).then(|| TrafficPolicy {
+                port_level_settings: breaking.iter().map(|r| port_settings(service, r)).collect(),
+            }),
             subsets: names
                 .into_iter()
                 .map(|name| Subset {

@@ -10,6 +10,7 @@ use super::mtls::mtls;
 use super::probes::{Universe, ELSEWHERE, STRANGER};
 use super::reach::Reach;
 use super::report::{Fault, Report};
+use super::resilience::{header_routes, port_settings};
 use super::routes::routes;
 use super::scope::{registry, scope};
 use crate::evaluate::{Cluster, MtlsMode, Request, Transport};
@@ -137,6 +138,8 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
         }
     }
     routes(mesh, routing, &mut report);
+    header_routes(mesh, routing, &mut report);
+    port_settings(mesh, routing, &mut report);
     if report.dropped > 0 {
         let n = report.dropped;
         report

@@ -16,8 +16,9 @@
 //! a label index, so the cost grows with the rules, not with the square of the services.
 //!
 //! The entry is in `check.rs`, the report it fills in `report.rs`. The probes are built in
-//! `probes.rs`, the intents' side in `expected.rs`; `l4.rs`, `l7.rs`, `mtls.rs` and
-//! `routes.rs` each compare one layer of the objects against it; `l7.rs` hands services
+//! `probes.rs`, the intents' side in `expected.rs`; `l4.rs`, `l7.rs`, `mtls.rs`,
+//! `routes.rs` and `resilience.rs` (header routes, circuit breaking) each compare one
+//! layer of the objects against it; `l7.rs` hands services
 //! with denies or conditions to `invariant10.rs`, which also varies headers and tokens
 //! (both ask what `asks.rs` derives from the rules).
 
@@ -32,6 +33,7 @@ mod mtls;
 mod probes;
 mod reach;
 mod report;
+mod resilience;
 mod routes;
 mod scope;
 

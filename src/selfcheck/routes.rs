@@ -113,10 +113,16 @@ pub(crate) fn routes(mesh: &Mesh, objects: &[&Value], report: &mut Report) {
             }
         }
     }
-    let intended: usize = mesh.services.iter().map(|s| s.routes.len()).sum();
+    // One HTTP route per `match header`, then the default one, for each route that routes.
+    let intended: usize = mesh
+        .services
+        .iter()
+        .flat_map(|s| s.routes.iter().filter(|r| r.routes()))
+        .map(|r| 1 + r.matches.len())
+        .sum();
     if routed != intended {
         report.push(format!(
-            "the intents declare {intended} routes, the VirtualServices hold {routed}"
+            "the intents declare {intended} HTTP routes, the VirtualServices hold {routed}"
         ));
     }
 }

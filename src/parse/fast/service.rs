@@ -319,6 +319,63 @@ impl Reader<'_> {
                     span: self.span_from(start),
                     subsets,
                 }
+            } else if self.keyword("match").is_some() {
+                self.skip();
+                self.keyword("header")?;
+                self.skip();
+                let name = self.condition_name()?;
+                self.skip();
+                self.punct(b'=')?;
+                self.skip();
+                let value = self.loose()?;
+                self.skip();
+                self.keyword("to")?;
+                self.skip();
+                let subset = self.word()?;
+                ast::RouteStatement::Match {
+                    span: self.span_from(start),
+                    name,
+                    value,
+                    subset,
+                }
+            } else if let Some(keyword) = ["connections", "pending", "requests"]
+                .into_iter()
+                .find(|kw| self.at_keyword(kw))
+            {
+                self.keyword(keyword)?;
+                self.skip();
+                let limit = self.number()?;
+                ast::RouteStatement::Pool {
+                    span: self.span_from(start),
+                    keyword,
+                    limit,
+                }
+            } else if self.keyword("eject").is_some() {
+                self.skip();
+                let errors = self.number()?;
+                self.skip();
+                self.keyword("errors")?;
+                self.skip();
+                self.keyword("every")?;
+                self.skip();
+                let every = self.duration()?;
+                self.skip();
+                self.keyword("for")?;
+                self.skip();
+                let base = self.duration()?;
+                self.skip();
+                self.keyword("max")?;
+                self.skip();
+                let max = self.number()?;
+                self.skip();
+                self.punct(b'%')?;
+                ast::RouteStatement::Eject {
+                    span: self.span_from(start),
+                    errors,
+                    every,
+                    base,
+                    max,
+                }
             } else {
                 return None;
             };

@@ -295,6 +295,60 @@ impl Lower {
                         on,
                     })
                 }
+                Rule::header_route => {
+                    let mut name = self.empty_word(pspan);
+                    let mut value = self.empty_word(pspan);
+                    let mut subset = self.empty_word(pspan);
+                    for q in p.into_inner() {
+                        match q.as_rule() {
+                            Rule::header_name => name = self.word(&q),
+                            Rule::condition_value => value = self.word(&q),
+                            Rule::word => subset = self.word(&q),
+                            _ => {}
+                        }
+                    }
+                    statements.push(ast::RouteStatement::Match {
+                        span: pspan,
+                        name,
+                        value,
+                        subset,
+                    })
+                }
+                Rule::connections | Rule::pending | Rule::requests => {
+                    let keyword = match p.as_rule() {
+                        Rule::connections => "connections",
+                        Rule::pending => "pending",
+                        _ => "requests",
+                    };
+                    statements.push(ast::RouteStatement::Pool {
+                        span: pspan,
+                        keyword,
+                        limit: self.first_of(p, Rule::number, pspan),
+                    })
+                }
+                Rule::eject => {
+                    let mut numbers = Vec::new();
+                    let mut durations = Vec::new();
+                    for q in p.into_inner() {
+                        match q.as_rule() {
+                            Rule::number => numbers.push(self.word(&q)),
+                            Rule::duration => durations.push(self.word(&q)),
+                            _ => {}
+                        }
+                    }
+                    let mut numbers = numbers.into_iter();
+                    let mut durations = durations.into_iter();
+                    let next = |it: &mut std::vec::IntoIter<ast::Word>| {
+                        it.next().unwrap_or_else(|| self.empty_word(pspan))
+                    };
+                    statements.push(ast::RouteStatement::Eject {
+                        span: pspan,
+                        errors: next(&mut numbers),
+                        every: next(&mut durations),
+                        base: next(&mut durations),
+                        max: next(&mut numbers),
+                    })
+                }
                 Rule::split => {
                     let subsets = p
                         .into_inner()
