@@ -9,7 +9,6 @@ use crate::ast;
 use crate::code::Code;
 use crate::ir::{Eject, HeaderRoute, Route};
 use crate::source::Span;
-use crate::suggest;
 
 /// `match header NAME = VALUE to SUBSET`; the subset is judged once the split is known.
 pub(crate) fn header_route(
@@ -62,14 +61,13 @@ pub(crate) fn match_subsets(out: &Route, spans: &[Span], sink: &mut Sink) {
             *span,
             format!("subset `{}` is not in this route's `split`", m.subset),
         );
-        match suggest::closest(&m.subset, out.split.iter().map(|(s, _)| s.as_str())) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
-            None if out.split.is_empty() => d.help(format!(
+        match () {
+            () if out.split.is_empty() => d.help(format!(
                 "a header route sends requests to a subset the route splits over: add `split ... {} WEIGHT`",
                 m.subset
             )),
-            None => d.help(format!(
-                "the route splits over {}",
+            () => d.help(format!(
+                "a header route picks one of the subsets the route splits over: {}",
                 out.split
                     .iter()
                     .map(|(s, _)| format!("`{s}`"))
@@ -147,9 +145,18 @@ pub(crate) fn eject(
     }
 }
 
-/// W0013 and W0014 on a finished route; SPAN is the route's port name.
-pub(crate) fn lint(route: &Route, span: Span, sink: &mut Sink) {
-    if let Some(e) = route.eject {
+/// W0013 and W0014 on a finished route, pointing at its `eject` and `connections` lines.
+pub(crate) fn lint(route: &Route, statements: &[ast::RouteStatement], sink: &mut Sink) {
+    let line = |keyword: &str| {
+        statements.iter().find_map(|s| match s {
+            ast::RouteStatement::Eject { span, .. } if keyword == "eject" => Some(*span),
+            ast::RouteStatement::Pool {
+                span, keyword: k, ..
+            } if *k == keyword => Some(*span),
+            _ => None,
+        })
+    };
+    if let (Some(e), Some(span)) = (route.eject, line("eject")) {
         if e.max_percent == 100 && route.split.len() < 2 {
             sink.warning(
                 Code::EjectEverything,
@@ -159,7 +166,9 @@ pub(crate) fn lint(route: &Route, span: Span, sink: &mut Sink) {
             .help("cap ejection below 100%, such as `max 50%`, so some endpoints always serve");
         }
     }
-    if let (Some(c), Some(r)) = (route.pool.connections, &route.retries) {
+    if let (Some(c), Some(r), Some(span)) =
+        (route.pool.connections, &route.retries, line("connections"))
+    {
         if c < r.attempts {
             sink.warning(
                 Code::ConnectionsBelowRetries,

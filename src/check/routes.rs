@@ -233,6 +233,6 @@ pub(crate) fn route(
         }
     }
     resilience::match_subsets(&out, &match_spans, sink);
-    resilience::lint(&out, r.port.span, sink);
+    resilience::lint(&out, &r.statements, sink);
     port.map(|_| out)
 }

@@ -11,7 +11,7 @@ endif
 syn iskeyword @,48-57,_,-
 syn case match
 
-syn keyword intentStatement service mesh account selector port mtls allow calls route timeout retries per-try on split trust-domain cluster-domain istiod dns scraper workload host cidr cluster-cidrs sidecar-scoping deny when and header claim jwt issuer jwks
+syn keyword intentStatement service mesh account selector port mtls allow calls route timeout retries per-try on split trust-domain cluster-domain istiod dns scraper workload host cidr cluster-cidrs sidecar-scoping deny when and header claim jwt issuer jwks match connections pending requests eject errors every for max
 syn keyword intentReserved in to namespace anyone external
 syn keyword intentMethod GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH
 syn keyword intentProtocol http http2 grpc tcp tls contained
@@ -20,6 +20,7 @@ syn keyword intentMtlsMode strict permissive contained
 " Later rules win where several match at the same place.
 syn match intentNumber '\<\d\+\>'
 syn match intentDuration '\<\d\+\(ms\|s\|m\|h\)\>'
+syn match intentPercentage '\<\d\+%'
 syn match intentPath '\%(^\|[[:space:],|]\)\zs[/*][^[:space:],{}#]*'
 syn match intentAnyMethod '\%(^\|\s\)\zs\*\ze\s'
 syn match intentLabel '[A-Za-z0-9_./-]\+=[A-Za-z0-9_.-]*' contains=intentLabelEquals
@@ -45,6 +46,7 @@ hi def link intentProtocol Type
 hi def link intentMtlsMode Constant
 hi def link intentNumber Number
 hi def link intentDuration Number
+hi def link intentPercentage Number
 hi def link intentPath String
 hi def link intentLabel Identifier
 hi def link intentLabelEquals Delimiter
