@@ -6,6 +6,7 @@
 
 mod authorization;
 mod beyond;
+mod resilience;
 
 use meshward::selfcheck::self_check;
 use serde_json::{json, Value};
