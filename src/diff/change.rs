@@ -79,7 +79,8 @@ pub struct RouteChange {
     pub effect: Effect,
     pub to: String,
     pub port: String,
-    /// `timeout`, `retries` or `split`.
+    /// `timeout`, `retries`, `split`, `match`, `connections`, `pending`, `requests` or
+    /// `eject`.
     pub field: String,
     pub old: Option<String>,
     pub new: Option<String>,

@@ -49,8 +49,8 @@ fn duration(ms: u64) -> String {
     }
 }
 
-/// The three settings of a route as intent text, for comparison and display.
-fn route_fields(route: Option<&ir::Route>) -> [(&'static str, Option<String>); 3] {
+/// The settings of a route as intent text, for comparison and display.
+fn route_fields(route: Option<&ir::Route>) -> [(&'static str, Option<String>); 8] {
     let timeout = route.and_then(|r| r.timeout_ms).map(duration);
     let retries = route.and_then(|r| r.retries.as_ref()).map(|r| {
         let mut s = r.attempts.to_string();
@@ -69,7 +69,34 @@ fn route_fields(route: Option<&ir::Route>) -> [(&'static str, Option<String>); 3
             .collect::<Vec<_>>()
             .join(", ")
     });
-    [("timeout", timeout), ("retries", retries), ("split", split)]
+    let matches = route.filter(|r| !r.matches.is_empty()).map(|r| {
+        r.matches
+            .iter()
+            .map(|m| format!("header {} = {} to {}", m.header, m.value, m.subset))
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    let pool =
+        |f: fn(&ir::Pool) -> Option<u32>| route.and_then(|r| f(&r.pool)).map(|n| n.to_string());
+    let eject = route.and_then(|r| r.eject).map(|e| {
+        format!(
+            "{} errors every {} for {} max {}%",
+            e.errors,
+            duration(e.interval_ms),
+            duration(e.base_ms),
+            e.max_percent
+        )
+    });
+    [
+        ("timeout", timeout),
+        ("retries", retries),
+        ("split", split),
+        ("match", matches),
+        ("connections", pool(|p| p.connections)),
+        ("pending", pool(|p| p.pending)),
+        ("requests", pool(|p| p.requests)),
+        ("eject", eject),
+    ]
 }
 
 pub(crate) fn route_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Change>) {

@@ -166,7 +166,12 @@ pub(crate) fn answer(
             (decision.is_allowed(), applicable.clone())
         }
     };
-    if let Some(route) = route(objects, &to.host(&mesh.settings.cluster_domain), port.port) {
+    if let Some(route) = route(
+        objects,
+        &to.host(&mesh.settings.cluster_domain),
+        port.port,
+        &q.headers,
+    ) {
         layers.push(layer("route", true, route));
     }
     let allowed = layers.iter().all(|l| l.allowed) && l7_ok;
@@ -227,43 +232,43 @@ fn concrete(pattern: &str) -> String {
     }
 }
 
-fn route(objects: &[Value], host: &str, service_port: u16) -> Option<String> {
+/// The route a request to HOST on SERVICE_PORT carrying HEADERS takes, by the
+/// VirtualServices as the caller's proxy applies them (header routes first).
+fn route(
+    objects: &[Value],
+    host: &str,
+    service_port: u16,
+    headers: &[(String, String)],
+) -> Option<String> {
+    let refs: Vec<&Value> = objects.iter().collect();
+    let (name, hops) = crate::evaluate::route(&refs, host, service_port, headers)?;
     let vs = objects.iter().find(|o| {
         o.get("kind").and_then(Value::as_str) == Some("VirtualService")
             && o.pointer("/spec/hosts")
                 .and_then(Value::as_array)
                 .is_some_and(|h| h.iter().any(|x| x == host))
     })?;
-    let http = vs.pointer("/spec/http")?.as_array()?.iter().find(|r| {
-        r.get("match").and_then(Value::as_array).is_some_and(|ms| {
-            ms.iter()
-                .any(|m| m.get("port").and_then(Value::as_u64) == Some(u64::from(service_port)))
-        })
-    })?;
-    let dests: Vec<String> = http
-        .get("route")?
+    let http = vs
+        .pointer("/spec/http")?
         .as_array()?
         .iter()
-        .map(|d| {
-            match (
-                d.pointer("/destination/subset").and_then(Value::as_str),
-                d.get("weight").and_then(Value::as_u64),
-            ) {
-                (Some(s), Some(w)) => format!("subset {s} {w}%"),
-                (Some(s), None) => format!("subset {s}"),
-                _ => "all pods".to_string(),
-            }
+        .find(|r| r.get("name").and_then(Value::as_str) == Some(name.as_str()))?;
+    let dests: Vec<String> = hops
+        .iter()
+        .map(|h| match (&h.subset, h.weight) {
+            (Some(s), Some(w)) => format!("subset {s} {w}%"),
+            (Some(s), None) => format!("subset {s}"),
+            _ => "all pods".to_string(),
         })
         .collect();
     let mut text = format!(
-        "VirtualService {}/{} route {}: {}",
+        "VirtualService {}/{} route {name}: {}",
         vs.pointer("/metadata/namespace")
             .and_then(Value::as_str)
             .unwrap_or(""),
         vs.pointer("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or(""),
-        http.get("name").and_then(Value::as_str).unwrap_or(""),
         dests.join(", ")
     );
     if let Some(t) = http.get("timeout").and_then(Value::as_str) {

@@ -175,3 +175,44 @@ fn a_jwt_whose_issuer_changes_widens() {
         }])
     );
 }
+
+#[test]
+fn header_routes_and_circuit_breaking_are_route_changes() {
+    let old = "  allow frontend\n  route http {\n    split v1 90, v2 10\n  }\n";
+    let new = "  allow frontend\n  route http {\n    match header x-canary = always to v2\n    split v1 90, v2 10\n    connections 50\n    eject 5 errors every 10s for 30s max 50%\n  }\n";
+    let changes = compare(old, new);
+    let fields: Vec<(&str, &Value, &Value)> = changes
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| {
+            (
+                c["field"].as_str().unwrap_or_default(),
+                &c["old"],
+                &c["new"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("connections", &Value::Null, &json!("50")),
+            (
+                "eject",
+                &Value::Null,
+                &json!("5 errors every 10s for 30s max 50%")
+            ),
+            (
+                "match",
+                &Value::Null,
+                &json!("header x-canary = always to v2")
+            ),
+        ],
+        "{changes:#}"
+    );
+    assert!(changes
+        .as_array()
+        .expect("list")
+        .iter()
+        .all(|c| c["kind"] == "route" && c["effect"] == "neutral"));
+}

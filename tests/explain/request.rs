@@ -208,3 +208,35 @@ fn conditions_decide_and_the_allow_names_them() {
     let text = authz("GET", "/admin/users", &[], None);
     assert!(text.contains("=> denied"), "no token, no admin: {text}");
 }
+
+#[test]
+fn the_route_follows_the_headers() {
+    let compiled = meshward::pipeline::run(&super::common::root().join("examples/shop"));
+    let (mesh, _) = compiled.result.as_ref().expect("compiles");
+    let objects = meshward::pipeline::render_objects(mesh).expect("render");
+    let ask = |headers: &[(&str, &str)]| {
+        let q = Question {
+            from: "frontend.web".into(),
+            to: "catalog.shop".into(),
+            port: Some("http".into()),
+            request: Some(("GET".into(), "/api/products".into())),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            token: None,
+        };
+        let text = render_text(&explain(mesh, &objects, &compiled.sources, &q).expect("explain"));
+        text.lines()
+            .find(|l| l.contains(" route "))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        ask(&[("x-canary", "always")]).contains("route http-match-0: subset v2;"),
+        "{}",
+        ask(&[("x-canary", "always")])
+    );
+    assert!(ask(&[]).contains("route http: subset v1 90%, subset v2 10%"));
+    assert!(ask(&[("x-canary", "never")]).contains("route http: subset v1 90%"));
+}
