@@ -593,6 +593,12 @@ enum RouteStmt {
     Timeout(Duration),
     Retries(Retries),
     Split(Some1<(Name, Weight), 3>),
+    /// `match header NAME = VALUE to SUBSET`.
+    Match(Name, Name, Name),
+    /// `connections N`, `pending N` or `requests N` by the first field.
+    Pool(u8, Weight),
+    /// `eject N errors every D for D max P%`.
+    Eject(Weight, Duration, Duration, Weight),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -1029,6 +1035,30 @@ impl Printer {
                     p.t(n.0.clone());
                     p.t(w.0.clone());
                 });
+            }
+            RouteStmt::Match(header, value, subset) => {
+                self.t("match");
+                self.t("header");
+                self.t(header.0.clone());
+                self.t("=");
+                self.t(value.0.clone());
+                self.t("to");
+                self.t(subset.0.clone());
+            }
+            RouteStmt::Pool(kind, n) => {
+                self.t(["connections", "pending", "requests"][usize::from(*kind % 3)]);
+                self.t(n.0.clone());
+            }
+            RouteStmt::Eject(errors, every, base, max) => {
+                self.t("eject");
+                self.t(errors.0.clone());
+                self.t("errors");
+                self.t("every");
+                self.t(every.0.clone());
+                self.t("for");
+                self.t(base.0.clone());
+                self.t("max");
+                self.t(format!("{}%", max.0));
             }
         }
     }

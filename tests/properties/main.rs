@@ -489,9 +489,11 @@ fn render(tree: &Tree) -> Vec<(String, String)> {
                 s.ports[*p].name
             ));
             if *split {
+                t.push_str("    match header x-canary = always to v2\n");
                 t.push_str("    split v1 70, v2 30\n");
             } else {
                 t.push_str("    retries 2 per-try 500ms on 5xx\n");
+                t.push_str("    connections 10\n    eject 3 errors every 5s for 30s max 50%\n");
             }
             t.push_str("  }\n");
         }
