@@ -71,15 +71,25 @@ fn parse_all_with(
 /// What the self-check reads of the documents, as a build reads it.
 fn read_back(
     documents: &[render::Document],
-) -> (meshward::evaluate::Cluster, Vec<serde_json::Value>) {
+) -> (
+    meshward::evaluate::Cluster,
+    Vec<serde_json::Value>,
+    Vec<selfcheck::Placed>,
+) {
     let mut policies = Vec::new();
     let mut routing = Vec::new();
+    let mut placed = Vec::new();
     for d in documents {
-        let (p, r) = meshward::pipeline::judged(d).expect("serialisable");
+        let (p, r, w) = meshward::pipeline::judged(d).expect("serialisable");
         policies.extend(p);
         routing.extend(r);
+        placed.extend(w);
     }
-    (meshward::evaluate::Cluster::from_read(policies), routing)
+    (
+        meshward::evaluate::Cluster::from_read(policies),
+        routing,
+        placed,
+    )
 }
 
 fn stages(c: &mut Criterion) {
@@ -94,7 +104,7 @@ fn stages(c: &mut Criterion) {
         let tables = compile::compile(&mesh);
         let documents = render::render(&mesh, &tables);
         let tree = output::Tree::from_documents(&documents).expect("emit");
-        let (cluster, routing) = read_back(&documents);
+        let (cluster, routing, placed) = read_back(&documents);
         let routing: Vec<&serde_json::Value> = routing.iter().collect();
 
         let mut group = c.benchmark_group("stage");
@@ -151,7 +161,7 @@ fn stages(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("self-check", services), |b| {
             b.iter(|| {
-                let faults = selfcheck::check(&mesh, &cluster, &routing);
+                let faults = selfcheck::check(&mesh, &cluster, &routing, &placed);
                 assert!(faults.is_empty());
             })
         });

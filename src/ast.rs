@@ -250,6 +250,8 @@ pub enum MeshStatement {
     },
     /// `sidecar-scoping on|off`: the value as written.
     SidecarScoping(Word),
+    /// `sync-waves on|off`: the value as written.
+    SyncWaves(Word),
     Jwt(Jwt),
 }
 

@@ -114,9 +114,9 @@ pub fn run_loaded(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Outco
             let collected = collect(rendered);
             clock.lap("collect");
             match collected {
-                Ok((tree, cluster, routing)) => {
+                Ok((tree, cluster, routing, placed)) => {
                     let routing: Vec<&serde_json::Value> = routing.iter().collect();
-                    faults = selfcheck::check(&mesh, &cluster, &routing);
+                    faults = selfcheck::check(&mesh, &cluster, &routing, &placed);
                     drop(routing);
                     // Millions of small allocations: free them on an idle worker while
                     // the caller writes the tree, not on the way to it.
@@ -156,11 +156,17 @@ pub fn render_objects(mesh: &ir::Mesh) -> Result<Vec<serde_json::Value>, serde_j
 pub type Judged = (
     Vec<Result<Option<evaluate::Policy>, String>>,
     Vec<serde_json::Value>,
+    Vec<selfcheck::Placed>,
 );
 /// One document's YAML text and what the self-check reads of it.
 type Emitted = Result<(String, Judged), serde_json::Error>;
 /// The output tree, the evaluator's cluster and the routing objects.
-type Collected = (output::Tree, evaluate::Cluster, Vec<serde_json::Value>);
+type Collected = (
+    output::Tree,
+    evaluate::Cluster,
+    Vec<serde_json::Value>,
+    Vec<selfcheck::Placed>,
+);
 
 pub fn judged(document: &render::Document) -> Result<Judged, serde_json::Error> {
     thread_local! {
@@ -170,20 +176,24 @@ pub fn judged(document: &render::Document) -> Result<Judged, serde_json::Error> 
     }
     let mut policies = Vec::new();
     let mut routing = Vec::new();
+    let mut placed = Vec::new();
     for object in &document.objects {
         match object {
             render::Object::Kustomization(_) => {}
             render::Object::VirtualService(_) | render::Object::DestinationRule(_) => {
-                routing.push(serde_json::to_value(object)?)
+                let value = serde_json::to_value(object)?;
+                placed.extend(selfcheck::Placed::from_value(&value));
+                routing.push(value)
             }
             _ => policies.push(JSON.with_borrow_mut(|json| {
                 json.clear();
                 serde_json::to_writer(&mut *json, object)?;
+                placed.extend(selfcheck::Placed::read(json));
                 Ok::<_, serde_json::Error>(evaluate::Cluster::read_json(json))
             })?),
         }
     }
-    Ok((policies, routing))
+    Ok((policies, routing, placed))
 }
 
 /// The tree, the evaluator's cluster and the routing objects, from the documents in path
@@ -192,19 +202,22 @@ fn collect(rendered: Vec<(String, Emitted)>) -> Result<Collected, serde_json::Er
     let mut texts = Vec::with_capacity(rendered.len());
     // Sized exactly: a 10,000-service tree reads about 40,000 policies of ~200 bytes, and
     // doubling growth would hold up to twice that (and both halves while it moves).
-    let count = |r: &Emitted| r.as_ref().map_or(0, |(_, (p, _))| p.len());
+    let count = |r: &Emitted| r.as_ref().map_or(0, |(_, (p, _, _))| p.len());
     let mut policies = Vec::with_capacity(rendered.iter().map(|(_, r)| count(r)).sum());
     let mut routing = Vec::new();
+    let mut placed = Vec::new();
     for (path, result) in rendered {
-        let (text, (p, r)) = result?;
+        let (text, (p, r, w)) = result?;
         texts.push((path, text));
         policies.extend(p);
         routing.extend(r);
+        placed.extend(w);
     }
     Ok((
         output::Tree::from_texts(texts),
         evaluate::Cluster::from_read(policies),
         routing,
+        placed,
     ))
 }
 

@@ -24,6 +24,7 @@ pub(crate) struct Settings {
     /// The `cluster-cidrs` statement, when there is one.
     pub cluster_cidrs_statement: Option<Span>,
     pub sidecar_scoping: bool,
+    pub sync_waves: bool,
 }
 
 pub(crate) struct WorkloadDraft {
@@ -75,6 +76,7 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
         cluster_cidrs: Vec::new(),
         cluster_cidrs_statement: None,
         sidecar_scoping: true,
+        sync_waves: false,
     };
     let Some(mesh) = mesh else {
         return settings;
@@ -167,7 +169,12 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
             }
             MeshStatement::SidecarScoping(w) => {
                 if once("sidecar-scoping", w.span, sink) {
-                    settings.sidecar_scoping = switch(w, sink);
+                    settings.sidecar_scoping = switch("sidecar-scoping", true, w, sink);
+                }
+            }
+            MeshStatement::SyncWaves(w) => {
+                if once("sync-waves", w.span, sink) {
+                    settings.sync_waves = switch("sync-waves", false, w, sink);
                 }
             }
             // Read by `jwts`, which needs nothing else of the mesh block.
@@ -177,8 +184,8 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
     settings
 }
 
-/// `on` or `off`; anything else is reported and read as the default, `on`.
-fn switch(w: &ast::Word, sink: &mut Sink) -> bool {
+/// `on` or `off` for setting WHAT; anything else is reported and read as DEFAULT.
+fn switch(what: &str, default: bool, w: &ast::Word, sink: &mut Sink) -> bool {
     match w.text.as_str() {
         "on" => true,
         "off" => false,
@@ -186,13 +193,20 @@ fn switch(w: &ast::Word, sink: &mut Sink) -> bool {
             let d = sink.error(
                 Code::UnknownSwitch,
                 w.span,
-                format!("`sidecar-scoping` is `on` or `off`, not `{other}`"),
+                format!("`{what}` is `on` or `off`, not `{other}`"),
             );
+            let (first, second) = if default {
+                ("on", "off")
+            } else {
+                ("off", "on")
+            };
             match suggest::closest(&other.to_ascii_lowercase(), ["on", "off"]) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help("write `sidecar-scoping on` (the default) or `sidecar-scoping off`"),
+                None => d.help(format!(
+                    "write `{what} {first}` (the default) or `{what} {second}`"
+                )),
             };
-            true
+            default
         }
     }
 }

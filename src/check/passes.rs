@@ -130,6 +130,7 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
             cluster_cidrs: settings.cluster_cidrs.iter().map(|(c, _)| *c).collect(),
             sidecar_scoping: settings.sidecar_scoping,
             jwts: jwts.into_iter().map(|(j, _)| j).collect(),
+            sync_waves: settings.sync_waves,
         },
         services: resolved,
         workloads,

@@ -41,6 +41,8 @@ pub struct Settings {
     pub sidecar_scoping: bool,
     /// Issuers of end-user tokens that rules may name, sorted by name.
     pub jwts: Vec<Jwt>,
+    /// Whether every object carries an Argo CD sync wave (`sync-waves on`).
+    pub sync_waves: bool,
 }
 
 /// Pods picked by a namespace and a label selector.

@@ -361,6 +361,7 @@ fn is_mesh_statement(rule: Rule) -> bool {
             | Rule::workload
             | Rule::cluster_cidrs
             | Rule::sidecar_scoping
+            | Rule::sync_waves
             | Rule::jwt
     )
 }

@@ -17,7 +17,8 @@
 //!   Peer- and RequestAuthentication), `traffic`: the objects of one layer each, with the
 //!   Istio kinds in `istio`;
 //! - `external`: an external's ServiceEntry; `sidecar`: the Sidecars and their hosts;
-//! - `metadata`: the name, namespace and managed-by label every object carries.
+//! - `metadata`: the name, namespace and managed-by label every object carries; `waves`:
+//!   the Argo CD sync wave of each object, with `sync-waves on`.
 
 mod authorization;
 mod document;
@@ -31,6 +32,7 @@ mod sidecar;
 mod tests;
 mod traffic;
 mod tree;
+mod waves;
 
 pub use document::{
     Document, Kustomization, Object, GENERATED, GENERATED_MARK, KUSTOMIZATION_FILE, NAMESPACE_FILE,
@@ -39,3 +41,4 @@ pub use external::{cidr_host, entry_name};
 pub use metadata::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
 pub use sidecar::{sidecar_name, NAMESPACE_SIDECAR};
 pub use tree::{external_file, render, render_with, service_file};
+pub use waves::WAVE_KEY;

@@ -109,6 +109,7 @@ fn mesh() -> Mesh {
             cluster_cidrs: vec![cidr("10.0.0.0/12"), cidr("fd00::/8")],
             sidecar_scoping: true,
             jwts: vec![],
+            sync_waves: false,
         },
         services: vec![
             service(

@@ -14,6 +14,7 @@ use super::network;
 use super::security;
 use super::sidecar;
 use super::traffic;
+use super::waves;
 use crate::compile::{self, Tables};
 use crate::ir::{External, Mesh, Service};
 use rayon::prelude::*;
@@ -62,6 +63,13 @@ pub fn render_with<R: Send>(
         BTreeMap::new()
     };
     let scopes = &scopes;
+    let waves = mesh.settings.sync_waves;
+    let finish = |mut document: Document| {
+        if waves {
+            waves::annotate(&mut document.objects);
+        }
+        document
+    };
     let namespaces: Vec<(&&str, &Vec<compile::Rule>)> = tables.namespaces.iter().collect();
     let per_namespace: Vec<Vec<(String, R)>> = namespaces
         .par_iter()
@@ -72,7 +80,7 @@ pub fn render_with<R: Send>(
             }
             documents
                 .into_iter()
-                .map(|document| (document.path.clone(), each(document)))
+                .map(|document| (document.path.clone(), each(finish(document))))
                 .collect()
         })
         .collect();
@@ -95,7 +103,7 @@ pub fn render_with<R: Send>(
         .map(|service| {
             let document = service_document(mesh, tables, service, scopes)?;
             let path = document.path.clone();
-            Some((path, each(document)))
+            Some((path, each(finish(document))))
         })
         .collect();
     for (service, rendered) in mesh.services.iter().zip(rendered) {

@@ -13,6 +13,7 @@ use super::report::{Fault, Report};
 use super::resilience::{header_routes, port_settings};
 use super::routes::routes;
 use super::scope::{registry, scope};
+use super::waves::{waves, Placed};
 use crate::evaluate::{Cluster, MtlsMode, Request, Transport};
 use crate::ir::Mesh;
 use rayon::prelude::*;
@@ -22,7 +23,8 @@ use std::collections::BTreeSet;
 /// Check the rendered OBJECTS against MESH; empty when they agree.
 pub fn self_check(mesh: &Mesh, objects: &[Value]) -> Vec<Fault> {
     let routing: Vec<&Value> = objects.iter().filter(|o| is_routing(o)).collect();
-    check(mesh, &Cluster::from_objects(objects), &routing)
+    let placed: Vec<Placed> = objects.iter().filter_map(Placed::from_value).collect();
+    check(mesh, &Cluster::from_objects(objects), &routing, &placed)
 }
 
 /// Whether OBJECT is a VirtualService or a DestinationRule, which the self-check reads
@@ -36,7 +38,7 @@ pub fn is_routing(object: &Value) -> bool {
 
 /// Check the policies in CLUSTER and the ROUTING objects against MESH; empty when they
 /// agree.
-pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
+pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value], placed: &[Placed]) -> Vec<Fault> {
     let u = Universe::new(mesh);
     let expected = Expected::new(mesh, &u);
     let reach = Reach::new(mesh);
@@ -140,6 +142,7 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value]) -> Vec<Fault> {
     routes(mesh, routing, &mut report);
     header_routes(mesh, routing, &mut report);
     port_settings(mesh, routing, &mut report);
+    waves(mesh.settings.sync_waves, placed, &mut report);
     if report.dropped > 0 {
         let n = report.dropped;
         report

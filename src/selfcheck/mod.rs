@@ -36,6 +36,8 @@ mod report;
 mod resilience;
 mod routes;
 mod scope;
+mod waves;
 
 pub use check::{check, is_routing, self_check};
 pub use report::Fault;
+pub use waves::Placed;

@@ -76,6 +76,11 @@ impl Reader<'_> {
             Some(ast::MeshStatement::SidecarScoping(
                 self.run(|b| b.is_ascii_alphanumeric())?,
             ))
+        } else if self.keyword("sync-waves").is_some() {
+            self.skip();
+            Some(ast::MeshStatement::SyncWaves(
+                self.run(|b| b.is_ascii_alphanumeric())?,
+            ))
         } else if let Some(keyword) = self.keyword("jwt") {
             self.skip();
             Some(ast::MeshStatement::Jwt(self.jwt(keyword)?))

@@ -63,6 +63,9 @@ impl Lower {
                 Rule::sidecar_scoping => {
                     ast::MeshStatement::SidecarScoping(self.first_of(p, Rule::switch, pspan))
                 }
+                Rule::sync_waves => {
+                    ast::MeshStatement::SyncWaves(self.first_of(p, Rule::switch, pspan))
+                }
                 Rule::jwt => ast::MeshStatement::Jwt(self.jwt(p, pspan)),
                 _ => continue,
             };
