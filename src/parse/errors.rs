@@ -43,9 +43,9 @@ pub(crate) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
     let mesh_statements = positives.iter().filter(|r| is_mesh_statement(**r)).count();
     for rule in &positives {
         let phrase = if is_service_statement(*rule) && statements > 2 {
-            "a statement (`account`, `selector`, `port`, `mtls`, `allow`, `calls`, `route`)"
+            "a statement (`account`, `selector`, `port`, `mtls`, `allow`, `deny`, `calls`, `route`)"
         } else if is_mesh_statement(*rule) && mesh_statements > 2 {
-            "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`, `cluster-cidrs`, `sidecar-scoping`)"
+            "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`, `cluster-cidrs`, `sidecar-scoping`, `sync-waves`, `jwt`)"
         } else if *rule == Rule::word {
             name_after(prev.as_deref())
         } else {
