@@ -80,7 +80,7 @@ fn read_back(
     let mut routing = Vec::new();
     let mut placed = Vec::new();
     for d in documents {
-        let (p, r, w) = meshward::pipeline::judged(d).expect("serialisable");
+        let (p, r, w) = meshward::pipeline::judged(d, false).expect("serialisable");
         policies.extend(p);
         routing.extend(r);
         placed.extend(w);
@@ -154,7 +154,7 @@ fn stages(c: &mut Criterion) {
                 render::render_with(&mesh, &tables, |d| {
                     (
                         emit::emit(&d).expect("emit"),
-                        meshward::pipeline::judged(&d).expect("read"),
+                        meshward::pipeline::judged(&d, false).expect("read"),
                     )
                 })
             })

@@ -106,8 +106,9 @@ pub fn run_loaded(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Outco
             clock.lap("compile");
             // Each document is emitted and read back by the evaluator as soon as it is
             // rendered, then dropped.
+            let waves = mesh.settings.sync_waves;
             let rendered = render::render_with(&mesh, &tables, |document| {
-                Ok::<_, serde_json::Error>((emit::emit(&document)?, judged(&document)?))
+                Ok::<_, serde_json::Error>((emit::emit(&document)?, judged(&document, waves)?))
             });
             drop(tables);
             clock.lap("render+emit");
@@ -168,7 +169,7 @@ type Collected = (
     Vec<selfcheck::Placed>,
 );
 
-pub fn judged(document: &render::Document) -> Result<Judged, serde_json::Error> {
+pub fn judged(document: &render::Document, waves: bool) -> Result<Judged, serde_json::Error> {
     thread_local! {
         /// One JSON buffer per thread, reused for every policy: a fresh `Vec` per object
         /// was grown (and its pages first touched) 30,000 times in a 10k-service build.
@@ -182,13 +183,15 @@ pub fn judged(document: &render::Document) -> Result<Judged, serde_json::Error> 
             render::Object::Kustomization(_) => {}
             render::Object::VirtualService(_) | render::Object::DestinationRule(_) => {
                 let value = serde_json::to_value(object)?;
-                placed.extend(selfcheck::Placed::from_value(&value));
+                if waves || value.pointer("/metadata/annotations").is_some() {
+                    placed.extend(selfcheck::Placed::from_value(&value));
+                }
                 routing.push(value)
             }
             _ => policies.push(JSON.with_borrow_mut(|json| {
                 json.clear();
                 serde_json::to_writer(&mut *json, object)?;
-                placed.extend(selfcheck::Placed::read(json));
+                placed.extend(selfcheck::Placed::read(json, waves));
                 Ok::<_, serde_json::Error>(evaluate::Cluster::read_json(json))
             })?),
         }

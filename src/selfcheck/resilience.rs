@@ -7,6 +7,7 @@ use super::report::Report;
 use crate::evaluate::{route, Hop};
 use crate::ir::{Mesh, Route, Service};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Where the intents send a request with HEADERS on ROUTE: the first `match header` whose
 /// header carries its value exactly, else the split, else the Service as a whole.
@@ -47,12 +48,36 @@ fn hops_text(hops: &[Hop]) -> String {
     parts.join(", ")
 }
 
+/// The objects of KIND by the hosts they name (`spec.hosts` or `spec.host`), so that each
+/// service looks at its own and a big tree is not read once per service.
+fn by_host<'v>(objects: &[&'v Value], kind: &str) -> BTreeMap<String, Vec<&'v Value>> {
+    let mut out: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for o in objects
+        .iter()
+        .filter(|o| o.get("kind").and_then(Value::as_str) == Some(kind))
+    {
+        let hosts = o.pointer("/spec/hosts").and_then(Value::as_array);
+        let named = hosts
+            .into_iter()
+            .flatten()
+            .chain(o.pointer("/spec/host"))
+            .filter_map(Value::as_str);
+        for h in named {
+            out.entry(h.to_string()).or_default().push(o);
+        }
+    }
+    out
+}
+
 /// Each routing route asked without headers, with each match's header at its value, just
 /// off it and in another case.
 pub(crate) fn header_routes(mesh: &Mesh, objects: &[&Value], report: &mut Report) {
     let cd = &mesh.settings.cluster_domain;
+    let services = by_host(objects, "VirtualService");
+    let none = Vec::new();
     for s in &mesh.services {
         let host = s.host(cd);
+        let objects = services.get(&host).unwrap_or(&none);
         for r in s.routes.iter().filter(|r| r.routes()) {
             let port = s.ports[r.port].port;
             let mut asks: Vec<Vec<(String, String)>> = vec![Vec::new()];
@@ -94,14 +119,14 @@ fn millis(text: &str) -> Option<u64> {
 /// The port-level settings of each service's DestinationRule, field by field.
 pub(crate) fn port_settings(mesh: &Mesh, objects: &[&Value], report: &mut Report) {
     let cd = &mesh.settings.cluster_domain;
+    let rules = by_host(objects, "DestinationRule");
+    let none = Vec::new();
     for s in &mesh.services {
         let host = s.host(cd);
-        let settings: Vec<&Value> = objects
+        let settings: Vec<&Value> = rules
+            .get(&host)
+            .unwrap_or(&none)
             .iter()
-            .filter(|o| {
-                o.get("kind").and_then(Value::as_str) == Some("DestinationRule")
-                    && o.pointer("/spec/host").and_then(Value::as_str) == Some(host.as_str())
-            })
             .flat_map(|o| {
                 o.pointer("/spec/trafficPolicy/portLevelSettings")
                     .and_then(Value::as_array)

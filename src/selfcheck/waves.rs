@@ -75,8 +75,12 @@ struct Mode {
 
 impl Placed {
     /// Read from an object's JSON text; `None` for a kustomization or unreadable text
-    /// (which the evaluator reports).
-    pub fn read(json: &[u8]) -> Option<Placed> {
+    /// (which the evaluator reports). With WAVES off only an object that carries a wave
+    /// is kept (it is a fault): a 10,000-service build then holds no record per object.
+    pub fn read(json: &[u8], waves: bool) -> Option<Placed> {
+        if !waves && !contains(json, WAVE.as_bytes()) {
+            return None;
+        }
         Self::from_shape(serde_json::from_slice(json).ok()?)
     }
 
@@ -110,6 +114,10 @@ impl Placed {
             hosts,
         })
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 pub(crate) fn waves(on: bool, placed: &[Placed], report: &mut Report) {
