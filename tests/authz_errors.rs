@@ -6,10 +6,8 @@
 
 mod common;
 
-use common::{root, Meshward};
-use serde_json::Value;
+use common::{build_with, codes, has, root, run_on, show, Run};
 use std::fs;
-use std::path::Path;
 
 /// A tree with one issuer and a rule that uses it.
 const BASE: &[(&str, &str)] = &[
@@ -46,102 +44,9 @@ const BASE: &[(&str, &str)] = &[
 const ORDERS: &str = "shop/orders.intent";
 const MESH: &str = "mesh.intent";
 
-struct Run {
-    code: Option<i32>,
-    diagnostics: Vec<Value>,
-    wrote: bool,
-}
-
 /// Build BASE with CHANGES (a file replaced, or added; empty text removes it).
 fn build(changes: &[(&str, &str)]) -> Run {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let tree = tmp.path().join("t");
-    let mut files: Vec<(&str, &str)> = BASE.to_vec();
-    for (path, text) in changes {
-        files.retain(|(p, _)| p != path);
-        if !text.is_empty() {
-            files.push((path, text));
-        }
-    }
-    for (path, text) in files {
-        let at = tree.join(path);
-        fs::create_dir_all(at.parent().expect("parent")).expect("mkdir");
-        fs::write(at, text).expect("write");
-    }
-    run_on(tmp.path(), "t")
-}
-
-/// `meshward build TREE --out out --format json` in DIR.
-fn run_on(dir: &Path, tree: &str) -> Run {
-    let out_dir = tempfile::tempdir().expect("tempdir");
-    let out = Meshward::new()
-        .current_dir(dir)
-        .args(["build", tree, "--format", "json", "--out"])
-        .arg(out_dir.path().join("out"))
-        .run();
-    let diagnostics = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).expect("a JSON diagnostic"))
-        .collect();
-    Run {
-        code: out.code,
-        diagnostics,
-        wrote: out_dir.path().join("out").exists(),
-    }
-}
-
-fn text(d: &Value, key: &str) -> String {
-    d[key].as_str().unwrap_or_default().to_string()
-}
-
-fn show(run: &Run) -> String {
-    run.diagnostics
-        .iter()
-        .map(|d| {
-            format!(
-                "{}:{}:{} {} {} | {}",
-                text(d, "file"),
-                d["line"],
-                d["column"],
-                text(d, "code"),
-                text(d, "message"),
-                text(d, "help")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The diagnostic with CODE at AT (`file:line:col` below the tree); its message holds
-/// MESSAGE and its help HELP.
-#[track_caller]
-fn has(run: &Run, code: &str, at: &str, message: &str, help: &str) {
-    let found = run.diagnostics.iter().find(|d| {
-        text(d, "code") == code
-            && format!("{}:{}:{}", text(d, "file"), d["line"], d["column"]) == format!("t/{at}")
-    });
-    let Some(d) = found else {
-        panic!("no {code} at {at}; got:\n{}", show(run));
-    };
-    assert!(
-        text(d, "message").contains(message),
-        "{code} says {:?}, not {message:?}",
-        text(d, "message")
-    );
-    assert!(
-        text(d, "help").contains(help),
-        "{code} helps {:?}, not {help:?}",
-        text(d, "help")
-    );
-}
-
-/// The codes of a run, sorted.
-fn codes(run: &Run) -> Vec<String> {
-    let mut got: Vec<String> = run.diagnostics.iter().map(|d| text(d, "code")).collect();
-    got.sort();
-    got
+    build_with(BASE, changes)
 }
 
 /// An error run: exit 2, nothing written, and exactly the diagnostics CODES.
@@ -152,7 +57,7 @@ fn errors(changes: &[(&str, &str)], want: &[&str]) -> Run {
     assert!(!run.wrote, "an error run wrote OUT");
     let mut want: Vec<String> = want.iter().map(|c| c.to_string()).collect();
     want.sort();
-    assert_eq!(codes(&run), want, "{}", show(&run));
+    assert_eq!(codes(&run, ""), want, "{}", show(&run));
     run
 }
 
@@ -164,7 +69,7 @@ fn warns(changes: &[(&str, &str)], want: &[&str]) -> Run {
     assert!(run.wrote, "a run with warnings only writes OUT");
     let mut want: Vec<String> = want.iter().map(|c| c.to_string()).collect();
     want.sort();
-    assert_eq!(codes(&run), want, "{}", show(&run));
+    assert_eq!(codes(&run, ""), want, "{}", show(&run));
     run
 }
 
@@ -808,7 +713,7 @@ fn the_examples_draw_no_deny_or_condition_warning() {
         let run = run_on(&examples, &name);
         assert_eq!(run.code, Some(0), "{name}: {}", show(&run));
         let lints = ["W0009", "W0010", "W0011", "W0012"];
-        let fired: Vec<String> = codes(&run)
+        let fired: Vec<String> = codes(&run, "")
             .into_iter()
             .filter(|c| lints.contains(&c.as_str()))
             .collect();

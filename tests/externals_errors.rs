@@ -5,9 +5,7 @@
 
 mod common;
 
-use common::Meshward;
-use serde_json::Value;
-use std::fs;
+use common::{build_with, codes, has, show, text, Run};
 
 /// A tree with both kinds of external, a workload destination and calls to each.
 const BASE: &[(&str, &str)] = &[
@@ -72,106 +70,20 @@ const BASE: &[(&str, &str)] = &[
     ),
 ];
 
-struct Run {
-    code: Option<i32>,
-    diagnostics: Vec<Value>,
-    wrote: bool,
-}
-
 /// Build BASE with CHANGES (a file replaced, or added; empty text removes it).
 fn build(changes: &[(&str, &str)]) -> Run {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let tree = tmp.path().join("t");
-    let mut files: Vec<(&str, &str)> = BASE.to_vec();
-    for (path, text) in changes {
-        files.retain(|(p, _)| p != path);
-        if !text.is_empty() {
-            files.push((path, text));
-        }
-    }
-    for (path, text) in files {
-        let at = tree.join(path);
-        fs::create_dir_all(at.parent().expect("parent")).expect("mkdir");
-        fs::write(at, text).expect("write");
-    }
-    let out = Meshward::new()
-        .current_dir(tmp.path())
-        .args(["build", "t", "--out", "out", "--format", "json"])
-        .run();
-    let diagnostics = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).expect("a JSON diagnostic"))
-        .collect();
-    Run {
-        code: out.code,
-        diagnostics,
-        wrote: tmp.path().join("out").exists(),
-    }
-}
-
-fn text(d: &Value, key: &str) -> String {
-    d[key].as_str().unwrap_or_default().to_string()
-}
-
-fn show(run: &Run) -> String {
-    run.diagnostics
-        .iter()
-        .map(|d| {
-            format!(
-                "{}:{}:{} {} {} | {}",
-                text(d, "file"),
-                d["line"],
-                d["column"],
-                text(d, "code"),
-                text(d, "message"),
-                text(d, "help")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The diagnostic with CODE at AT (`file:line:col`); its message holds MESSAGE and its
-/// help HELP.
-#[track_caller]
-fn has(run: &Run, code: &str, at: &str, message: &str, help: &str) {
-    let found = run.diagnostics.iter().find(|d| {
-        text(d, "code") == code
-            && format!("{}:{}:{}", text(d, "file"), d["line"], d["column"]) == format!("t/{at}")
-    });
-    let Some(d) = found else {
-        panic!("no {code} at {at}; got:\n{}", show(run));
-    };
-    assert!(
-        text(d, "message").contains(message),
-        "{code} says {:?}, not {message:?}",
-        text(d, "message")
-    );
-    assert!(
-        text(d, "help").contains(help),
-        "{code} helps {:?}, not {help:?}",
-        text(d, "help")
-    );
+    build_with(BASE, changes)
 }
 
 /// An error run: exit 2, nothing written, and exactly the error codes CODES.
 #[track_caller]
-fn errors(changes: &[(&str, &str)], codes: &[&str]) -> Run {
+fn errors(changes: &[(&str, &str)], want: &[&str]) -> Run {
     let run = build(changes);
     assert_eq!(run.code, Some(2), "{}", show(&run));
     assert!(!run.wrote, "an error run wrote OUT");
-    let mut got: Vec<String> = run
-        .diagnostics
-        .iter()
-        .filter(|d| text(d, "severity") == "error")
-        .map(|d| text(d, "code"))
-        .collect();
-    got.sort();
-    let mut want: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+    let mut want: Vec<String> = want.iter().map(|c| c.to_string()).collect();
     want.sort();
-    assert_eq!(got, want, "{}", show(&run));
+    assert_eq!(codes(&run, "error"), want, "{}", show(&run));
     run
 }
 

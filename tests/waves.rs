@@ -22,6 +22,21 @@ fn waves_on(dir: &Path) {
     std::fs::write(&mesh, text).expect("write mesh.intent");
 }
 
+/// `meshward build DIR` into `WORK/out`, with `sync-waves on`; the output folder.
+fn built(dir: &Path, work: &Path) -> std::path::PathBuf {
+    waves_on(dir);
+    let out = work.join("out");
+    common::Meshward::new()
+        .args([
+            "build",
+            dir.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ])
+        .run();
+    out
+}
+
 /// Every object of the YAML files below OUT.
 fn objects(out: &Path) -> Vec<Value> {
     let mut all = Vec::new();
@@ -101,16 +116,7 @@ fn every_example_meets_the_order_rule() {
         let work = tempfile::tempdir().expect("tempdir");
         let dir = work.path().join("tree");
         copy_tree(&root().join(example), &dir);
-        waves_on(&dir);
-        let out = work.path().join("out");
-        common::Meshward::new()
-            .args([
-                "build",
-                dir.to_str().expect("utf-8"),
-                "--out",
-                out.to_str().expect("utf-8"),
-            ])
-            .run();
+        let out = built(&dir, work.path());
         let judged = assert_order(&objects(&out));
         assert!(judged > 5, "{example}: {judged} objects");
     }
@@ -136,16 +142,7 @@ fn generated_trees_meet_the_order_rule() {
             std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
             std::fs::write(file, text).expect("write");
         }
-        waves_on(&dir);
-        let out = work.path().join("out");
-        common::Meshward::new()
-            .args([
-                "build",
-                dir.to_str().expect("utf-8"),
-                "--out",
-                out.to_str().expect("utf-8"),
-            ])
-            .run();
+        let out = built(&dir, work.path());
         assert!(assert_order(&objects(&out)) > 1000);
     }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod checked;
+mod diagnosed;
 mod fixture;
 mod http_fields;
 mod run;
@@ -12,6 +13,8 @@ mod trees;
 
 #[allow(unused_imports)]
 pub use checked::{checked, reversed};
+#[allow(unused_imports)]
+pub use diagnosed::{build_with, codes, has, run_on, show, text, Run};
 #[allow(unused_imports)]
 pub use fixture::{build, check, shop, snapshot, Fixture};
 #[allow(unused_imports)]

@@ -2,7 +2,8 @@
 //! change says `deny`), a condition added to a rule narrows, one removed widens, and a
 //! changed value does both.
 
-use meshward::diff::{self, Change, Model};
+use super::semantics::compare as changes;
+use meshward::diff;
 use serde_json::{json, Value};
 
 const MESH: &str = "mesh {\n  jwt corp {\n    issuer https://login.example.com\n    jwks https://login.example.com/keys\n  }\n}\n";
@@ -21,27 +22,7 @@ fn orders(body: &str) -> Vec<(String, String)> {
 }
 
 fn compare(old: &str, new: &str) -> Value {
-    let old = meshward::pipeline::run_texts(orders(old));
-    let new = meshward::pipeline::run_texts(orders(new));
-    let side = |c: &meshward::pipeline::Outcome| {
-        assert!(!c.has_errors(), "{:?}", c.diagnostics);
-        c.result
-            .as_ref()
-            .map(|(mesh, _)| mesh.clone())
-            .expect("compiled")
-    };
-    let (old_mesh, new_mesh) = (side(&old), side(&new));
-    let changes: Vec<Change> = diff::compare(
-        Model {
-            mesh: &old_mesh,
-            sources: &old.sources,
-        },
-        Model {
-            mesh: &new_mesh,
-            sources: &new.sources,
-        },
-    );
-    serde_json::to_value(changes).expect("json")
+    serde_json::to_value(changes(orders(old), orders(new))).expect("json")
 }
 
 const ALLOW: &str = "  allow frontend {\n    GET /a/*\n  }\n";
@@ -117,23 +98,11 @@ fn a_changed_condition_value_is_both_ways_and_names_the_conditions() {
 
 #[test]
 fn text_says_deny_and_when() {
-    let old = meshward::pipeline::run_texts(orders(ALLOW));
-    let new = meshward::pipeline::run_texts(orders(
-        "  allow frontend {\n    GET /a/* when jwt corp\n  }\n  deny anyone {\n    * /a/admin/*\n  }\n",
-    ));
-    let (old_mesh, new_mesh) = (
-        old.result.as_ref().expect("old").0.clone(),
-        new.result.as_ref().expect("new").0.clone(),
-    );
-    let changes = diff::compare(
-        Model {
-            mesh: &old_mesh,
-            sources: &old.sources,
-        },
-        Model {
-            mesh: &new_mesh,
-            sources: &new.sources,
-        },
+    let changes = changes(
+        orders(ALLOW),
+        orders(
+            "  allow frontend {\n    GET /a/* when jwt corp\n  }\n  deny anyone {\n    * /a/admin/*\n  }\n",
+        ),
     );
     let text = diff::render_text(&changes);
     assert!(
@@ -149,24 +118,9 @@ fn text_says_deny_and_when() {
 #[test]
 fn a_jwt_whose_issuer_changes_widens() {
     let rule = "  allow frontend {\n    GET /a/* when jwt corp\n  }\n";
-    let old = meshward::pipeline::run_texts(orders(rule));
     let mut files = orders(rule);
     files[0].1 = MESH.replace("https://login.example.com\n", "https://login.example.org\n");
-    let new = meshward::pipeline::run_texts(files);
-    let (old_mesh, new_mesh) = (
-        old.result.as_ref().expect("old").0.clone(),
-        new.result.as_ref().expect("new").0.clone(),
-    );
-    let changes = diff::compare(
-        Model {
-            mesh: &old_mesh,
-            sources: &old.sources,
-        },
-        Model {
-            mesh: &new_mesh,
-            sources: &new.sources,
-        },
-    );
+    let changes = changes(orders(rule), files);
     assert_eq!(
         serde_json::to_value(&changes).expect("json"),
         json!([{

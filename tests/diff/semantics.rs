@@ -20,7 +20,7 @@ fn orders(body: &str) -> Vec<(String, String)> {
     ]
 }
 
-fn compare(old: Vec<(String, String)>, new: Vec<(String, String)>) -> Vec<Change> {
+pub(crate) fn compare(old: Vec<(String, String)>, new: Vec<(String, String)>) -> Vec<Change> {
     let old = meshward::pipeline::run_texts(old);
     let new = meshward::pipeline::run_texts(new);
     let side = |c: &meshward::pipeline::Outcome| {
