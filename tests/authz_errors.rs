@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{build_with, codes, has, root, run_on, show, Run};
+use common::{assert_errors, build_with, codes, has, root, run_on, show, Run};
 use std::fs;
 
 /// A tree with one issuer and a rule that uses it.
@@ -53,11 +53,7 @@ fn build(changes: &[(&str, &str)]) -> Run {
 #[track_caller]
 fn errors(changes: &[(&str, &str)], want: &[&str]) -> Run {
     let run = build(changes);
-    assert_eq!(run.code, Some(2), "{}", show(&run));
-    assert!(!run.wrote, "an error run wrote OUT");
-    let mut want: Vec<String> = want.iter().map(|c| c.to_string()).collect();
-    want.sort();
-    assert_eq!(codes(&run, ""), want, "{}", show(&run));
+    assert_errors(&run, "", want);
     run
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{build_with, codes, has, show, text, Run};
+use common::{assert_errors, build_with, has, show, text, Run};
 
 /// A tree with both kinds of external, a workload destination and calls to each.
 const BASE: &[(&str, &str)] = &[
@@ -79,11 +79,7 @@ fn build(changes: &[(&str, &str)]) -> Run {
 #[track_caller]
 fn errors(changes: &[(&str, &str)], want: &[&str]) -> Run {
     let run = build(changes);
-    assert_eq!(run.code, Some(2), "{}", show(&run));
-    assert!(!run.wrote, "an error run wrote OUT");
-    let mut want: Vec<String> = want.iter().map(|c| c.to_string()).collect();
-    want.sort();
-    assert_eq!(codes(&run, "error"), want, "{}", show(&run));
+    assert_errors(&run, "error", want);
     run
 }
 

@@ -112,3 +112,14 @@ pub fn codes(run: &Run, severity: &str) -> Vec<String> {
     got.sort();
     got
 }
+
+/// RUN is an error run: exit 2, nothing written, and exactly the codes WANT among its
+/// diagnostics of SEVERITY (any when empty).
+#[track_caller]
+pub fn assert_errors(run: &Run, severity: &str, want: &[&str]) {
+    assert_eq!(run.code, Some(2), "{}", show(run));
+    assert!(!run.wrote, "an error run wrote OUT");
+    let mut want: Vec<String> = want.iter().map(|c| c.to_string()).collect();
+    want.sort();
+    assert_eq!(codes(run, severity), want, "{}", show(run));
+}

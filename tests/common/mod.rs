@@ -14,7 +14,7 @@ mod trees;
 #[allow(unused_imports)]
 pub use checked::{checked, reversed};
 #[allow(unused_imports)]
-pub use diagnosed::{build_with, codes, has, run_on, show, text, Run};
+pub use diagnosed::{assert_errors, build_with, codes, has, run_on, show, text, Run};
 #[allow(unused_imports)]
 pub use fixture::{build, check, shop, snapshot, Fixture};
 #[allow(unused_imports)]
