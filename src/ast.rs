@@ -252,6 +252,11 @@ pub enum MeshStatement {
     SidecarScoping(Word),
     /// `sync-waves on|off`: the value as written.
     SyncWaves(Word),
+    /// `dry-run NS, ...`
+    DryRun {
+        span: Span,
+        namespaces: Vec<Word>,
+    },
     Jwt(Jwt),
 }
 

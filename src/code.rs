@@ -55,6 +55,8 @@ codes! {
     DuplicateSetting = "E0105",
     /// `sidecar-scoping` is neither `on` nor `off`.
     UnknownSwitch = "E0106",
+    /// `dry-run` names a namespace where the tree declares no service.
+    DryRunUnmanaged = "E0107",
     /// The same service is defined in two places.
     DuplicateService = "E0201",
     /// A second `mesh` block.

@@ -110,7 +110,8 @@ pub fn run_loaded(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Outco
             let rendered = render::render_with(&mesh, &tables, |document| {
                 Ok::<_, serde_json::Error>((emit::emit(&document)?, judged(&document, waves)?))
             });
-            drop(tables);
+            // Only a tree with dry-run namespaces renders again (as enforced).
+            let tables = (!mesh.settings.dry_run.is_empty()).then_some(tables);
             clock.lap("render+emit");
             let collected = collect(rendered);
             clock.lap("collect");
@@ -119,6 +120,9 @@ pub fn run_loaded(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Outco
                     let routing: Vec<&serde_json::Value> = routing.iter().collect();
                     faults = selfcheck::check(&mesh, &cluster, &routing, &placed);
                     drop(routing);
+                    if let Some(tables) = tables {
+                        faults.extend(enforced_faults(&mesh, &tables));
+                    }
                     // Millions of small allocations: free them on an idle worker while
                     // the caller writes the tree, not on the way to it.
                     rayon::spawn(move || drop(cluster));
@@ -148,7 +152,56 @@ pub fn run_loaded(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Outco
 /// The policy objects meshward renders for MESH, as the JSON values the emitter writes as
 /// YAML: what the self-check and `explain` judge.
 pub fn render_objects(mesh: &ir::Mesh) -> Result<Vec<serde_json::Value>, serde_json::Error> {
-    objects(&render::render(mesh, &compile::compile(mesh)))
+    render_objects_as(mesh, render::Reading::Written)
+}
+
+/// [`render_objects`] as READING: with [`render::Reading::Enforced`], what enforcing every
+/// dry-run namespace would write.
+pub fn render_objects_as(
+    mesh: &ir::Mesh,
+    reading: render::Reading,
+) -> Result<Vec<serde_json::Value>, serde_json::Error> {
+    let tables = compile::compile(mesh);
+    let documents: Vec<render::Document> = render::render_as(mesh, &tables, reading, |d| d)
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
+    objects(&documents)
+}
+
+/// The self-check of what enforcing every dry-run namespace would write, its faults
+/// marked as such: the verdicts `explain` gives "once enforced" are proven at every
+/// build, not only once the namespace is switched. Costs a second rendering and
+/// self-check, only in trees with `dry-run`.
+fn enforced_faults(mesh: &ir::Mesh, tables: &compile::Tables) -> Vec<selfcheck::Fault> {
+    let waves = mesh.settings.sync_waves;
+    let rendered = render::render_as(mesh, tables, render::Reading::Enforced, |document| {
+        judged(&document, waves)
+    });
+    let mut policies = Vec::new();
+    let mut routing = Vec::new();
+    let mut placed = Vec::new();
+    for (path, result) in rendered {
+        match result {
+            Ok((p, r, w)) => {
+                policies.extend(p);
+                routing.extend(r);
+                placed.extend(w);
+            }
+            Err(e) => {
+                return vec![selfcheck::Fault(format!(
+                    "once enforced: {path} cannot be read back: {e}"
+                ))]
+            }
+        }
+    }
+    let cluster = evaluate::Cluster::from_read(policies);
+    let routing: Vec<&serde_json::Value> = routing.iter().collect();
+    let reading = render::Reading::Enforced;
+    selfcheck::check_as(mesh, &cluster, &routing, &placed, reading)
+        .into_iter()
+        .map(|f| selfcheck::Fault(format!("once enforced: {}", f.0)))
+        .collect()
 }
 
 /// One document as the self-check judges it: its policies as the evaluator reads them

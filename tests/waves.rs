@@ -218,7 +218,7 @@ fn waves_when_they_are_off_are_a_fault() {
     let mut objects = meshward::pipeline::render_objects(&mesh).expect("render");
     assert!(objects
         .iter()
-        .all(|o| o["metadata"]["annotations"].is_null()));
+        .all(|o| o["metadata"]["annotations"][WAVE].is_null()));
     objects[0]["metadata"]["annotations"] = json!({ WAVE: "0" });
     let faults: Vec<String> = self_check(&mesh, &objects)
         .into_iter()

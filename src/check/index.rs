@@ -107,6 +107,11 @@ impl Index {
             .collect()
     }
 
+    /// The namespaces where a service of the tree lives, sorted.
+    pub fn service_namespaces(&self) -> impl Iterator<Item = &str> {
+        self.namespaces.keys().map(String::as_str)
+    }
+
     pub fn first_in_namespace(&self, namespace: &str) -> Option<Span> {
         self.namespaces.get(namespace).copied()
     }

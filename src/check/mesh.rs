@@ -25,6 +25,9 @@ pub(crate) struct Settings {
     pub cluster_cidrs_statement: Option<Span>,
     pub sidecar_scoping: bool,
     pub sync_waves: bool,
+    /// Every namespace of every `dry-run` line, as written; resolved by `dryrun.rs` once
+    /// the services are known.
+    pub dry_run: Vec<ast::Word>,
 }
 
 pub(crate) struct WorkloadDraft {
@@ -77,6 +80,7 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
         cluster_cidrs_statement: None,
         sidecar_scoping: true,
         sync_waves: false,
+        dry_run: Vec::new(),
     };
     let Some(mesh) = mesh else {
         return settings;
@@ -176,6 +180,10 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
                 if once("sync-waves", w.span, sink) {
                     settings.sync_waves = switch("sync-waves", false, w, sink);
                 }
+            }
+            // Several lines may list namespaces, so that enforcing one is a one-line change.
+            MeshStatement::DryRun { namespaces, .. } => {
+                settings.dry_run.extend(namespaces.iter().cloned())
             }
             // Read by `jwts`, which needs nothing else of the mesh block.
             MeshStatement::Jwt(_) => {}

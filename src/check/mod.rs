@@ -34,6 +34,7 @@ mod conditions;
 mod denies;
 mod destination;
 mod draft;
+mod dryrun;
 mod externals;
 mod index;
 mod jwts;

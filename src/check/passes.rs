@@ -6,6 +6,7 @@ use super::allows;
 use super::calls;
 use super::denies;
 use super::draft;
+use super::dryrun;
 use super::externals;
 use super::index;
 use super::jwts;
@@ -85,6 +86,7 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     ];
     namespaces::check_system_namespaces(&drafts, &index, &system, &mut sink);
     namespaces::check_namespaces(&drafts, &index, &mut sink);
+    let dry_run = dryrun::resolve(&settings.dry_run, &index, &mut sink);
     // Each service resolves on its own: spread them over the cores, each with its own
     // sink, and take the diagnostics back in file order.
     let scope = allows::Scope {
@@ -131,6 +133,7 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
             sidecar_scoping: settings.sidecar_scoping,
             jwts: jwts.into_iter().map(|(j, _)| j).collect(),
             sync_waves: settings.sync_waves,
+            dry_run,
         },
         services: resolved,
         workloads,

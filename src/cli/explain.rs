@@ -2,12 +2,14 @@
 //! may call TO from the rendered objects (see [`crate::explain`]).
 //!
 //! The answer goes to stdout as text or JSON; errors go to stderr, as JSON under
-//! `--format json` and as text otherwise. Exit: 0 allowed, 1 denied, 2 errors, 3 fault.
+//! `--format json` and as text otherwise. Exit: 0 allowed, 1 denied, 2 errors, 3 fault;
+//! across a dry-run namespace, the verdict once enforced decides.
 
 use super::args::{Color, ExplainArgs, OutputArgs};
 use super::report::Reporter;
 use crate::diagnostic::Format;
 use crate::exit::Exit;
+use crate::render::Reading;
 
 pub(crate) fn explain_command(args: &ExplainArgs) -> Exit {
     let compiled = crate::pipeline::run(&args.dir);
@@ -28,11 +30,23 @@ pub(crate) fn explain_command(args: &ExplainArgs) -> Exit {
     let Some((mesh, _)) = &compiled.result else {
         return Exit::Input;
     };
-    let objects = match crate::pipeline::render_objects(mesh) {
+    let question = args.question();
+    let render = |reading| crate::pipeline::render_objects_as(mesh, reading);
+    let written = match render(Reading::Written) {
         Ok(o) => o,
         Err(e) => return reporter.failure("meshward", e),
     };
-    match crate::explain::explain(mesh, &objects, &compiled.sources, &args.question()) {
+    // Rendered again only when a side is in a dry-run namespace.
+    let enforced = if crate::explain::observed_namespaces(mesh, &question).is_empty() {
+        Vec::new()
+    } else {
+        match render(Reading::Enforced) {
+            Ok(o) => o,
+            Err(e) => return reporter.failure("meshward", e),
+        }
+    };
+    let sources = &compiled.sources;
+    match crate::explain::explain_observed(mesh, &written, &enforced, sources, &question) {
         Ok(answer) => {
             let text = match args.format {
                 Format::Text | Format::Github => crate::explain::render_text(&answer),

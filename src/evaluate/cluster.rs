@@ -184,14 +184,25 @@ impl Cluster {
 
     /// The policies that apply to POD, looked up once: for asking many questions about
     /// one pod (the self-check asks thousands) without searching its namespace each time.
+    /// Dry-run AuthorizationPolicies are left out, as the proxy enforces none of them.
     pub fn view<'a>(&'a self, pod: &'a Pod) -> PodView<'a> {
+        self.view_with(pod, false)
+    }
+
+    /// [`Cluster::view`], with dry-run AuthorizationPolicies enforced: the verdicts the
+    /// proxy reports for them, and what removing the annotation would enforce.
+    pub fn view_enforcing<'a>(&'a self, pod: &'a Pod) -> PodView<'a> {
+        self.view_with(pod, true)
+    }
+
+    fn view_with<'a>(&'a self, pod: &'a Pod, dry_run: bool) -> PodView<'a> {
         let ns = self.namespace(&pod.namespace);
         let authorization = ns
             .authorization_index
             .candidates(&pod.labels)
             .into_iter()
             .map(|i| &ns.authorization[i])
-            .filter(|p| subset(&p.selector, &pod.labels))
+            .filter(|p| (dry_run || !p.dry_run) && subset(&p.selector, &pod.labels))
             .collect();
         let authentication = ns
             .authentication

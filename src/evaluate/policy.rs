@@ -76,6 +76,13 @@ pub struct AuthorizationPolicy {
     pub targeted: bool,
     /// `ALLOW` when absent; `None` for CUSTOM, AUDIT and unknown actions (ignored).
     pub action: Option<Action>,
+    /// `istio.io/dry-run: "true"`: the proxy only reports its verdict. A [`PodView`]
+    /// leaves it out unless asked for the enforced reading
+    /// ([`Cluster::view_enforcing`]).
+    ///
+    /// [`PodView`]: super::cluster::PodView
+    /// [`Cluster::view_enforcing`]: super::cluster::Cluster::view_enforcing
+    pub dry_run: bool,
     pub rules: Vec<AuthorizationRule>,
     /// What this model ignores or cannot evaluate in the policy, for
     /// [`Cluster::notes`](super::cluster::Cluster::notes).

@@ -64,6 +64,12 @@ pub struct Explanation {
     pub kind: &'static str,
     pub allowed: bool,
     pub ports: Vec<PortAnswer>,
+    /// FROM's and TO's namespaces that are in dry-run: `allowed` and the layers are then
+    /// the verdict once enforced, and `allowed_now` what the cluster does today.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dry_run: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_now: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,6 +88,10 @@ pub struct PortAnswer {
     /// no intent line grants it, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// With a dry-run namespace on either side: the verdict today, on the objects as
+    /// written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_now: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]

@@ -271,5 +271,6 @@ pub(crate) fn finish(
         },
         nearest,
         notes,
+        allowed_now: None,
     }
 }

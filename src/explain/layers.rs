@@ -35,11 +35,17 @@ pub(crate) fn egress_to_pod(
         target,
         Transport::Tcp,
     );
-    let ok = !names.is_empty() || !cluster.isolated(from_pod, Direction::Egress);
+    let isolated = cluster.isolated(from_pod, Direction::Egress);
+    let ok = !names.is_empty() || !isolated;
     layer(
         "L4 egress",
         ok,
-        if ok {
+        if !isolated {
+            format!(
+                "no NetworkPolicy selects {} for egress: every destination is admitted",
+                label(from)
+            )
+        } else if ok {
             format!("allowed by NetworkPolicy {}", names.join(", "))
         } else {
             format!(

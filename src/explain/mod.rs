@@ -16,9 +16,11 @@
 //! judges each port, `port` judges one port of a service layer by layer, `workload` and
 //! `external` one port of the other destinations, `layers` the layers they share (egress,
 //! the caller's proxy), `nearest` finds what comes closest to allowing a denied call,
-//! `text` prints the answer for a terminal.
+//! `text` prints the answer for a terminal, `dryrun` gives both verdicts when a side is
+//! in a dry-run namespace.
 
 mod answer;
+mod dryrun;
 mod external;
 mod layers;
 mod nearest;
@@ -28,6 +30,7 @@ mod text;
 mod workload;
 
 pub use answer::{Explanation, Layer, PortAnswer, Question};
+pub use dryrun::{explain_observed, observed_namespaces};
 pub use resolve::explain;
 pub use text::render_text;
 #[cfg(test)]

@@ -39,11 +39,17 @@ pub(crate) fn answer(
         target,
         Transport::Tcp,
     );
-    let ingress_ok = !names.is_empty();
+    let isolated = cluster.isolated(to_pod, Direction::Ingress);
+    let ingress_ok = !names.is_empty() || !isolated;
     let ingress = layer(
         "L4 ingress",
         ingress_ok,
-        if ingress_ok {
+        if !isolated {
+            format!(
+                "no NetworkPolicy selects {}: every source is admitted",
+                q.to
+            )
+        } else if ingress_ok {
             format!("allowed by NetworkPolicy {}", names.join(", "))
         } else {
             format!(
@@ -197,6 +203,7 @@ pub(crate) fn answer(
         },
         nearest,
         notes: Vec::new(),
+        allowed_now: None,
     }
 }
 

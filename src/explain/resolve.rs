@@ -179,5 +179,7 @@ pub fn explain(
         kind,
         allowed: answers.iter().any(|a| a.allowed),
         ports: answers,
+        dry_run: Vec::new(),
+        allowed_now: None,
     })
 }

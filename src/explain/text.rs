@@ -31,12 +31,38 @@ pub fn render_text(e: &Explanation) -> String {
         for line in &p.notes {
             out.push_str(&format!("  note       {line}\n"));
         }
-        out.push_str(if p.allowed {
-            "  => allowed\n"
-        } else {
-            "  => denied\n"
+        if let Some(now) = p.allowed_now {
+            out.push_str(&format!(
+                "  now        {} while {} {} in dry-run (observed, not enforced)\n",
+                verdict(now),
+                e.dry_run.join(" and "),
+                if e.dry_run.len() == 1 { "is" } else { "are" }
+            ));
+        }
+        out.push_str(match (p.allowed, p.allowed_now) {
+            (true, None) => "  => allowed\n",
+            (false, None) => "  => denied\n",
+            (true, Some(_)) => "  => allowed once enforced\n",
+            (false, Some(_)) => "  => denied once enforced\n",
         });
+    }
+    if let Some(now) = e.allowed_now {
+        out.push_str(&format!(
+            "dry-run: {} now, {} once {} {} enforced\n",
+            verdict(now),
+            verdict(e.allowed),
+            e.dry_run.join(" and "),
+            if e.dry_run.len() == 1 { "is" } else { "are" }
+        ));
     }
     out.push_str(if e.allowed { "ALLOWED\n" } else { "DENIED\n" });
     out
+}
+
+fn verdict(allowed: bool) -> &'static str {
+    if allowed {
+        "allowed"
+    } else {
+        "denied"
+    }
 }

@@ -12,7 +12,7 @@ pub use conditions::{value_covers, Condition, EndUser, Extras, Jwt};
 pub use traffic::{Eject, HeaderRoute, Pool, Retries, Route};
 
 use crate::source::Span;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Pod labels, sorted by key.
 pub type Labels = BTreeMap<String, String>;
@@ -43,6 +43,16 @@ pub struct Settings {
     pub jwts: Vec<Jwt>,
     /// Whether every object carries an Argo CD sync wave (`sync-waves on`).
     pub sync_waves: bool,
+    /// Namespaces whose objects observe and restrict nothing (`dry-run`): compiled and
+    /// self-checked as if enforced, written so that Istio only reports what it would deny.
+    pub dry_run: BTreeSet<String>,
+}
+
+impl Settings {
+    /// Whether NAMESPACE is observed rather than enforced.
+    pub fn is_dry_run(&self, namespace: &str) -> bool {
+        self.dry_run.contains(namespace)
+    }
 }
 
 /// Pods picked by a namespace and a label selector.

@@ -18,10 +18,12 @@
 //!   Istio kinds in `istio`;
 //! - `external`: an external's ServiceEntry; `sidecar`: the Sidecars and their hosts;
 //! - `metadata`: the name, namespace and managed-by label every object carries; `waves`:
-//!   the Argo CD sync wave of each object, with `sync-waves on`.
+//!   the Argo CD sync wave of each object, with `sync-waves on`; `dryrun`: what an
+//!   observed (`dry-run`) namespace gets instead of the enforced objects.
 
 mod authorization;
 mod document;
+mod dryrun;
 mod external;
 pub mod istio;
 mod metadata;
@@ -37,8 +39,9 @@ mod waves;
 pub use document::{
     Document, Kustomization, Object, GENERATED, GENERATED_MARK, KUSTOMIZATION_FILE, NAMESPACE_FILE,
 };
+pub use dryrun::{DRY_RUN_KEY, EVERY_HOST};
 pub use external::{cidr_host, entry_name};
 pub use metadata::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
 pub use sidecar::{sidecar_name, NAMESPACE_SIDECAR};
-pub use tree::{external_file, render, render_with, service_file};
+pub use tree::{external_file, render, render_as, render_with, service_file, Reading};
 pub use waves::WAVE_KEY;

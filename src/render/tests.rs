@@ -110,6 +110,7 @@ fn mesh() -> Mesh {
             sidecar_scoping: true,
             jwts: vec![],
             sync_waves: false,
+            dry_run: Default::default(),
         },
         services: vec![
             service(

@@ -9,6 +9,7 @@ use super::authorization;
 use super::document::{
     Document, Kustomization, Object, GENERATED, KUSTOMIZATION_FILE, NAMESPACE_FILE,
 };
+use super::dryrun;
 use super::external;
 use super::network;
 use super::security;
@@ -42,6 +43,16 @@ pub fn render(mesh: &Mesh, tables: &Tables) -> Vec<Document> {
         .collect()
 }
 
+/// Which objects a dry-run namespace gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// What is written: observed namespaces restrict nothing (`dryrun.rs`).
+    Written,
+    /// What enforcing every namespace would write: the build's self-check proves it too,
+    /// and `explain` gives its verdict as the one "once enforced".
+    Enforced,
+}
+
 /// Render every document and hand it to EACH as soon as it exists, in parallel; the
 /// results come back with their paths, sorted by path (stable, as [`render`] sorts).
 /// A build emits and reads each document here and drops it, so the typed objects of a
@@ -49,6 +60,16 @@ pub fn render(mesh: &Mesh, tables: &Tables) -> Vec<Document> {
 pub fn render_with<R: Send>(
     mesh: &Mesh,
     tables: &Tables,
+    each: impl Fn(Document) -> R + Sync,
+) -> Vec<(String, R)> {
+    render_as(mesh, tables, Reading::Written, each)
+}
+
+/// [`render_with`], with dry-run namespaces as READING says.
+pub fn render_as<R: Send>(
+    mesh: &Mesh,
+    tables: &Tables,
+    reading: Reading,
     each: impl Fn(Document) -> R + Sync,
 ) -> Vec<(String, R)> {
     // What every pod of a namespace may call, as Sidecar hosts: made once per namespace,
@@ -64,7 +85,16 @@ pub fn render_with<R: Send>(
     };
     let scopes = &scopes;
     let waves = mesh.settings.sync_waves;
-    let finish = |mut document: Document| {
+    let observed =
+        |namespace: &str| reading == Reading::Written && mesh.settings.is_dry_run(namespace);
+    let finish = |mut document: Document, namespace: &str| {
+        if observed(namespace) {
+            dryrun::observe(&mut document.objects);
+            // What the file holds no longer restricts: say so where the defaults are
+            // described, and in every file.
+            document.header.retain(|line| !line.starts_with(DEFAULTS));
+            document.header.extend(OBSERVED.map(String::from));
+        }
         if waves {
             waves::annotate(&mut document.objects);
         }
@@ -74,13 +104,14 @@ pub fn render_with<R: Send>(
     let per_namespace: Vec<Vec<(String, R)>> = namespaces
         .par_iter()
         .map(|&(namespace, egress)| {
-            let mut documents = vec![namespace_document(mesh, tables, namespace, egress, scopes)];
+            let defaults = namespace_document(mesh, tables, namespace, egress, scopes);
+            let mut documents = vec![defaults];
             for external in entries(mesh, tables, namespace) {
                 documents.push(entry_document(external, namespace));
             }
             documents
                 .into_iter()
-                .map(|document| (document.path.clone(), each(finish(document))))
+                .map(|document| (document.path.clone(), each(finish(document, namespace))))
                 .collect()
         })
         .collect();
@@ -103,7 +134,7 @@ pub fn render_with<R: Send>(
         .map(|service| {
             let document = service_document(mesh, tables, service, scopes)?;
             let path = document.path.clone();
-            Some((path, each(finish(document))))
+            Some((path, each(finish(document, service.namespace()))))
         })
         .collect();
     for (service, rendered) in mesh.services.iter().zip(rendered) {
@@ -131,6 +162,15 @@ pub fn render_with<R: Send>(
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
+
+/// How the namespace file's header describes the enforced defaults.
+const DEFAULTS: &str = "Namespace defaults:";
+
+/// The header lines of every file of an observed namespace.
+const OBSERVED: [&str; 2] = [
+    "Dry-run (mesh `dry-run`): observed, not enforced. No NetworkPolicy,",
+    "AuthorizationPolicies only report (istio.io/dry-run), PERMISSIVE mTLS, Sidecars ALLOW_ANY.",
+];
 
 /// The externals with a ServiceEntry in NAMESPACE.
 fn entries<'m>(mesh: &'m Mesh, tables: &Tables, namespace: &str) -> Vec<&'m External> {
@@ -163,7 +203,7 @@ fn namespace_document(
     ];
     let mut header = vec![
         format!("{GENERATED} for namespace {namespace}. Do not edit."),
-        "Namespace defaults: deny all, egress to DNS and istiod, STRICT mTLS.".into(),
+        format!("{DEFAULTS} deny all, egress to DNS and istiod, STRICT mTLS."),
     ];
     if mesh.settings.sidecar_scoping {
         let hosts = scopes.get(namespace).cloned().unwrap_or_default();

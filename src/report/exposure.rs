@@ -107,7 +107,7 @@ fn service(mesh: &Mesh, s: &ir::Service, sources: &SourceMap) -> model::Service 
         breadth,
         rank: breadth.rank(),
         permissive: s.mtls == Mtls::Permissive,
-        dry_run: false,
+        dry_run: mesh.settings.is_dry_run(s.namespace()),
         allows_nothing: s.allows.is_empty(),
         grants,
         denies: self::grants(&s.denies, &s.ports, sources),

@@ -3,6 +3,7 @@
 //! service order.
 
 use super::addresses::{egress_addresses, Addresses};
+use super::dryrun::{observed, Observed};
 use super::expected::{Admitted, Expected};
 use super::l4::{egress, ingress, probe_ports};
 use super::l7::authorization;
@@ -16,15 +17,28 @@ use super::scope::{registry, scope};
 use super::waves::{waves, Placed};
 use crate::evaluate::{Cluster, MtlsMode, Request, Transport};
 use crate::ir::Mesh;
+use crate::render::Reading;
 use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Check the rendered OBJECTS against MESH; empty when they agree.
 pub fn self_check(mesh: &Mesh, objects: &[Value]) -> Vec<Fault> {
+    self_check_as(mesh, objects, Reading::Written)
+}
+
+/// [`self_check`] on objects rendered as READING: with [`Reading::Enforced`], dry-run
+/// namespaces are held to the enforced objects.
+pub fn self_check_as(mesh: &Mesh, objects: &[Value], reading: Reading) -> Vec<Fault> {
     let routing: Vec<&Value> = objects.iter().filter(|o| is_routing(o)).collect();
     let placed: Vec<Placed> = objects.iter().filter_map(Placed::from_value).collect();
-    check(mesh, &Cluster::from_objects(objects), &routing, &placed)
+    check_as(
+        mesh,
+        &Cluster::from_objects(objects),
+        &routing,
+        &placed,
+        reading,
+    )
 }
 
 /// Whether OBJECT is a VirtualService or a DestinationRule, which the self-check reads
@@ -39,6 +53,20 @@ pub fn is_routing(object: &Value) -> bool {
 /// Check the policies in CLUSTER and the ROUTING objects against MESH; empty when they
 /// agree.
 pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value], placed: &[Placed]) -> Vec<Fault> {
+    check_as(mesh, cluster, routing, placed, Reading::Written)
+}
+
+/// [`check`] of objects rendered as READING. AuthorizationPolicies are always read as
+/// enforced, dry-run or not; with [`Reading::Written`] every other layer of a dry-run
+/// namespace must restrict nothing (`dryrun.rs`).
+pub fn check_as(
+    mesh: &Mesh,
+    cluster: &Cluster,
+    routing: &[&Value],
+    placed: &[Placed],
+    reading: Reading,
+) -> Vec<Fault> {
+    let is_observed = |ns: &str| reading == Reading::Written && mesh.settings.is_dry_run(ns);
     let u = Universe::new(mesh);
     let expected = Expected::new(mesh, &u);
     let reach = Reach::new(mesh);
@@ -56,13 +84,19 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value], placed: &[Place
         .map(|d| {
             let mut report = Report::default();
             let pod = &u.probes[u.service(d)].pod;
-            let view = cluster.view(pod);
+            let view = cluster.view_enforcing(pod);
+            let to = format!("{}.{}", d.name(), d.namespace());
+            authorization(d, &view, &expected, &mut report);
+            if is_observed(d.namespace()) {
+                let who = Observed::Service(d, &mesh.settings.trust_domain);
+                observed(cluster, pod, &to, who, &reach, &mut report);
+                return report;
+            }
             let declared: Vec<u16> = d.ports.iter().map(|p| p.target).collect();
             let want = |proto, port| match proto {
                 Transport::Tcp => expected.ingress(d, port, &u),
                 _ => Admitted::Some(BTreeSet::new()),
             };
-            let to = format!("{}.{}", d.name(), d.namespace());
             ingress(
                 &to,
                 &view,
@@ -71,7 +105,6 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value], placed: &[Place
                 &u,
                 &mut report,
             );
-            authorization(d, &view, &expected, &mut report);
             mtls(d, cluster, pod, &mut report);
             let grants = expected.egress(Some(d), d.namespace(), &u);
             egress(&view, u.service(d), grants, &u, &mut report);
@@ -88,9 +121,33 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value], placed: &[Place
     let mut registries: Vec<&str> = managed.iter().copied().collect();
     registries.push(ELSEWHERE);
     registry(cluster, &registries, &reach, &mut report);
+    let td = &mesh.settings.trust_domain;
     for ns in managed {
         let other = u.other[ns];
         let pod = &u.probes[other].pod;
+        let strangers = [
+            format!("{td}/ns/{ns}/sa/{STRANGER}"),
+            format!("{td}/ns/{ELSEWHERE}/sa/{STRANGER}"),
+        ];
+        // Undeclared pods of a managed namespace admit nothing at L7 (as enforced).
+        let view = cluster.view_enforcing(pod);
+        for principal in &strangers {
+            let tcp = Request::from_principal(principal, 8080);
+            for req in [tcp.clone(), tcp.http("GET", "/")] {
+                if view.authorize(&req).is_allowed() {
+                    report.push(format!(
+                        "L7 to {} from {principal}: intent denies, AuthorizationPolicy allows",
+                        u.name(other)
+                    ));
+                }
+            }
+        }
+        if is_observed(ns) {
+            let name = u.name(other);
+            let who = Observed::Undeclared(&strangers);
+            observed(cluster, pod, name, who, &reach, &mut report);
+            continue;
+        }
         egress(
             &cluster.view(pod),
             other,
@@ -109,7 +166,7 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value], placed: &[Place
             &mut report,
         );
         scope(cluster, pod, name, &granted, &reach, scoped, &mut report);
-        // Undeclared pods of a managed namespace admit nothing, at L4 or L7.
+        // Undeclared pods of a managed namespace admit nothing at L4 either.
         let view = cluster.view(pod);
         let nothing = |_, _| Admitted::Some(BTreeSet::new());
         ingress(
@@ -120,21 +177,6 @@ pub fn check(mesh: &Mesh, cluster: &Cluster, routing: &[&Value], placed: &[Place
             &u,
             &mut report,
         );
-        let td = &mesh.settings.trust_domain;
-        for principal in [
-            format!("{td}/ns/{ns}/sa/{STRANGER}"),
-            format!("{td}/ns/{ELSEWHERE}/sa/{STRANGER}"),
-        ] {
-            let tcp = Request::from_principal(&principal, 8080);
-            for req in [tcp.clone(), tcp.http("GET", "/")] {
-                if view.authorize(&req).is_allowed() {
-                    report.push(format!(
-                        "L7 to {} from {principal}: intent denies, AuthorizationPolicy allows",
-                        u.name(other)
-                    ));
-                }
-            }
-        }
         if cluster.mtls_mode(pod) != MtlsMode::Strict {
             report.push(format!("mTLS of undeclared pods in {ns}: intent STRICT (namespace default), PeerAuthentication gives {:?}", cluster.mtls_mode(pod)));
         }

@@ -25,6 +25,7 @@
 mod addresses;
 mod asks;
 mod check;
+mod dryrun;
 mod expected;
 mod invariant10;
 mod l4;
@@ -38,6 +39,6 @@ mod routes;
 mod scope;
 mod waves;
 
-pub use check::{check, is_routing, self_check};
+pub use check::{check, check_as, is_routing, self_check, self_check_as};
 pub use report::Fault;
 pub use waves::Placed;

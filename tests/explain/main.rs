@@ -8,8 +8,9 @@ mod request;
 
 use common::{checked, root, Meshward};
 use meshward::evaluate::{Cluster, Endpoint, Pod, Transport};
-use meshward::explain::{explain, Question};
+use meshward::explain::{explain_observed, Question};
 use meshward::ir::Caller;
+use meshward::render::Reading;
 use std::path::PathBuf;
 
 fn shop() -> PathBuf {
@@ -21,7 +22,8 @@ fn every_pair_of_shop_agrees_with_the_evaluator_and_the_intents() {
     let compiled = meshward::pipeline::run(&shop());
     let (mesh, _) = compiled.result.as_ref().expect("shop compiles");
     let objects = meshward::pipeline::render_objects(mesh).expect("render");
-    let cluster = Cluster::from_objects(objects.iter().cloned());
+    let enforced = meshward::pipeline::render_objects_as(mesh, Reading::Enforced).expect("render");
+    let cluster = Cluster::from_objects(enforced.iter().cloned());
     let pod = |i: &meshward::ir::Identity| {
         let mut p = Pod::new(&i.name, &i.namespace).account(&i.account);
         for (k, v) in &i.selector {
@@ -45,7 +47,8 @@ fn every_pair_of_shop_agrees_with_the_evaluator_and_the_intents() {
                     request: None,
                     ..Question::default()
                 };
-                let answer = explain(mesh, &objects, &compiled.sources, &q).expect("explain");
+                let answer = explain_observed(mesh, &objects, &enforced, &compiled.sources, &q)
+                    .expect("explain");
                 // The intent: some allow on TO covers FROM on this port.
                 let intended = to.allows.iter().any(|a| {
                     a.ports.iter().any(|&i| to.ports[i].name == port.name)
@@ -78,6 +81,22 @@ fn every_pair_of_shop_agrees_with_the_evaluator_and_the_intents() {
                 );
                 assert_eq!(answer.allowed, !answer.ports[0].allowed_by.is_empty());
                 assert_eq!(answer.allowed, answer.ports[0].nearest.is_empty());
+                // Across a dry-run namespace (billing), the verdict now: only the side
+                // that is enforced can refuse, and it refuses what the intents do not
+                // grant; a caller meshward writes no egress for refuses nothing.
+                let observed = |ns: &str| mesh.settings.is_dry_run(ns);
+                let now = match (observed(&from.namespace), observed(to.namespace())) {
+                    (false, false) => None,
+                    (true, true) => Some(true),
+                    (true, false) => Some(intended),
+                    (false, true) => Some(intended || !from.managed),
+                };
+                assert_eq!(
+                    answer.allowed_now, now,
+                    "{} → {} {}: the verdict now",
+                    q.from, q.to, port.name
+                );
+                assert_eq!(answer.dry_run.is_empty(), now.is_none());
                 checked += 1;
             }
         }
@@ -192,6 +211,7 @@ fn every_outside_answer(files: Vec<(String, String)>) -> Vec<Asked> {
     let (mesh, sources) = checked(files);
     let mesh = &mesh;
     let objects = meshward::pipeline::render_objects(mesh).expect("render");
+    let enforced = meshward::pipeline::render_objects_as(mesh, Reading::Enforced).expect("render");
     type Destination<'m> = (String, &'m [meshward::ir::Port], &'m [meshward::ir::Allow]);
     let destinations: Vec<Destination> = mesh
         .externals
@@ -221,7 +241,8 @@ fn every_outside_answer(files: Vec<(String, String)>) -> Vec<Asked> {
                 let granted = allows.iter().any(|a| {
                     a.ports.contains(&index) && a.callers.iter().any(|c| c.covers(&from.identity))
                 });
-                let answer = explain(mesh, &objects, &sources, &q).expect("explain");
+                let answer =
+                    explain_observed(mesh, &objects, &enforced, &sources, &q).expect("explain");
                 out.push((q.from, to.clone(), port.name.clone(), granted, answer));
             }
         }

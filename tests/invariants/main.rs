@@ -10,11 +10,14 @@
 //! - `matrix`: what the intents allow, and the sweep over every pair of managed pods;
 //! - `pairs`: concrete pairs, one behaviour each;
 //! - `beyond`: externals, the Vault workload and the sidecar scope (invariants 7-9);
+//! - `dryrun`: the tree as written, with billing in dry-run, against the enforced one
+//!   (invariant 11);
 //! - here: building the tree once, the verdict helpers, and checks on the objects themselves.
 
 mod beyond;
 #[path = "../common/mod.rs"]
 mod common;
+mod dryrun;
 mod matrix;
 mod pairs;
 mod pods;
@@ -36,23 +39,51 @@ const OUTSIDE: &str = "203.0.113.7";
 
 // ------------------------------------------------------------------ building the tree
 
-/// Every YAML document of the tree `meshward build examples/shop` writes, by relative path.
+/// Every YAML document of the tree that `meshward build` writes for examples/shop with
+/// every namespace enforced (its `dry-run` line removed, as a team would to enforce
+/// billing), by relative path. The invariants below are about enforcement; `dryrun`
+/// compares this tree with the one examples/shop writes as it stands.
 fn documents() -> &'static BTreeMap<String, Vec<Value>> {
     static DOCS: OnceLock<BTreeMap<String, Vec<Value>>> = OnceLock::new();
     DOCS.get_or_init(|| {
-        let out = tempfile::tempdir().expect("tempdir");
-        Meshward::new()
-            .arg("build")
-            .arg(root().join("examples/shop"))
-            .arg("--out")
-            .arg(out.path())
-            .expect_exit(0)
-            .run();
-        let mut docs = BTreeMap::new();
-        read_yaml(out.path(), out.path(), &mut docs);
-        assert!(!docs.is_empty(), "no YAML written");
-        docs
+        let tree = tempfile::tempdir().expect("tempdir");
+        common::copy_tree(&root().join("examples/shop"), tree.path());
+        let mesh = tree.path().join("mesh.intent");
+        let text = std::fs::read_to_string(&mesh).expect("mesh.intent");
+        let enforced: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("dry-run"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_ne!(
+            enforced.len(),
+            text.len(),
+            "examples/shop has a dry-run line"
+        );
+        std::fs::write(&mesh, enforced).expect("write");
+        built(tree.path())
     })
+}
+
+/// Every YAML document of the tree `meshward build examples/shop` writes, dry-run and all.
+fn written_documents() -> &'static BTreeMap<String, Vec<Value>> {
+    static DOCS: OnceLock<BTreeMap<String, Vec<Value>>> = OnceLock::new();
+    DOCS.get_or_init(|| built(&root().join("examples/shop")))
+}
+
+fn built(tree: &Path) -> BTreeMap<String, Vec<Value>> {
+    let out = tempfile::tempdir().expect("tempdir");
+    Meshward::new()
+        .arg("build")
+        .arg(tree)
+        .arg("--out")
+        .arg(out.path())
+        .expect_exit(0)
+        .run();
+    let mut docs = BTreeMap::new();
+    read_yaml(out.path(), out.path(), &mut docs);
+    assert!(!docs.is_empty(), "no YAML written");
+    docs
 }
 
 fn read_yaml(root: &Path, dir: &Path, docs: &mut BTreeMap<String, Vec<Value>>) {
@@ -75,6 +106,11 @@ fn read_yaml(root: &Path, dir: &Path, docs: &mut BTreeMap<String, Vec<Value>>) {
 fn cluster() -> &'static Cluster {
     static CLUSTER: OnceLock<Cluster> = OnceLock::new();
     CLUSTER.get_or_init(|| Cluster::from_objects(documents().values().flatten().cloned()))
+}
+
+fn written_cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| Cluster::from_objects(written_documents().values().flatten().cloned()))
 }
 
 // ------------------------------------------------------------------ verdict helpers

@@ -6,18 +6,26 @@
 
 mod authorization;
 mod beyond;
+mod dryrun;
 mod resilience;
 
-use meshward::selfcheck::self_check;
+use meshward::render::Reading;
+use meshward::selfcheck::{self_check, self_check_as};
 use serde_json::{json, Value};
 use std::path::Path;
 
-/// The tree at DIR (relative to the crate root), compiled and rendered.
+/// The tree at DIR (relative to the crate root), compiled and rendered as enforced: a
+/// dry-run namespace (billing in examples/shop) gets the objects enforcing it would write,
+/// which is what these corruptions are about. `dryrun.rs` corrupts what is written.
 fn tree(dir: &str) -> (meshward::ir::Mesh, Vec<Value>) {
+    tree_as(dir, Reading::Enforced)
+}
+
+fn tree_as(dir: &str, reading: Reading) -> (meshward::ir::Mesh, Vec<Value>) {
     let compiled = meshward::pipeline::run(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir));
     assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
     let (mesh, _) = compiled.result.unwrap_or_else(|| panic!("{dir} compiles"));
-    let objects = meshward::pipeline::render_objects(&mesh).expect("render");
+    let objects = meshward::pipeline::render_objects_as(&mesh, reading).expect("render");
     (mesh, objects)
 }
 
@@ -39,9 +47,19 @@ fn caught(corrupt: impl FnOnce(&mut Vec<Value>), expect: &[&str]) -> Vec<String>
 
 /// [`caught`] on the tree at DIR.
 fn caught_in(dir: &str, corrupt: impl FnOnce(&mut Vec<Value>), expect: &[&str]) -> Vec<String> {
-    let (mesh, mut objects) = tree(dir);
+    caught_as(dir, Reading::Enforced, corrupt, expect)
+}
+
+/// [`caught_in`] on the tree rendered as READING.
+fn caught_as(
+    dir: &str,
+    reading: Reading,
+    corrupt: impl FnOnce(&mut Vec<Value>),
+    expect: &[&str],
+) -> Vec<String> {
+    let (mesh, mut objects) = tree_as(dir, reading);
     corrupt(&mut objects);
-    let faults: Vec<String> = self_check(&mesh, &objects)
+    let faults: Vec<String> = self_check_as(&mesh, &objects, reading)
         .into_iter()
         .map(|f| f.0)
         .collect();
@@ -67,6 +85,9 @@ fn the_examples_pass() {
         let (mesh, _) = compiled.result.expect("compiles");
         let objects = meshward::pipeline::render_objects(&mesh).expect("render");
         assert_eq!(self_check(&mesh, &objects), vec![]);
+        let enforced = meshward::pipeline::render_objects_as(&mesh, Reading::Enforced);
+        let enforced = enforced.expect("render");
+        assert_eq!(self_check_as(&mesh, &enforced, Reading::Enforced), vec![]);
     }
 }
 

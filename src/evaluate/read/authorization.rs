@@ -97,6 +97,7 @@ struct RawOperation {
 pub(crate) fn policy(
     namespace: String,
     name: String,
+    dry_run: bool,
     root_namespace: &str,
     selector: Option<RawSelector>,
     action: Option<String>,
@@ -226,6 +227,7 @@ pub(crate) fn policy(
         selector: match_labels(selector),
         targeted,
         action,
+        dry_run,
         rules,
         notes,
     }

@@ -75,6 +75,21 @@ pub(crate) struct Meta {
     name: Option<String>,
     #[serde(default)]
     namespace: Option<String>,
+    #[serde(default)]
+    annotations: Option<Annotations>,
+}
+
+/// The annotations this model reads; the others are skipped without being kept.
+#[derive(Deserialize, Default)]
+struct Annotations {
+    #[serde(rename = "istio.io/dry-run", default)]
+    dry_run: Option<String>,
+}
+
+/// Istio reads `istio.io/dry-run` with Go's `strconv.ParseBool`; a value it cannot parse
+/// leaves the policy enforced.
+fn parse_bool(value: &str) -> bool {
+    matches!(value, "1" | "t" | "T" | "TRUE" | "true" | "True")
 }
 
 impl Meta {
@@ -98,6 +113,12 @@ impl Doc {
     /// for any other kind (Sidecar and ServiceEntry are read by their own shapes).
     pub(crate) fn object(self, root_namespace: &str) -> Option<Policy> {
         let kind = self.kind();
+        let dry_run = self
+            .metadata
+            .as_ref()
+            .and_then(|m| m.annotations.as_ref())
+            .and_then(|a| a.dry_run.as_deref())
+            .is_some_and(parse_bool);
         let (namespace, name) = Meta::names(self.metadata);
         let spec = self.spec.unwrap_or_default();
         Some(match kind {
@@ -112,6 +133,7 @@ impl Doc {
             Kind::Authorization => Policy::Authorization(authorization::policy(
                 namespace,
                 name,
+                dry_run,
                 root_namespace,
                 spec.selector,
                 spec.action,

@@ -81,6 +81,13 @@ impl Reader<'_> {
             Some(ast::MeshStatement::SyncWaves(
                 self.run(|b| b.is_ascii_alphanumeric())?,
             ))
+        } else if self.keyword("dry-run").is_some() {
+            self.skip();
+            let namespaces = self.list(Self::word)?;
+            Some(ast::MeshStatement::DryRun {
+                span: self.span_from(start),
+                namespaces,
+            })
         } else if let Some(keyword) = self.keyword("jwt") {
             self.skip();
             Some(ast::MeshStatement::Jwt(self.jwt(keyword)?))

@@ -66,6 +66,10 @@ impl Lower {
                 Rule::sync_waves => {
                     ast::MeshStatement::SyncWaves(self.first_of(p, Rule::switch, pspan))
                 }
+                Rule::dry_run => ast::MeshStatement::DryRun {
+                    span: pspan,
+                    namespaces: self.all_of(p, Rule::word),
+                },
                 Rule::jwt => ast::MeshStatement::Jwt(self.jwt(p, pspan)),
                 _ => continue,
             };
