@@ -287,6 +287,7 @@ fn rectangles(
                 source: source.clone(),
                 conditions: conditions.clone(),
                 deny,
+                dry_run: false,
                 edge: status,
             }));
         }

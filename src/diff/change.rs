@@ -57,6 +57,10 @@ pub struct AccessChange {
     /// True when a `deny` changed: a new deny narrows, a removed one widens.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deny: bool,
+    /// True when a namespace left dry-run (narrows: `anyone` no longer reaches the port
+    /// beyond what the intents grant) or entered it (widens).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
     #[serde(skip)]
     pub edge: EdgeStatus,
 }

@@ -3,6 +3,7 @@
 
 use super::access;
 use super::change::Change;
+use super::dryrun;
 use super::model::Model;
 use super::outside;
 use super::settings;
@@ -16,6 +17,7 @@ pub fn compare(old: Model<'_>, new: Model<'_>) -> Vec<Change> {
     settings::scraper_changes(old, new, &mut out);
     settings::identity_changes(old, new, &mut out);
     outside::outside_changes(old, new, &mut out);
+    dryrun::enforcement_changes(old, new, &mut out);
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.dedup();
     out

@@ -69,6 +69,16 @@ pub(super) fn render_markdown(changes: &[Change]) -> String {
                             c.conditions.iter().map(|x| code(x)).collect();
                         what = format!("{what} when {}", conditions.join(" and "));
                     }
+                    if c.dry_run {
+                        what = format!(
+                            "{what} ({})",
+                            if c.effect == Effect::Widens {
+                                "namespace enters dry-run"
+                            } else {
+                                "namespace leaves dry-run: enforced"
+                            }
+                        );
+                    }
                     (
                         code(&c.from),
                         code(&c.to),

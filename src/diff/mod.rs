@@ -40,6 +40,7 @@ mod access;
 mod change;
 mod compare;
 mod context;
+mod dryrun;
 mod git;
 #[cfg(test)]
 mod markdown_oracle;

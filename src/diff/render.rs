@@ -64,13 +64,18 @@ pub fn render_text(changes: &[Change]) -> String {
         let _ = match change {
             Change::Access(c) => writeln!(
                 out,
-                "{s} {} -> {}:{} {}{}{}  ({})",
+                "{s} {} -> {}:{} {}{}{}{}  ({})",
                 c.from,
                 c.to,
                 c.port,
                 if c.deny { "deny " } else { "" },
                 requests(&c.methods, &c.paths),
                 when(&c.conditions),
+                match (c.dry_run, c.effect) {
+                    (false, _) => "",
+                    (true, Effect::Widens) => " (namespace enters dry-run)",
+                    (true, _) => " (namespace leaves dry-run: enforced)",
+                },
                 c.source
             ),
             Change::Mtls(c) => match &c.old {

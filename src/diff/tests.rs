@@ -30,6 +30,7 @@ fn access(
         source: "shop/a.intent:3".into(),
         conditions: Vec::new(),
         deny: false,
+        dry_run: false,
         edge,
     })
 }

@@ -11,6 +11,7 @@
 mod authorization;
 #[path = "../common/mod.rs"]
 mod common;
+mod dryrun;
 mod outside;
 mod repo;
 mod semantics;
