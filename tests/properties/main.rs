@@ -19,7 +19,10 @@ mod beyond;
 mod common;
 
 use meshward::evaluate::{Cluster, Endpoint, Pod, Request, Token, Transport};
+use meshward::render::Reading;
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -243,6 +246,17 @@ impl Service {
 struct Tree {
     services: Vec<Service>,
     scraper: bool,
+    /// Whether the first service's namespace is in dry-run.
+    dry_run: bool,
+}
+
+impl Tree {
+    fn observed(&self) -> Option<&'static str> {
+        self.services
+            .first()
+            .filter(|_| self.dry_run)
+            .map(|s| s.namespace)
+    }
 }
 
 fn port_strategy(index: usize) -> impl Strategy<Value = Port> {
@@ -320,8 +334,8 @@ fn tree_strategy() -> impl Strategy<Value = Tree> {
         ),
         2..=6,
     );
-    (service_shapes, any::<bool>())
-        .prop_flat_map(|(shapes, scraper)| {
+    (service_shapes, any::<bool>(), prop::bool::weighted(0.3))
+        .prop_flat_map(|(shapes, scraper, dry_run)| {
             let n = shapes.len();
             let services: Vec<_> = shapes
                 .into_iter()
@@ -374,9 +388,13 @@ fn tree_strategy() -> impl Strategy<Value = Tree> {
                         )
                 })
                 .collect();
-            (services, Just(scraper))
+            (services, Just(scraper), Just(dry_run))
         })
-        .prop_map(|(services, scraper)| Tree { services, scraper })
+        .prop_map(|(services, scraper, dry_run)| Tree {
+            services,
+            scraper,
+            dry_run,
+        })
 }
 
 fn allow_strategy(ports: Vec<Port>, services: usize) -> impl Strategy<Value = Allow> {
@@ -424,6 +442,9 @@ fn render(tree: &Tree) -> Vec<(String, String)> {
     }
     if tree.scraper {
         mesh.push_str("  workload prom in edge\n  scraper prom in edge\n");
+    }
+    if let Some(ns) = tree.observed() {
+        mesh.push_str(&format!("  dry-run {ns}\n"));
     }
     mesh.push_str("}\n");
     files.push(("mesh.intent".to_string(), mesh));
@@ -607,7 +628,11 @@ proptest! {
         prop_assert!(errors.is_empty(), "valid tree rejected: {errors:?}\n{files:#?}");
         prop_assert!(compiled.faults.is_empty(), "self-check: {:?}", compiled.faults);
         let (mesh, _) = compiled.result.as_ref().expect("compiled");
-        let objects = meshward::pipeline::render_objects(mesh).expect("render");
+        // The intents' meaning is what enforcement writes; a dry-run namespace is
+        // checked as written below.
+        let objects = meshward::pipeline::render_objects_as(mesh, Reading::Enforced).expect("render");
+        let written = meshward::pipeline::render_objects(mesh).expect("render");
+        observed_admit_everything(&tree, &written)?;
         let (_, http_on_plain) = common::http_rules_on_plain_ports(mesh, &objects);
         prop_assert!(http_on_plain.is_empty(), "{http_on_plain:?}\n{files:#?}");
         let cluster = Cluster::from_objects(objects);
@@ -689,6 +714,47 @@ proptest! {
     }
 }
 
+/// In the tree's dry-run namespace (if any), the written objects admit every source on
+/// every port at L4 and every request without a token at L7 (invariant 11).
+fn observed_admit_everything(tree: &Tree, written: &[Value]) -> Result<(), TestCaseError> {
+    let Some(ns) = tree.observed() else {
+        return Ok(());
+    };
+    let cluster = Cluster::from_objects(written.iter().cloned());
+    let outside = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9));
+    let srcs = sources(tree);
+    for dst in tree.services.iter().filter(|s| s.namespace == ns) {
+        let dst_pod = service_pod(dst);
+        for port in &dst.ports {
+            for src in &srcs {
+                let from = match &src.pod {
+                    Some(p) => Endpoint::Pod(p),
+                    None => Endpoint::Ip(outside),
+                };
+                prop_assert!(cluster.ingress_allows(&dst_pod, from, port.target, Transport::Tcp));
+                let base = match &src.pod {
+                    Some(p) => Request::from_pod(p, TRUST, port.target),
+                    None => Request::plaintext(port.target),
+                };
+                for m in PROBE_METHODS {
+                    for x in PROBE_PATHS {
+                        let req = base.clone().http(m, x);
+                        prop_assert!(
+                            cluster.request_allowed(&dst_pod, &req).is_allowed(),
+                            "dry-run {}.{}:{} refuses {m} {x}",
+                            dst.name,
+                            dst.namespace,
+                            port.target
+                        );
+                    }
+                }
+                prop_assert!(cluster.request_allowed(&dst_pod, &base).is_allowed());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The generator does write what the properties above must cover: `deny` with and
 /// without rules, on HTTP and TCP ports, every kind of condition, and services that use
 /// both issuers (one URL a prefix of the other).
@@ -703,6 +769,9 @@ fn the_generator_writes_denies_and_conditions() {
             .new_tree(&mut runner)
             .expect("a tree")
             .current();
+        if tree.observed().is_some() {
+            *seen.entry("dry-run namespace").or_default() += 1;
+        }
         for s in &tree.services {
             for d in &s.denies {
                 let key = match (
@@ -735,6 +804,7 @@ fn the_generator_writes_denies_and_conditions() {
         }
     }
     for key in [
+        "dry-run namespace",
         "deny without rules on a tcp port",
         "deny without rules",
         "deny with rules",
