@@ -121,11 +121,15 @@ pub fn run_loaded(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Outco
                     faults = selfcheck::check(&mesh, &cluster, &routing, &placed);
                     drop(routing);
                     if let Some(tables) = tables {
+                        // The written objects' cluster goes before the enforced one is
+                        // read, so the two are never held at once.
+                        drop(cluster);
                         faults.extend(enforced_faults(&mesh, &tables));
+                    } else {
+                        // Millions of small allocations: free them on an idle worker
+                        // while the caller writes the tree, not on the way to it.
+                        rayon::spawn(move || drop(cluster));
                     }
-                    // Millions of small allocations: free them on an idle worker while
-                    // the caller writes the tree, not on the way to it.
-                    rayon::spawn(move || drop(cluster));
                     clock.lap("self-check");
                     faults.is_empty().then_some((mesh, tree))
                 }
