@@ -252,6 +252,8 @@ pub enum MeshStatement {
     SidecarScoping(Word),
     /// `sync-waves on|off`: the value as written.
     SyncWaves(Word),
+    /// `network kubernetes|cilium`: the value as written.
+    Network(Word),
     /// `dry-run NS, ...`
     DryRun {
         span: Span,

@@ -57,6 +57,8 @@ codes! {
     UnknownSwitch = "E0106",
     /// `dry-run` names a namespace where the tree declares no service.
     DryRunUnmanaged = "E0107",
+    /// `network` is neither `kubernetes` nor `cilium`.
+    UnknownNetwork = "E0108",
     /// The same service is defined in two places.
     DuplicateService = "E0201",
     /// A second `mesh` block.

@@ -23,6 +23,9 @@ pub(crate) struct Parsed {
 pub(crate) struct ClusterCidrs<'a> {
     pub cidrs: &'a [(Cidr, Span)],
     pub statement: Option<Span>,
+    /// Under `network cilium` a host is named exactly (`toFQDNs`), so the ranges are
+    /// not needed to keep a host external out of the cluster.
+    pub exact_hosts: bool,
 }
 
 /// Check every external; the result is sorted by name, each with whether it had no error
@@ -195,7 +198,7 @@ fn external(p: &Parsed, index: &Index, cluster: &ClusterCidrs, sink: &mut Sink) 
                 .help("give the port its protocol (`tls`, `http`, `http2`, `grpc`), or name the destination by address with `cidr`");
             }
         }
-        if cluster.statement.is_none() {
+        if cluster.statement.is_none() && !cluster.exact_hosts {
             sink.warning(
                 Code::HostWithoutClusterCidrs,
                 keyword,

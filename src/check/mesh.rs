@@ -28,6 +28,7 @@ pub(crate) struct Settings {
     /// Every namespace of every `dry-run` line, as written; resolved by `dryrun.rs` once
     /// the services are known.
     pub dry_run: Vec<ast::Word>,
+    pub network: ir::Network,
 }
 
 pub(crate) struct WorkloadDraft {
@@ -81,6 +82,7 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
         sidecar_scoping: true,
         sync_waves: false,
         dry_run: Vec::new(),
+        network: ir::Network::Kubernetes,
     };
     let Some(mesh) = mesh else {
         return settings;
@@ -181,6 +183,11 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
                     settings.sync_waves = switch("sync-waves", false, w, sink);
                 }
             }
+            MeshStatement::Network(w) => {
+                if once("network", w.span, sink) {
+                    settings.network = network(w, sink);
+                }
+            }
             // Several lines may list namespaces, so that enforcing one is a one-line change.
             MeshStatement::DryRun { namespaces, .. } => {
                 settings.dry_run.extend(namespaces.iter().cloned())
@@ -190,6 +197,28 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
         }
     }
     settings
+}
+
+/// `kubernetes` or `cilium`; anything else is reported and read as `kubernetes`.
+fn network(w: &ast::Word, sink: &mut Sink) -> ir::Network {
+    match w.text.as_str() {
+        "kubernetes" => ir::Network::Kubernetes,
+        "cilium" => ir::Network::Cilium,
+        other => {
+            let d = sink.error(
+                Code::UnknownNetwork,
+                w.span,
+                format!("`network` is `kubernetes` or `cilium`, not `{other}`"),
+            );
+            match suggest::closest(&other.to_ascii_lowercase(), ["kubernetes", "cilium"]) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(
+                    "write `network kubernetes` (the default: NetworkPolicy) or `network cilium` (CiliumNetworkPolicy)",
+                ),
+            };
+            ir::Network::Kubernetes
+        }
+    }
 }
 
 /// `on` or `off` for setting WHAT; anything else is reported and read as DEFAULT.

@@ -77,6 +77,7 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     let cluster = externals::ClusterCidrs {
         cidrs: &settings.cluster_cidrs,
         statement: settings.cluster_cidrs_statement,
+        exact_hosts: settings.network == ir::Network::Cilium,
     };
     let externals = externals::resolve(&external_blocks, &index, &cluster, &mut sink);
     let system = [
@@ -134,6 +135,7 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
             jwts: jwts.into_iter().map(|(j, _)| j).collect(),
             sync_waves: settings.sync_waves,
             dry_run,
+            network: settings.network,
         },
         services: resolved,
         workloads,

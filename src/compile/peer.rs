@@ -23,6 +23,9 @@ pub enum Peer<'m> {
     /// the cluster's ranges of that family (`Outside` holds them). This
     /// is what a `host` external opens, since NetworkPolicy cannot name a host.
     Outside(Family),
+    /// The hosts of a `host` external, by name: under `network cilium`, which can name
+    /// them (`toFQDNs`).
+    Hosts(&'m [String]),
 }
 
 /// An IP address family.

@@ -9,7 +9,7 @@
 use super::outside::{network, Outside};
 use super::peer::{rules, Grants, Peer, Pods, Rule, L4};
 use super::reach::{sources, Reach, Source};
-use crate::ir::{Allow, Caller, Destination, Mesh, Port, Service};
+use crate::ir::{Allow, Caller, Destination, Mesh, Network, Port, Service};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Sidecar ports the scraper may reach: merged Prometheus stats and Envoy's own.
@@ -104,6 +104,7 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
     let mut gathered = Gathered::default();
     let mut entries: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
     let outside = Outside::new(&mesh.settings.cluster_cidrs);
+    let cilium = mesh.settings.network == Network::Cilium;
 
     for (index, service) in mesh.services.iter().enumerate() {
         let key = (service.namespace(), service.name());
@@ -135,6 +136,7 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
     for (index, external) in mesh.externals.iter().enumerate() {
         let peers: Vec<Peer> = match &external.destination {
             Destination::Cidrs(cidrs) => cidrs.iter().map(|c| Peer::Block(network(c))).collect(),
+            Destination::Hosts(hosts) if cilium => vec![Peer::Hosts(hosts)],
             Destination::Hosts(_) => outside.peers(),
         };
         for allow in &external.allows {

@@ -46,6 +46,19 @@ pub struct Settings {
     /// Namespaces whose objects observe and restrict nothing (`dry-run`): compiled and
     /// self-checked as if enforced, written so that Istio only reports what it would deny.
     pub dry_run: BTreeSet<String>,
+    /// Which policy API the network layer is written in (`network`).
+    pub network: Network,
+}
+
+/// The network layer's policy API.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Network {
+    /// `networking.k8s.io/v1` NetworkPolicy, read by every CNI that enforces policy.
+    #[default]
+    Kubernetes,
+    /// `cilium.io/v2` CiliumNetworkPolicy: the same meaning, and exact per host for
+    /// `host` externals (`toFQDNs`).
+    Cilium,
 }
 
 impl Settings {

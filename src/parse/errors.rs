@@ -45,7 +45,7 @@ pub(crate) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
         let phrase = if is_service_statement(*rule) && statements > 2 {
             "a statement (`account`, `selector`, `port`, `mtls`, `allow`, `deny`, `calls`, `route`)"
         } else if is_mesh_statement(*rule) && mesh_statements > 2 {
-            "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`, `cluster-cidrs`, `sidecar-scoping`, `sync-waves`, `dry-run`, `jwt`)"
+            "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`, `cluster-cidrs`, `sidecar-scoping`, `sync-waves`, `dry-run`, `network`, `jwt`)"
         } else if *rule == Rule::word {
             name_after(prev.as_deref())
         } else {
@@ -363,6 +363,7 @@ fn is_mesh_statement(rule: Rule) -> bool {
             | Rule::sidecar_scoping
             | Rule::sync_waves
             | Rule::dry_run
+            | Rule::network
             | Rule::jwt
     )
 }

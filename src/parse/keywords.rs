@@ -70,6 +70,7 @@ keywords! {
     kw_sidecar_scoping "sidecar-scoping" [sidecar_scoping],
     kw_sync_waves "sync-waves" [sync_waves],
     kw_dry_run "dry-run" [dry_run],
+    kw_network "network" [network],
     kw_deny "deny" [deny],
     kw_when "when" [],
     kw_and "and" [],

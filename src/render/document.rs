@@ -4,6 +4,7 @@
 //! its typed objects, which `emit` writes in order. The header's first line starts with
 //! [`GENERATED_MARK`], which is how `output` tells meshward's files from anyone else's.
 
+use super::cilium::CiliumNetworkPolicy;
 use super::istio;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
@@ -20,6 +21,7 @@ pub const KUSTOMIZATION_FILE: &str = "kustomization.yaml";
 #[serde(untagged)]
 pub enum Object {
     NetworkPolicy(Box<NetworkPolicy>),
+    CiliumNetworkPolicy(Box<CiliumNetworkPolicy>),
     AuthorizationPolicy(istio::AuthorizationPolicy),
     PeerAuthentication(istio::PeerAuthentication),
     RequestAuthentication(istio::RequestAuthentication),

@@ -4,7 +4,7 @@
 //! The rewrite starts from the enforced objects, so the AuthorizationPolicies are exactly
 //! the ones enforcement would apply, and the proxies' dry-run reports tell the truth:
 //!
-//! - no NetworkPolicy: Kubernetes has no dry-run, and a pod that no policy selects is
+//! - no NetworkPolicy (nor CiliumNetworkPolicy): neither API has a dry-run, and a pod that no policy selects is
 //!   open in both directions;
 //! - every AuthorizationPolicy annotated `istio.io/dry-run: "true"`: the proxy evaluates
 //!   it as a shadow policy, records the verdict in its stats and access log, and enforces
@@ -29,7 +29,7 @@ pub const EVERY_HOST: &str = "*/*";
 
 /// Rewrite the objects of one observed namespace.
 pub(crate) fn observe(objects: &mut Vec<Object>) {
-    objects.retain(|o| !matches!(o, Object::NetworkPolicy(_)));
+    objects.retain(|o| !matches!(o, Object::NetworkPolicy(_) | Object::CiliumNetworkPolicy(_)));
     for o in objects {
         match o {
             Object::AuthorizationPolicy(ap) => annotate(&mut ap.metadata),
@@ -41,6 +41,7 @@ pub(crate) fn observe(objects: &mut Vec<Object>) {
                 sc.spec.outbound_traffic_policy.mode = "ALLOW_ANY";
             }
             Object::NetworkPolicy(_)
+            | Object::CiliumNetworkPolicy(_)
             | Object::RequestAuthentication(_)
             | Object::VirtualService(_)
             | Object::DestinationRule(_)

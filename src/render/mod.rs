@@ -22,6 +22,7 @@
 //!   observed (`dry-run`) namespace gets instead of the enforced objects.
 
 mod authorization;
+pub mod cilium;
 mod document;
 mod dryrun;
 mod external;

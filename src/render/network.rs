@@ -75,6 +75,8 @@ fn peers(rule: &Rule, home: &str, outside: &Outside) -> Option<Vec<NetworkPolicy
             }),
             Peer::Anywhere => None,
             Peer::Block(cidr) => Some(ip_block(cidr.to_string(), Vec::new())),
+            // Only compiled under `network cilium`, which renders no NetworkPolicy.
+            Peer::Hosts(_) => None,
             Peer::Outside(family) => Some(ip_block(
                 family.everything().to_string(),
                 outside

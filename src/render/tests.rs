@@ -111,6 +111,7 @@ fn mesh() -> Mesh {
             jwts: vec![],
             sync_waves: false,
             dry_run: Default::default(),
+            network: Default::default(),
         },
         services: vec![
             service(

@@ -6,6 +6,7 @@
 //! whatever the caller makes of each one as soon as it exists.
 
 use super::authorization;
+use super::cilium;
 use super::document::{
     Document, Kustomization, Object, GENERATED, KUSTOMIZATION_FILE, NAMESPACE_FILE,
 };
@@ -17,7 +18,7 @@ use super::sidecar;
 use super::traffic;
 use super::waves;
 use crate::compile::{self, Tables};
-use crate::ir::{External, Mesh, Service};
+use crate::ir::{External, Mesh, Network, Service};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -191,16 +192,29 @@ fn namespace_document(
     egress: &[compile::Rule],
     scopes: &BTreeMap<&str, Vec<String>>,
 ) -> Document {
-    let mut objects = vec![
-        Object::NetworkPolicy(Box::new(network::default_deny(namespace))),
-        Object::NetworkPolicy(Box::new(network::namespace_egress(
-            namespace,
-            egress,
-            &tables.outside,
-        ))),
+    let mut objects = match mesh.settings.network {
+        Network::Kubernetes => vec![
+            Object::NetworkPolicy(Box::new(network::default_deny(namespace))),
+            Object::NetworkPolicy(Box::new(network::namespace_egress(
+                namespace,
+                egress,
+                &tables.outside,
+            ))),
+        ],
+        Network::Cilium => vec![
+            Object::CiliumNetworkPolicy(Box::new(cilium::default_deny(namespace))),
+            Object::CiliumNetworkPolicy(Box::new(cilium::namespace_egress(
+                namespace,
+                egress,
+                &tables.outside,
+                &mesh.settings.dns,
+            ))),
+        ],
+    };
+    objects.extend([
         Object::AuthorizationPolicy(security::allow_nothing(namespace)),
         Object::PeerAuthentication(security::strict_default(namespace)),
-    ];
+    ]);
     let mut header = vec![
         format!("{GENERATED} for namespace {namespace}. Do not edit."),
         format!("{DEFAULTS} deny all, egress to DNS and istiod, STRICT mTLS."),
@@ -247,11 +261,18 @@ fn service_document(
     let t = tables
         .services
         .get(&(service.namespace(), service.name()))?;
-    let mut objects = vec![Object::NetworkPolicy(Box::new(network::service_policy(
-        service,
-        t,
-        &tables.outside,
-    )))];
+    let mut objects = vec![match mesh.settings.network {
+        Network::Kubernetes => Object::NetworkPolicy(Box::new(network::service_policy(
+            service,
+            t,
+            &tables.outside,
+        ))),
+        Network::Cilium => Object::CiliumNetworkPolicy(Box::new(cilium::service_policy(
+            service,
+            t,
+            &tables.outside,
+        ))),
+    }];
     if let Some(ap) = authorization::authorization_policy(service, &mesh.settings) {
         objects.push(Object::AuthorizationPolicy(ap));
     }

@@ -48,6 +48,18 @@ fn wave(o: &mut Object) -> Option<(&mut ObjectMeta, &'static str)> {
             });
             (&mut np.metadata, if rules { GRANT } else { RESTRICT })
         }
+        Object::CiliumNetworkPolicy(cnp) => {
+            // Default deny admits only the entity `none`; every other policy grants.
+            let restricts = [&cnp.spec.ingress, &cnp.spec.egress]
+                .into_iter()
+                .flatten()
+                .flatten()
+                .all(|rule| {
+                    rule.from_entities.as_deref() == Some(&["none"][..])
+                        || rule.to_entities.as_deref() == Some(&["none"][..])
+                });
+            (&mut cnp.metadata, if restricts { RESTRICT } else { GRANT })
+        }
         Object::AuthorizationPolicy(ap) => {
             let grants = ap.spec.action == Some("ALLOW") && !ap.spec.rules.is_empty();
             (&mut ap.metadata, if grants { GRANT } else { RESTRICT })

@@ -50,6 +50,11 @@ pub const SCHEMAS: &[(&str, &str, &str)] = &[
         "RequestAuthentication",
         include_str!("../schemas/requestauthentication-security-v1-strict.json"),
     ),
+    (
+        "cilium.io/v2",
+        "CiliumNetworkPolicy",
+        include_str!("../schemas/ciliumnetworkpolicy-cilium-v2-strict.json"),
+    ),
 ];
 pub const KUSTOMIZATION_SCHEMA: &str =
     include_str!("../schemas/kustomization-kustomize-v1beta1-strict.json");

@@ -81,6 +81,9 @@ impl Reader<'_> {
             Some(ast::MeshStatement::SyncWaves(
                 self.run(|b| b.is_ascii_alphanumeric())?,
             ))
+        } else if self.keyword("network").is_some() {
+            self.skip();
+            Some(ast::MeshStatement::Network(self.word()?))
         } else if self.keyword("dry-run").is_some() {
             self.skip();
             let namespaces = self.list(Self::word)?;

@@ -66,6 +66,7 @@ impl Lower {
                 Rule::sync_waves => {
                     ast::MeshStatement::SyncWaves(self.first_of(p, Rule::switch, pspan))
                 }
+                Rule::network => ast::MeshStatement::Network(self.first_of(p, Rule::word, pspan)),
                 Rule::dry_run => ast::MeshStatement::DryRun {
                     span: pspan,
                     namespaces: self.all_of(p, Rule::word),
