@@ -10,7 +10,8 @@
 //! always compiles without errors, and the same arguments always give the same files.
 //! `--beyond` adds externals of both kinds and callable workloads (about one service in
 //! six calls one) with `cluster-cidrs`; `--authz` adds two token issuers, conditions on
-//! every service's HTTP rules and a deny beside each HTTP allow; `--no-sidecar-scoping`
+//! every service's HTTP rules and a deny beside each HTTP allow; `--cilium` writes the
+//! network layer as CiliumNetworkPolicy (`network cilium`); `--no-sidecar-scoping`
 //! writes `sidecar-scoping off`, the tree without the features of the issue that brought
 //! them.
 //! Files already in OUT are overwritten; nothing else there is removed.
@@ -19,7 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: gen_mesh --services N [--seed S] [--beyond] [--authz] [--no-sidecar-scoping] --out DIR";
+    "usage: gen_mesh --services N [--seed S] [--beyond] [--authz] [--cilium] [--no-sidecar-scoping] --out DIR";
 
 fn main() -> ExitCode {
     let mut services: Option<usize> = None;
@@ -50,6 +51,10 @@ fn main() -> ExitCode {
             }
             "--authz" => {
                 options.authz = true;
+                Ok(())
+            }
+            "--cilium" => {
+                options.cilium = true;
                 Ok(())
             }
             "--no-sidecar-scoping" => {

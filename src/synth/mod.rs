@@ -100,6 +100,8 @@ pub struct Options {
     /// Two token issuers (one URL a prefix of the other's), conditions on every service's
     /// HTTP rules (a header, a jwt with a claim) and a deny on its HTTP ports.
     pub authz: bool,
+    /// `network cilium`: CiliumNetworkPolicy in place of NetworkPolicy.
+    pub cilium: bool,
 }
 
 impl Default for Options {
@@ -108,6 +110,7 @@ impl Default for Options {
             beyond: false,
             sidecar_scoping: true,
             authz: false,
+            cilium: false,
         }
     }
 }
@@ -234,6 +237,9 @@ pub fn generate_with(services: usize, seed: u64, options: Options) -> Vec<(Strin
     );
     if !options.sidecar_scoping {
         mesh.push_str("\n  sidecar-scoping off\n");
+    }
+    if options.cilium {
+        mesh.push_str("\n  network cilium\n");
     }
     if options.beyond {
         beyond(&mut svcs, &mut rng, &mut mesh, &mut files);

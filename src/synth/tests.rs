@@ -25,7 +25,7 @@ fn trees_beyond_the_tree_compile_cleanly() {
         let options = Options {
             beyond: true,
             sidecar_scoping: scoping,
-            authz: false,
+            ..Options::default()
         };
         let compiled = crate::pipeline::run_texts(generate_with(1200, 4, options));
         let errors: Vec<String> = compiled
