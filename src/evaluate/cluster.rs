@@ -65,6 +65,7 @@ impl Cluster {
             }
         });
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
+        let mut notes = Vec::new();
         for object in objects {
             match object {
                 Policy::Network(p) => namespaces
@@ -97,9 +98,18 @@ impl Cluster {
                     .or_default()
                     .service_entries
                     .push(p),
+                Policy::Cilium(rules, why) => {
+                    notes.extend(why);
+                    for p in rules {
+                        namespaces
+                            .entry(p.namespace.clone())
+                            .or_default()
+                            .network
+                            .push(p);
+                    }
+                }
             }
         }
-        let mut notes = Vec::new();
         let mut entry_hosts: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
         for (name, ns) in namespaces.iter_mut() {
             ns.sort_and_index();

@@ -72,6 +72,7 @@ mod authorization;
 mod cluster;
 mod conditions;
 mod connection;
+mod fqdn;
 mod index;
 mod mtls;
 mod network;
@@ -94,9 +95,9 @@ pub use outbound::{Destination, Outbound, Proxy, MESH_OUTBOUND};
 pub use pod::{Endpoint, Pod};
 pub use policy::{
     Action, AuthorizationPolicy, AuthorizationRule, Condition, ConditionKey, EgressListener,
-    EntryPort, HostImport, ImportName, ImportNamespace, MtlsMode, NetworkPolicy, NetworkPort,
-    NetworkRule, Operation, OutboundMode, Peer, PeerAuthentication, Policy, PortValue,
-    RequestAuthentication, ServiceEntry, Sidecar, Source,
+    Entity, EntryPort, HostImport, ImportName, ImportNamespace, MtlsMode, NamePattern,
+    NetworkPolicy, NetworkPort, NetworkRule, Operation, OutboundMode, Peer, PeerAuthentication,
+    Policy, PortValue, RequestAuthentication, ServiceEntry, Sidecar, Source, SERVICE_ACCOUNT_KEY,
 };
 pub use request::{principal_namespace, Decision, Request, Token};
 pub use routing::{route, Hop};

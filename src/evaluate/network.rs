@@ -1,4 +1,5 @@
-//! NetworkPolicy semantics (L3/L4): isolation, peers, ports, `ipBlock`.
+//! NetworkPolicy semantics (L3/L4): isolation, peers, ports, `ipBlock`; and those of
+//! CiliumNetworkPolicy, read into the same shapes: deny rules, entities, `toFQDNs`.
 //!
 //! Questions are asked of a [`Cluster`] (one connection) or of a [`PodView`] (many
 //! connections of one pod, and the grids the self-check asks). What is simplified is
@@ -7,7 +8,10 @@
 use super::cluster::{Cluster, PodView};
 use super::connection::{Direction, Transport};
 use super::pod::{Endpoint, Pod};
-use super::policy::{NetworkPolicy, NetworkPort, NetworkRule, Peer, PortValue};
+use super::policy::{
+    Entity, NetworkPolicy, NetworkPort, NetworkRule, Peer, PortValue, SERVICE_ACCOUNT_KEY,
+};
+use super::selector::Selector;
 use std::net::IpAddr;
 
 impl Cluster {
@@ -27,7 +31,15 @@ impl Cluster {
                     Direction::Ingress => policy.isolates_ingress,
                     Direction::Egress => policy.isolates_egress,
                 };
-                isolates && policy.pod_selector.matches(&pod.labels)
+                isolates
+                    && policy.pod_selector.matches(&pod.labels)
+                    && policy.namespace_selector.as_ref().is_none_or(|s| {
+                        s.matches_by(|key| self.namespace_label(&pod.namespace, key))
+                    })
+                    && policy
+                        .accounts
+                        .as_ref()
+                        .is_none_or(|s| account_matches(s, pod))
             })
             .collect()
     }
@@ -58,11 +70,11 @@ impl Cluster {
     ) -> bool {
         let egress = match src {
             Endpoint::Pod(pod) => self.egress_allows(pod, dst, port, proto),
-            Endpoint::Ip(_) => true,
+            Endpoint::Ip(_) | Endpoint::Name(..) => true,
         };
         let ingress = match dst {
             Endpoint::Pod(pod) => self.ingress_allows(pod, src, port, proto),
-            Endpoint::Ip(_) => true,
+            Endpoint::Ip(_) | Endpoint::Name(..) => true,
         };
         egress && ingress
     }
@@ -88,17 +100,34 @@ impl Cluster {
         })
     }
 
-    /// One `from`/`to` element of a policy in namespace POLICY_NS.
+    /// One `from`/`to` element of a policy in namespace POLICY_NS. A [`Peer::Name`]
+    /// matches an [`Endpoint::Name`] by name alone here: whether Cilium learned the
+    /// address (its DNS proxy saw the lookup) is the source pod's to say, and its
+    /// [`PodView::egress_allows`] asks it.
     pub fn peer_matches(&self, peer: &Peer, policy_ns: &str, endpoint: Endpoint) -> bool {
         match (peer, endpoint) {
-            (Peer::IpBlock { cidr, except }, Endpoint::Ip(ip)) => {
+            (Peer::Entity(entity), endpoint) => match entity {
+                Entity::All => true,
+                Entity::World => !matches!(endpoint, Endpoint::Pod(_)),
+                Entity::Cluster => matches!(endpoint, Endpoint::Pod(_)),
+                Entity::Nothing => false,
+            },
+            (Peer::Name(pattern), Endpoint::Name(name, _)) => pattern.matches(name),
+            (Peer::Name(_), _) => false,
+            (Peer::IpBlock { cidr, except }, Endpoint::Ip(ip) | Endpoint::Name(_, ip)) => {
                 cidr.as_deref().is_some_and(|cidr| cidr_contains(cidr, ip))
                     && except.iter().all(|e| !cidr_contains(e, ip))
             }
-            (Peer::IpBlock { .. }, Endpoint::Pod(_)) | (Peer::Pods { .. }, Endpoint::Ip(_)) => {
-                false
-            }
-            (Peer::Pods { namespaces, pods }, Endpoint::Pod(pod)) => {
+            (Peer::IpBlock { .. }, Endpoint::Pod(_))
+            | (Peer::Pods { .. }, Endpoint::Ip(_) | Endpoint::Name(..)) => false,
+            (
+                Peer::Pods {
+                    namespaces,
+                    pods,
+                    accounts,
+                },
+                Endpoint::Pod(pod),
+            ) => {
                 if namespaces.is_none() && pods.is_none() {
                     return false; // rejected by the API server; match nothing
                 }
@@ -108,7 +137,9 @@ impl Cluster {
                     }
                     None => pod.namespace == policy_ns,
                 };
-                namespace_ok && pods.as_ref().is_none_or(|s| s.matches(&pod.labels))
+                namespace_ok
+                    && pods.as_ref().is_none_or(|s| s.matches(&pod.labels))
+                    && accounts.as_ref().is_none_or(|s| account_matches(s, pod))
             }
         }
     }
@@ -117,7 +148,7 @@ impl Cluster {
 impl<'a> PodView<'a> {
     /// Whether this pod's NetworkPolicies admit a connection from SRC on PORT/PROTO.
     pub fn ingress_allows(&self, src: Endpoint, port: u16, proto: Transport) -> bool {
-        self.ingress.is_empty()
+        let allowed = self.ingress.is_empty()
             || self.ingress.iter().any(|policy| {
                 self.cluster.rules_allow(
                     &policy.ingress,
@@ -127,16 +158,54 @@ impl<'a> PodView<'a> {
                     port,
                     proto,
                 )
-            })
+            });
+        allowed && !self.denied(Direction::Ingress, src, Some(self.pod), port, proto)
+    }
+
+    /// Whether a Cilium deny rule of a policy isolating this pod for DIRECTION matches
+    /// PEER on PORT/PROTO: it refuses whatever any policy allows.
+    fn denied(
+        &self,
+        direction: Direction,
+        peer: Endpoint,
+        dst_pod: Option<&Pod>,
+        port: u16,
+        proto: Transport,
+    ) -> bool {
+        self.isolating(direction).iter().any(|policy| {
+            let rules = match direction {
+                Direction::Ingress => &policy.deny_ingress,
+                Direction::Egress => &policy.deny_egress,
+            };
+            self.cluster
+                .rules_allow(rules, &policy.namespace, peer, dst_pod, port, proto)
+        })
+    }
+
+    /// DST as Cilium sees it from this pod: an [`Endpoint::Name`] whose lookup no DNS
+    /// rule (`rules.dns`) of this pod's egress policies lets through the DNS proxy is a
+    /// bare address, which no `toFQDNs` peer admits.
+    fn learned<'e>(&self, dst: Endpoint<'e>) -> Endpoint<'e> {
+        match dst {
+            Endpoint::Name(name, ip)
+                if !self.egress.iter().any(|policy| {
+                    policy
+                        .egress
+                        .iter()
+                        .any(|rule| rule.dns.iter().any(|d| d.matches(name)))
+                }) =>
+            {
+                Endpoint::Ip(ip)
+            }
+            dst => dst,
+        }
     }
 
     /// Whether this pod's NetworkPolicies let it open a connection to DST on PORT/PROTO.
     pub fn egress_allows(&self, dst: Endpoint, port: u16, proto: Transport) -> bool {
-        let dst_pod = match dst {
-            Endpoint::Pod(pod) => Some(pod),
-            Endpoint::Ip(_) => None,
-        };
-        self.egress.is_empty()
+        let dst = self.learned(dst);
+        let dst_pod = pod_of(dst);
+        let allowed = self.egress.is_empty()
             || self.egress.iter().any(|policy| {
                 self.cluster.rules_allow(
                     &policy.egress,
@@ -146,7 +215,8 @@ impl<'a> PodView<'a> {
                     port,
                     proto,
                 )
-            })
+            });
+        allowed && !self.denied(Direction::Egress, dst, dst_pod, port, proto)
     }
 
     /// Whether [`PodView::ingress_allows`] (DIRECTION ingress: PEERS are sources) or
@@ -164,44 +234,59 @@ impl<'a> PodView<'a> {
         if policies.is_empty() {
             return vec![true; peers.len() * ports.len()];
         }
-        let rules: Vec<(&NetworkRule, &str)> = policies
+        // Each rule with whether it denies.
+        let rules: Vec<(&NetworkRule, &str, bool)> = policies
             .iter()
             .flat_map(|p| {
-                let rules = match direction {
-                    Direction::Ingress => &p.ingress,
-                    Direction::Egress => &p.egress,
+                let (allow, deny) = match direction {
+                    Direction::Ingress => (&p.ingress, &p.deny_ingress),
+                    Direction::Egress => (&p.egress, &p.deny_egress),
                 };
-                rules.iter().map(|r| (r, p.namespace.as_str()))
+                let ns = p.namespace.as_str();
+                allow
+                    .iter()
+                    .map(move |r| (r, ns, false))
+                    .chain(deny.iter().map(move |r| (r, ns, true)))
             })
             .collect();
         let mut out = Vec::with_capacity(peers.len() * ports.len());
         let mut admits = vec![false; rules.len()];
         for &peer in peers {
-            for (slot, (rule, ns)) in admits.iter_mut().zip(&rules) {
+            let peer = match direction {
+                Direction::Ingress => peer,
+                Direction::Egress => self.learned(peer),
+            };
+            for (slot, (rule, ns, _)) in admits.iter_mut().zip(&rules) {
                 *slot = rule.peers.is_empty()
                     || rule
                         .peers
                         .iter()
                         .any(|p| self.cluster.peer_matches(p, ns, peer));
             }
-            let dst_pod = match (direction, peer) {
-                (Direction::Ingress, _) => Some(self.pod),
-                (Direction::Egress, Endpoint::Pod(pod)) => Some(pod),
-                (Direction::Egress, Endpoint::Ip(_)) => None,
+            let dst_pod = match direction {
+                Direction::Ingress => Some(self.pod),
+                Direction::Egress => pod_of(peer),
             };
             for &(proto, port) in ports {
-                out.push(
-                    rules.iter().zip(&admits).any(|((rule, _), &ok)| {
-                        ok && ports_match(&rule.ports, port, proto, dst_pod)
-                    }),
-                );
+                let (mut allowed, mut denied) = (false, false);
+                for ((rule, _, deny), &ok) in rules.iter().zip(&admits) {
+                    if ok && ports_match(&rule.ports, port, proto, dst_pod) {
+                        if *deny {
+                            denied = true;
+                            break;
+                        }
+                        allowed = true;
+                    }
+                }
+                out.push(allowed && !denied);
             }
         }
         out
     }
 
-    /// `namespace/name` of each NetworkPolicy whose DIRECTION rules admit PEER on
-    /// PORT/PROTO: which policies let a connection through, for explanations.
+    /// `namespace/name` of each policy whose DIRECTION rules admit PEER on PORT/PROTO:
+    /// which policies let a connection through, for explanations. None when a Cilium
+    /// deny rule refuses the connection.
     pub fn admitting(
         &self,
         direction: Direction,
@@ -209,11 +294,17 @@ impl<'a> PodView<'a> {
         port: u16,
         proto: Transport,
     ) -> Vec<String> {
-        let dst_pod = match (direction, peer) {
-            (Direction::Ingress, _) => Some(self.pod),
-            (Direction::Egress, Endpoint::Pod(pod)) => Some(pod),
-            (Direction::Egress, Endpoint::Ip(_)) => None,
+        let peer = match direction {
+            Direction::Ingress => peer,
+            Direction::Egress => self.learned(peer),
         };
+        let dst_pod = match direction {
+            Direction::Ingress => Some(self.pod),
+            Direction::Egress => pod_of(peer),
+        };
+        if self.denied(direction, peer, dst_pod, port, proto) {
+            return Vec::new();
+        }
         self.isolating(direction)
             .iter()
             .filter(|policy| {
@@ -227,6 +318,19 @@ impl<'a> PodView<'a> {
             .map(|policy| format!("{}/{}", policy.namespace, policy.name))
             .collect()
     }
+}
+
+/// The pod an endpoint is, if any: it resolves named ports on egress.
+fn pod_of<'a>(endpoint: Endpoint<'a>) -> Option<&'a Pod> {
+    match endpoint {
+        Endpoint::Pod(pod) => Some(pod),
+        Endpoint::Ip(_) | Endpoint::Name(..) => None,
+    }
+}
+
+/// A Cilium service-account requirement against POD's service account.
+fn account_matches(selector: &Selector, pod: &Pod) -> bool {
+    selector.matches_by(|key| (key == SERVICE_ACCOUNT_KEY).then_some(pod.service_account.as_str()))
 }
 
 /// A rule's `ports` list; empty matches every port.

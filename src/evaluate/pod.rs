@@ -84,4 +84,9 @@ pub enum Endpoint<'a> {
     Pod(&'a Pod),
     /// An address outside the cluster's pods.
     Ip(IpAddr),
+    /// An address outside the cluster that the pod reached by looking up a DNS name: it
+    /// matches `ipBlock`s, CIDRs and `world` by its address, and Cilium `toFQDNs` by its
+    /// name, the latter only when the pod's egress policies send the lookup through
+    /// Cilium's DNS proxy (else Cilium never learns the address: see `network.rs`).
+    Name(&'a str, IpAddr),
 }

@@ -8,19 +8,39 @@
 use super::connection::Transport;
 use super::selector::Selector;
 
-/// A `networking.k8s.io/v1` NetworkPolicy.
+/// A `networking.k8s.io/v1` NetworkPolicy, or one rule (`spec`, `specs[i]`) of a
+/// `cilium.io/v2` CiliumNetworkPolicy: both kinds are read into this one shape so that
+/// every question answers for both, and for a pod that both select.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NetworkPolicy {
     pub namespace: String,
     pub name: String,
+    /// The pod labels the policy requires (only those: the LabelIndex finds the policy by
+    /// them).
     pub pod_selector: Selector,
+    /// Cilium's `endpointSelector` may also require labels of the policy's namespace
+    /// (`io.cilium.k8s.namespace.labels.K`, held under K) and the pod's service account
+    /// (held under [`SERVICE_ACCOUNT_KEY`]); `None` requires nothing (always for a
+    /// NetworkPolicy).
+    pub namespace_selector: Option<Selector>,
+    pub accounts: Option<Selector>,
     /// Whether the policy isolates the pods it selects for ingress / egress: `policyTypes`
-    /// when set, else ingress always and egress when there are egress rules.
+    /// when set, else ingress always and egress when there are egress rules. For Cilium, a
+    /// non-empty allow or deny list of that direction.
     pub isolates_ingress: bool,
     pub isolates_egress: bool,
     pub ingress: Vec<NetworkRule>,
     pub egress: Vec<NetworkRule>,
+    /// Cilium `ingressDeny`/`egressDeny`: a connection one of them matches is refused
+    /// whatever any policy allows. Always empty for a NetworkPolicy.
+    pub deny_ingress: Vec<NetworkRule>,
+    pub deny_egress: Vec<NetworkRule>,
 }
+
+/// The key a Cilium selector names a pod's service account with; selectors in
+/// [`NetworkPolicy::accounts`] and [`Peer::Pods`] `accounts` are matched against a pod's
+/// [`Pod::service_account`](super::pod::Pod::service_account) under this key alone.
+pub const SERVICE_ACCOUNT_KEY: &str = "io.cilium.k8s.policy.serviceaccount";
 
 /// One `ingress`/`egress` rule. Empty `peers` (absent or `[]`) means every peer, empty
 /// `ports` every port.
@@ -28,6 +48,9 @@ pub struct NetworkPolicy {
 pub struct NetworkRule {
     pub peers: Vec<Peer>,
     pub ports: Vec<NetworkPort>,
+    /// Cilium `toPorts[].rules.dns`: the names the DNS proxy lets the pod look up. Only
+    /// names looked up through it teach Cilium the addresses a `toFQDNs` peer admits.
+    pub dns: Vec<NamePattern>,
 }
 
 /// One `from`/`to` element.
@@ -39,10 +62,42 @@ pub enum Peer {
         except: Vec<String>,
     },
     /// Pods. With neither selector the API server would reject it: it matches nothing.
+    /// `namespaces: None` is the policy's own namespace. `accounts` (Cilium's
+    /// service-account key, see [`SERVICE_ACCOUNT_KEY`]) is `None` when not required.
     Pods {
         namespaces: Option<Selector>,
         pods: Option<Selector>,
+        accounts: Option<Selector>,
     },
+    /// A Cilium entity (`fromEntities`/`toEntities`).
+    Entity(Entity),
+    /// A Cilium `toFQDNs` entry: matches an [`Endpoint::Name`] by its name.
+    ///
+    /// [`Endpoint::Name`]: super::pod::Endpoint::Name
+    Name(NamePattern),
+}
+
+/// The Cilium entities this model can tell apart. Entities naming something no
+/// [`Endpoint`](super::pod::Endpoint) is (`host`, `remote-node`, `kube-apiserver`,
+/// `health`, `init`, `ingress`, `unmanaged`) are read as `Nothing`, as is `none`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entity {
+    /// Everything.
+    All,
+    /// Outside addresses: every `Endpoint::Ip` and `Endpoint::Name`.
+    World,
+    /// Every pod.
+    Cluster,
+    Nothing,
+}
+
+/// A DNS name pattern (`matchName`, `matchPattern`), lower-cased, without a trailing
+/// dot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamePattern {
+    pub pattern: String,
+    /// `matchName`: the name itself; else `*` stands for part of one label.
+    pub exact: bool,
 }
 
 /// One `ports` element; `protocol` is `None` for a protocol this model does not know
@@ -328,4 +383,7 @@ pub enum Policy {
     Authentication(RequestAuthentication),
     Sidecar(Sidecar),
     ServiceEntry(ServiceEntry),
+    /// A CiliumNetworkPolicy: one [`NetworkPolicy`] per rule (`spec`, `specs`; none when
+    /// the agent would reject the object), with what this model ignored in it.
+    Cilium(Vec<NetworkPolicy>, Vec<String>),
 }

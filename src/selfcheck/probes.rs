@@ -166,7 +166,13 @@ impl Universe {
         policy_ns: &str,
         out: &mut BTreeSet<ProbeId>,
     ) -> bool {
-        let Peer::Pods { namespaces, pods } = peer else {
+        // TODO(cilium): `accounts` (Cilium's service-account key) is not used to narrow
+        // the candidates (a superset is still correct); Entity and Name peers are not
+        // limited to pods, like an ipBlock.
+        let Peer::Pods {
+            namespaces, pods, ..
+        } = peer
+        else {
             return false;
         };
         let namespaces: Vec<&str> = match namespaces {

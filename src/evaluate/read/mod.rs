@@ -17,8 +17,13 @@
 //! other shapes, so they have whole objects of their own (`sidecar.rs`,
 //! `service_entry.rs`), read in a second pass once the first has named the kind: the
 //! policy kinds, which a large tree holds by the ten thousand, keep their single pass.
+//! CiliumNetworkPolicy is read the same way (`cilium.rs`, its items in `cilium_rule.rs`,
+//! its selectors in `endpoint_selector.rs`), into NetworkPolicy's shapes.
 
 mod authorization;
+mod cilium;
+mod cilium_rule;
+mod endpoint_selector;
 mod network;
 mod object;
 mod selector;
@@ -27,6 +32,7 @@ mod sidecar;
 mod strings;
 
 use super::policy::Policy;
+use cilium::CiliumDoc;
 use object::{Doc, Head, Kind};
 use serde::Deserialize;
 use serde_json::Value;
@@ -40,20 +46,24 @@ impl Policy {
     pub fn read(object: &Value, root_namespace: &str) -> Result<Option<Policy>, String> {
         let kind = match Doc::deserialize(object) {
             Ok(doc) => match doc.kind() {
-                kind @ (Kind::Sidecar | Kind::ServiceEntry) => kind,
+                kind @ (Kind::Sidecar | Kind::ServiceEntry | Kind::Cilium) => kind,
                 _ => return Ok(doc.object(root_namespace)),
             },
             // Only an error in a kind this model judges counts: another kind's spec may
             // use the same field names with other shapes.
             Err(e) => match Head::deserialize(object).map(|h| h.kind()) {
                 Ok(Kind::Other) => return Ok(None),
-                Ok(kind @ (Kind::Sidecar | Kind::ServiceEntry)) => kind,
+                Ok(kind @ (Kind::Sidecar | Kind::ServiceEntry | Kind::Cilium)) => kind,
                 _ => return Err(e.to_string()),
             },
         };
         if kind == Kind::Sidecar {
             let doc = SidecarDoc::deserialize(object).map_err(|e| e.to_string())?;
             doc.policy().map(|p| Some(Policy::Sidecar(p)))
+        } else if kind == Kind::Cilium {
+            let doc = CiliumDoc::deserialize(object).map_err(|e| e.to_string())?;
+            let (rules, notes) = doc.policy();
+            Ok(Some(Policy::Cilium(rules, notes)))
         } else {
             let doc = EntryDoc::deserialize(object).map_err(|e| e.to_string())?;
             Ok(Some(Policy::ServiceEntry(doc.policy())))
@@ -64,18 +74,22 @@ impl Policy {
     pub fn read_json(json: &[u8], root_namespace: &str) -> Result<Option<Policy>, String> {
         let kind = match serde_json::from_slice::<Doc>(json) {
             Ok(doc) => match doc.kind() {
-                kind @ (Kind::Sidecar | Kind::ServiceEntry) => kind,
+                kind @ (Kind::Sidecar | Kind::ServiceEntry | Kind::Cilium) => kind,
                 _ => return Ok(doc.object(root_namespace)),
             },
             Err(e) => match serde_json::from_slice::<Head>(json).map(|h| h.kind()) {
                 Ok(Kind::Other) => return Ok(None),
-                Ok(kind @ (Kind::Sidecar | Kind::ServiceEntry)) => kind,
+                Ok(kind @ (Kind::Sidecar | Kind::ServiceEntry | Kind::Cilium)) => kind,
                 _ => return Err(e.to_string()),
             },
         };
         if kind == Kind::Sidecar {
             let doc = serde_json::from_slice::<SidecarDoc>(json).map_err(|e| e.to_string())?;
             doc.policy().map(|p| Some(Policy::Sidecar(p)))
+        } else if kind == Kind::Cilium {
+            let doc = serde_json::from_slice::<CiliumDoc>(json).map_err(|e| e.to_string())?;
+            let (rules, notes) = doc.policy();
+            Ok(Some(Policy::Cilium(rules, notes)))
         } else {
             let doc = serde_json::from_slice::<EntryDoc>(json).map_err(|e| e.to_string())?;
             Ok(Some(Policy::ServiceEntry(doc.policy())))

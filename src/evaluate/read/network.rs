@@ -120,6 +120,7 @@ pub(crate) fn policy(
                     .into_iter()
                     .map(port)
                     .collect(),
+                dns: Vec::new(),
             })
             .collect()
     };
@@ -136,10 +137,14 @@ pub(crate) fn policy(
         namespace,
         name,
         pod_selector: pod_selector.map(Selector::from).unwrap_or_default(),
+        namespace_selector: None,
+        accounts: None,
         isolates_ingress,
         isolates_egress,
         ingress,
         egress,
+        deny_ingress: Vec::new(),
+        deny_egress: Vec::new(),
     }
 }
 
@@ -153,6 +158,7 @@ fn peer(raw: RawPeer) -> Peer {
     Peer::Pods {
         namespaces: raw.namespace_selector.map(Selector::from),
         pods: raw.pod_selector.map(Selector::from),
+        accounts: None,
     }
 }
 

@@ -23,6 +23,7 @@ pub(crate) enum Kind {
     Authentication,
     Sidecar,
     ServiceEntry,
+    Cilium,
     Other,
 }
 
@@ -50,6 +51,7 @@ fn kind(api_version: Option<&str>, kind: Option<&str>) -> Kind {
         ("security.istio.io", "RequestAuthentication") => Kind::Authentication,
         ("networking.istio.io", "Sidecar") => Kind::Sidecar,
         ("networking.istio.io", "ServiceEntry") => Kind::ServiceEntry,
+        ("cilium.io", "CiliumNetworkPolicy") => Kind::Cilium,
         _ => Kind::Other,
     }
 }
@@ -143,7 +145,7 @@ impl Doc {
             )),
             Kind::Peer => Policy::Peer(spec.peer(namespace, name)),
             Kind::Authentication => Policy::Authentication(spec.authentication(namespace, name)),
-            Kind::Sidecar | Kind::ServiceEntry | Kind::Other => return None,
+            Kind::Sidecar | Kind::ServiceEntry | Kind::Cilium | Kind::Other => return None,
         })
     }
 }

@@ -6,6 +6,8 @@ use serde_json::{json, Value};
 
 mod address;
 mod authorization;
+mod cilium;
+mod cilium_emission;
 mod conditions;
 mod mtls;
 mod network;
@@ -23,6 +25,10 @@ fn object(api: &str, kind: &str, ns: &str, name: &str, spec: Value) -> Value {
 
 fn np(ns: &str, name: &str, spec: Value) -> Value {
     object("networking.k8s.io/v1", "NetworkPolicy", ns, name, spec)
+}
+
+fn cnp(ns: &str, name: &str, spec: Value) -> Value {
+    object("cilium.io/v2", "CiliumNetworkPolicy", ns, name, spec)
 }
 
 fn ap(ns: &str, name: &str, spec: Value) -> Value {

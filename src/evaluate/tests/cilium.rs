@@ -1,0 +1,436 @@
+//! CiliumNetworkPolicy read into the NetworkPolicy model: selectors and their keys,
+//! rule lists and isolation, deny over allow, entities, CIDRs, ports, FQDNs.
+
+use super::*;
+
+/// A CNP selecting every pod of NS, with SPEC's lists.
+fn all_pods(ns: &str, name: &str, lists: Value) -> Value {
+    let mut spec = json!({"endpointSelector": {}});
+    if let (Some(spec), Some(lists)) = (spec.as_object_mut(), lists.as_object()) {
+        spec.extend(lists.clone());
+    }
+    cnp(ns, name, spec)
+}
+
+fn ingress_from(selector: Value) -> Value {
+    all_pods(
+        "db",
+        "in",
+        json!({"ingress": [{"fromEndpoints": [selector],
+                             "toPorts": [{"ports": [{"port": "5432", "protocol": "TCP"}]}]}]}),
+    )
+}
+
+fn db() -> Pod {
+    Pod::new("db", "db").label("app", "db")
+}
+
+#[test]
+fn endpoints_without_namespace_key_are_pinned_to_the_policy_namespace() {
+    let cluster = Cluster::from_objects([ingress_from(json!({"matchLabels": {"k8s:app": "api"}}))]);
+    let here = Pod::new("a", "db").label("app", "api");
+    let there = Pod::new("a", "web").label("app", "api");
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&here), 5432, TCP));
+    assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&there), 5432, TCP));
+    assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&here), 5433, TCP));
+    assert!(cluster.notes().is_empty(), "{:?}", cluster.notes());
+}
+
+#[test]
+fn namespace_key_reaches_other_namespaces_and_unprefixed_keys_match() {
+    let cluster = Cluster::from_objects([ingress_from(json!({"matchLabels": {
+        "k8s:io.kubernetes.pod.namespace": "web", "app": "api"}}))]);
+    let there = Pod::new("a", "web").label("app", "api");
+    let here = Pod::new("a", "db").label("app", "api");
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&there), 5432, TCP));
+    assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&here), 5432, TCP));
+
+    // Every namespace: the key with Exists.
+    let cluster = Cluster::from_objects([ingress_from(json!({"matchExpressions": [
+        {"key": "io.kubernetes.pod.namespace", "operator": "Exists"}]}))]);
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&there), 5432, TCP));
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&here), 5432, TCP));
+    assert!(!cluster.ingress_allows(&db(), ip("1.2.3.4"), 5432, TCP));
+}
+
+#[test]
+fn namespace_label_keys_without_namespace_key_stay_in_the_policy_namespace() {
+    let team = LabelMap::from([("team".to_string(), "pay".to_string())]);
+    let label_only = ingress_from(json!({"matchLabels": {
+        "k8s:io.cilium.k8s.namespace.labels.team": "pay"}}));
+    let cluster = Cluster::from_objects([label_only])
+        .with_namespace_labels("web", team.clone())
+        .with_namespace_labels("db", team.clone());
+    let web = Pod::new("w", "web");
+    let here = Pod::new("h", "db");
+    assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&web), 5432, TCP));
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&here), 5432, TCP));
+
+    let with_exists = ingress_from(json!({
+        "matchLabels": {"k8s:io.cilium.k8s.namespace.labels.team": "pay"},
+        "matchExpressions": [{"key": "k8s:io.kubernetes.pod.namespace", "operator": "Exists"}]}));
+    let cluster = Cluster::from_objects([with_exists]).with_namespace_labels("web", team);
+    let other = Pod::new("o", "else");
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&web), 5432, TCP));
+    assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&other), 5432, TCP));
+}
+
+#[test]
+fn service_account_key_matches_the_pod_account_in_peers_and_endpoint_selector() {
+    let cluster = Cluster::from_objects([ingress_from(json!({"matchLabels": {
+        "k8s:io.kubernetes.pod.namespace": "web",
+        "k8s:io.cilium.k8s.policy.serviceaccount": "front"}}))]);
+    let front = web_pod();
+    let other = Pod::new("o", "web").account("other");
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&front), 5432, TCP));
+    assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&other), 5432, TCP));
+
+    let by_account = cnp(
+        "web",
+        "sa",
+        json!({"endpointSelector": {"matchLabels": {"io.cilium.k8s.policy.serviceaccount": "front"}},
+               "ingress": [{"fromEntities": ["none"]}]}),
+    );
+    let cluster = Cluster::from_objects([by_account]);
+    assert!(cluster.isolated(&front, Direction::Ingress));
+    assert!(!cluster.isolated(&other, Direction::Ingress));
+    assert!(!cluster.isolated(&front, Direction::Egress));
+}
+
+#[test]
+fn other_label_sources_match_no_pod_and_are_noted() {
+    let cluster =
+        Cluster::from_objects([ingress_from(json!({"matchLabels": {"reserved:host": ""}}))]);
+    let here = Pod::new("h", "db");
+    assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&here), 5432, TCP));
+    assert!(
+        cluster.notes().iter().any(|n| n.contains("reserved")),
+        "{:?}",
+        cluster.notes()
+    );
+}
+
+#[test]
+fn entities() {
+    let policy = |entities: Value| {
+        Cluster::from_objects([all_pods(
+            "db",
+            "e",
+            json!({"ingress": [{"fromEntities": entities}]}),
+        )])
+    };
+    let pod = Pod::new("p", "else");
+    let all = policy(json!(["all"]));
+    assert!(all.ingress_allows(&db(), Endpoint::Pod(&pod), 1, TCP));
+    assert!(all.ingress_allows(&db(), ip("1.2.3.4"), 1, UDP));
+    let world = policy(json!(["world"]));
+    assert!(!world.ingress_allows(&db(), Endpoint::Pod(&pod), 1, TCP));
+    assert!(world.ingress_allows(&db(), ip("2001:db8::1"), 1, TCP));
+    let cluster = policy(json!(["cluster"]));
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&pod), 1, TCP));
+    assert!(!cluster.ingress_allows(&db(), ip("1.2.3.4"), 1, TCP));
+    let none = policy(json!(["none"]));
+    assert!(none.isolated(&db(), Direction::Ingress));
+    assert!(!none.ingress_allows(&db(), Endpoint::Pod(&pod), 1, TCP));
+    assert!(none.notes().is_empty());
+    let host = policy(json!(["host", "kube-apiserver"]));
+    assert!(!host.ingress_allows(&db(), Endpoint::Pod(&pod), 1, TCP));
+    assert!(!host.ingress_allows(&db(), ip("1.2.3.4"), 1, TCP));
+    assert!(host.notes().iter().any(|n| n.contains("`host`")));
+}
+
+#[test]
+fn cidr_set_with_except_matches_outside_addresses_never_pods() {
+    let cluster = Cluster::from_objects([all_pods(
+        "web",
+        "out",
+        json!({"egress": [{"toCIDRSet": [{"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}]},
+                          {"toCIDR": ["2001:db8::/32"]}]}),
+    )]);
+    let front = web_pod();
+    let pod = Pod::new("p", "web");
+    assert!(cluster.egress_allows(&front, ip("8.8.8.8"), 443, TCP));
+    assert!(!cluster.egress_allows(&front, ip("10.1.2.3"), 443, TCP));
+    assert!(cluster.egress_allows(&front, ip("2001:db8::1"), 443, TCP));
+    assert!(!cluster.egress_allows(&front, ip("2001:db9::1"), 443, TCP));
+    assert!(!cluster.egress_allows(&front, Endpoint::Pod(&pod), 443, TCP));
+}
+
+#[test]
+fn deny_in_one_policy_wins_over_allow_in_another() {
+    let allow = all_pods(
+        "db",
+        "allow",
+        json!({"ingress": [{"fromEntities": ["all"]}]}),
+    );
+    let deny = all_pods(
+        "db",
+        "deny",
+        json!({"ingressDeny": [{"fromEndpoints": [{"matchLabels": {"app": "bad"}}],
+                                "toPorts": [{"ports": [{"port": "5432", "protocol": "TCP"}]}]}]}),
+    );
+    let cluster = Cluster::from_objects([allow, deny]);
+    let bad = Pod::new("b", "db").label("app", "bad");
+    let good = Pod::new("g", "db").label("app", "good");
+    assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&bad), 5432, TCP));
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&bad), 5433, TCP));
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&good), 5432, TCP));
+    let dst = db();
+    let view = cluster.view(&dst);
+    let grid = view.l4_grid(
+        Direction::Ingress,
+        &[Endpoint::Pod(&bad), Endpoint::Pod(&good)],
+        &[(TCP, 5432), (TCP, 5433)],
+    );
+    assert_eq!(grid, [false, true, true, true]);
+    assert!(view
+        .admitting(Direction::Ingress, Endpoint::Pod(&bad), 5432, TCP)
+        .is_empty());
+    assert_eq!(
+        view.admitting(Direction::Ingress, Endpoint::Pod(&good), 5432, TCP),
+        ["db/allow"]
+    );
+
+    // A deny list alone isolates the direction.
+    let only_deny = all_pods(
+        "db",
+        "d",
+        json!({"egressDeny": [{"toEntities": ["world"]}]}),
+    );
+    let cluster = Cluster::from_objects([only_deny]);
+    assert!(cluster.isolated(&db(), Direction::Egress));
+    assert!(!cluster.egress_allows(&db(), Endpoint::Pod(&good), 1, TCP));
+}
+
+#[test]
+fn empty_item_is_read_as_allow_all_with_a_note() {
+    let cluster = Cluster::from_objects([all_pods("db", "open", json!({"ingress": [{}]}))]);
+    let pod = Pod::new("p", "else");
+    assert!(cluster.isolated(&db(), Direction::Ingress));
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&pod), 1, TCP));
+    assert!(cluster.ingress_allows(&db(), ip("1.2.3.4"), 9, UDP));
+    assert!(cluster
+        .notes()
+        .iter()
+        .any(|n| n.contains("1.18") && n.contains("1.19")));
+}
+
+#[test]
+fn all_lists_empty_is_rejected_and_restricts_nothing() {
+    let cluster =
+        Cluster::from_objects([all_pods("db", "void", json!({"ingress": [], "egress": []}))]);
+    assert!(!cluster.isolated(&db(), Direction::Ingress));
+    assert!(!cluster.isolated(&db(), Direction::Egress));
+    assert!(cluster
+        .notes()
+        .iter()
+        .any(|n| n.contains("db/void") && n.contains("rejects")));
+
+    // An empty list beside a non-empty one is no section: it does not isolate.
+    let egress_only = all_pods(
+        "db",
+        "e",
+        json!({"ingress": [], "egress": [{"toEntities": ["all"]}]}),
+    );
+    let cluster = Cluster::from_objects([egress_only]);
+    assert!(!cluster.isolated(&db(), Direction::Ingress));
+    assert!(cluster.isolated(&db(), Direction::Egress));
+}
+
+#[test]
+fn ports_named_any_protocol_ranges_and_peerless_items() {
+    let cluster = Cluster::from_objects([all_pods(
+        "db",
+        "ports",
+        json!({"ingress": [{"toPorts": [{"ports": [
+            {"port": "metrics"}, {"port": "53", "protocol": "ANY"},
+            {"port": "8000", "endPort": 8010, "protocol": "TCP"}]}]}]}),
+    )]);
+    let dst = db().port("metrics", 9090);
+    let pod = Pod::new("p", "else");
+    let from = Endpoint::Pod(&pod);
+    assert!(cluster.ingress_allows(&dst, from, 9090, TCP));
+    assert!(cluster.ingress_allows(&dst, from, 9090, UDP));
+    assert!(!cluster.ingress_allows(&dst, from, 9091, TCP));
+    assert!(cluster.ingress_allows(&dst, from, 53, UDP));
+    assert!(cluster.ingress_allows(&dst, from, 53, TCP));
+    assert!(!cluster.ingress_allows(&dst, from, 53, Transport::Sctp));
+    assert!(cluster.ingress_allows(&dst, from, 8005, TCP));
+    assert!(!cluster.ingress_allows(&dst, from, 8011, TCP));
+    assert!(cluster.ingress_allows(&dst, ip("1.2.3.4"), 53, UDP));
+    assert!(cluster.notes().iter().any(|n| n.contains("endPort")));
+}
+
+/// An allow and a deny item on `toServices`, which this model does not evaluate.
+fn cluster_svc() -> Value {
+    all_pods(
+        "web",
+        "svc",
+        json!({"egress": [{"toServices": [{"k8sService": {"serviceName": "x", "namespace": "y"}}]}],
+               "egressDeny": [{"toServices": [{"k8sService": {"serviceName": "x", "namespace": "y"}}],
+                               "toPorts": [{"ports": [{"port": "25", "protocol": "TCP"}]}]}]}),
+    )
+}
+
+#[test]
+fn unevaluable_fields_allow_nothing_and_deny_everything() {
+    let cluster = Cluster::from_objects([cluster_svc()]);
+    let front = web_pod();
+    assert!(!cluster.egress_allows(&front, ip("1.2.3.4"), 80, TCP));
+    assert!(cluster.notes().iter().any(|n| n.contains("toServices")));
+    let open = all_pods("web", "open", json!({"egress": [{"toEntities": ["all"]}]}));
+    let cluster = Cluster::from_objects([open, cluster_svc()]);
+    assert!(cluster.egress_allows(&front, ip("1.2.3.4"), 80, TCP));
+    assert!(!cluster.egress_allows(&front, ip("1.2.3.4"), 25, TCP));
+}
+
+#[test]
+fn specs_list_gives_one_policy_per_rule() {
+    let object = json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": "many", "namespace": "db"},
+        "specs": [
+            {"endpointSelector": {"matchLabels": {"app": "db"}}, "ingress": [{"fromEntities": ["cluster"]}]},
+            {"endpointSelector": {}, "egress": [{"toEntities": ["world"]}]}]});
+    let cluster = Cluster::from_objects([object]);
+    let dst = db();
+    let view = cluster.view(&dst);
+    let names = |d| {
+        view.isolating(d)
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(Direction::Ingress), ["many[0]"]);
+    assert_eq!(names(Direction::Egress), ["many[1]"]);
+    let pod = Pod::new("p", "else");
+    assert!(cluster.connection_allowed(Endpoint::Pod(&pod), Endpoint::Pod(&db()), 1, TCP));
+    assert!(!cluster.egress_allows(&db(), Endpoint::Pod(&pod), 1, TCP));
+}
+
+#[test]
+fn network_policy_and_cnp_on_one_pod_both_isolate_and_allows_add_up() {
+    let knp = np(
+        "db",
+        "k",
+        json!({"podSelector": {}, "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "api"}}}],
+                                                "ports": [{"port": 5432}]}]}),
+    );
+    let cilium = ingress_from(json!({"matchLabels": {"k8s:io.kubernetes.pod.namespace": "web"}}));
+    let cluster = Cluster::from_objects([knp, cilium]);
+    let api = Pod::new("a", "db").label("app", "api");
+    let web = Pod::new("w", "web");
+    let other = Pod::new("o", "db");
+    assert_eq!(cluster.view(&db()).isolating(Direction::Ingress).len(), 2);
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&api), 5432, TCP));
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&web), 5432, TCP));
+    assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&other), 5432, TCP));
+}
+
+/// The DNS proxy rule of the research's example (b), with PATTERN.
+fn dns_rule(pattern: Value) -> Value {
+    json!({"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system",
+                                             "k8s:k8s-app": "kube-dns"}}],
+           "toPorts": [{"ports": [{"port": "53", "protocol": "UDP"}],
+                        "rules": {"dns": [pattern]}}]})
+}
+
+fn fqdn_cluster(fqdns: Value, dns: Value) -> Cluster {
+    Cluster::from_objects([all_pods(
+        "web",
+        "fqdn",
+        json!({"egress": [dns_rule(dns),
+            {"toFQDNs": fqdns, "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]}),
+    )])
+}
+
+fn name(n: &str) -> Endpoint<'_> {
+    Endpoint::Name(n, "203.0.113.7".parse().unwrap())
+}
+
+#[test]
+fn fqdn_match_name_is_case_insensitive_and_ignores_the_trailing_dot() {
+    let cluster = fqdn_cluster(
+        json!([{"matchName": "API.example.com."}]),
+        json!({"matchPattern": "*"}),
+    );
+    let front = web_pod();
+    assert!(cluster.egress_allows(&front, name("api.example.com"), 443, TCP));
+    assert!(cluster.egress_allows(&front, name("Api.Example.COM."), 443, TCP));
+    assert!(!cluster.egress_allows(&front, name("api.example.com"), 80, TCP));
+    assert!(!cluster.egress_allows(&front, name("x.api.example.com"), 443, TCP));
+    // The bare address is never a toFQDNs match.
+    assert!(!cluster.egress_allows(&front, ip("203.0.113.7"), 443, TCP));
+    assert!(cluster.notes().is_empty(), "{:?}", cluster.notes());
+}
+
+#[test]
+fn fqdn_pattern_star_stays_in_one_label() {
+    let cluster = fqdn_cluster(
+        json!([{"matchPattern": "*.example.com"}, {"matchPattern": "sub*.io"}]),
+        json!({"matchPattern": "*"}),
+    );
+    let front = web_pod();
+    assert!(cluster.egress_allows(&front, name("a.example.com"), 443, TCP));
+    assert!(cluster.egress_allows(&front, name("A_b-1.EXAMPLE.com"), 443, TCP));
+    assert!(!cluster.egress_allows(&front, name("a.b.example.com"), 443, TCP));
+    assert!(!cluster.egress_allows(&front, name("example.com"), 443, TCP));
+    assert!(cluster.egress_allows(&front, name("sub.io"), 443, TCP));
+    assert!(cluster.egress_allows(&front, name("subway.io"), 443, TCP));
+    assert!(!cluster.egress_allows(&front, name("a.sub.io"), 443, TCP));
+
+    let every = fqdn_cluster(json!([{"matchPattern": "*"}]), json!({"matchPattern": "*"}));
+    assert!(every.egress_allows(&front, name("a.b.c.d"), 443, TCP));
+
+    let double = fqdn_cluster(
+        json!([{"matchPattern": "**.example.com"}]),
+        json!({"matchPattern": "*"}),
+    );
+    assert!(double.egress_allows(&front, name("a.example.com"), 443, TCP));
+    assert!(!double.egress_allows(&front, name("a.b.example.com"), 443, TCP));
+    assert!(double.notes().iter().any(|n| n.contains("**.")));
+}
+
+#[test]
+fn fqdn_admits_nothing_without_a_dns_proxy_rule_for_the_name() {
+    let front = web_pod();
+    let narrow = fqdn_cluster(
+        json!([{"matchName": "api.example.com"}]),
+        json!({"matchName": "other.example.com"}),
+    );
+    assert!(!narrow.egress_allows(&front, name("api.example.com"), 443, TCP));
+    assert!(!narrow.egress_allows(&front, name("other.example.com"), 443, TCP));
+
+    let no_dns = Cluster::from_objects([all_pods(
+        "web",
+        "fqdn",
+        json!({"egress": [{"toFQDNs": [{"matchName": "api.example.com"}]}]}),
+    )]);
+    assert!(!no_dns.egress_allows(&front, name("api.example.com"), 443, TCP));
+
+    // The DNS rule may come from another policy selecting the pod.
+    let dns = all_pods(
+        "web",
+        "dns",
+        json!({"egress": [dns_rule(json!({"matchPattern": "*.example.com"}))]}),
+    );
+    let fqdn = all_pods(
+        "web",
+        "fqdn",
+        json!({"egress": [{"toFQDNs": [{"matchName": "api.example.com"}]}]}),
+    );
+    let cluster = Cluster::from_objects([dns, fqdn]);
+    assert!(cluster.egress_allows(&front, name("api.example.com"), 443, TCP));
+    let view = cluster.view(&front);
+    assert_eq!(
+        view.admitting(Direction::Egress, name("api.example.com"), 443, TCP),
+        ["web/fqdn"]
+    );
+    assert_eq!(
+        view.l4_grid(
+            Direction::Egress,
+            &[name("api.example.com"), ip("203.0.113.7")],
+            &[(TCP, 443)]
+        ),
+        [true, false]
+    );
+}
