@@ -10,8 +10,8 @@
 use super::answer::{layer, Layer, PortAnswer};
 use super::layers::{egress_to_address, ip_blocks, label, sidecar, unmanaged_egress};
 use super::nearest::{callers_text, grants, nearest_grant};
-use crate::evaluate::{Cluster, Pod};
-use crate::ir::{Allow, Cidr, Destination, External, Identity, Mesh, Port};
+use crate::evaluate::{Cluster, Direction, Endpoint, Pod, Transport};
+use crate::ir::{Allow, Cidr, Destination, External, Identity, Mesh, Network, Port};
 use crate::source::SourceMap;
 use serde_json::Value;
 use std::net::IpAddr;
@@ -82,25 +82,76 @@ fn egress(
     let who = label(from);
     let cidrs = match &external.destination {
         Destination::Cidrs(cidrs) => cidrs,
+        Destination::Hosts(_) if mesh.settings.network == Network::Cilium => {
+            return named_egress(mesh, cluster, &who, from_pod, external, port);
+        }
         Destination::Hosts(_) => {
             return outside_egress(mesh, objects, cluster, &who, from_pod, port);
         }
     };
+    let kind = policy_kind(mesh);
     let mut parts = Vec::new();
     let mut ok = true;
     for c in cidrs {
         let (names, isolated) = egress_to_address(cluster, from_pod, c.address, port);
         parts.push(if !names.is_empty() {
             format!(
-                "{c} on {port}/TCP: allowed by NetworkPolicy {} ({})",
+                "{c} on {port}/TCP: allowed by {kind} {} ({})",
                 names.join(", "),
                 ip_blocks(objects, &names, c.address).join("; ")
             )
         } else if isolated {
             ok = false;
-            format!("no NetworkPolicy selecting {who} allows egress to {c} on {port}/TCP")
+            format!("no {kind} selecting {who} allows egress to {c} on {port}/TCP")
         } else {
-            format!("{c} on {port}/TCP: no NetworkPolicy isolates {who} for egress")
+            format!("{c} on {port}/TCP: no {kind} isolates {who} for egress")
+        });
+    }
+    layer("L4 egress", ok, parts.join("; "))
+}
+
+/// "NetworkPolicy" or "CiliumNetworkPolicy": what the network layer is written as.
+pub(crate) fn policy_kind(mesh: &Mesh) -> &'static str {
+    match mesh.settings.network {
+        Network::Kubernetes => "NetworkPolicy",
+        Network::Cilium => "CiliumNetworkPolicy",
+    }
+}
+
+/// A `host` external's L4 side under `network cilium`: each host by name (`toFQDNs`),
+/// asked as an outside address the pod reached by looking the name up.
+fn named_egress(
+    mesh: &Mesh,
+    cluster: &Cluster,
+    who: &str,
+    from_pod: &Pod,
+    external: &External,
+    port: u16,
+) -> Layer {
+    let ip = outside_addresses(&mesh.settings.cluster_cidrs)
+        .into_iter()
+        .next()
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::new(203, 0, 113, 10)));
+    let view = cluster.view(from_pod);
+    let mut parts = Vec::new();
+    let mut ok = true;
+    for host in probe_hosts(external) {
+        let names = view.admitting(
+            Direction::Egress,
+            Endpoint::Name(&host, ip),
+            port,
+            Transport::Tcp,
+        );
+        parts.push(if !names.is_empty() {
+            format!(
+                "{host} on {port}/TCP: allowed by CiliumNetworkPolicy {} (toFQDNs, at the addresses Cilium's DNS proxy saw it look up)",
+                names.join(", ")
+            )
+        } else if cluster.isolated(from_pod, Direction::Egress) {
+            ok = false;
+            format!("no CiliumNetworkPolicy selecting {who} allows egress to {host} on {port}/TCP")
+        } else {
+            format!("{host} on {port}/TCP: no CiliumNetworkPolicy isolates {who} for egress")
         });
     }
     layer("L4 egress", ok, parts.join("; "))
@@ -203,7 +254,10 @@ pub(crate) fn answer(
             origin: &external.origin,
             allows: &external.allows,
             ports: &external.ports,
-            loose: "NetworkPolicy cannot tell one outside host from another on a port, and a proxy without REGISTRY_ONLY passes hosts it does not import through",
+            loose: match mesh.settings.network {
+                Network::Kubernetes => "NetworkPolicy cannot tell one outside host from another on a port, and a proxy without REGISTRY_ONLY passes hosts it does not import through",
+                Network::Cilium => "a proxy without REGISTRY_ONLY passes hosts it does not import through",
+            },
         },
     )
 }

@@ -19,6 +19,7 @@ pub(crate) fn label(i: &Identity) -> String {
 
 /// The L4 egress layer towards a pod of the tree or a declared workload.
 pub(crate) fn egress_to_pod(
+    kind: &str,
     cluster: &Cluster,
     from: &Identity,
     from_pod: &Pod,
@@ -42,14 +43,14 @@ pub(crate) fn egress_to_pod(
         ok,
         if !isolated {
             format!(
-                "no NetworkPolicy selects {} for egress: every destination is admitted",
+                "no {kind} selects {} for egress: every destination is admitted",
                 label(from)
             )
         } else if ok {
-            format!("allowed by NetworkPolicy {}", names.join(", "))
+            format!("allowed by {kind} {}", names.join(", "))
         } else {
             format!(
-                "no NetworkPolicy selecting {} allows egress to {to_label} on {target}/TCP",
+                "no {kind} selecting {} allows egress to {to_label} on {target}/TCP",
                 label(from)
             )
         },

@@ -3,6 +3,7 @@
 //! and the intent lines that allow it.
 
 use super::answer::{layer, PortAnswer, Question};
+use super::external::policy_kind;
 use super::layers::{egress_to_pod, sidecar};
 use super::nearest::{callers_text, nearest, rules_text};
 use crate::evaluate::{Cluster, Decision, Direction, Endpoint, MtlsMode, Pod, Request, Transport};
@@ -25,7 +26,15 @@ pub(crate) fn answer(
 ) -> PortAnswer {
     let target = port.target;
     let mut layers = Vec::new();
-    let egress = egress_to_pod(cluster, from, from_pod, to_pod, &q.to, target);
+    let egress = egress_to_pod(
+        policy_kind(mesh),
+        cluster,
+        from,
+        from_pod,
+        to_pod,
+        &q.to,
+        target,
+    );
     let proxy = sidecar(
         cluster,
         from,
@@ -50,11 +59,13 @@ pub(crate) fn answer(
                 q.to
             )
         } else if ingress_ok {
-            format!("allowed by NetworkPolicy {}", names.join(", "))
+            format!("allowed by {} {}", policy_kind(mesh), names.join(", "))
         } else {
             format!(
-                "no NetworkPolicy selecting {} admits {} on {target}/TCP",
-                q.to, q.from
+                "no {} selecting {} admits {} on {target}/TCP",
+                policy_kind(mesh),
+                q.to,
+                q.from
             )
         },
     );

@@ -5,7 +5,7 @@
 //! authorization are reported as outside meshward's hands.
 
 use super::answer::{layer, PortAnswer};
-use super::external::{finish, Grant};
+use super::external::{finish, policy_kind, Grant};
 use super::layers::{egress_to_pod, label, sidecar};
 use super::nearest::grants;
 use crate::evaluate::{Cluster, Direction, Endpoint, Pod, Transport};
@@ -27,6 +27,7 @@ pub(crate) fn answer(
     let to = &workload.identity;
     let to_label = label(to);
     let mut layers = vec![egress_to_pod(
+        policy_kind(mesh),
         cluster,
         from,
         from_pod,
@@ -52,14 +53,15 @@ pub(crate) fn answer(
         layer(
             "L4 ingress",
             true,
-            format!("allowed by NetworkPolicy {}", names.join(", ")),
+            format!("allowed by {} {}", policy_kind(mesh), names.join(", ")),
         )
     } else if isolated {
         layer(
             "L4 ingress",
             false,
             format!(
-                "no NetworkPolicy selecting {to_label} admits {} on {}/TCP",
+                "no {} selecting {to_label} admits {} on {}/TCP",
+                policy_kind(mesh),
                 label(from),
                 port.target
             ),

@@ -13,7 +13,7 @@ use super::probes::OUTSIDE;
 use super::reach::Granted;
 use super::report::{verdict, Report};
 use crate::evaluate::{Direction, Endpoint, Peer, PodView, PortValue, Transport};
-use crate::ir::{Cidr, Destination, Mesh};
+use crate::ir::{Cidr, Destination, Mesh, Network};
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -65,7 +65,7 @@ pub(crate) fn egress_addresses(
         .iter()
         .flat_map(|p| &p.egress)
         .flat_map(|r| &r.peers)
-        .any(|p| matches!(p, Peer::IpBlock { .. }));
+        .any(|p| matches!(p, Peer::IpBlock { .. } | Peer::Entity(_)));
     if !blocks && granted.externals.is_empty() {
         return;
     }
@@ -74,6 +74,9 @@ pub(crate) fn egress_addresses(
     for rule in policies.iter().flat_map(|p| &p.egress) {
         let mut blocks = false;
         for peer in &rule.peers {
+            if matches!(peer, Peer::Entity(_)) {
+                blocks = true;
+            }
             if let Peer::IpBlock { cidr, except } = peer {
                 blocks = true;
                 for c in cidr.iter().chain(except).filter_map(|c| parse(c)) {
@@ -144,7 +147,8 @@ fn expected(
         .map(|(e, _)| &mesh.externals[*e])
         .find(|e| match &e.destination {
             Destination::Cidrs(cidrs) => cidrs.iter().any(|c| c.contains(ip)),
-            Destination::Hosts(_) => !inside,
+            // Under Cilium a host is admitted by name (`names.rs`), never by address.
+            Destination::Hosts(_) => !inside && mesh.settings.network == Network::Kubernetes,
         })
         .map(|e| format!("external {}", e.name))
 }

@@ -8,6 +8,7 @@ use super::expected::{Admitted, Expected};
 use super::l4::{egress, ingress, probe_ports};
 use super::l7::authorization;
 use super::mtls::mtls;
+use super::names::{egress_names, Names};
 use super::probes::{Universe, ELSEWHERE, STRANGER};
 use super::reach::Reach;
 use super::report::{Fault, Report};
@@ -16,7 +17,7 @@ use super::routes::routes;
 use super::scope::{registry, scope};
 use super::waves::{waves, Placed};
 use crate::evaluate::{Cluster, MtlsMode, Request, Transport};
-use crate::ir::Mesh;
+use crate::ir::{Mesh, Network};
 use crate::render::Reading;
 use rayon::prelude::*;
 use serde_json::Value;
@@ -71,6 +72,8 @@ pub fn check_as(
     let expected = Expected::new(mesh, &u);
     let reach = Reach::new(mesh);
     let addresses = Addresses::new(mesh);
+    let names = (mesh.settings.network == Network::Cilium).then(|| Names::new(mesh));
+    let names = names.as_ref().filter(|n| n.any());
     let scoped = mesh.settings.sidecar_scoping;
     let mut report = Report::default();
     for why in cluster.unreadable() {
@@ -110,6 +113,9 @@ pub fn check_as(
             egress(&view, u.service(d), grants, &u, &mut report);
             let granted = reach.of(Some(d), d.namespace());
             egress_addresses(&view, &to, &granted, mesh, &addresses, &mut report);
+            if let Some(names) = names {
+                egress_names(&view, &to, &granted, mesh, names, &mut report);
+            }
             scope(cluster, pod, &to, &granted, &reach, scoped, &mut report);
             report
         })
@@ -165,6 +171,9 @@ pub fn check_as(
             &addresses,
             &mut report,
         );
+        if let Some(names) = names {
+            egress_names(&cluster.view(pod), name, &granted, mesh, names, &mut report);
+        }
         scope(cluster, pod, name, &granted, &reach, scoped, &mut report);
         // Undeclared pods of a managed namespace admit nothing at L4 either.
         let view = cluster.view(pod);

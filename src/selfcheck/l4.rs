@@ -4,7 +4,7 @@
 use super::expected::{Admitted, Grants, SCRAPE_PORTS};
 use super::probes::{ProbeId, Universe, OUTSIDE};
 use super::report::{verdict, Report};
-use crate::evaluate::{Direction, Endpoint, Peer, PodView, PortValue, Transport};
+use crate::evaluate::{Direction, Endpoint, Entity, Peer, PodView, PortValue, Transport};
 use std::collections::BTreeSet;
 
 /// Every port worth asking about at a destination: those the intents declare, the scrape
@@ -119,12 +119,23 @@ pub(crate) fn egress(
     for policy in view.isolating(Direction::Egress) {
         let ns = &policy.namespace;
         for rule in &policy.egress {
+            // A rule of Cilium's entity `none` alone (default deny) admits nothing.
+            if !rule.peers.is_empty()
+                && rule
+                    .peers
+                    .iter()
+                    .all(|p| matches!(p, Peer::Entity(Entity::Nothing)))
+            {
+                continue;
+            }
             let mut candidates = BTreeSet::new();
             // Empty, `to` and `ports` mean every destination and every port. An ipBlock
-            // is asked about at addresses (`addresses.rs`), not at pods.
+            // is asked about at addresses (`addresses.rs`), a Cilium `toFQDNs` name by
+            // name (`names.rs`), not at pods.
             let peers_limited = !rule.peers.is_empty()
                 && rule.peers.iter().all(|p| {
-                    matches!(p, Peer::IpBlock { .. }) || u.candidates(p, ns, &mut candidates)
+                    matches!(p, Peer::IpBlock { .. } | Peer::Name(_))
+                        || u.candidates(p, ns, &mut candidates)
                 });
             // Exact `(protocol, port)` pairs; an entry with an unknown protocol matches
             // nothing, so it neither counts nor widens.

@@ -31,6 +31,7 @@ mod invariant10;
 mod l4;
 mod l7;
 mod mtls;
+mod names;
 mod probes;
 mod reach;
 mod report;

@@ -6,7 +6,7 @@
 //! namespace and label, so the probes a NetworkPolicy peer might match are found without
 //! testing them all.
 
-use crate::evaluate::{Peer, Pod, NAMESPACE_NAME_LABEL};
+use crate::evaluate::{Entity, Peer, Pod, NAMESPACE_NAME_LABEL};
 use crate::ir::{Caller, Identity, Mesh, Service};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -166,14 +166,22 @@ impl Universe {
         policy_ns: &str,
         out: &mut BTreeSet<ProbeId>,
     ) -> bool {
-        // TODO(cilium): `accounts` (Cilium's service-account key) is not used to narrow
-        // the candidates (a superset is still correct); Entity and Name peers are not
-        // limited to pods, like an ipBlock.
-        let Peer::Pods {
-            namespaces, pods, ..
-        } = peer
-        else {
-            return false;
+        // Cilium's service-account key (`accounts`) does not narrow the candidates: a
+        // superset is still correct. Entities: `cluster` is every pod, `none` (and the
+        // node-side ones) nothing; `all` and `world` reach outside, like an ipBlock and
+        // a `toFQDNs` name.
+        let (namespaces, pods) = match peer {
+            Peer::Pods {
+                namespaces, pods, ..
+            } => (namespaces, pods),
+            Peer::Entity(Entity::Cluster) => {
+                out.extend(0..self.probes.len());
+                return true;
+            }
+            Peer::Entity(Entity::Nothing) => return true,
+            Peer::Entity(Entity::All | Entity::World) | Peer::IpBlock { .. } | Peer::Name(_) => {
+                return false
+            }
         };
         let namespaces: Vec<&str> = match namespaces {
             None => vec![policy_ns],

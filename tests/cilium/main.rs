@@ -115,3 +115,259 @@ fn no_form_whose_meaning_changed_across_versions() {
         }
     }
 }
+
+// ------------------------------------------------------------------ invariant 13
+
+use meshward::evaluate::{Cluster, Endpoint, Pod, Transport};
+use meshward::ir::{Destination, Identity, Mesh, PodGroup};
+use std::net::IpAddr;
+
+/// A pod with exactly an identity's selector labels and account.
+fn pod(i: &Identity) -> Pod {
+    let mut p = Pod::new(&i.name, &i.namespace).account(&i.account);
+    for (k, v) in &i.selector {
+        p = p.label(k, v);
+    }
+    p
+}
+
+fn group_pod(name: &str, g: &PodGroup) -> Pod {
+    let mut p = Pod::new(name, &g.namespace);
+    for (k, v) in &g.selector {
+        p = p.label(k, v);
+    }
+    p
+}
+
+/// Every pod worth asking about in MESH: services, workloads, DNS, istiod, a stranger in
+/// each managed namespace and one in a namespace nobody manages.
+fn pods(mesh: &Mesh) -> Vec<Pod> {
+    let mut out: Vec<Pod> = mesh.services.iter().map(|s| pod(&s.identity)).collect();
+    out.extend(mesh.workloads.iter().map(|w| pod(&w.identity)));
+    out.push(group_pod("dns", &mesh.settings.dns));
+    out.push(group_pod("istiod", &mesh.settings.istiod));
+    let namespaces: std::collections::BTreeSet<&str> =
+        mesh.services.iter().map(|s| s.namespace()).collect();
+    for ns in namespaces {
+        out.push(Pod::new("stranger", ns).label("app", "stranger"));
+    }
+    out.push(Pod::new("stranger", "nobody-manages-this").label("app", "stranger"));
+    out
+}
+
+/// Every port worth asking about: targets, workload and external ports, the scrape ports,
+/// DNS, istiod, and one nobody uses.
+fn ports(mesh: &Mesh) -> Vec<(Transport, u16)> {
+    let mut ports: std::collections::BTreeSet<u16> = [53, 15012, 15020, 15090, 4321].into();
+    ports.extend(
+        mesh.services
+            .iter()
+            .flat_map(|s| s.ports.iter().map(|p| p.target)),
+    );
+    ports.extend(
+        mesh.workloads
+            .iter()
+            .flat_map(|w| w.ports.iter().map(|p| p.target)),
+    );
+    ports.extend(
+        mesh.externals
+            .iter()
+            .flat_map(|e| e.ports.iter().map(|p| p.port)),
+    );
+    ports
+        .into_iter()
+        .flat_map(|p| [(Transport::Tcp, p), (Transport::Udp, p)])
+        .collect()
+}
+
+/// A tree compiled and self-checked, and the cluster its written objects make.
+fn built(files: Vec<(String, String)>) -> (Mesh, Cluster) {
+    let compiled = meshward::pipeline::run_texts(files);
+    let errors: Vec<String> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| meshward::diagnostic::render_text(d, &compiled.sources))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(
+        compiled.faults.is_empty(),
+        "self-check: {:#?}",
+        compiled.faults
+    );
+    let (mesh, _) = compiled.result.expect("compiled");
+    let objects = meshward::pipeline::render_objects(&mesh).expect("render");
+    let cluster = Cluster::from_objects(objects);
+    (mesh, cluster)
+}
+
+fn files_of(dir: &Path) -> Vec<(String, String)> {
+    common::files_below(dir)
+        .into_iter()
+        .filter(|(relative, _)| relative.ends_with(".intent"))
+        .map(|(relative, path)| (relative, std::fs::read_to_string(path).expect("read")))
+        .collect()
+}
+
+/// Invariant 13 on one tree: pod by pod and port by port, the two network layers admit
+/// the same connections, in both directions; outside addresses the same except toward
+/// `host` externals, which Cilium admits by name only.
+fn same_verdicts(kubernetes: Vec<(String, String)>, cilium: Vec<(String, String)>) -> usize {
+    let (mesh, k8s) = built(kubernetes);
+    let (cmesh, cil) = built(cilium);
+    assert_eq!(cmesh.settings.network, meshward::ir::Network::Cilium);
+    let pods = pods(&mesh);
+    let ports = ports(&mesh);
+    let mut asked = 0;
+    for dst in &pods {
+        for src in &pods {
+            for &(proto, port) in &ports {
+                let (s, d) = (Endpoint::Pod(src), Endpoint::Pod(dst));
+                assert_eq!(
+                    cil.ingress_allows(dst, s, port, proto),
+                    k8s.ingress_allows(dst, s, port, proto),
+                    "ingress {}.{} -> {}.{}:{port}/{proto:?}",
+                    src.name,
+                    src.namespace,
+                    dst.name,
+                    dst.namespace
+                );
+                assert_eq!(
+                    cil.egress_allows(src, d, port, proto),
+                    k8s.egress_allows(src, d, port, proto),
+                    "egress {}.{} -> {}.{}:{port}/{proto:?}",
+                    src.name,
+                    src.namespace,
+                    dst.name,
+                    dst.namespace
+                );
+                asked += 2;
+            }
+        }
+    }
+    // Outside the cluster: a cidr external's addresses the same; a host external's names
+    // exactly where NetworkPolicy opens the port toward every outside address.
+    let outside: IpAddr = "203.0.113.7".parse().expect("ip");
+    for src in &pods {
+        for &(proto, port) in &ports {
+            let ip = Endpoint::Ip(outside);
+            let k8s_outside = k8s.egress_allows(src, ip, port, proto);
+            for e in &mesh.externals {
+                match &e.destination {
+                    Destination::Cidrs(cidrs) => {
+                        // Never wider; NetworkPolicy may admit more on a port that a
+                        // `host` external opens toward every outside address.
+                        for c in cidrs {
+                            let a = Endpoint::Ip(c.address);
+                            assert!(
+                                !cil.egress_allows(src, a, port, proto)
+                                    || k8s.egress_allows(src, a, port, proto),
+                                "{} -> {}:{port}: Cilium admits what NetworkPolicy denies",
+                                src.name,
+                                c.address
+                            );
+                        }
+                    }
+                    Destination::Hosts(hosts) => {
+                        // Never wider than NetworkPolicy, which opens the port toward
+                        // every outside address.
+                        for h in hosts {
+                            let name = h.replace('*', "probe");
+                            let got =
+                                cil.egress_allows(src, Endpoint::Name(&name, outside), port, proto);
+                            assert!(
+                                !got || k8s_outside,
+                                "{} -> {name}:{port}: Cilium admits what NetworkPolicy denies",
+                                src.name
+                            );
+                        }
+                    }
+                }
+            }
+            // An address reached by no name is never admitted for a host external.
+            let cidr_external = mesh.externals.iter().any(|e| {
+                matches!(&e.destination, Destination::Cidrs(c) if c.iter().any(|c| c.contains(outside)))
+            });
+            if !cidr_external && cil.isolated(src, meshward::evaluate::Direction::Egress) {
+                assert!(
+                    !cil.egress_allows(src, Endpoint::Ip(outside), port, proto),
+                    "{} -> {outside}:{port}",
+                    src.name
+                );
+            }
+            asked += 1;
+        }
+    }
+    // Exact: every service an external allows by name reaches each of its hosts (a
+    // wildcard through a name one label below it) and each of its ranges on each
+    // allowed port.
+    for e in &cmesh.externals {
+        for allow in &e.allows {
+            for s in cmesh.services.iter().filter(|s| {
+                allow.callers.iter().any(|c| c.covers(&s.identity))
+                    && !cmesh.settings.is_dry_run(s.namespace())
+            }) {
+                let src = pod(&s.identity);
+                for &i in &allow.ports {
+                    let port = e.ports[i].port;
+                    let ends: Vec<(String, Endpoint)> = match &e.destination {
+                        Destination::Hosts(hosts) => hosts
+                            .iter()
+                            .map(|h| (h.replace('*', "probe"), outside))
+                            .map(|(n, ip)| (n, Endpoint::Ip(ip)))
+                            .collect(),
+                        Destination::Cidrs(cidrs) => cidrs
+                            .iter()
+                            .map(|c| (c.to_string(), Endpoint::Ip(c.address)))
+                            .collect(),
+                    };
+                    for (what, end) in ends {
+                        let end = match (&e.destination, end) {
+                            (Destination::Hosts(_), Endpoint::Ip(ip)) => Endpoint::Name(&what, ip),
+                            (_, end) => end,
+                        };
+                        assert!(
+                            cil.egress_allows(&src, end, port, Transport::Tcp),
+                            "{} -> {what}:{port}: granted by external {}, refused by Cilium",
+                            src.name,
+                            e.name
+                        );
+                        asked += 1;
+                    }
+                }
+            }
+        }
+    }
+    asked
+}
+
+#[test]
+fn every_tree_gives_the_same_verdicts_under_both_network_layers() {
+    for dir in trees() {
+        let asked = same_verdicts(files_of(&dir), with_cilium(&dir));
+        assert!(asked > 100, "{}: {asked}", dir.display());
+    }
+}
+
+#[test]
+fn generated_trees_give_the_same_verdicts_under_both_network_layers() {
+    use meshward::synth::{generate_with, Options};
+    for (seed, beyond) in [(11, false), (12, true)] {
+        let options = Options {
+            beyond,
+            ..Options::default()
+        };
+        let kubernetes = generate_with(120, seed, options);
+        let cilium = generate_with(
+            120,
+            seed,
+            Options {
+                cilium: true,
+                ..options
+            },
+        );
+        assert_ne!(kubernetes, cilium);
+        let asked = same_verdicts(kubernetes, cilium);
+        assert!(asked > 1000, "seed {seed}: {asked}");
+    }
+}

@@ -248,6 +248,8 @@ struct Tree {
     scraper: bool,
     /// Whether the first service's namespace is in dry-run.
     dry_run: bool,
+    /// `network cilium`: the same oracle must hold of CiliumNetworkPolicy.
+    cilium: bool,
 }
 
 impl Tree {
@@ -334,8 +336,13 @@ fn tree_strategy() -> impl Strategy<Value = Tree> {
         ),
         2..=6,
     );
-    (service_shapes, any::<bool>(), prop::bool::weighted(0.3))
-        .prop_flat_map(|(shapes, scraper, dry_run)| {
+    (
+        service_shapes,
+        any::<bool>(),
+        prop::bool::weighted(0.3),
+        any::<bool>(),
+    )
+        .prop_flat_map(|(shapes, scraper, dry_run, cilium)| {
             let n = shapes.len();
             let services: Vec<_> = shapes
                 .into_iter()
@@ -388,12 +395,13 @@ fn tree_strategy() -> impl Strategy<Value = Tree> {
                         )
                 })
                 .collect();
-            (services, Just(scraper), Just(dry_run))
+            (services, Just(scraper), Just(dry_run), Just(cilium))
         })
-        .prop_map(|(services, scraper, dry_run)| Tree {
+        .prop_map(|(services, scraper, dry_run, cilium)| Tree {
             services,
             scraper,
             dry_run,
+            cilium,
         })
 }
 
@@ -445,6 +453,9 @@ fn render(tree: &Tree) -> Vec<(String, String)> {
     }
     if let Some(ns) = tree.observed() {
         mesh.push_str(&format!("  dry-run {ns}\n"));
+    }
+    if tree.cilium {
+        mesh.push_str("  network cilium\n");
     }
     mesh.push_str("}\n");
     files.push(("mesh.intent".to_string(), mesh));
@@ -772,6 +783,9 @@ fn the_generator_writes_denies_and_conditions() {
         if tree.observed().is_some() {
             *seen.entry("dry-run namespace").or_default() += 1;
         }
+        if tree.cilium {
+            *seen.entry("network cilium").or_default() += 1;
+        }
         for s in &tree.services {
             for d in &s.denies {
                 let key = match (
@@ -805,6 +819,7 @@ fn the_generator_writes_denies_and_conditions() {
     }
     for key in [
         "dry-run namespace",
+        "network cilium",
         "deny without rules on a tcp port",
         "deny without rules",
         "deny with rules",
