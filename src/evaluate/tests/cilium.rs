@@ -434,3 +434,83 @@ fn fqdn_admits_nothing_without_a_dns_proxy_rule_for_the_name() {
         [true, false]
     );
 }
+
+#[test]
+fn endpoint_selector_namespace_key_is_ignored_and_noted() {
+    let cluster = Cluster::from_objects([cnp(
+        "db",
+        "pin",
+        json!({"endpointSelector": {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "web"}},
+               "ingress": [{"fromEntities": ["none"]}]}),
+    )]);
+    assert!(cluster.isolated(&db(), Direction::Ingress));
+    assert!(!cluster.isolated(&web_pod(), Direction::Ingress));
+    assert!(cluster
+        .notes()
+        .iter()
+        .any(|n| n.contains("endpointSelector")));
+}
+
+#[test]
+fn namespace_label_key_in_endpoint_selector_reads_the_policy_namespace() {
+    let cluster = Cluster::from_objects([cnp(
+        "db",
+        "lab",
+        json!({"endpointSelector": {"matchLabels": {"io.cilium.k8s.namespace.labels.tier": "data"}},
+               "egress": [{"toEntities": ["none"]}]}),
+    )]);
+    assert!(!cluster.isolated(&db(), Direction::Egress));
+    let labelled = cluster.with_namespace_labels(
+        "db",
+        LabelMap::from([("tier".to_string(), "data".to_string())]),
+    );
+    assert!(labelled.isolated(&db(), Direction::Egress));
+}
+
+#[test]
+fn empty_deny_item_refuses_everything_and_requires_void_allow_items() {
+    let cluster = Cluster::from_objects([all_pods(
+        "db",
+        "d",
+        json!({"ingress": [{"fromEntities": ["all"]}], "ingressDeny": [{}]}),
+    )]);
+    assert!(!cluster.ingress_allows(&db(), ip("1.2.3.4"), 1, TCP));
+
+    let requires = all_pods(
+        "db",
+        "r",
+        json!({"ingress": [{"fromEntities": ["all"],
+                            "fromRequires": [{"matchLabels": {"env": "prod"}}]}]}),
+    );
+    let cluster = Cluster::from_objects([requires]);
+    assert!(!cluster.ingress_allows(&db(), ip("1.2.3.4"), 1, TCP));
+    assert!(cluster.notes().iter().any(|n| n.contains("fromRequires")));
+}
+
+#[test]
+fn node_selector_and_missing_spec_restrict_nothing() {
+    let node = cnp(
+        "db",
+        "node",
+        json!({"nodeSelector": {}, "ingress": [{"fromEntities": ["none"]}]}),
+    );
+    let bare = json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+                      "metadata": {"name": "bare", "namespace": "db"}});
+    let cluster = Cluster::from_objects([node, bare]);
+    assert!(!cluster.isolated(&db(), Direction::Ingress));
+    assert!(cluster
+        .notes()
+        .iter()
+        .any(|n| n.contains("db/node") && n.contains("nodeSelector")));
+    assert!(cluster.notes().iter().any(|n| n.contains("db/bare")));
+}
+
+#[test]
+fn json_text_reads_as_the_value_does_and_wrong_types_are_unreadable() {
+    let object = all_pods("db", "t", json!({"ingress": [{"fromEntities": ["world"]}]}));
+    let text = serde_json::to_vec(&object).unwrap();
+    assert_eq!(Cluster::read(&object), Cluster::read_json(&text));
+    let wrong = all_pods("db", "w", json!({"ingress": [{"fromEntities": "world"}]}));
+    let cluster = Cluster::from_objects([wrong]);
+    assert_eq!(cluster.unreadable().len(), 1);
+}
