@@ -514,3 +514,14 @@ fn json_text_reads_as_the_value_does_and_wrong_types_are_unreadable() {
     let cluster = Cluster::from_objects([wrong]);
     assert_eq!(cluster.unreadable().len(), 1);
 }
+
+#[test]
+fn any_prefix_and_cluster_key() {
+    let cluster = Cluster::from_objects([ingress_from(json!({"matchLabels": {
+        "any:app": "api", "k8s:io.cilium.k8s.policy.cluster": "default"}}))]);
+    let api = Pod::new("a", "db").label("app", "api");
+    let other = Pod::new("o", "db").label("app", "other");
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&api), 5432, TCP));
+    assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&other), 5432, TCP));
+    assert!(cluster.notes().iter().any(|n| n.contains("single cluster")));
+}
