@@ -172,6 +172,7 @@ fn read_rule(
     NetworkPolicy {
         namespace: namespace.to_string(),
         name,
+        cilium: true,
         pod_selector,
         namespace_selector,
         accounts,

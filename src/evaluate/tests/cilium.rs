@@ -301,6 +301,7 @@ fn specs_list_gives_one_policy_per_rule() {
             .collect::<Vec<_>>()
     };
     assert_eq!(names(Direction::Ingress), ["many[0]"]);
+    assert!(view.isolating(Direction::Ingress)[0].cilium);
     assert_eq!(names(Direction::Egress), ["many[1]"]);
     let pod = Pod::new("p", "else");
     assert!(cluster.connection_allowed(Endpoint::Pod(&pod), Endpoint::Pod(&db()), 1, TCP));

@@ -99,6 +99,8 @@ fn fqdn_admits_nothing_without_a_dns_proxy_rule_for_the_name() {
     let cluster = Cluster::from_objects([dns, fqdn]);
     assert!(cluster.egress_allows(&front, name("api.example.com"), 443, TCP));
     let view = cluster.view(&front);
+    assert!(view.dns_proxied("api.example.com"));
+    assert!(!view.dns_proxied("example.org"));
     assert_eq!(
         view.admitting(Direction::Egress, name("api.example.com"), 443, TCP),
         ["web/fqdn"]
