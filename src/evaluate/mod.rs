@@ -33,6 +33,37 @@
 //!   address is asked about as [`Endpoint::Ip`], IPv4 or IPv6; a block of the other family
 //!   never holds it, so "everywhere" takes both `0.0.0.0/0` and `::/0`. An address in an
 //!   `except` is outside that block, but another peer, rule or policy may still admit it.
+//! - **CiliumNetworkPolicy** (`cilium.io/v2`, namespaced; read by `read/cilium.rs` into
+//!   the NetworkPolicy shapes, so every NetworkPolicy question answers for both kinds and
+//!   for a pod both select; the union of allows, any deny refusing). Each rule (`spec`,
+//!   `specs[i]`) is one policy named `name` or `name[i]`. Label keys lose `k8s:`/`any:`;
+//!   a key of another source (`reserved:`, `cidr:`, ...) is one no pod carries.
+//!   `io.kubernetes.pod.namespace` is the pod's namespace,
+//!   `io.cilium.k8s.namespace.labels.K` its namespace's label K,
+//!   `io.cilium.k8s.policy.serviceaccount` its [`Pod::service_account`]; the cluster key
+//!   is taken as matching (one cluster). `endpointSelector` selects pods of the policy's
+//!   namespace only; `nodeSelector` selects none. `fromEndpoints`/`toEndpoints` that do
+//!   not name the namespace key are pinned to the policy's namespace, as Cilium does. A
+//!   direction is isolated by a non-empty `ingress`/`ingressDeny` (resp. egress) list;
+//!   `enableDefaultDeny` is ignored; an object with a rule whose four lists are all empty
+//!   is rejected by the agent and restricts nothing. An item is the AND of its fields: no
+//!   peer field admits every peer on its `toPorts`; the empty item `{}` is read as
+//!   admitting everything (Cilium up to 1.18 denies, 1.19+ allows: noted). Entities:
+//!   `all`, `world` (every outside address), `cluster` (every pod), `none`; the others
+//!   (`host`, `remote-node`, `kube-apiserver`, ...) name no endpoint here and match
+//!   nothing. The local host (kubelet) that Cilium always lets in is not modelled as an
+//!   endpoint. CIDR rules (`fromCIDR`, `toCIDRSet` with `except`) match outside addresses
+//!   and never pods, which for Cilium is exactly its semantics. Ports are strings (number,
+//!   `0` for all, or a container port name); `ANY` or no protocol is TCP and UDP; `endPort`
+//!   is honoured (Cilium before 1.16 ignores it: noted). `toFQDNs` (`matchName` exact,
+//!   `matchPattern` with `*` inside one label, `*` alone for every name, `**.` read as one
+//!   label as up to 1.18: noted; case and trailing dot ignored) matches only an
+//!   [`Endpoint::Name`], and only when some egress policy of the source pod has a
+//!   `rules.dns` pattern allowing the lookup (Cilium learns addresses from its DNS proxy).
+//!   Not evaluated (noted): L7 rules (the port is read as allowed at L4), `toServices`,
+//!   `toGroups`, `fromNodes`/`toNodes`, `fromRequires`/`toRequires`, `icmps`,
+//!   `authentication`, CIDR groups: an allow item holding one matches nothing, a deny item
+//!   is read without it. CiliumClusterwideNetworkPolicy is not read.
 //! - **Sidecar** and **ServiceEntry** (`networking.istio.io/v1`): which Sidecar applies to
 //!   a pod, which hosts it imports among those visible to the pod's namespace, and what
 //!   REGISTRY_ONLY and ALLOW_ANY do with the rest (see `sidecar.rs`, `outbound.rs`). Two

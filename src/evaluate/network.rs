@@ -182,21 +182,23 @@ impl<'a> PodView<'a> {
         })
     }
 
-    /// DST as Cilium sees it from this pod: an [`Endpoint::Name`] whose lookup no DNS
-    /// rule (`rules.dns`) of this pod's egress policies lets through the DNS proxy is a
-    /// bare address, which no `toFQDNs` peer admits.
+    /// Whether some egress policy of this pod has a DNS rule (`rules.dns`) letting a
+    /// lookup of NAME through Cilium's DNS proxy: only then does Cilium learn the
+    /// addresses a `toFQDNs` peer stands for.
+    pub fn dns_proxied(&self, name: &str) -> bool {
+        self.egress.iter().any(|policy| {
+            policy
+                .egress
+                .iter()
+                .any(|rule| rule.dns.iter().any(|d| d.matches(name)))
+        })
+    }
+
+    /// DST as Cilium sees it from this pod: an [`Endpoint::Name`] not
+    /// [`PodView::dns_proxied`] is a bare address, which no `toFQDNs` peer admits.
     fn learned<'e>(&self, dst: Endpoint<'e>) -> Endpoint<'e> {
         match dst {
-            Endpoint::Name(name, ip)
-                if !self.egress.iter().any(|policy| {
-                    policy
-                        .egress
-                        .iter()
-                        .any(|rule| rule.dns.iter().any(|d| d.matches(name)))
-                }) =>
-            {
-                Endpoint::Ip(ip)
-            }
+            Endpoint::Name(name, ip) if !self.dns_proxied(name) => Endpoint::Ip(ip),
             dst => dst,
         }
     }

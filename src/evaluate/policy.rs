@@ -15,6 +15,8 @@ use super::selector::Selector;
 pub struct NetworkPolicy {
     pub namespace: String,
     pub name: String,
+    /// Read from a CiliumNetworkPolicy: messages name the kind the user wrote.
+    pub cilium: bool,
     /// The pod labels the policy requires (only those: the LabelIndex finds the policy by
     /// them).
     pub pod_selector: Selector,

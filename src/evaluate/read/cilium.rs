@@ -113,11 +113,11 @@ fn subject(
         (Some(selector), None) => {
             let mut s = split(Selector::from(selector), why);
             if s.names_namespace {
-                let own = |(k, v): &(String, String)| k == NAMESPACE_NAME_LABEL && v == namespace;
+                // Naming the policy's own namespace changes nothing; another is dropped.
                 if s.namespaces
                     .match_labels
                     .iter()
-                    .any(|l| !own(l) && l.0 == NAMESPACE_NAME_LABEL)
+                    .any(|(k, v)| k == NAMESPACE_NAME_LABEL && v != namespace)
                     || s.namespaces
                         .expressions
                         .iter()
@@ -172,6 +172,7 @@ fn read_rule(
     NetworkPolicy {
         namespace: namespace.to_string(),
         name,
+        cilium: true,
         pod_selector,
         namespace_selector,
         accounts,

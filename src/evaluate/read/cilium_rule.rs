@@ -151,8 +151,8 @@ impl RawItem {
                 self.to_cidr_set,
             )
         };
-        // What cannot be evaluated, as an allow rule would read it: (field, is a peer).
-        let unevaluable: Vec<(&str, bool)> = if ingress {
+        // The fields present that this model cannot evaluate.
+        let unevaluable: Vec<&str> = if ingress {
             vec![
                 ("fromGroups", self.from_groups.is_some()),
                 ("fromNodes", self.from_nodes.is_some()),
@@ -171,7 +171,7 @@ impl RawItem {
             ("icmps", self.icmps.is_some()),
             ("authentication", self.authentication.is_some()),
         ])
-        .filter(|(_, present)| *present)
+        .filter_map(|(field, present)| present.then_some(field))
         .collect();
         let mut peers = Vec::new();
         let mut empty_list = false;
@@ -233,7 +233,7 @@ impl RawItem {
             }
         }
         let mut void = false;
-        for (field, _) in &unevaluable {
+        for field in &unevaluable {
             why.push(format!("`{field}` not evaluated: an allow item holding it matches nothing, a deny item is read without it"));
             if deny {
                 continue;
@@ -256,15 +256,20 @@ impl RawItem {
                 dns: Vec::new(),
             };
         }
+        if empty_list && peers.is_empty() {
+            // The wider reading: Cilium takes an empty list as no peer, but a re-encoding
+            // with `omitempty` drops it, and then it is every peer.
+            why.push(
+                "an empty peer list (`fromEndpoints: []`, ...) is read as absent: every peer"
+                    .to_string(),
+            );
+        }
         if peers.is_empty() && ports.is_empty() && unevaluable.is_empty() {
-            if empty_list {
-                why.push("an empty peer list (`fromEndpoints: []`, ...) is read as absent; Cilium versions differ on it".to_string());
-            }
-            why.push(format!(
-                "an empty {} item `{{}}` is read as {}: it denies everything up to Cilium 1.18 and allows everything from 1.19",
-                if deny { "deny" } else { "allow" },
-                if deny { "refusing every peer" } else { "admitting every peer" },
-            ));
+            why.push(if deny {
+                "an empty deny item `{}` is read as refusing everything (the Cilium 1.19+ policy engine); Cilium up to 1.18 reads it otherwise".to_string()
+            } else {
+                "an empty allow item `{}` is read as allowing everything: Cilium up to 1.18 denies everything with it, 1.19+ allows everything".to_string()
+            });
         }
         NetworkRule { peers, ports, dns }
     }

@@ -136,6 +136,7 @@ pub(crate) fn policy(
     NetworkPolicy {
         namespace,
         name,
+        cilium: false,
         pod_selector: pod_selector.map(Selector::from).unwrap_or_default(),
         namespace_selector: None,
         accounts: None,

@@ -4,7 +4,7 @@
 use super::*;
 
 /// A CNP selecting every pod of NS, with SPEC's lists.
-fn all_pods(ns: &str, name: &str, lists: Value) -> Value {
+pub(super) fn all_pods(ns: &str, name: &str, lists: Value) -> Value {
     let mut spec = json!({"endpointSelector": {}});
     if let (Some(spec), Some(lists)) = (spec.as_object_mut(), lists.as_object()) {
         spec.extend(lists.clone());
@@ -301,6 +301,7 @@ fn specs_list_gives_one_policy_per_rule() {
             .collect::<Vec<_>>()
     };
     assert_eq!(names(Direction::Ingress), ["many[0]"]);
+    assert!(view.isolating(Direction::Ingress)[0].cilium);
     assert_eq!(names(Direction::Egress), ["many[1]"]);
     let pod = Pod::new("p", "else");
     assert!(cluster.connection_allowed(Endpoint::Pod(&pod), Endpoint::Pod(&db()), 1, TCP));
@@ -326,111 +327,93 @@ fn network_policy_and_cnp_on_one_pod_both_isolate_and_allows_add_up() {
     assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&other), 5432, TCP));
 }
 
-/// The DNS proxy rule of the research's example (b), with PATTERN.
-fn dns_rule(pattern: Value) -> Value {
-    json!({"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system",
-                                             "k8s:k8s-app": "kube-dns"}}],
-           "toPorts": [{"ports": [{"port": "53", "protocol": "UDP"}],
-                        "rules": {"dns": [pattern]}}]})
-}
-
-fn fqdn_cluster(fqdns: Value, dns: Value) -> Cluster {
-    Cluster::from_objects([all_pods(
-        "web",
-        "fqdn",
-        json!({"egress": [dns_rule(dns),
-            {"toFQDNs": fqdns, "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]}),
-    )])
-}
-
-fn name(n: &str) -> Endpoint<'_> {
-    Endpoint::Name(n, "203.0.113.7".parse().unwrap())
-}
-
 #[test]
-fn fqdn_match_name_is_case_insensitive_and_ignores_the_trailing_dot() {
-    let cluster = fqdn_cluster(
-        json!([{"matchName": "API.example.com."}]),
-        json!({"matchPattern": "*"}),
-    );
-    let front = web_pod();
-    assert!(cluster.egress_allows(&front, name("api.example.com"), 443, TCP));
-    assert!(cluster.egress_allows(&front, name("Api.Example.COM."), 443, TCP));
-    assert!(!cluster.egress_allows(&front, name("api.example.com"), 80, TCP));
-    assert!(!cluster.egress_allows(&front, name("x.api.example.com"), 443, TCP));
-    // The bare address is never a toFQDNs match.
-    assert!(!cluster.egress_allows(&front, ip("203.0.113.7"), 443, TCP));
-    assert!(cluster.notes().is_empty(), "{:?}", cluster.notes());
-}
-
-#[test]
-fn fqdn_pattern_star_stays_in_one_label() {
-    let cluster = fqdn_cluster(
-        json!([{"matchPattern": "*.example.com"}, {"matchPattern": "sub*.io"}]),
-        json!({"matchPattern": "*"}),
-    );
-    let front = web_pod();
-    assert!(cluster.egress_allows(&front, name("a.example.com"), 443, TCP));
-    assert!(cluster.egress_allows(&front, name("A_b-1.EXAMPLE.com"), 443, TCP));
-    assert!(!cluster.egress_allows(&front, name("a.b.example.com"), 443, TCP));
-    assert!(!cluster.egress_allows(&front, name("example.com"), 443, TCP));
-    assert!(cluster.egress_allows(&front, name("sub.io"), 443, TCP));
-    assert!(cluster.egress_allows(&front, name("subway.io"), 443, TCP));
-    assert!(!cluster.egress_allows(&front, name("a.sub.io"), 443, TCP));
-
-    let every = fqdn_cluster(json!([{"matchPattern": "*"}]), json!({"matchPattern": "*"}));
-    assert!(every.egress_allows(&front, name("a.b.c.d"), 443, TCP));
-
-    let double = fqdn_cluster(
-        json!([{"matchPattern": "**.example.com"}]),
-        json!({"matchPattern": "*"}),
-    );
-    assert!(double.egress_allows(&front, name("a.example.com"), 443, TCP));
-    assert!(!double.egress_allows(&front, name("a.b.example.com"), 443, TCP));
-    assert!(double.notes().iter().any(|n| n.contains("**.")));
-}
-
-#[test]
-fn fqdn_admits_nothing_without_a_dns_proxy_rule_for_the_name() {
-    let front = web_pod();
-    let narrow = fqdn_cluster(
-        json!([{"matchName": "api.example.com"}]),
-        json!({"matchName": "other.example.com"}),
-    );
-    assert!(!narrow.egress_allows(&front, name("api.example.com"), 443, TCP));
-    assert!(!narrow.egress_allows(&front, name("other.example.com"), 443, TCP));
-
-    let no_dns = Cluster::from_objects([all_pods(
-        "web",
-        "fqdn",
-        json!({"egress": [{"toFQDNs": [{"matchName": "api.example.com"}]}]}),
+fn endpoint_selector_namespace_key_is_ignored_and_noted() {
+    let cluster = Cluster::from_objects([cnp(
+        "db",
+        "pin",
+        json!({"endpointSelector": {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "web"}},
+               "ingress": [{"fromEntities": ["none"]}]}),
     )]);
-    assert!(!no_dns.egress_allows(&front, name("api.example.com"), 443, TCP));
+    assert!(cluster.isolated(&db(), Direction::Ingress));
+    assert!(!cluster.isolated(&web_pod(), Direction::Ingress));
+    assert!(cluster
+        .notes()
+        .iter()
+        .any(|n| n.contains("endpointSelector")));
+}
 
-    // The DNS rule may come from another policy selecting the pod.
-    let dns = all_pods(
-        "web",
-        "dns",
-        json!({"egress": [dns_rule(json!({"matchPattern": "*.example.com"}))]}),
+#[test]
+fn namespace_label_key_in_endpoint_selector_reads_the_policy_namespace() {
+    let cluster = Cluster::from_objects([cnp(
+        "db",
+        "lab",
+        json!({"endpointSelector": {"matchLabels": {"io.cilium.k8s.namespace.labels.tier": "data"}},
+               "egress": [{"toEntities": ["none"]}]}),
+    )]);
+    assert!(!cluster.isolated(&db(), Direction::Egress));
+    let labelled = cluster.with_namespace_labels(
+        "db",
+        LabelMap::from([("tier".to_string(), "data".to_string())]),
     );
-    let fqdn = all_pods(
-        "web",
-        "fqdn",
-        json!({"egress": [{"toFQDNs": [{"matchName": "api.example.com"}]}]}),
+    assert!(labelled.isolated(&db(), Direction::Egress));
+}
+
+#[test]
+fn empty_deny_item_refuses_everything_and_requires_void_allow_items() {
+    let cluster = Cluster::from_objects([all_pods(
+        "db",
+        "d",
+        json!({"ingress": [{"fromEntities": ["all"]}], "ingressDeny": [{}]}),
+    )]);
+    assert!(!cluster.ingress_allows(&db(), ip("1.2.3.4"), 1, TCP));
+
+    let requires = all_pods(
+        "db",
+        "r",
+        json!({"ingress": [{"fromEntities": ["all"],
+                            "fromRequires": [{"matchLabels": {"env": "prod"}}]}]}),
     );
-    let cluster = Cluster::from_objects([dns, fqdn]);
-    assert!(cluster.egress_allows(&front, name("api.example.com"), 443, TCP));
-    let view = cluster.view(&front);
-    assert_eq!(
-        view.admitting(Direction::Egress, name("api.example.com"), 443, TCP),
-        ["web/fqdn"]
+    let cluster = Cluster::from_objects([requires]);
+    assert!(!cluster.ingress_allows(&db(), ip("1.2.3.4"), 1, TCP));
+    assert!(cluster.notes().iter().any(|n| n.contains("fromRequires")));
+}
+
+#[test]
+fn node_selector_and_missing_spec_restrict_nothing() {
+    let node = cnp(
+        "db",
+        "node",
+        json!({"nodeSelector": {}, "ingress": [{"fromEntities": ["none"]}]}),
     );
-    assert_eq!(
-        view.l4_grid(
-            Direction::Egress,
-            &[name("api.example.com"), ip("203.0.113.7")],
-            &[(TCP, 443)]
-        ),
-        [true, false]
-    );
+    let bare = json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+                      "metadata": {"name": "bare", "namespace": "db"}});
+    let cluster = Cluster::from_objects([node, bare]);
+    assert!(!cluster.isolated(&db(), Direction::Ingress));
+    assert!(cluster
+        .notes()
+        .iter()
+        .any(|n| n.contains("db/node") && n.contains("nodeSelector")));
+    assert!(cluster.notes().iter().any(|n| n.contains("db/bare")));
+}
+
+#[test]
+fn json_text_reads_as_the_value_does_and_wrong_types_are_unreadable() {
+    let object = all_pods("db", "t", json!({"ingress": [{"fromEntities": ["world"]}]}));
+    let text = serde_json::to_vec(&object).unwrap();
+    assert_eq!(Cluster::read(&object), Cluster::read_json(&text));
+    let wrong = all_pods("db", "w", json!({"ingress": [{"fromEntities": "world"}]}));
+    let cluster = Cluster::from_objects([wrong]);
+    assert_eq!(cluster.unreadable().len(), 1);
+}
+
+#[test]
+fn any_prefix_and_cluster_key() {
+    let cluster = Cluster::from_objects([ingress_from(json!({"matchLabels": {
+        "any:app": "api", "k8s:io.cilium.k8s.policy.cluster": "default"}}))]);
+    let api = Pod::new("a", "db").label("app", "api");
+    let other = Pod::new("o", "db").label("app", "other");
+    assert!(cluster.ingress_allows(&db(), Endpoint::Pod(&api), 5432, TCP));
+    assert!(!cluster.ingress_allows(&db(), Endpoint::Pod(&other), 5432, TCP));
+    assert!(cluster.notes().iter().any(|n| n.contains("single cluster")));
 }

@@ -8,6 +8,7 @@ mod address;
 mod authorization;
 mod cilium;
 mod cilium_emission;
+mod cilium_fqdn;
 mod conditions;
 mod mtls;
 mod network;
