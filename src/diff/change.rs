@@ -112,7 +112,7 @@ pub struct IdentityChange {
     /// `jwt:corp` or `mesh`.
     pub subject: String,
     /// `selector`, `account`, `target port`, `host`, `cidr`, `trust-domain`,
-    /// `cluster-domain`, `dns`, `istiod`, `cluster-cidrs`, `sidecar-scoping`, `issuer`,
+    /// `cluster-domain`, `dns`, `istiod`, `cluster-cidrs`, `sidecar-scoping`, `network`, `issuer`,
     /// `jwks`.
     pub field: String,
     pub old: String,

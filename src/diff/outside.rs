@@ -1,18 +1,20 @@
 //! Changes to what lies beyond the tree, with no `allow` line touched: an external's hosts
 //! or ranges, the port numbers of externals and workloads, the mesh's `cluster-cidrs` and
-//! `sidecar-scoping`. Each moves what an unchanged grant admits, so each is reported as an
-//! identity change with the direction it moves access in.
+//! `sidecar-scoping` and `network`. Each moves what an unchanged grant admits, so each is
+//! reported as an identity change with the direction it moves access in.
 //!
 //! `cluster-cidrs` bounds the L4 side of every `host` external (NetworkPolicy admits every
 //! address outside it): a smaller range admits more outside addresses (widens), a larger
 //! one fewer (narrows), unset admits every address (in-cluster ones too). It is reported
 //! only when both sides have a `host` external: otherwise it bounds nothing. Turning
 //! `sidecar-scoping` off widens: no Sidecar then scopes a proxy, and Istio's default lets
-//! every proxy reach every host.
+//! every proxy reach every host. `network cilium` narrows where a `host` external exists
+//! (its hosts are then admitted by name, not every outside address), and is neutral
+//! otherwise; back to `kubernetes` widens.
 
 use super::change::{Change, Effect, IdentityChange};
 use super::model::Model;
-use crate::ir::{Cidr, Destination, Port};
+use crate::ir::{Cidr, Destination, Network, Port};
 use std::collections::BTreeMap;
 
 fn push(
@@ -75,6 +77,27 @@ pub(crate) fn outside_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Chan
             "sidecar-scoping",
             word(a.sidecar_scoping),
             word(b.sidecar_scoping),
+        );
+    }
+    if a.network != b.network {
+        // CiliumNetworkPolicy admits a `host` external by name where NetworkPolicy opens
+        // the port toward every outside address; everything else means the same.
+        let effect = match (hosts(old.mesh) || hosts(new.mesh), b.network) {
+            (false, _) => Effect::Neutral,
+            (true, Network::Cilium) => Effect::Narrows,
+            (true, Network::Kubernetes) => Effect::Widens,
+        };
+        let word = |n: Network| match n {
+            Network::Kubernetes => "kubernetes",
+            Network::Cilium => "cilium",
+        };
+        push(
+            out,
+            effect,
+            "mesh".into(),
+            "network",
+            word(a.network).into(),
+            word(b.network).into(),
         );
     }
     let before: BTreeMap<&str, _> = old

@@ -9,6 +9,7 @@
 //! intents never asked for is asked about at its own addresses. Ports: every external's,
 //! every port the egress rules name, and one nobody named.
 
+use super::l4::layer_kind;
 use super::probes::OUTSIDE;
 use super::reach::Granted;
 use super::report::{verdict, Report};
@@ -119,8 +120,9 @@ pub(crate) fn egress_addresses(
                     IpAddr::V6(v6) => format!("[{v6}]"),
                 };
                 report.push(format!(
-                    "L4 egress from {from} to {ip}:{port}/{proto:?}: intent {}{because}, NetworkPolicy {}",
+                    "L4 egress from {from} to {ip}:{port}/{proto:?}: intent {}{because}, {} {}",
                     verdict(want),
+                    layer_kind(view),
                     verdict(got)
                 ));
             }

@@ -36,6 +36,20 @@ pub(crate) fn probe_ports(view: &PodView, declared: &[u16]) -> Vec<(Transport, u
     ports.into_iter().collect()
 }
 
+/// How the network layer is called in messages: the kind of the policies that isolate
+/// the pod of VIEW (a pod nobody isolates is asked about NetworkPolicy's absence).
+pub(crate) fn layer_kind(view: &PodView) -> &'static str {
+    let cilium = [Direction::Ingress, Direction::Egress]
+        .iter()
+        .flat_map(|&d| view.isolating(d))
+        .any(|p| p.cilium);
+    if cilium {
+        "CiliumNetworkPolicy"
+    } else {
+        "NetworkPolicy"
+    }
+}
+
 /// L4 ingress at one destination on every probe port: exactly WANT(protocol, port).
 pub(crate) fn ingress(
     to: &str,
@@ -82,13 +96,14 @@ pub(crate) fn ingress(
             continue;
         }
         let to = format!("{to}:{port}/{proto:?}");
+        let kind = layer_kind(view);
         match (&want, &got) {
-            (Admitted::All, _) => report.push(format!("L4 ingress to {to} from outside the cluster: intent allows (`anyone`), NetworkPolicy denies")),
-            (_, Admitted::All) => report.push(format!("L4 ingress to {to} from any source: intent denies, NetworkPolicy allows")),
+            (Admitted::All, _) => report.push(format!("L4 ingress to {to} from outside the cluster: intent allows (`anyone`), {kind} denies")),
+            (_, Admitted::All) => report.push(format!("L4 ingress to {to} from any source: intent denies, {kind} allows")),
             (Admitted::Some(a), Admitted::Some(b)) => {
                 for id in a.symmetric_difference(b) {
                     report.push(format!(
-                        "L4 ingress to {to} from {}: intent {}, NetworkPolicy {}",
+                        "L4 ingress to {to} from {}: intent {}, {kind} {}",
                         u.name(*id),
                         verdict(a.contains(id)),
                         verdict(b.contains(id))
@@ -162,10 +177,20 @@ pub(crate) fn egress(
             }
             let exact_ports = (!rule.ports.is_empty()).then_some(exact_ports);
             if !peers_limited {
-                report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {}/{} allows every destination (no `to`)", policy.namespace, policy.name));
+                report.push(format!(
+                    "L4 egress of {from}: a rule of {} {}/{} allows every destination (no `to`)",
+                    layer_kind(view),
+                    policy.namespace,
+                    policy.name
+                ));
             }
             if exact_ports.is_none() || ranged {
-                report.push(format!("L4 egress of {from}: a rule of NetworkPolicy {}/{} allows every port or a port range", policy.namespace, policy.name));
+                report.push(format!(
+                    "L4 egress of {from}: a rule of {} {}/{} allows every port or a port range",
+                    layer_kind(view),
+                    policy.namespace,
+                    policy.name
+                ));
             }
             rules.push((candidates, exact_ports.unwrap_or_default()));
         }
@@ -203,9 +228,10 @@ pub(crate) fn egress(
     }
     for (dst, proto, port) in want.symmetric_difference(&got) {
         report.push(format!(
-            "L4 egress from {from} to {}:{port}/{proto:?}: intent {}, NetworkPolicy {}",
+            "L4 egress from {from} to {}:{port}/{proto:?}: intent {}, {} {}",
             u.name(*dst),
             verdict(want.contains(&(*dst, *proto, *port))),
+            layer_kind(view),
             verdict(got.contains(&(*dst, *proto, *port)))
         ));
     }

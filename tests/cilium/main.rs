@@ -371,3 +371,56 @@ fn generated_trees_give_the_same_verdicts_under_both_network_layers() {
         assert!(asked > 1000, "seed {seed}: {asked}");
     }
 }
+
+#[test]
+fn kustomize_builds_the_cilium_tree_from_the_root_and_every_namespace() {
+    use std::process::Command;
+    let ready = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ready {
+        common::missing("kubectl");
+        return;
+    }
+    let tree = tempfile::tempdir().expect("tempdir");
+    for (relative, text) in with_cilium(&root().join("examples/shop")) {
+        let path = tree.path().join(&relative);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let out = tempfile::tempdir().expect("tempdir");
+    common::Meshward::new()
+        .arg("build")
+        .arg(tree.path())
+        .arg("--out")
+        .arg(out.path())
+        .expect_exit(0)
+        .run();
+    let mut folders = vec![out.path().to_path_buf()];
+    for entry in std::fs::read_dir(out.path()).expect("read").flatten() {
+        if entry.path().is_dir() {
+            folders.push(entry.path());
+        }
+    }
+    let mut cilium = 0;
+    for folder in &folders {
+        let output = Command::new("kubectl")
+            .arg("kustomize")
+            .arg(folder)
+            .output()
+            .expect("kubectl runs");
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            folder.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if folder == out.path() {
+            cilium = String::from_utf8_lossy(&output.stdout)
+                .matches("kind: CiliumNetworkPolicy")
+                .count();
+        }
+    }
+    assert!(cilium > 10, "{cilium} CiliumNetworkPolicies built");
+}

@@ -12,6 +12,7 @@ mod authorization;
 #[path = "../common/mod.rs"]
 mod common;
 mod dryrun;
+mod network;
 mod outside;
 mod repo;
 mod semantics;

@@ -6,6 +6,7 @@
 
 mod authorization;
 mod beyond;
+mod cilium;
 mod dryrun;
 mod resilience;
 
