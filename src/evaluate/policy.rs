@@ -24,8 +24,8 @@ pub struct NetworkPolicy {
     /// (`io.cilium.k8s.namespace.labels.K`, held under K) and the pod's service account
     /// (held under [`SERVICE_ACCOUNT_KEY`]); `None` requires nothing (always for a
     /// NetworkPolicy).
-    pub namespace_selector: Option<Selector>,
-    pub accounts: Option<Selector>,
+    pub namespace_selector: Option<Box<Selector>>,
+    pub accounts: Option<Box<Selector>>,
     /// Whether the policy isolates the pods it selects for ingress / egress: `policyTypes`
     /// when set, else ingress always and egress when there are egress rules. For Cilium, a
     /// non-empty allow or deny list of that direction.
@@ -69,7 +69,7 @@ pub enum Peer {
     Pods {
         namespaces: Option<Selector>,
         pods: Option<Selector>,
-        accounts: Option<Selector>,
+        accounts: Option<Box<Selector>>,
     },
     /// A Cilium entity (`fromEntities`/`toEntities`).
     Entity(Entity),

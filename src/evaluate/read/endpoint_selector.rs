@@ -136,6 +136,6 @@ pub(crate) fn peer(selector: Selector, policy_ns: &str, notes: &mut Vec<String>)
     Peer::Pods {
         namespaces,
         pods: Some(split.pods),
-        accounts: (split.accounts != Selector::default()).then_some(split.accounts),
+        accounts: (split.accounts != Selector::default()).then(|| Box::new(split.accounts)),
     }
 }
