@@ -472,6 +472,21 @@ impl<'a> Arbitrary<'a> for Switch {
     }
 }
 
+/// `network`'s value as typed.
+#[derive(Debug, Clone)]
+struct NetworkWord(&'static str);
+
+impl<'a> Arbitrary<'a> for NetworkWord {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(NetworkWord(if k < 240 {
+            pick(u, &["kubernetes", "cilium"])?
+        } else {
+            pick(u, &["calico", "Cilium", "cillium"])?
+        }))
+    }
+}
+
 /// A header or claim name of a `when` condition: mostly valid, sometimes not.
 #[derive(Debug, Clone)]
 struct CondName(&'static str);
@@ -646,6 +661,9 @@ enum MeshStmt {
     Workload(Name, Name, Option<(Option<Name>, Option<Some1<Label, 2>>)>),
     ClusterCidrs(Some1<Cidr, 2>),
     SidecarScoping(Switch),
+    SyncWaves(Switch),
+    DryRun(Some1<Name, 2>),
+    Network(NetworkWord),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -660,6 +678,11 @@ struct Mesh {
     destinations: Few<(Name, Name, Some1<Port, 1>, Few<Allow, 1>), 1>,
     cluster_cidrs: Option<Some1<Cidr, 2>>,
     sidecar_scoping: Option<Switch>,
+    sync_waves: Option<Switch>,
+    /// `dry-run NS, ...`: namespaces observed, mostly ones that hold services (the names
+    /// are drawn from the same small pool as the services').
+    dry_run: Option<Some1<Name, 2>>,
+    network: Option<NetworkWord>,
     /// A rare extra statement of any kind (a second `dns`, ...).
     extra: Rarely<MeshStmt>,
     /// `jwt NAME { issuer URL  jwks URL }`, either line sometimes missing.
@@ -695,6 +718,15 @@ impl Mesh {
         }
         if let Some(v) = &self.sidecar_scoping {
             out.push(MeshStmt::SidecarScoping(v.clone()));
+        }
+        if let Some(v) = &self.sync_waves {
+            out.push(MeshStmt::SyncWaves(v.clone()));
+        }
+        if let Some(ns) = &self.dry_run {
+            out.push(MeshStmt::DryRun(Some1(ns.0.clone())));
+        }
+        if let Some(v) = &self.network {
+            out.push(MeshStmt::Network(v.clone()));
         }
         if let Some(extra) = &self.extra.0 {
             out.push(extra.clone());
@@ -1120,6 +1152,18 @@ impl Printer {
                 }
                 MeshStmt::SidecarScoping(v) => {
                     self.t("sidecar-scoping");
+                    self.t(v.0);
+                }
+                MeshStmt::SyncWaves(v) => {
+                    self.t("sync-waves");
+                    self.t(v.0);
+                }
+                MeshStmt::DryRun(ns) => {
+                    self.t("dry-run");
+                    self.list(&ns.0, |p, n| p.t(n.0.clone()));
+                }
+                MeshStmt::Network(v) => {
+                    self.t("network");
                     self.t(v.0);
                 }
             }
