@@ -63,6 +63,15 @@ fn restricts(o: &Value) -> bool {
     let empty = |v: &Value| v.as_array().is_none_or(Vec::is_empty);
     match o["kind"].as_str().unwrap_or_default() {
         "NetworkPolicy" => empty(&spec["ingress"]) && empty(&spec["egress"]),
+        // Cilium's default deny: every rule admits only the entity `none`.
+        "CiliumNetworkPolicy" => ["ingress", "egress"]
+            .iter()
+            .flat_map(|d| spec[d].as_array().into_iter().flatten())
+            .all(|rule| {
+                rule.as_object().is_some_and(|m| m.len() == 1)
+                    && (rule["fromEntities"] == serde_json::json!(["none"])
+                        || rule["toEntities"] == serde_json::json!(["none"]))
+            }),
         "AuthorizationPolicy" => spec["action"] == "DENY" || empty(&spec["rules"]),
         "PeerAuthentication" => spec["mtls"]["mode"] != "PERMISSIVE",
         "RequestAuthentication" => true,
@@ -131,6 +140,14 @@ fn generated_trees_meet_the_order_rule() {
             meshward::synth::Options {
                 beyond: true,
                 authz: true,
+                ..meshward::synth::Options::default()
+            },
+        ),
+        (
+            5,
+            meshward::synth::Options {
+                beyond: true,
+                cilium: true,
                 ..meshward::synth::Options::default()
             },
         ),

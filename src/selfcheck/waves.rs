@@ -5,8 +5,9 @@
 //!
 //! Each object is read back from the JSON meshward is about to write, into the few fields
 //! that say what it does, and classed here on its own terms: a NetworkPolicy without
-//! rules, an AuthorizationPolicy that is DENY or has no rules, a STRICT PeerAuthentication,
-//! a RequestAuthentication and a REGISTRY_ONLY Sidecar restrict; the rest grant or define.
+//! rules (a CiliumNetworkPolicy whose rules admit only the entity `none`), an
+//! AuthorizationPolicy that is DENY or has no rules, a STRICT PeerAuthentication, a
+//! RequestAuthentication and a REGISTRY_ONLY Sidecar restrict; the rest grant or define.
 
 use super::report::Report;
 use serde::de::IgnoredAny;
@@ -58,8 +59,8 @@ struct Meta {
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Spec {
-    ingress: Option<Vec<IgnoredAny>>,
-    egress: Option<Vec<IgnoredAny>>,
+    ingress: Option<Vec<Value>>,
+    egress: Option<Vec<Value>>,
     action: Option<String>,
     rules: Option<Vec<IgnoredAny>>,
     mtls: Option<Mode>,
@@ -90,10 +91,15 @@ impl Placed {
 
     fn from_shape(s: Shape) -> Option<Placed> {
         let has = |v: &Option<Vec<IgnoredAny>>| v.as_ref().is_some_and(|r| !r.is_empty());
+        let grants = |v: &Option<Vec<Value>>| v.iter().flatten().any(admits_something);
         let mode = |m: &Option<Mode>| m.as_ref().and_then(|m| m.mode.clone()).unwrap_or_default();
         let role = match s.kind.as_str() {
             "Kustomization" => return None,
-            "NetworkPolicy" if !has(&s.spec.ingress) && !has(&s.spec.egress) => Role::Restricts,
+            "NetworkPolicy" | "CiliumNetworkPolicy"
+                if !grants(&s.spec.ingress) && !grants(&s.spec.egress) =>
+            {
+                Role::Restricts
+            }
             "AuthorizationPolicy"
                 if s.spec.action.as_deref() == Some("DENY") || !has(&s.spec.rules) =>
             {
@@ -114,6 +120,20 @@ impl Placed {
             hosts,
         })
     }
+}
+
+/// Whether a NetworkPolicy or CiliumNetworkPolicy rule may admit something: every rule
+/// does, except a Cilium rule whose one peer is the entity `none` (how default deny is
+/// written there).
+fn admits_something(rule: &Value) -> bool {
+    let Some(fields) = rule.as_object() else {
+        return true;
+    };
+    let none = |v: &Value| v.as_array().is_some_and(|a| a.len() == 1 && a[0] == "none");
+    !(fields.len() == 1
+        && fields
+            .iter()
+            .all(|(k, v)| (k == "fromEntities" || k == "toEntities") && none(v)))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -424,3 +424,50 @@ fn kustomize_builds_the_cilium_tree_from_the_root_and_every_namespace() {
     }
     assert!(cilium > 10, "{cilium} CiliumNetworkPolicies built");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
+
+    /// Generated trees of any size and seed, with externals and workloads half the time:
+    /// the same verdicts both ways.
+    #[test]
+    fn random_generated_trees_agree(seed in 0u64..1_000_000, services in 8usize..60, beyond: bool) {
+        use meshward::synth::{generate_with, Options};
+        let options = Options { beyond, ..Options::default() };
+        let kubernetes = generate_with(services, seed, options);
+        let cilium = generate_with(services, seed, Options { cilium: true, ..options });
+        same_verdicts(kubernetes, cilium);
+    }
+}
+
+#[test]
+fn a_host_external_needs_no_cluster_cidrs_under_cilium() {
+    let tree = |network: &str| {
+        vec![
+            (
+                "mesh.intent".to_string(),
+                format!("mesh {{\n  network {network}\n}}\n"),
+            ),
+            (
+                "a/web.intent".to_string(),
+                "service web in a {\n  port http 8080/http\n  calls external api\n}\n".to_string(),
+            ),
+            (
+                "api.intent".to_string(),
+                "external api {\n  host api.example.com\n  port https 443/tls\n  allow web in a to https\n}\n"
+                    .to_string(),
+            ),
+        ]
+    };
+    let codes = |network: &str| -> Vec<String> {
+        let compiled = meshward::pipeline::run_texts(tree(network));
+        assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
+        compiled
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str().to_string())
+            .collect()
+    };
+    assert!(codes("kubernetes").contains(&"W0007".to_string()));
+    assert!(!codes("cilium").contains(&"W0007".to_string()));
+}
