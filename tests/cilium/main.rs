@@ -471,3 +471,41 @@ fn a_host_external_needs_no_cluster_cidrs_under_cilium() {
     assert!(codes("kubernetes").contains(&"W0007".to_string()));
     assert!(!codes("cilium").contains(&"W0007".to_string()));
 }
+
+#[test]
+fn explain_names_the_cilium_policy_and_asks_hosts_by_name() {
+    let tree = tempfile::tempdir().expect("tempdir");
+    for (relative, text) in with_cilium(&root().join("examples/shop")) {
+        // Enforce billing, where the externals' callers live.
+        let text = text.replace("  dry-run billing\n", "");
+        let path = tree.path().join(&relative);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let run = |args: &[&str], exit: i32| {
+        common::Meshward::new()
+            .arg("explain")
+            .arg(tree.path())
+            .args(args)
+            .expect_exit(exit)
+            .run()
+            .stdout
+    };
+    let granted = run(&["payments.billing", "external:stripe"], 0);
+    assert!(
+        granted.contains(
+            "api.stripe.com on 443/TCP: allowed by CiliumNetworkPolicy billing/payments (toFQDNs"
+        ),
+        "{granted}"
+    );
+    let refused = run(&["orders.shop", "external:stripe"], 1);
+    assert!(
+        refused.contains("no CiliumNetworkPolicy selecting orders.shop allows egress to api.stripe.com on 443/TCP"),
+        "{refused}"
+    );
+    let pods = run(&["frontend.web", "catalog.shop"], 0);
+    assert!(
+        pods.contains("L4 ingress allowed by CiliumNetworkPolicy shop/catalog"),
+        "{pods}"
+    );
+}
