@@ -1,6 +1,7 @@
-//! The CiliumNetworkPolicy emission recommended by the research notes (examples (a)–(i)
-//! of `/work/notes/cilium-research.md`): each reads with no note and gives the verdicts
-//! it was written for.
+//! The CiliumNetworkPolicy shapes a portable emission uses (default deny by the entity
+//! `none`, DNS egress with the DNS-proxy rule, namespaced endpoint selectors, `all`,
+//! namespace-wide callers, the scraper's ports, workload, CIDR and FQDN egress; see
+//! docs/cilium.md): each reads with no note and gives the verdicts it was written for.
 
 use super::*;
 
