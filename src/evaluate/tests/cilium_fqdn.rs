@@ -4,7 +4,7 @@
 use super::cilium::all_pods;
 use super::*;
 
-/// The DNS proxy rule of the research's example (b), with PATTERN.
+/// A namespace's DNS egress with the DNS-proxy rule (as docs/cilium.md writes it), with PATTERN.
 fn dns_rule(pattern: Value) -> Value {
     json!({"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system",
                                              "k8s:k8s-app": "kube-dns"}}],
