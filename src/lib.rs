@@ -25,6 +25,7 @@ pub mod explain;
 pub mod fmt;
 pub mod graph;
 pub mod guard;
+pub mod inventory;
 pub mod ir;
 pub mod load;
 pub mod output;
