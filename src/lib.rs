@@ -16,6 +16,7 @@ pub mod check;
 pub mod cli;
 pub mod code;
 pub mod compile;
+pub mod connectivity;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;

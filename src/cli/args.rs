@@ -58,6 +58,13 @@ Exit codes: 0; 1 with --exit-code when a change widens access; 2 errors in eithe
         after_help = "Example:\n  meshward graph examples/shop --format dot | dot -Tsvg > mesh.svg\n\nExit codes: 0; 2 errors in the input."
     )]
     Graph(GraphArgs),
+    /// Every connection anyone's Kubernetes YAML admits between workloads, at L4 and L7.
+    #[command(
+        after_help = "Examples:\n  kubectl get -A -o yaml ns,pods,deploy,sts,ds,rs,jobs,cronjobs,netpol,authorizationpolicies,peerauthentications > cluster.yaml\n  meshward connectivity cluster.yaml\n  meshward connectivity manifests/ --format json\n\n\
+PATH is a .yaml, .yml or .json file, or a folder searched for them.\n\
+Exit codes: 0; 2 unreadable input."
+    )]
+    Connectivity(ConnectivityArgs),
     /// Rewrite intent files in the canonical layout, keeping their comments.
     #[command(
         after_help = "Examples:\n  meshward fmt intents\n  meshward fmt --check intents\n\n\
@@ -281,6 +288,24 @@ impl GraphArgs {
             format: self.format,
         }
     }
+}
+
+/// `meshward connectivity PATH... [--format text|json]`
+#[derive(clap::Args, Debug)]
+pub struct ConnectivityArgs {
+    /// Kubernetes YAML or JSON files, and folders to search for them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// `text` (one line per connection) or `json` (`{"connections": [...]}`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+}
+
+/// How a listing is printed.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
 }
 
 /// `meshward fmt PATH... [--check]`

@@ -8,6 +8,7 @@ pub mod args;
 mod build;
 mod check;
 mod completions;
+mod connectivity;
 mod explain;
 mod exposure;
 mod fmt;
@@ -43,6 +44,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
         Command::Explain(args) => explain::explain_command(&args),
         Command::Diff(args) => diff_command(&args),
         Command::Graph(args) => graph_command(&args),
+        Command::Connectivity(args) => connectivity::connectivity_command(&args),
         Command::Fmt(args) => fmt::fmt_command(&args),
         Command::Report(args) => exposure::report_command(&args),
         Command::Completions(args) => completions::completions_command(&args),

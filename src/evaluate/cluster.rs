@@ -258,4 +258,9 @@ impl<'a> PodView<'a> {
     pub fn cluster(&self) -> &'a Cluster {
         self.cluster
     }
+
+    /// The pod this view is of.
+    pub fn pod(&self) -> &'a Pod {
+        self.pod
+    }
 }

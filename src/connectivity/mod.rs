@@ -1,0 +1,292 @@
+//! `meshward connectivity PATH...`: every connection anyone's YAML admits between
+//! workloads, and between workloads and addresses outside the cluster, at L4, with what
+//! the AuthorizationPolicies leave of it at L7.
+//!
+//! The verdicts are the evaluator's (`crate::evaluate`), on the policies the input holds
+//! (`crate::inventory` reads them); nothing of meshward's own model is involved. Ports are
+//! asked once per piece of the port space that the policies' port numbers, ranges and
+//! named ports cut it into, so a pair costs a few questions, not 65,535. Addresses outside
+//! the cluster are asked once per piece of the address space the `ipBlock`s and CIDRs cut
+//! it into (`ranges.rs`). Listing conventions (naming, sorting, merging) are cli.md's, so
+//! the answer compares line by line with other analysers of the same YAML.
+
+mod listing;
+mod ranges;
+mod text;
+
+pub use listing::{Connection, Connectivity, ProtocolPorts};
+pub use text::render_text;
+
+use crate::evaluate::{
+    Cluster, Direction, Endpoint, Peer, Pod, PodView, PortValue, Request, Transport,
+};
+use crate::inventory::{Inventory, Workload};
+use std::collections::BTreeSet;
+
+/// The trust domain principals are built in when a workload's identity is asked for.
+const TRUST_DOMAIN: &str = "cluster.local";
+
+const PROTOCOLS: [(Transport, &str); 3] = [
+    (Transport::Tcp, "TCP"),
+    (Transport::Udp, "UDP"),
+    (Transport::Sctp, "SCTP"),
+];
+
+fn pod(w: &Workload) -> Pod {
+    let mut p = Pod::new(&w.name, &w.namespace).account(&w.service_account);
+    for (k, v) in &w.labels {
+        p = p.label(k, v);
+    }
+    for port in &w.ports {
+        if let Some(name) = &port.name {
+            p = p.port(name, port.number);
+        }
+    }
+    p
+}
+
+/// Where the port space is cut for the rules of VIEW's policies in DIRECTION, and of
+/// OTHER's in the other direction: every number, range end and named port they hold.
+fn cuts(views: &[(&PodView, Direction)], named_on: Option<&Pod>) -> BTreeSet<u32> {
+    let mut out: BTreeSet<u32> = [1, 65536].into();
+    for (view, direction) in views {
+        for policy in view.isolating(*direction) {
+            let (allow, deny) = match direction {
+                Direction::Ingress => (&policy.ingress, &policy.deny_ingress),
+                Direction::Egress => (&policy.egress, &policy.deny_egress),
+            };
+            for entry in allow.iter().chain(deny).flat_map(|r| &r.ports) {
+                match &entry.port {
+                    PortValue::Number { start, end, .. } => {
+                        for n in [*start, end.saturating_add(1)] {
+                            if let Ok(n) = u32::try_from(n) {
+                                out.insert(n.clamp(1, 65536));
+                            }
+                        }
+                    }
+                    PortValue::Named(name) => {
+                        if let Some(&n) = named_on.and_then(|p| p.named_ports.get(name)) {
+                            out.insert(u32::from(n));
+                            out.insert(u32::from(n) + 1);
+                        }
+                    }
+                    PortValue::Any | PortValue::Invalid => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The admitted ports of each protocol, asking ADMITS once per piece of CUTS.
+fn admitted(cuts: &BTreeSet<u32>, admits: impl Fn(Transport, u16) -> bool) -> Vec<ProtocolPorts> {
+    let cuts: Vec<u32> = cuts.iter().copied().collect();
+    let mut out = Vec::new();
+    for (proto, name) in PROTOCOLS {
+        let mut ports: Vec<[u16; 2]> = Vec::new();
+        for pair in cuts.windows(2) {
+            let (start, end) = (pair[0], pair[1] - 1);
+            let (Ok(start), Ok(end)) = (u16::try_from(start), u16::try_from(end)) else {
+                continue;
+            };
+            if start == 0 || !admits(proto, start) {
+                continue;
+            }
+            match ports.last_mut() {
+                Some(last) if u32::from(last[1]) + 1 == u32::from(start) => last[1] = end,
+                _ => ports.push([start, end]),
+            }
+        }
+        if !ports.is_empty() {
+            out.push(ProtocolPorts {
+                protocol: name,
+                ports,
+            });
+        }
+    }
+    out
+}
+
+/// What DST's AuthorizationPolicies leave of PRINCIPAL's TCP connections on L4.
+fn l7(view: &PodView, principal: Option<&str>, l4: &[ProtocolPorts]) -> &'static str {
+    let Some(tcp) = l4.iter().find(|p| p.protocol == "TCP") else {
+        return "all";
+    };
+    // Requests worth asking: a bare connection, a plain GET, and one request per path an
+    // operation of the pod's policies names (just inside it).
+    let mut http: BTreeSet<(String, String)> = [
+        ("GET".into(), "/".into()),
+        ("DELETE".into(), "/meshward-probe".into()),
+    ]
+    .into();
+    for policy in view.authorization_policies() {
+        for op in policy.rules.iter().flat_map(|r| &r.to) {
+            let method = op
+                .methods
+                .as_ref()
+                .and_then(|m| m.first())
+                .cloned()
+                .unwrap_or_else(|| "GET".into());
+            for path in op.paths.iter().flatten() {
+                http.insert((method.clone(), path.replace('*', "probe")));
+            }
+        }
+    }
+    let (mut some, mut every) = (false, true);
+    for range in &tcp.ports {
+        for port in [range[0], range[1]] {
+            let base = match principal {
+                Some(p) => Request::from_principal(p, port),
+                None => Request::plaintext(port),
+            };
+            let asked = std::iter::once(base.clone())
+                .chain(http.iter().map(|(m, x)| base.clone().http(m, x)));
+            for req in asked {
+                let ok = view
+                    .cluster()
+                    .request_allowed(view.pod(), &req)
+                    .is_allowed();
+                some |= ok;
+                every &= ok;
+            }
+        }
+    }
+    match (some, every) {
+        (_, true) => "all",
+        (true, false) => "partial",
+        (false, false) => "none",
+    }
+}
+
+/// Every connection the input admits, sorted by `from` then `to`.
+pub fn connectivity(inv: &Inventory) -> Connectivity {
+    let mut cluster = Cluster::from_objects(inv.policies.iter().map(|o| &o.value));
+    for (ns, labels) in &inv.namespaces {
+        cluster = cluster.with_namespace_labels(ns, labels.clone());
+    }
+    let pods: Vec<Pod> = inv.workloads.iter().map(pod).collect();
+    let views: Vec<PodView> = pods.iter().map(|p| cluster.view(p)).collect();
+    let mut out = Vec::new();
+    for (i, src) in inv.workloads.iter().enumerate() {
+        let principal = format!(
+            "{TRUST_DOMAIN}/ns/{}/sa/{}",
+            src.namespace, src.service_account
+        );
+        for (j, dst) in inv.workloads.iter().enumerate() {
+            if i == j {
+                continue;
+            }
+            let cut = cuts(
+                &[
+                    (&views[i], Direction::Egress),
+                    (&views[j], Direction::Ingress),
+                ],
+                Some(&pods[j]),
+            );
+            let l4 = admitted(&cut, |proto, port| {
+                views[i].egress_allows(Endpoint::Pod(&pods[j]), port, proto)
+                    && views[j].ingress_allows(Endpoint::Pod(&pods[i]), port, proto)
+            });
+            if l4.is_empty() {
+                continue;
+            }
+            let l7 = l7(&views[j], Some(&principal), &l4);
+            out.push(Connection {
+                from: src.id(),
+                from_kind: src.kind.clone(),
+                to: dst.id(),
+                to_kind: dst.kind.clone(),
+                l4,
+                l7,
+            });
+        }
+    }
+    // Addresses outside the cluster, per piece of the space the policies' blocks cut.
+    let blocks: Vec<String> = inv
+        .policies
+        .iter()
+        .filter_map(|o| crate::evaluate::Cluster::read(&o.value).ok().flatten())
+        .flat_map(|p| blocks_of(&p))
+        .collect();
+    let pieces = ranges::pieces(&blocks);
+    for (i, w) in inv.workloads.iter().enumerate() {
+        let egress_cut = cuts(&[(&views[i], Direction::Egress)], None);
+        let ingress_cut = cuts(&[(&views[i], Direction::Ingress)], Some(&pods[i]));
+        // Per piece, then merged with its neighbours where the verdicts are the same, so
+        // an unrestricted pod reaches `0.0.0.0/0`, not a hundred CIDRs.
+        let mut egress: Vec<(ranges::Family, u128, u128, Vec<ProtocolPorts>)> = Vec::new();
+        let mut ingress: Vec<(ranges::Family, u128, u128, Vec<ProtocolPorts>)> = Vec::new();
+        for &(family, first, last) in &pieces {
+            let ip = family.address(first);
+            let out_ports = admitted(&egress_cut, |proto, port| {
+                views[i].egress_allows(Endpoint::Ip(ip), port, proto)
+            });
+            let in_ports = admitted(&ingress_cut, |proto, port| {
+                views[i].ingress_allows(Endpoint::Ip(ip), port, proto)
+            });
+            for (list, ports) in [(&mut egress, out_ports), (&mut ingress, in_ports)] {
+                match list.last_mut() {
+                    Some(prev) if prev.0 == family && prev.2 + 1 == first && prev.3 == ports => {
+                        prev.2 = last
+                    }
+                    _ => list.push((family, first, last, ports)),
+                }
+            }
+        }
+        for (family, first, last, ports) in egress.into_iter().filter(|e| !e.3.is_empty()) {
+            for name in ranges::cidrs(family, first, last) {
+                out.push(Connection {
+                    from: w.id(),
+                    from_kind: w.kind.clone(),
+                    to: format!("ipBlock:{name}"),
+                    to_kind: "IP".into(),
+                    l4: ports.clone(),
+                    l7: "all",
+                });
+            }
+        }
+        for (family, first, last, ports) in ingress.into_iter().filter(|e| !e.3.is_empty()) {
+            let l7 = l7(&views[i], None, &ports);
+            for name in ranges::cidrs(family, first, last) {
+                out.push(Connection {
+                    from: format!("ipBlock:{name}"),
+                    from_kind: "IP".into(),
+                    to: w.id(),
+                    to_kind: w.kind.clone(),
+                    l4: ports.clone(),
+                    l7,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+    Connectivity { connections: out }
+}
+
+/// Every CIDR and `except` the network policies of POLICY name.
+fn blocks_of(policy: &crate::evaluate::Policy) -> Vec<String> {
+    let crate::evaluate::Policy::Network(np) = policy else {
+        if let crate::evaluate::Policy::Cilium(nps, _) = policy {
+            return nps.iter().flat_map(network_blocks).collect();
+        }
+        return Vec::new();
+    };
+    network_blocks(np)
+}
+
+fn network_blocks(np: &crate::evaluate::NetworkPolicy) -> Vec<String> {
+    let rules = np
+        .ingress
+        .iter()
+        .chain(&np.egress)
+        .chain(&np.deny_ingress)
+        .chain(&np.deny_egress);
+    let mut out = Vec::new();
+    for peer in rules.flat_map(|r| &r.peers) {
+        if let Peer::IpBlock { cidr, except } = peer {
+            out.extend(cidr.iter().cloned());
+            out.extend(except.iter().cloned());
+        }
+    }
+    out
+}
