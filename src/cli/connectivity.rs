@@ -32,3 +32,94 @@ pub(crate) fn connectivity_command(args: &ConnectivityArgs) -> Exit {
     }
     Exit::Ok
 }
+
+/// `meshward explain --cluster PATH... FROM TO [PORT [METHOD PATH]] [--format text|json]`,
+/// from the arguments after `explain`. The leading positional arguments that exist on disk
+/// are the input; the first that does not is FROM (a workload, `NAME.NAMESPACE`).
+pub(crate) fn explain_cluster_command(args: &[std::ffi::OsString]) -> Exit {
+    let mut json = false;
+    let mut positional: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].to_string_lossy().to_string();
+        match arg.as_str() {
+            "--cluster" => {}
+            "--format" => {
+                i += 1;
+                match args
+                    .get(i)
+                    .map(|a| a.to_string_lossy().to_string())
+                    .as_deref()
+                {
+                    Some("json") => json = true,
+                    Some("text") => json = false,
+                    other => {
+                        eprintln!("meshward: error: --format is `text` or `json`, not {other:?}");
+                        return Exit::Input;
+                    }
+                }
+            }
+            "--format=json" => json = true,
+            "--format=text" => json = false,
+            other if other.starts_with("--") => {
+                eprintln!(
+                    "meshward: error: `{other}` is not an option of `explain --cluster` (it takes --format text|json)"
+                );
+                return Exit::Input;
+            }
+            _ => positional.push(arg),
+        }
+        i += 1;
+    }
+    let split = positional
+        .iter()
+        .position(|p| !std::path::Path::new(p).exists())
+        .unwrap_or(positional.len());
+    let (paths, rest) = positional.split_at(split);
+    if paths.is_empty() || !(2..=5).contains(&rest.len()) || rest.len() == 4 {
+        eprintln!("meshward: error: usage: meshward explain --cluster PATH... FROM TO [PORT [METHOD PATH]]");
+        eprintln!("  = help: PATH is a YAML or JSON file or a folder that exists; FROM and TO are workloads, NAME.NAMESPACE");
+        return Exit::Input;
+    }
+    let paths: Vec<std::path::PathBuf> = paths.iter().map(std::path::PathBuf::from).collect();
+    let (objects, mut problems) = crate::inventory::read(&paths);
+    let (inventory, more) = crate::inventory::inventory(objects);
+    problems.extend(more);
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("{}: error: {}", p.origin, p.message);
+        }
+        return Exit::Input;
+    }
+    let request = rest
+        .get(3)
+        .zip(rest.get(4))
+        .map(|(m, x)| (m.as_str(), x.as_str()));
+    match crate::connectivity::explain_cluster(
+        &inventory,
+        &rest[0],
+        &rest[1],
+        rest.get(2).map(String::as_str),
+        request,
+    ) {
+        Ok(answer) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&answer).unwrap_or_default()
+                );
+            } else {
+                print!("{}", crate::explain::render_text(&answer));
+            }
+            if answer.allowed {
+                Exit::Ok
+            } else {
+                Exit::Denied
+            }
+        }
+        Err(message) => {
+            eprintln!("meshward: error: {message}");
+            Exit::Input
+        }
+    }
+}

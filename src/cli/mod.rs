@@ -27,6 +27,12 @@ use clap::Parser;
 
 /// Parse arguments and run; returns how the command ended.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    // `explain --cluster PATH... FROM TO ...` has two open-ended lists in a row, which
+    // clap cannot split; it is read by hand (`connectivity.rs`).
+    if args.get(1).is_some_and(|a| a == "explain") && args.iter().any(|a| a == "--cluster") {
+        return connectivity::explain_cluster_command(&args[2..]);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

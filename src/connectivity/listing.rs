@@ -28,4 +28,3 @@ pub struct ProtocolPorts {
 pub struct Connectivity {
     pub connections: Vec<Connection>,
 }
-

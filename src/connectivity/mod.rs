@@ -10,10 +10,12 @@
 //! it into (`ranges.rs`). Listing conventions (naming, sorting, merging) are cli.md's, so
 //! the answer compares line by line with other analysers of the same YAML.
 
+mod explain;
 mod listing;
 mod ranges;
 mod text;
 
+pub use explain::explain_cluster;
 pub use listing::{Connection, Connectivity, ProtocolPorts};
 pub use text::render_text;
 
