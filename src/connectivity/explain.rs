@@ -3,7 +3,7 @@
 //! the connectivity listing names them; each layer names the policies that decided, with
 //! the file and line each starts at.
 
-use crate::evaluate::{Cluster, Direction, Endpoint, MtlsMode, Pod, Request, Transport};
+use crate::evaluate::{Cluster, Direction, Endpoint, MtlsMode, Request, Transport};
 use crate::explain::{Explanation, Layer, PortAnswer};
 use crate::inventory::{Inventory, Origin, Workload};
 use std::collections::BTreeMap;
@@ -82,19 +82,6 @@ fn find<'a>(inv: &'a Inventory, label: &str) -> Result<&'a Workload, String> {
         })
 }
 
-fn pod(w: &Workload) -> Pod {
-    let mut p = Pod::new(&w.name, &w.namespace).account(&w.service_account);
-    for (k, v) in &w.labels {
-        p = p.label(k, v);
-    }
-    for port in &w.ports {
-        if let Some(name) = &port.name {
-            p = p.port(name, port.number);
-        }
-    }
-    p
-}
-
 fn layer(name: &'static str, allowed: bool, detail: String) -> Layer {
     Layer {
         layer: name,
@@ -117,7 +104,7 @@ pub fn explain_cluster(
     for (ns, labels) in &inv.namespaces {
         cluster = cluster.with_namespace_labels(ns, labels.clone());
     }
-    let (src_pod, dst_pod) = (pod(src), pod(dst));
+    let (src_pod, dst_pod) = (src.pod(), dst.pod());
     let ports: Vec<(String, u16)> = match port {
         Some(p) => match p.parse::<u16>() {
             Ok(n) if n > 0 => vec![(p.to_string(), n)],

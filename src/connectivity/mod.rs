@@ -34,19 +34,6 @@ const PROTOCOLS: [(Transport, &str); 3] = [
     (Transport::Sctp, "SCTP"),
 ];
 
-fn pod(w: &Workload) -> Pod {
-    let mut p = Pod::new(&w.name, &w.namespace).account(&w.service_account);
-    for (k, v) in &w.labels {
-        p = p.label(k, v);
-    }
-    for port in &w.ports {
-        if let Some(name) = &port.name {
-            p = p.port(name, port.number);
-        }
-    }
-    p
-}
-
 /// Where the port space is cut for the rules of VIEW's policies in DIRECTION, and of
 /// OTHER's in the other direction: every number, range end and named port they hold.
 fn cuts(views: &[(&PodView, Direction)], named_on: Option<&Pod>) -> BTreeSet<u32> {
@@ -166,7 +153,7 @@ pub fn connectivity(inv: &Inventory) -> Connectivity {
     for (ns, labels) in &inv.namespaces {
         cluster = cluster.with_namespace_labels(ns, labels.clone());
     }
-    let pods: Vec<Pod> = inv.workloads.iter().map(pod).collect();
+    let pods: Vec<Pod> = inv.workloads.iter().map(Workload::pod).collect();
     let views: Vec<PodView> = pods.iter().map(|p| cluster.view(p)).collect();
     let mut out = Vec::new();
     for (i, src) in inv.workloads.iter().enumerate() {

@@ -51,6 +51,22 @@ impl Workload {
     pub fn id(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
     }
+
+    /// The workload as the evaluator asks about it: one pod with its labels, account and
+    /// named ports.
+    pub fn pod(&self) -> crate::evaluate::Pod {
+        let mut p =
+            crate::evaluate::Pod::new(&self.name, &self.namespace).account(&self.service_account);
+        for (k, v) in &self.labels {
+            p = p.label(k, v);
+        }
+        for port in &self.ports {
+            if let Some(name) = &port.name {
+                p = p.port(name, port.number);
+            }
+        }
+        p
+    }
 }
 
 fn text<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
