@@ -10,9 +10,12 @@
 //! it into (`ranges.rs`). Listing conventions (naming, sorting, merging) are cli.md's, so
 //! the answer compares line by line with other analysers of the same YAML.
 
+mod candidates;
 mod explain;
 mod listing;
 mod ranges;
+#[cfg(test)]
+mod tests;
 mod text;
 
 pub use explain::explain_cluster;
@@ -149,6 +152,12 @@ fn l7(view: &PodView, principal: Option<&str>, l4: &[ProtocolPorts]) -> &'static
 
 /// Every connection the input admits, sorted by `from` then `to`.
 pub fn connectivity(inv: &Inventory) -> Connectivity {
+    compute(inv, true)
+}
+
+/// [`connectivity`]; without PRUNE every pair of workloads is asked (what the tests hold
+/// the pruned listing to).
+fn compute(inv: &Inventory, prune: bool) -> Connectivity {
     let mut cluster = Cluster::from_objects(inv.policies.iter().map(|o| &o.value));
     for (ns, labels) in &inv.namespaces {
         cluster = cluster.with_namespace_labels(ns, labels.clone());
@@ -156,13 +165,32 @@ pub fn connectivity(inv: &Inventory) -> Connectivity {
     let pods: Vec<Pod> = inv.workloads.iter().map(Workload::pod).collect();
     let views: Vec<PodView> = pods.iter().map(|p| cluster.view(p)).collect();
     let mut out = Vec::new();
+    let index = candidates::Index::new(&inv.workloads);
+    let admissible_in: Vec<Option<std::collections::BTreeSet<usize>>> = views
+        .iter()
+        .map(|v| index.admissible(v, Direction::Ingress))
+        .collect();
+    let every: Vec<usize> = (0..inv.workloads.len()).collect();
     for (i, src) in inv.workloads.iter().enumerate() {
         let principal = format!(
             "{TRUST_DOMAIN}/ns/{}/sa/{}",
             src.namespace, src.service_account
         );
-        for (j, dst) in inv.workloads.iter().enumerate() {
-            if i == j {
+        // Only the pairs both ends' policies could admit are asked.
+        let egress = index
+            .admissible(&views[i], Direction::Egress)
+            .filter(|_| prune);
+        let destinations: Vec<usize> = match &egress {
+            Some(set) => set.iter().copied().collect(),
+            None => every.clone(),
+        };
+        for j in destinations {
+            let dst = &inv.workloads[j];
+            let refused = prune
+                && admissible_in[j]
+                    .as_ref()
+                    .is_some_and(|set| !set.contains(&i));
+            if i == j || refused {
                 continue;
             }
             let cut = cuts(

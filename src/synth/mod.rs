@@ -10,6 +10,8 @@
 //! could change between versions.
 
 mod authz;
+mod dump;
+pub use dump::dump;
 
 use std::fmt::Write as _;
 
