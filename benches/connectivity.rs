@@ -10,7 +10,7 @@
 //! listing itself. See docs/performance.md for the figures.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use meshward::inventory::{inventory, Object, Origin};
+use meshward::inventory::{inventory, Object};
 use std::time::Duration;
 
 fn sizes() -> Vec<usize> {
@@ -22,17 +22,10 @@ fn sizes() -> Vec<usize> {
 }
 
 fn objects(services: usize) -> Vec<Object> {
-    meshward::synth::dump(meshward::synth::generate(services, 1))
-        .into_iter()
-        .enumerate()
-        .map(|(i, value)| Object {
-            value,
-            origin: Origin {
-                file: "dump".into(),
-                line: i + 1,
-            },
-        })
-        .collect()
+    meshward::inventory::objects(
+        meshward::synth::dump(meshward::synth::generate(services, 1)),
+        "dump",
+    )
 }
 
 fn bench(c: &mut Criterion) {

@@ -1,19 +1,8 @@
 use super::*;
-use crate::inventory::{inventory, Object, Origin};
+use crate::inventory::{inventory, objects};
 
 fn inventory_of(values: Vec<serde_json::Value>) -> Inventory {
-    let objects = values
-        .into_iter()
-        .enumerate()
-        .map(|(i, value)| Object {
-            value,
-            origin: Origin {
-                file: "dump".into(),
-                line: i + 1,
-            },
-        })
-        .collect();
-    let (inv, problems) = inventory(objects);
+    let (inv, problems) = inventory(objects(values, "dump"));
     assert!(problems.is_empty(), "{problems:?}");
     inv
 }

@@ -184,6 +184,21 @@ fn unpack(value: Value, origin: Origin, lines: &[usize], out: &mut Vec<Object>) 
     }
 }
 
+/// Objects held in memory (a generated dump, say), each at its 1-based position in FILE.
+pub fn objects(values: Vec<Value>, file: &str) -> Vec<Object> {
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| Object {
+            value,
+            origin: Origin {
+                file: file.to_string(),
+                line: i + 1,
+            },
+        })
+        .collect()
+}
+
 /// Every object in the files and folders of PATHS, in path order, and what could not be
 /// read.
 pub fn read(paths: &[PathBuf]) -> (Vec<Object>, Vec<Problem>) {
