@@ -56,38 +56,49 @@ fn peers(rule: &Rule, home: &str, outside: &Outside) -> Option<Vec<NetworkPolicy
     if rule.peers.contains(&Peer::Anywhere) {
         return None;
     }
-    let list = rule
-        .peers
-        .iter()
-        .filter_map(|peer| match peer {
-            Peer::Pods(group) if group.namespace == home => Some(NetworkPolicyPeer {
-                pod_selector: Some(selector(group.selector)),
-                ..NetworkPolicyPeer::default()
-            }),
-            Peer::Pods(group) => Some(NetworkPolicyPeer {
-                namespace_selector: Some(namespace_selector(group.namespace)),
-                pod_selector: Some(selector(group.selector)),
-                ..NetworkPolicyPeer::default()
-            }),
-            Peer::Namespace(ns) => Some(NetworkPolicyPeer {
-                namespace_selector: Some(namespace_selector(ns)),
-                ..NetworkPolicyPeer::default()
-            }),
-            Peer::Anywhere => None,
-            Peer::Block(cidr) => Some(ip_block(cidr.to_string(), Vec::new())),
-            // Only compiled under `network cilium`, which renders no NetworkPolicy.
-            Peer::Hosts(_) => None,
-            Peer::Outside(family) => Some(ip_block(
-                family.everything().to_string(),
-                outside
-                    .of(*family)
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect(),
-            )),
-        })
-        .collect();
-    Some(list)
+    Some(
+        rule.peers
+            .iter()
+            .flat_map(|p| peer(p, home, outside))
+            .collect(),
+    )
+}
+
+/// One compiled peer as NetworkPolicy peers (none for `Anywhere`, which `peers` handles).
+fn peer(peer: &Peer, home: &str, outside: &Outside) -> Vec<NetworkPolicyPeer> {
+    match peer {
+        Peer::Pods(group) if group.namespace == home => vec![NetworkPolicyPeer {
+            pod_selector: Some(selector(group.selector)),
+            ..NetworkPolicyPeer::default()
+        }],
+        Peer::Pods(group) => vec![NetworkPolicyPeer {
+            namespace_selector: Some(namespace_selector(group.namespace)),
+            pod_selector: Some(selector(group.selector)),
+            ..NetworkPolicyPeer::default()
+        }],
+        Peer::Namespace(ns) => vec![NetworkPolicyPeer {
+            namespace_selector: Some(namespace_selector(ns)),
+            ..NetworkPolicyPeer::default()
+        }],
+        Peer::Anywhere => Vec::new(),
+        Peer::Block(cidr) => vec![ip_block(cidr.to_string(), Vec::new())],
+        // Hosts by name are compiled only under `network cilium`; NetworkPolicy cannot
+        // name a host, so here they would mean every outside address, as for a `host`
+        // external (never a peer dropped, which could leave `to` empty: every destination).
+        Peer::Hosts(_) => outside
+            .peers()
+            .iter()
+            .flat_map(|p| self::peer(p, home, outside))
+            .collect(),
+        Peer::Outside(family) => vec![ip_block(
+            family.everything().to_string(),
+            outside
+                .of(*family)
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        )],
+    }
 }
 
 fn ports(rule: &Rule) -> Option<Vec<NetworkPolicyPort>> {
