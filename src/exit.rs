@@ -2,7 +2,7 @@
 //!
 //! Several meanings share a number because each command has at most one of them: 1 is
 //! "stale" for `check`, "denied" for `explain`, "widens" for `diff --exit-code` and
-//! "unformatted" for `fmt --check`. The
+//! "unformatted" for `fmt --check`, "partial" for `import`. The
 //! numbers are part of the command-line contract (docs/cli.md) and never change; `main`
 //! turns an [`Exit`] into the process's exit code, nothing else does.
 
@@ -19,6 +19,8 @@ pub enum Exit {
     Widens,
     /// 1: `fmt --check` found a file that is not in the canonical layout.
     Unformatted,
+    /// 1: `import` left out what the intent language cannot say (the rest is written).
+    Partial,
     /// 2: errors in the input, the command line, OUT, or git; nothing was written.
     Input,
     /// 3: meshward's self-check found its own output disagreeing with the intents (a bug).
@@ -30,7 +32,7 @@ impl Exit {
     pub fn code(self) -> u8 {
         match self {
             Exit::Ok => 0,
-            Exit::Stale | Exit::Denied | Exit::Widens | Exit::Unformatted => 1,
+            Exit::Stale | Exit::Denied | Exit::Widens | Exit::Unformatted | Exit::Partial => 1,
             Exit::Input => 2,
             Exit::Fault => 3,
         }

@@ -26,6 +26,7 @@ pub mod explain;
 pub mod fmt;
 pub mod graph;
 pub mod guard;
+pub mod import;
 pub mod inventory;
 pub mod ir;
 pub mod load;

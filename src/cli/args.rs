@@ -67,6 +67,14 @@ PATH is a .yaml, .yml or .json file, or a folder searched for them.\n\
 Exit codes: 0; 2 unreadable input."
     )]
     Connectivity(ConnectivityArgs),
+    /// Intent files from anyone's Kubernetes YAML, proven to admit exactly what it admits.
+    #[command(
+        after_help = "Examples:\n  kubectl get -A -o yaml ns,pods,deploy,sts,ds,rs,jobs,cronjobs,netpol,authorizationpolicies,peerauthentications,requestauthentications > cluster.yaml\n  meshward import cluster.yaml --out intents\n  meshward build intents --out out\n\n\
+The intents are built in memory and both readings are compared before anything is written.\n\
+What the intent language cannot say is listed as FILE:LINE: not imported: ... and left out.\n\
+Exit codes: 0 proven equal; 1 some policies not expressible (the rest written); 2 unreadable input or OUT not empty; 3 the proof failed (a meshward bug; nothing written)."
+    )]
+    Import(ImportArgs),
     /// Rewrite intent files in the canonical layout, keeping their comments.
     #[command(
         after_help = "Examples:\n  meshward fmt intents\n  meshward fmt --check intents\n\n\
@@ -301,6 +309,17 @@ pub struct ConnectivityArgs {
     /// `text` (one line per connection) or `json` (`{"connections": [...]}`).
     #[arg(long, value_enum, default_value = "text")]
     pub format: ListFormat,
+}
+
+/// `meshward import PATH... --out DIR`
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// Kubernetes YAML or JSON files, and folders to search for them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The folder to write the intent files into; it must be empty or absent.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// How a listing is printed.

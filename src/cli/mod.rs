@@ -12,6 +12,7 @@ mod connectivity;
 mod explain;
 mod exposure;
 mod fmt;
+mod import;
 mod leak;
 mod man;
 mod report;
@@ -51,6 +52,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
         Command::Diff(args) => diff_command(&args),
         Command::Graph(args) => graph_command(&args),
         Command::Connectivity(args) => connectivity::connectivity_command(&args),
+        Command::Import(args) => import::import_command(&args),
         Command::Fmt(args) => fmt::fmt_command(&args),
         Command::Report(args) => exposure::report_command(&args),
         Command::Completions(args) => completions::completions_command(&args),

@@ -13,7 +13,7 @@
 mod candidates;
 mod explain;
 mod listing;
-mod ranges;
+pub(crate) mod ranges;
 #[cfg(test)]
 mod tests;
 mod text;

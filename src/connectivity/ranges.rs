@@ -62,6 +62,29 @@ pub fn parse(cidr: &str) -> Option<(Family, u128, u128)> {
     Some((family, first, (first | mask) & family.max()))
 }
 
+/// Whether RANGES together hold every address of both families (what `anyone` reaches).
+pub fn covers_everything(ranges: &[(Family, u128, u128)]) -> bool {
+    [Family::V4, Family::V6].into_iter().all(|family| {
+        let mut rs: Vec<(u128, u128)> = ranges
+            .iter()
+            .filter(|r| r.0 == family)
+            .map(|r| (r.1, r.2))
+            .collect();
+        rs.sort_unstable();
+        let mut next = 0u128;
+        for (first, last) in rs {
+            if first > next {
+                return false;
+            }
+            if last >= family.max() {
+                return true;
+            }
+            next = next.max(last + 1);
+        }
+        false
+    })
+}
+
 /// The pieces of each family's space that the BLOCKS cut it into, as (family, first,
 /// last), in order.
 pub fn pieces(blocks: &[String]) -> Vec<(Family, u128, u128)> {
