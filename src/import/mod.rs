@@ -28,7 +28,7 @@ pub use plan::Unexpressed;
 
 use crate::evaluate::{Cluster, Policy};
 use crate::inventory::Inventory;
-use plan::{count, ports_of, reserved, Plan, Role, Scope};
+use plan::{ports_of, reserved, unnameable, Plan, Role, Scope};
 use service::PORT_LIMIT;
 use std::collections::{BTreeMap, BTreeSet};
 use write::Target;
@@ -36,7 +36,8 @@ use write::Target;
 /// What an import produced.
 #[derive(Debug)]
 pub struct Import {
-    /// Intent files: path relative to the output folder, text. Empty when the proof failed.
+    /// Intent files: path relative to the output folder, text. Not to be written when
+    /// `mismatches` holds anything: they would not mean what the input means.
     pub files: Vec<(String, String)>,
     /// What the intents leave out, sorted by where it is written.
     pub unexpressed: Vec<Unexpressed>,
@@ -47,7 +48,40 @@ pub struct Import {
     pub requests: usize,
 }
 
+/// Intents for what INV admits, proven; the same whatever order the input lists its
+/// objects in.
 pub fn import(inv: &Inventory) -> Import {
+    let key = |o: &crate::inventory::Object| {
+        let text = |p: &str| {
+            o.value
+                .pointer(p)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        (
+            text("/kind"),
+            crate::inventory::namespace_of(&o.value),
+            text("/metadata/name"),
+            o.origin.clone(),
+        )
+    };
+    let mut workloads = inv.workloads.clone();
+    workloads
+        .sort_by(|a, b| (&a.namespace, &a.name, &a.kind).cmp(&(&b.namespace, &b.name, &b.kind)));
+    let mut policies = inv.policies.clone();
+    policies.sort_by_cached_key(key);
+    let sorted = Inventory {
+        namespaces: inv.namespaces.clone(),
+        workloads,
+        services: Vec::new(),
+        policies,
+        notes: Vec::new(),
+    };
+    run(&sorted)
+}
+
+fn run(inv: &Inventory) -> Import {
     let mut plan = plan::plan(inv);
     let jwks = jwks(inv);
     let mut jwt_names: BTreeMap<String, String> = BTreeMap::new();
@@ -168,9 +202,7 @@ pub fn import(inv: &Inventory) -> Import {
             out.requests = proof.requests;
             out.mismatches = proof.mismatches;
             plan.unexpressed.extend(proof.defaults);
-            if out.mismatches.is_empty() {
-                out.files = files;
-            }
+            out.files = files;
         }
     }
     plan.unexpressed.sort();
@@ -247,29 +279,27 @@ fn open_targets(plan: &mut Plan) -> BTreeMap<usize, Target> {
             if plan.left_out(&from, &to) {
                 continue;
             }
-            let ports = ports_of_tcp(&l4);
-            match ports {
-                Some(ps) if !ps.iter().any(|p| reserved(*p)) => {
+            let why = unnameable(&l4, PORT_LIMIT).or_else(|| {
+                let ps = ports_of(&l4, "TCP");
+                ps.iter()
+                    .find(|p| reserved(**p))
+                    .map(|p| format!("on port {p}, which is the Istio sidecar's (15000-15099)"))
+            });
+            match why {
+                None => {
+                    let ps = ports_of(&l4, "TCP");
                     let t = out.entry(j).or_default();
                     t.ports.extend(ps.iter().copied());
                     t.callers.insert(i, ps);
                 }
-                _ => {
-                    let message = format!("{from} reaches {to} over UDP or SCTP, on more than {PORT_LIMIT} ports, or on a sidecar port: intents name each TCP port a service calls");
+                Some(why) => {
+                    let message = format!("{from} reaches {to} {why}");
                     plan.leave(&origin, message, vec![Scope::pair(&from, &to)]);
                 }
             }
         }
     }
     out
-}
-
-/// The TCP ports of L4 when that is all it admits and they are few enough to name.
-fn ports_of_tcp(l4: &[crate::connectivity::ProtocolPorts]) -> Option<BTreeSet<u16>> {
-    if l4.iter().any(|p| p.protocol != "TCP") || count(l4) > PORT_LIMIT {
-        return None;
-    }
-    Some(ports_of(l4, "TCP"))
 }
 
 /// `cidr` externals for the address ranges services reach: one per set of ranges reached
@@ -289,11 +319,11 @@ fn externals(plan: &mut Plan) -> BTreeMap<String, (Vec<String>, Target)> {
             if plan.left_out(&from, &to) {
                 continue;
             }
-            match ports_of_tcp(&l4) {
-                Some(ps) => by_ports.entry(ps).or_default().push(cidr),
-                None => {
+            match unnameable(&l4, PORT_LIMIT) {
+                None => by_ports.entry(ports_of(&l4, "TCP")).or_default().push(cidr),
+                Some(why) => {
                     let origin = plan.workload(i).origin.clone();
-                    let message = format!("{from} reaches {cidr} over UDP or SCTP, or on more than {PORT_LIMIT} ports: an external names each TCP port");
+                    let message = format!("{from} reaches the addresses {cidr} {why}");
                     plan.leave(&origin, message, vec![Scope::pair(&from, &to)]);
                 }
             }

@@ -251,7 +251,7 @@ fn roles(plan: &mut Plan, by_id: &BTreeMap<String, Vec<usize>>) {
                     )
                 } else {
                     format!(
-                        "{} {} runs as service account `{}` like {} {}: at L7 their calls could not be told apart, so each service needs its own account",
+                        "{} {} runs as service account `{}` like {} {}: at L7 their calls could not be told apart, so this one is left out (give each workload its own ServiceAccount)",
                         a.kind, a.id(), a.service_account, b.kind, b.id()
                     )
                 };
@@ -303,4 +303,27 @@ pub(super) fn count(l4: &[ProtocolPorts]) -> usize {
         .flat_map(|p| &p.ports)
         .map(|r| usize::from(r[1] - r[0]) + 1)
         .sum()
+}
+
+/// Why L4 cannot be written as named TCP ports, in words; `None` when it can.
+pub(super) fn unnameable(l4: &[ProtocolPorts], limit: usize) -> Option<String> {
+    let every = l4.len() == 3 && l4.iter().all(|p| p.ports == [[1, 65535]]);
+    if every {
+        return Some("on every port of every protocol (nothing restricts it)".into());
+    }
+    let other: Vec<&str> = l4
+        .iter()
+        .map(|p| p.protocol)
+        .filter(|p| *p != "TCP")
+        .collect();
+    if !other.is_empty() {
+        return Some(format!(
+            "over {} (intents grant TCP only)",
+            other.join(" and ")
+        ));
+    }
+    let n = count(l4);
+    (n > limit).then(|| {
+        format!("on {n} TCP ports (intents name each port; more than {limit} is a range to narrow by hand)")
+    })
 }

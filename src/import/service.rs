@@ -8,7 +8,7 @@
 //! line can carry (a connection no AuthorizationPolicy lets through, an address range
 //! narrower than `anyone`, a port range, UDP) is listed and left out.
 
-use super::plan::{count, ports_of, reserved, Plan, Role, Scope};
+use super::plan::{ports_of, reserved, unnameable, Plan, Role, Scope};
 use super::rules::{translate, Callers, HttpRule};
 use crate::connectivity::ranges;
 use crate::evaluate::{Action, MtlsMode};
@@ -53,21 +53,11 @@ fn callers_l4(plan: &mut Plan, j: usize) -> BTreeMap<usize, BTreeSet<u16>> {
         if plan.roles[i] == Role::Left || plan.left_out(&from, &to) {
             continue;
         }
-        let mut tcp_count = count(&l4);
         let scraped = plan.scraper == Some(i);
-        if scraped {
-            tcp_count -= 2;
-        }
         let origin = plan.workload(j).origin.clone();
-        if l4.iter().any(|p| p.protocol != "TCP") {
-            let message = format!("{from} reaches {to} over UDP or SCTP: intents grant TCP only");
-            plan.leave(&origin, message, vec![Scope::pair(&from, &to)]);
-            continue;
-        }
-        if tcp_count > PORT_LIMIT {
-            let message = format!(
-                "{from} reaches {to} on {tcp_count} ports: an intent names each port, and a range this wide is best narrowed by hand"
-            );
+        let limit = if scraped { PORT_LIMIT + 2 } else { PORT_LIMIT };
+        if let Some(why) = unnameable(&l4, limit) {
+            let message = format!("{from} reaches {to} {why}");
             plan.leave(&origin, message, vec![Scope::pair(&from, &to)]);
             continue;
         }
@@ -101,8 +91,8 @@ fn anyone_ports(plan: &mut Plan, j: usize, l4: &BTreeMap<usize, BTreeSet<u16>>) 
     let mut by_port: BTreeMap<u16, Vec<(ranges::Family, u128, u128)>> = BTreeMap::new();
     let mut problem = None;
     for (cidr, ports) in &entries {
-        if ports.iter().any(|p| p.protocol != "TCP") || count(ports) > PORT_LIMIT {
-            problem = Some(format!("addresses outside the cluster ({cidr}) reach {to} over UDP, SCTP or on more than {PORT_LIMIT} ports"));
+        if let Some(why) = unnameable(ports, PORT_LIMIT) {
+            problem = Some(format!("the addresses {cidr} reach {to} {why}"));
             continue;
         }
         for p in ports_of(ports, "TCP") {

@@ -29,20 +29,6 @@ fn generated_meshes_import_exactly() {
     }
 }
 
-#[test]
-#[ignore]
-fn show() {
-    let files = example("shop");
-    let out = roundtrip(files);
-    for (p, t) in &out.files {
-        println!("=== {p}\n{t}");
-    }
-    println!(
-        "{} connections, {} requests; {:#?}",
-        out.connections, out.requests, out.unexpressed
-    );
-}
-
 /// The intent files of an example folder, as `run_texts` takes them.
 fn example(name: &str) -> Vec<(String, String)> {
     fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) {
