@@ -7,7 +7,9 @@
 //! ```
 //!
 //! `inventory` times sorting the objects into workloads and policies; `connectivity` the
-//! listing itself. See docs/performance.md for the figures.
+//! listing itself; `import` the whole of `meshward import` in memory (the listing, the
+//! intents, their build, and the proof: a second listing and the requests). See
+//! docs/performance.md for the figures.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use meshward::inventory::{inventory, Object};
@@ -40,6 +42,9 @@ fn bench(c: &mut Criterion) {
         let (inv, _) = inventory(objects);
         group.bench_with_input(BenchmarkId::new("connectivity", n), &inv, |b, inv| {
             b.iter(|| meshward::connectivity::connectivity(inv))
+        });
+        group.bench_with_input(BenchmarkId::new("import", n), &inv, |b, inv| {
+            b.iter(|| meshward::import::import(inv))
         });
     }
     group.finish();
