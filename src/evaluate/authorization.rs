@@ -12,7 +12,7 @@
 use super::cluster::{Cluster, PodView};
 use super::conditions::{conditions_ok, string_condition, Ask};
 use super::pod::Pod;
-use super::policy::{Action, AuthorizationPolicy, AuthorizationRule, MtlsMode};
+use super::policy::{Action, AuthorizationPolicy, AuthorizationRule, MtlsMode, Source};
 use super::request::{principal_namespace, Decision, Request, Token};
 
 impl Cluster {
@@ -59,6 +59,7 @@ impl<'a> PodView<'a> {
             tcp: req.method.is_none() && req.path.is_none(),
             request: Some(req),
             token,
+            ztunnel: false,
         };
         let matching = |policy: &AuthorizationPolicy, deny: bool| {
             policy
@@ -120,6 +121,7 @@ impl<'a> PodView<'a> {
                         tcp,
                         request: None,
                         token: None,
+                        ztunnel: false,
                     };
                     from.extend(rules.iter().map(|r| peer_ok(r, &ask, deny)));
                 }
@@ -134,6 +136,7 @@ impl<'a> PodView<'a> {
                     tcp: http.is_none(),
                     request: None,
                     token: None,
+                    ztunnel: false,
                 };
                 to.extend(rules.iter().map(|r| request_ok(r, &ask, deny)));
             }
@@ -165,6 +168,11 @@ impl<'a> PodView<'a> {
     }
 }
 
+/// Whether RULE matches what ASK describes, in a DENY policy (DENY true) or an ALLOW one.
+pub(crate) fn rule_matches(rule: &AuthorizationRule, ask: &Ask, deny: bool) -> bool {
+    peer_ok(rule, ask, deny) && request_ok(rule, ask, deny)
+}
+
 /// The peer half of RULE: some `from` source admits the peer (and the token's request
 /// principal), and every `when` condition on the peer holds. In a DENY policy (DENY
 /// true) what this model cannot evaluate holds; in an ALLOW policy it fails.
@@ -172,7 +180,9 @@ fn peer_ok(rule: &AuthorizationRule, ask: &Ask, deny: bool) -> bool {
     let request_principal = ask.token.map(Token::principal);
     let sources = rule.from.is_empty()
         || rule.from.iter().any(|source| {
-            (deny || !source.unsupported)
+            // ztunnel strips the HTTP-only fields; an entry left empty never matches.
+            !(ask.ztunnel && source_l7_only(source))
+                && (deny || !source.unsupported)
                 && string_condition(&source.principals, &source.not_principals, ask.principal)
                 && string_condition(&source.namespaces, &source.not_namespaces, ask.namespace)
                 // HTTP-only: dropped from a DENY rule on TCP (an ALLOW rule holding it
@@ -197,6 +207,13 @@ fn request_ok(rule: &AuthorizationRule, ask: &Ask, deny: bool) -> bool {
             if !deny && op.unsupported {
                 return false;
             }
+            if ask.ztunnel && op.ports.is_none() && op.not_ports.is_none() {
+                // Only HTTP fields (a DENY rule: an ALLOW one never gets here on TCP):
+                // ztunnel leaves the entry empty, and an empty entry never matches.
+                if op.http_only || op.unsupported {
+                    return false;
+                }
+            }
             let ports_ok = op
                 .ports
                 .as_ref()
@@ -217,6 +234,16 @@ fn request_ok(rule: &AuthorizationRule, ask: &Ask, deny: bool) -> bool {
                 && string_condition(&op.paths, &op.not_paths, path)
         });
     operations && conditions_ok(&rule.when, ask, deny, false)
+}
+
+/// Whether SOURCE says nothing ztunnel reads: its only field is the request principal.
+fn source_l7_only(source: &Source) -> bool {
+    source.request_principals.is_some()
+        && source.principals.is_none()
+        && source.not_principals.is_none()
+        && source.namespaces.is_none()
+        && source.not_namespaces.is_none()
+        && !source.unsupported
 }
 
 /// Whether RULE holds a field only HTTP traffic has.

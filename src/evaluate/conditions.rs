@@ -25,6 +25,8 @@ pub(crate) struct Ask<'r> {
     pub(crate) request: Option<&'r Request>,
     /// The token RequestAuthentication accepted, if any.
     pub(crate) token: Option<&'r Token>,
+    /// Judged by ztunnel (ambient) rather than a sidecar: see `PodView::authorize_ztunnel`.
+    pub(crate) ztunnel: bool,
 }
 
 /// Whether every condition of WHEN on one side holds: the peer's (PEER true: the mTLS
@@ -37,8 +39,9 @@ pub(crate) fn conditions_ok(when: &[Condition], ask: &Ask, deny: bool, peer: boo
 
 fn condition_ok(condition: &Condition, ask: &Ask, deny: bool) -> bool {
     if ask.tcp && condition.key.http_only() {
-        // Only a DENY rule is judged on TCP with an HTTP-only condition: it is dropped.
-        return true;
+        // Only a DENY rule is judged on TCP with an HTTP-only condition: a sidecar drops
+        // it; ztunnel empties the entry, and an empty entry never matches.
+        return !ask.ztunnel;
     }
     let header;
     let principal;

@@ -98,6 +98,7 @@
 //!   takes the oldest, which a static reading cannot know). A STRICT destination refuses a
 //!   request without a principal (plaintext); a DISABLE one sees every request as plaintext.
 
+mod ambient;
 mod authentication;
 mod authorization;
 mod cluster;

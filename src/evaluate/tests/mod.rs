@@ -5,6 +5,7 @@ use super::*;
 use serde_json::{json, Value};
 
 mod address;
+mod ambient;
 mod authorization;
 mod cilium;
 mod cilium_emission;
