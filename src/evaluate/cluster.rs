@@ -10,7 +10,7 @@
 use super::connection::Direction;
 use super::index::{subset, Namespace, NO_POLICIES};
 use super::pod::Pod;
-use super::policy::{AuthorizationPolicy, NetworkPolicy, Policy, RequestAuthentication};
+use super::policy::{AuthorizationPolicy, NetworkPolicy, Policy, RequestAuthentication, Waypoint};
 use super::selector::LabelMap;
 use serde_json::Value;
 use std::borrow::Borrow;
@@ -32,6 +32,21 @@ pub struct Cluster {
     pub(crate) entry_hosts: BTreeMap<String, Vec<(String, usize)>>,
     notes: Vec<String>,
     unreadable: Vec<String>,
+    /// Ambient waypoints (Gateways of class `istio-waypoint`), sorted by namespace, name.
+    pub(crate) waypoints: Vec<Waypoint>,
+    /// Kubernetes Services, for what a waypoint serves: given by the caller
+    /// ([`Cluster::with_service`]), since meshward writes none.
+    pub(crate) services: Vec<ServiceInfo>,
+}
+
+/// A Kubernetes Service as ambient mode reads it: the pods it selects, and its labels
+/// (`istio.io/use-waypoint`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceInfo {
+    pub namespace: String,
+    pub name: String,
+    pub selector: LabelMap,
+    pub labels: LabelMap,
 }
 
 impl Cluster {
@@ -66,8 +81,10 @@ impl Cluster {
         });
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
         let mut notes = Vec::new();
+        let mut waypoints = Vec::new();
         for object in objects {
             match object {
+                Policy::Waypoint(w) => waypoints.push(w),
                 Policy::Network(p) => namespaces
                     .entry(p.namespace.clone())
                     .or_default()
@@ -139,13 +156,25 @@ impl Cluster {
                 }
             }
         }
+        waypoints.sort_by(|a: &Waypoint, b: &Waypoint| {
+            (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
+        });
         Cluster {
             namespaces,
             namespace_labels: BTreeMap::new(),
             entry_hosts,
             notes,
             unreadable,
+            waypoints,
+            services: Vec::new(),
         }
+    }
+
+    /// Add a Kubernetes Service: ambient waypoints serve Services, and their policies
+    /// name them (`targetRefs`).
+    pub fn with_service(mut self, service: ServiceInfo) -> Cluster {
+        self.services.push(service);
+        self
     }
 
     /// Give namespace NS extra labels (it always has `kubernetes.io/metadata.name: NS`).

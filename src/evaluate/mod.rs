@@ -15,7 +15,7 @@
 //! from read policies, and the [`PodView`] of one pod, are in `cluster.rs` (with the
 //! per-namespace index in `index.rs`). Each kind's semantics has its own file
 //! (`network.rs`, `mtls.rs`, `authorization.rs`; `sidecar.rs` and `outbound.rs` for
-//! Sidecar and ServiceEntry); the shapes they judge are in `policy.rs` and `selector.rs`,
+//! Sidecar and ServiceEntry; `ambient.rs` for ztunnel and waypoints); the shapes they judge are in `policy.rs` and `selector.rs`,
 //! the questions asked of them in `pod.rs`, `connection.rs` and `request.rs`.
 //!
 //! Semantics, and the simplifications made:
@@ -119,7 +119,10 @@ mod sidecar;
 #[cfg(test)]
 mod tests;
 
-pub use cluster::{Cluster, PodView, NAMESPACE_NAME_LABEL};
+pub use ambient::{
+    Hop as AmbientHop, Path as AmbientPath, DATAPLANE_MODE, PROBE_SOURCE, USE_WAYPOINT,
+};
+pub use cluster::{Cluster, PodView, ServiceInfo, NAMESPACE_NAME_LABEL};
 pub use conditions::istio_match;
 pub use connection::{Direction, Transport};
 pub use network::cidr_contains;
@@ -129,7 +132,8 @@ pub use policy::{
     Action, AuthorizationPolicy, AuthorizationRule, Condition, ConditionKey, EgressListener,
     Entity, EntryPort, HostImport, ImportName, ImportNamespace, MtlsMode, NamePattern,
     NetworkPolicy, NetworkPort, NetworkRule, Operation, OutboundMode, Peer, PeerAuthentication,
-    Policy, PortValue, RequestAuthentication, ServiceEntry, Sidecar, Source, SERVICE_ACCOUNT_KEY,
+    Policy, PortValue, RequestAuthentication, ServiceEntry, Sidecar, Source, Target, Waypoint,
+    SERVICE_ACCOUNT_KEY,
 };
 pub use request::{principal_namespace, Decision, Request, Token};
 pub use routing::{route, Hop};

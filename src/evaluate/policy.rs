@@ -131,6 +131,8 @@ pub struct AuthorizationPolicy {
     pub selector: Vec<(String, String)>,
     /// A `targetRef(s)` policy: it applies to waypoints or gateways, not sidecars.
     pub targeted: bool,
+    /// `targetRef` and `targetRefs`, for finding the waypoint policies of a Service.
+    pub targets: Vec<Target>,
     /// `ALLOW` when absent; `None` for CUSTOM, AUDIT and unknown actions (ignored).
     pub action: Option<Action>,
     /// `istio.io/dry-run: "true"`: the proxy only reports its verdict. A [`PodView`]
@@ -245,6 +247,29 @@ pub struct Operation {
     pub not_paths: Option<Vec<String>>,
 }
 
+/// One `targetRef` of an Istio policy: what it attaches to (a Service, a Gateway, a
+/// GatewayClass, a ServiceEntry); `namespace` when the reference names one (it then
+/// attaches only when that is the policy's own).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Target {
+    pub group: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+/// A Gateway API `Gateway` of class `istio-waypoint`: an ambient waypoint proxy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waypoint {
+    pub namespace: String,
+    pub name: String,
+    /// `istio.io/waypoint-for`: `service` (the default), `workload`, `all` or `none`.
+    pub traffic: String,
+    /// The service account its pods run as: the Gateway's name unless the annotation
+    /// `gateway.istio.io/service-account` names another.
+    pub account: String,
+}
+
 /// A `security.istio.io/v1` PeerAuthentication.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeerAuthentication {
@@ -277,6 +302,7 @@ pub struct RequestAuthentication {
     pub selector: Vec<(String, String)>,
     /// A `targetRef(s)` policy: it applies to waypoints or gateways, not sidecars.
     pub targeted: bool,
+    pub targets: Vec<Target>,
     /// `jwtRules[].issuer`, each with its `jwksUri` (empty when absent).
     pub issuers: Vec<(String, String)>,
 }
@@ -388,4 +414,5 @@ pub enum Policy {
     /// A CiliumNetworkPolicy: one [`NetworkPolicy`] per rule (`spec`, `specs`; none when
     /// the agent would reject the object), with what this model ignored in it.
     Cilium(Vec<NetworkPolicy>, Vec<String>),
+    Waypoint(Waypoint),
 }

@@ -101,8 +101,8 @@ pub(crate) fn policy(
     root_namespace: &str,
     selector: Option<RawSelector>,
     action: Option<String>,
-    target_ref: Option<IgnoredAny>,
-    target_refs: Option<IgnoredAny>,
+    target_ref: Option<super::object::RawTarget>,
+    target_refs: Option<Vec<super::object::RawTarget>>,
     rules: Option<Vec<RawRule>>,
 ) -> AuthorizationPolicy {
     let title = format!("AuthorizationPolicy {namespace}/{name}");
@@ -118,6 +118,7 @@ pub(crate) fn policy(
         }
     };
     let targeted = target_ref.is_some() || target_refs.is_some();
+    let targets = super::object::targets(target_ref, target_refs);
     if targeted {
         notes.push(format!("{title}: targetRef(s) policy ignored for sidecars"));
     }
@@ -226,6 +227,7 @@ pub(crate) fn policy(
         name,
         selector: match_labels(selector),
         targeted,
+        targets,
         action,
         dry_run,
         rules,

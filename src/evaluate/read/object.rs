@@ -10,8 +10,9 @@ use super::authorization::{self, RawRule};
 use super::network::{self, RawNetworkRule};
 use super::selector::{match_labels, RawSelector};
 use super::strings::Strings;
-use crate::evaluate::policy::{MtlsMode, PeerAuthentication, Policy, RequestAuthentication};
-use serde::de::IgnoredAny;
+use crate::evaluate::policy::{
+    MtlsMode, PeerAuthentication, Policy, RequestAuthentication, Target, Waypoint,
+};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -24,6 +25,7 @@ pub(crate) enum Kind {
     Sidecar,
     ServiceEntry,
     Cilium,
+    Gateway,
     Other,
 }
 
@@ -52,6 +54,7 @@ fn kind(api_version: Option<&str>, kind: Option<&str>) -> Kind {
         ("networking.istio.io", "Sidecar") => Kind::Sidecar,
         ("networking.istio.io", "ServiceEntry") => Kind::ServiceEntry,
         ("cilium.io", "CiliumNetworkPolicy") => Kind::Cilium,
+        ("gateway.networking.k8s.io", "Gateway") => Kind::Gateway,
         _ => Kind::Other,
     }
 }
@@ -79,6 +82,15 @@ pub(crate) struct Meta {
     namespace: Option<String>,
     #[serde(default)]
     annotations: Option<Annotations>,
+    #[serde(default)]
+    labels: Option<Labels>,
+}
+
+/// The labels this model reads (a waypoint's traffic type); the others are skipped.
+#[derive(Deserialize, Default)]
+struct Labels {
+    #[serde(rename = "istio.io/waypoint-for", default)]
+    waypoint_for: Option<String>,
 }
 
 /// The annotations this model reads; the others are skipped without being kept.
@@ -86,6 +98,8 @@ pub(crate) struct Meta {
 struct Annotations {
     #[serde(rename = "istio.io/dry-run", default)]
     dry_run: Option<String>,
+    #[serde(rename = "gateway.istio.io/service-account", default)]
+    service_account: Option<String>,
 }
 
 /// Istio reads `istio.io/dry-run` with Go's `strconv.ParseBool`; a value it cannot parse
@@ -121,6 +135,14 @@ impl Doc {
             .and_then(|m| m.annotations.as_ref())
             .and_then(|a| a.dry_run.as_deref())
             .is_some_and(parse_bool);
+        let (waypoint_for, account) = self.metadata.as_ref().map_or((None, None), |m| {
+            (
+                m.labels.as_ref().and_then(|l| l.waypoint_for.clone()),
+                m.annotations
+                    .as_ref()
+                    .and_then(|a| a.service_account.clone()),
+            )
+        });
         let (namespace, name) = Meta::names(self.metadata);
         let spec = self.spec.unwrap_or_default();
         Some(match kind {
@@ -145,6 +167,17 @@ impl Doc {
             )),
             Kind::Peer => Policy::Peer(spec.peer(namespace, name)),
             Kind::Authentication => Policy::Authentication(spec.authentication(namespace, name)),
+            Kind::Gateway => {
+                if spec.gateway_class_name.as_deref() != Some("istio-waypoint") {
+                    return None;
+                }
+                Policy::Waypoint(Waypoint {
+                    account: account.unwrap_or_else(|| name.clone()),
+                    namespace,
+                    name,
+                    traffic: waypoint_for.unwrap_or_else(|| "service".into()),
+                })
+            }
             Kind::Sidecar | Kind::ServiceEntry | Kind::Cilium | Kind::Other => return None,
         })
     }
@@ -169,9 +202,12 @@ struct RawSpec {
     #[serde(default)]
     action: Option<String>,
     #[serde(default)]
-    target_ref: Option<IgnoredAny>,
+    target_ref: Option<RawTarget>,
     #[serde(default)]
-    target_refs: Option<IgnoredAny>,
+    target_refs: Option<Vec<RawTarget>>,
+    // Gateway
+    #[serde(default)]
+    gateway_class_name: Option<String>,
     #[serde(default)]
     rules: Option<Vec<RawRule>>,
     // PeerAuthentication
@@ -182,6 +218,32 @@ struct RawSpec {
     // RequestAuthentication
     #[serde(default)]
     jwt_rules: Option<Vec<RawJwtRule>>,
+}
+
+/// One `targetRef`: the fields an Istio policy's reference has.
+#[derive(Deserialize, Default)]
+pub(crate) struct RawTarget {
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+}
+
+/// `targetRef` and `targetRefs` as one list.
+pub(crate) fn targets(one: Option<RawTarget>, many: Option<Vec<RawTarget>>) -> Vec<Target> {
+    one.into_iter()
+        .chain(many.unwrap_or_default())
+        .map(|t| Target {
+            group: t.group.unwrap_or_default(),
+            kind: t.kind.unwrap_or_default(),
+            name: t.name.unwrap_or_default(),
+            namespace: t.namespace,
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -217,6 +279,7 @@ impl RawSpec {
             name,
             selector: match_labels(self.selector),
             targeted: self.target_ref.is_some() || self.target_refs.is_some(),
+            targets: targets(self.target_ref, self.target_refs),
             issuers: self
                 .jwt_rules
                 .unwrap_or_default()
