@@ -228,3 +228,44 @@ fn explain_cluster_errors_say_what_to_do() {
         "{err}"
     );
 }
+
+#[test]
+fn explain_cluster_follows_the_ambient_path() {
+    let dir = "tests/corpus/ambient/cluster.yaml";
+    // Through the waypoint: two HBONE hops, the waypoint judges the request with the
+    // caller's identity, the destination's ztunnel the waypoint's.
+    let (out, _) = explain(
+        &[dir, "frontend.web", "orders.shop", "8080", "GET", "/api/x"],
+        0,
+    );
+    assert!(
+        out.contains("-> waypoint shop/shop-waypoint -> orders.shop's ztunnel"),
+        "{out}"
+    );
+    assert!(out.contains("hop 1: shop-waypoint.shop ingress on 15008/TCP allowed by NetworkPolicy shop/waypoint-in (tests/corpus/ambient/cluster.yaml:"), "{out}");
+    assert!(
+        out.contains(
+            "hop 2: orders.shop ingress on 15008/TCP allowed by NetworkPolicy shop/orders-hbone"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("L7 waypoint GET /api/x from cluster.local/ns/web/sa/frontend: ALLOW policy shop/orders-l7 rule 0"), "{out}");
+    assert!(out.contains("as cluster.local/ns/shop/sa/shop-waypoint: ALLOW policy shop/orders-l4 rule 0 (ztunnel)"), "{out}");
+    let (out, _) = explain(
+        &[dir, "frontend.web", "orders.shop", "8080", "POST", "/api/x"],
+        1,
+    );
+    assert!(out.contains("DENY L7 waypoint"), "{out}");
+    // A namespace the waypoint does not admit HBONE from is refused on hop 1.
+    let (out, _) = explain(&[dir, "debug.tools", "orders.shop", "8080"], 1);
+    assert!(out.contains("DENY L4 ingress (HBONE) hop 1"), "{out}");
+    // cart opts out of the waypoint: ztunnel alone, which keeps rule 0 (frontend on
+    // 9090) and drops rule 1 (it holds a method).
+    let (out, _) = explain(&[dir, "frontend.web", "cart.shop", "9090"], 0);
+    assert!(
+        out.contains("no waypoint serves Service shop/cart"),
+        "{out}"
+    );
+    let (out, _) = explain(&[dir, "debug.tools", "cart.shop", "9090", "GET", "/"], 1);
+    assert!(out.contains("DENY L4 ztunnel"), "{out}");
+}

@@ -23,7 +23,7 @@ pub use listing::{Connection, Connectivity, ProtocolPorts};
 pub use text::render_text;
 
 use crate::evaluate::{
-    Cluster, Direction, Endpoint, Peer, Pod, PodView, PortValue, Request, Transport,
+    Cluster, Direction, Endpoint, Peer, Pod, PodView, PortValue, Request, ServiceInfo, Transport,
 };
 use crate::inventory::{Inventory, Workload};
 use std::collections::BTreeSet;
@@ -99,20 +99,41 @@ fn admitted(cuts: &BTreeSet<u32>, admits: impl Fn(Transport, u16) -> bool) -> Ve
     out
 }
 
-/// What DST's AuthorizationPolicies leave of PRINCIPAL's TCP connections on L4.
-fn l7(view: &PodView, principal: Option<&str>, l4: &[ProtocolPorts]) -> &'static str {
+/// What DST's AuthorizationPolicies leave of PRINCIPAL's TCP connections on L4, asked on
+/// DST's data plane (a sidecar, or ambient's ztunnel and waypoint: see
+/// [`Cluster::call_allowed`]).
+fn l7(
+    view: &PodView,
+    service: Option<&ServiceInfo>,
+    principal: Option<&str>,
+    l4: &[ProtocolPorts],
+) -> &'static str {
     let Some(tcp) = l4.iter().find(|p| p.protocol == "TCP") else {
         return "all";
     };
     // Requests worth asking: a bare connection, a plain GET, and one request per path an
-    // operation of the pod's policies names (just inside it).
+    // operation of the pod's policies (its sidecar's, or its waypoint's) names.
     let mut http: BTreeSet<(String, String)> = [
         ("GET".into(), "/".into()),
         ("DELETE".into(), "/meshward-probe".into()),
     ]
     .into();
-    for policy in view.authorization_policies() {
+    let (cluster, dst) = (view.cluster(), view.pod());
+    let waypoint = service.and_then(|s| cluster.waypoint_of(s).map(|w| (w, s)));
+    let at_waypoint = waypoint
+        .map(|(w, s)| cluster.waypoint_policies(w, s))
+        .unwrap_or_default();
+    // Ports the policies name are asked too: a wide range (ambient pods' are every port,
+    // HBONE carrying them all) may hold the few they admit.
+    let mut named: BTreeSet<u16> = BTreeSet::new();
+    for policy in view.authorization_policies().iter().chain(&at_waypoint) {
         for op in policy.rules.iter().flat_map(|r| &r.to) {
+            named.extend(
+                op.ports
+                    .iter()
+                    .flatten()
+                    .filter_map(|p| p.parse::<u16>().ok()),
+            );
             let method = op
                 .methods
                 .as_ref()
@@ -126,7 +147,9 @@ fn l7(view: &PodView, principal: Option<&str>, l4: &[ProtocolPorts]) -> &'static
     }
     let (mut some, mut every) = (false, true);
     for range in &tcp.ports {
-        for port in [range[0], range[1]] {
+        let inside = named.range(range[0]..=range[1]).copied();
+        let ports: BTreeSet<u16> = [range[0], range[1]].into_iter().chain(inside).collect();
+        for port in ports {
             let base = match principal {
                 Some(p) => Request::from_principal(p, port),
                 None => Request::plaintext(port),
@@ -134,9 +157,8 @@ fn l7(view: &PodView, principal: Option<&str>, l4: &[ProtocolPorts]) -> &'static
             let asked = std::iter::once(base.clone())
                 .chain(http.iter().map(|(m, x)| base.clone().http(m, x)));
             for req in asked {
-                let ok = view
-                    .cluster()
-                    .request_allowed(view.pod(), &req)
+                let ok = cluster
+                    .call_allowed(dst, service, &req, TRUST_DOMAIN)
                     .is_allowed();
                 some |= ok;
                 every &= ok;
@@ -150,6 +172,16 @@ fn l7(view: &PodView, principal: Option<&str>, l4: &[ProtocolPorts]) -> &'static
     }
 }
 
+/// Whether NetworkPolicy admits every HBONE hop of a call from SRC to ambient pod DST
+/// (to the waypoint and from it, or straight to DST), on TCP 15008.
+fn hbone_admitted(cluster: &Cluster, src: &Pod, dst: &Pod, service: Option<&ServiceInfo>) -> bool {
+    cluster.hops(Some(src), dst, service, 1).iter().all(|hop| {
+        let from = hop.source.as_ref().unwrap_or(src);
+        cluster.egress_allows(from, Endpoint::Pod(&hop.target), hop.port, Transport::Tcp)
+            && cluster.ingress_allows(&hop.target, Endpoint::Pod(from), hop.port, Transport::Tcp)
+    })
+}
+
 /// Every connection the input admits, sorted by `from` then `to`.
 pub fn connectivity(inv: &Inventory) -> Connectivity {
     compute(inv, true)
@@ -158,12 +190,18 @@ pub fn connectivity(inv: &Inventory) -> Connectivity {
 /// [`connectivity`]; without PRUNE every pair of workloads is asked (what the tests hold
 /// the pruned listing to).
 fn compute(inv: &Inventory, prune: bool) -> Connectivity {
-    let mut cluster = Cluster::from_objects(inv.policies.iter().map(|o| &o.value));
-    for (ns, labels) in &inv.namespaces {
-        cluster = cluster.with_namespace_labels(ns, labels.clone());
-    }
+    let cluster = inv.cluster();
     let pods: Vec<Pod> = inv.workloads.iter().map(Workload::pod).collect();
     let views: Vec<PodView> = pods.iter().map(|p| cluster.view(p)).collect();
+    // Ambient destinations are reached over HBONE (and through their waypoint): their
+    // NetworkPolicies name the waypoint, not the caller, so the label index cannot
+    // prune them, and every source asks them.
+    let ambient: Vec<bool> = pods.iter().map(|p| cluster.ambient(p)).collect();
+    let services: Vec<Option<&ServiceInfo>> = pods
+        .iter()
+        .map(|p| cluster.services_of(p).into_iter().next())
+        .collect();
+    let ambient_ones: Vec<usize> = (0..pods.len()).filter(|&j| ambient[j]).collect();
     let mut out = Vec::new();
     let index = candidates::Index::new(&inv.workloads);
     let admissible_in: Vec<Option<std::collections::BTreeSet<usize>>> = views
@@ -181,12 +219,17 @@ fn compute(inv: &Inventory, prune: bool) -> Connectivity {
             .admissible(&views[i], Direction::Egress)
             .filter(|_| prune);
         let destinations: Vec<usize> = match &egress {
-            Some(set) => set.iter().copied().collect(),
+            Some(set) => {
+                let mut d: BTreeSet<usize> = set.iter().copied().collect();
+                d.extend(ambient_ones.iter().copied());
+                d.into_iter().collect()
+            }
             None => every.clone(),
         };
         for j in destinations {
             let dst = &inv.workloads[j];
             let refused = prune
+                && !ambient[j]
                 && admissible_in[j]
                     .as_ref()
                     .is_some_and(|set| !set.contains(&i));
@@ -200,14 +243,18 @@ fn compute(inv: &Inventory, prune: bool) -> Connectivity {
                 ],
                 Some(&pods[j]),
             );
+            let hbone = ambient[j] && hbone_admitted(&cluster, &pods[i], &pods[j], services[j]);
             let l4 = admitted(&cut, |proto, port| {
+                if ambient[j] && proto == Transport::Tcp {
+                    return hbone;
+                }
                 views[i].egress_allows(Endpoint::Pod(&pods[j]), port, proto)
                     && views[j].ingress_allows(Endpoint::Pod(&pods[i]), port, proto)
             });
             if l4.is_empty() {
                 continue;
             }
-            let l7 = l7(&views[j], Some(&principal), &l4);
+            let l7 = l7(&views[j], services[j], Some(&principal), &l4);
             out.push(Connection {
                 from: src.id(),
                 from_kind: src.kind.clone(),
@@ -263,7 +310,7 @@ fn compute(inv: &Inventory, prune: bool) -> Connectivity {
             }
         }
         for (family, first, last, ports) in ingress.into_iter().filter(|e| !e.3.is_empty()) {
-            let l7 = l7(&views[i], None, &ports);
+            let l7 = l7(&views[i], services[i], None, &ports);
             for name in ranges::cidrs(family, first, last) {
                 out.push(Connection {
                     from: format!("ipBlock:{name}"),

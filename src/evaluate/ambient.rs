@@ -134,7 +134,7 @@ impl Waypoint {
 
     /// One of its pods: labelled with the Gateway's name, outside ambient capture.
     pub fn pod(&self) -> Pod {
-        Pod::new(&format!("{}-waypoint", self.name), &self.namespace)
+        Pod::new(&self.name, &self.namespace)
             .label(GATEWAY_NAME_LABEL, &self.name)
             .label(DATAPLANE_MODE, "none")
             .account(&self.account)
@@ -214,6 +214,38 @@ impl Cluster {
         service: &ServiceInfo,
         req: &Request,
     ) -> Decision {
+        let pod = waypoint.pod();
+        let (authorization, authentication) = self.attached(waypoint, service);
+        let view = PodView {
+            cluster: self,
+            pod: &pod,
+            ingress: Vec::new(),
+            egress: Vec::new(),
+            authorization,
+            authentication,
+        };
+        view.authorize(req)
+    }
+
+    /// The AuthorizationPolicies WAYPOINT applies to SERVICE's traffic (dry-run ones left
+    /// out), as [`Cluster::waypoint_authorize`] finds them.
+    pub fn waypoint_policies(
+        &self,
+        waypoint: &Waypoint,
+        service: &ServiceInfo,
+    ) -> Vec<&AuthorizationPolicy> {
+        self.attached(waypoint, service).0
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn attached(
+        &self,
+        waypoint: &Waypoint,
+        service: &ServiceInfo,
+    ) -> (
+        Vec<&AuthorizationPolicy>,
+        Vec<&super::policy::RequestAuthentication>,
+    ) {
         let attached = |policy_ns: &str, targets: &[super::policy::Target]| {
             targets.iter().any(|t| {
                 let same_ns = t.namespace.as_deref().is_none_or(|n| n == policy_ns);
@@ -236,8 +268,8 @@ impl Cluster {
             waypoint.namespace.as_str(),
             super::cluster::ROOT_NAMESPACE,
         ];
+        namespaces.sort_unstable();
         namespaces.dedup();
-        let pod = waypoint.pod();
         let mut authorization = Vec::new();
         let mut authentication = Vec::new();
         for ns in namespaces {
@@ -255,15 +287,7 @@ impl Cluster {
                     .filter(|p| p.targeted && attached(&p.namespace, &p.targets)),
             );
         }
-        let view = PodView {
-            cluster: self,
-            pod: &pod,
-            ingress: Vec::new(),
-            egress: Vec::new(),
-            authorization,
-            authentication,
-        };
-        view.authorize(req)
+        (authorization, authentication)
     }
 
     /// The verdict on REQ sent to DST through SERVICE, on DST's data plane: a sidecar's

@@ -74,7 +74,7 @@ pub fn import(inv: &Inventory) -> Import {
     let sorted = Inventory {
         namespaces: inv.namespaces.clone(),
         workloads,
-        services: Vec::new(),
+        services: inv.services.clone(),
         policies,
         notes: Vec::new(),
     };

@@ -119,10 +119,7 @@ impl Plan<'_> {
 }
 
 pub(super) fn plan(inv: &Inventory) -> Plan<'_> {
-    let mut cluster = Cluster::from_objects(inv.policies.iter().map(|o| &o.value));
-    for (ns, labels) in &inv.namespaces {
-        cluster = cluster.with_namespace_labels(ns, labels.clone());
-    }
+    let cluster = inv.cluster();
     let pods: Vec<Pod> = inv.workloads.iter().map(Workload::pod).collect();
     let listing = crate::connectivity::connectivity(inv);
     let mut by_id: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -184,7 +181,12 @@ fn roles(plan: &mut Plan, by_id: &BTreeMap<String, Vec<usize>>) {
     for i in 0..n {
         let w = &plan.inv.workloads[i];
         let service = managed_ns.contains(&w.namespace);
-        let problem = if by_id[&w.id()].len() > 1 {
+        let problem = if plan.cluster.ambient(&plan.pods[i]) {
+            Some(format!(
+                "{} {} runs in Istio ambient mode (label istio.io/dataplane-mode=ambient): import writes intents for sidecars only",
+                w.kind, w.id()
+            ))
+        } else if by_id[&w.id()].len() > 1 {
             Some(format!(
                 "{} {} shares its name with another workload of namespace {}: the listing and the intents name workloads by name alone",
                 w.kind, w.id(), w.namespace

@@ -71,7 +71,7 @@ pub(super) fn prove(plan: &Plan, files: &[(String, String)]) -> Proof {
     let built = Inventory {
         namespaces: inv.namespaces.clone(),
         workloads: inv.workloads.clone(),
-        services: Vec::new(),
+        services: inv.services.clone(),
         policies: crate::inventory::objects(objects, "<imported build>"),
         notes: Vec::new(),
     };
@@ -120,11 +120,7 @@ pub(super) fn prove(plan: &Plan, files: &[(String, String)]) -> Proof {
 }
 
 fn cluster_of(inv: &Inventory) -> Cluster {
-    let mut cluster = Cluster::from_objects(inv.policies.iter().map(|o| &o.value));
-    for (ns, labels) in &inv.namespaces {
-        cluster = cluster.with_namespace_labels(ns, labels.clone());
-    }
-    cluster
+    inv.cluster()
 }
 
 fn show(c: Option<&(Vec<ProtocolPorts>, &'static str)>) -> String {

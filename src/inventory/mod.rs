@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 /// The kinds the evaluator judges; the rest of a cluster's objects are skipped with one
 /// note per kind.
-pub const POLICY_KINDS: [&str; 7] = [
+pub const POLICY_KINDS: [&str; 8] = [
     "NetworkPolicy",
     "CiliumNetworkPolicy",
     "AuthorizationPolicy",
@@ -28,6 +28,8 @@ pub const POLICY_KINDS: [&str; 7] = [
     "RequestAuthentication",
     "Sidecar",
     "ServiceEntry",
+    // Ambient waypoints (class `istio-waypoint`); other Gateways read as nothing.
+    "Gateway",
 ];
 
 /// What the input holds, sorted as it was read.
@@ -40,6 +42,45 @@ pub struct Inventory {
     pub policies: Vec<Object>,
     /// One line per kind the input holds that nothing here reads.
     pub notes: Vec<String>,
+}
+
+impl Inventory {
+    /// The evaluator's cluster of this input: its policies, its namespaces' labels, and
+    /// its Services (ambient waypoints serve Services), sorted by namespace and name.
+    pub fn cluster(&self) -> crate::evaluate::Cluster {
+        let mut cluster =
+            crate::evaluate::Cluster::from_objects(self.policies.iter().map(|o| &o.value));
+        for (ns, labels) in &self.namespaces {
+            cluster = cluster.with_namespace_labels(ns, labels.clone());
+        }
+        let strings = |v: Option<&Value>| -> BTreeMap<String, String> {
+            v.and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        };
+        let mut services: Vec<crate::evaluate::ServiceInfo> = self
+            .services
+            .iter()
+            .map(|o| crate::evaluate::ServiceInfo {
+                namespace: namespace_of(&o.value),
+                name: o
+                    .value
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                selector: strings(o.value.pointer("/spec/selector")),
+                labels: strings(o.value.pointer("/metadata/labels")),
+            })
+            .collect();
+        services.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        for s in services {
+            cluster = cluster.with_service(s);
+        }
+        cluster
+    }
 }
 
 /// Sort OBJECTS into an inventory; objects that are not mappings with a kind and a name

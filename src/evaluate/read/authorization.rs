@@ -101,8 +101,8 @@ pub(crate) fn policy(
     root_namespace: &str,
     selector: Option<RawSelector>,
     action: Option<String>,
-    target_ref: Option<super::object::RawTarget>,
-    target_refs: Option<Vec<super::object::RawTarget>>,
+    target_ref: Option<super::target::RawTarget>,
+    target_refs: Option<Vec<super::target::RawTarget>>,
     rules: Option<Vec<RawRule>>,
 ) -> AuthorizationPolicy {
     let title = format!("AuthorizationPolicy {namespace}/{name}");
@@ -118,7 +118,7 @@ pub(crate) fn policy(
         }
     };
     let targeted = target_ref.is_some() || target_refs.is_some();
-    let targets = super::object::targets(target_ref, target_refs);
+    let targets = super::target::targets(target_ref, target_refs);
     if targeted {
         notes.push(format!("{title}: targetRef(s) policy ignored for sidecars"));
     }

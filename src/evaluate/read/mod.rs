@@ -30,6 +30,7 @@ mod selector;
 mod service_entry;
 mod sidecar;
 mod strings;
+mod target;
 
 use super::policy::Policy;
 use cilium::CiliumDoc;

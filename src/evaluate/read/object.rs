@@ -10,8 +10,9 @@ use super::authorization::{self, RawRule};
 use super::network::{self, RawNetworkRule};
 use super::selector::{match_labels, RawSelector};
 use super::strings::Strings;
+use super::target::{targets, RawTarget};
 use crate::evaluate::policy::{
-    MtlsMode, PeerAuthentication, Policy, RequestAuthentication, Target, Waypoint,
+    MtlsMode, PeerAuthentication, Policy, RequestAuthentication, Waypoint,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -218,32 +219,6 @@ struct RawSpec {
     // RequestAuthentication
     #[serde(default)]
     jwt_rules: Option<Vec<RawJwtRule>>,
-}
-
-/// One `targetRef`: the fields an Istio policy's reference has.
-#[derive(Deserialize, Default)]
-pub(crate) struct RawTarget {
-    #[serde(default)]
-    group: Option<String>,
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    namespace: Option<String>,
-}
-
-/// `targetRef` and `targetRefs` as one list.
-pub(crate) fn targets(one: Option<RawTarget>, many: Option<Vec<RawTarget>>) -> Vec<Target> {
-    one.into_iter()
-        .chain(many.unwrap_or_default())
-        .map(|t| Target {
-            group: t.group.unwrap_or_default(),
-            kind: t.kind.unwrap_or_default(),
-            name: t.name.unwrap_or_default(),
-            namespace: t.namespace,
-        })
-        .collect()
 }
 
 #[derive(Deserialize)]
