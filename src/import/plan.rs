@@ -72,6 +72,9 @@ pub(super) enum Role {
     Left,
 }
 
+/// Where istiod and DNS run (meshward's defaults): no service may be there.
+const SYSTEM_NAMESPACES: [&str; 2] = ["istio-system", "kube-system"];
+
 /// Target ports 15000-15099 are the sidecar's: no intent port may use them.
 pub(super) fn reserved(port: u16) -> bool {
     (15000..=15099).contains(&port)
@@ -186,6 +189,11 @@ fn roles(plan: &mut Plan, by_id: &BTreeMap<String, Vec<usize>>) {
                 "{} {} runs in Istio ambient mode (label istio.io/dataplane-mode=ambient): import writes intents for sidecars only",
                 w.kind, w.id()
             ))
+        } else if service && SYSTEM_NAMESPACES.contains(&w.namespace.as_str()) {
+            Some(format!(
+                "{} {}: namespace {} runs istiod or DNS, and meshward does not write policies there (its defaults would cut them off); its pods can only be `workload`s, which a namespace with policies cannot hold",
+                w.kind, w.id(), w.namespace
+            ))
         } else if by_id[&w.id()].len() > 1 {
             Some(format!(
                 "{} {} shares its name with another workload of namespace {}: the listing and the intents name workloads by name alone",
@@ -230,17 +238,15 @@ fn roles(plan: &mut Plan, by_id: &BTreeMap<String, Vec<usize>>) {
             plan.leave(&origin, message, scopes);
         }
     }
-    // Services of one namespace must be told apart by selector and by account.
+    // Services (and workloads) of one namespace must be told apart by selector and by
+    // account.
     for i in 0..n {
         for j in 0..n {
             let (a, b) = (&plan.inv.workloads[i], &plan.inv.workloads[j]);
             if i == j || a.namespace != b.namespace || plan.roles[i] == Role::Left {
                 continue;
             }
-            if plan.roles[j] == Role::Left
-                || plan.roles[i] != Role::Service
-                || plan.roles[j] != Role::Service
-            {
+            if plan.roles[j] == Role::Left || plan.roles[i] != plan.roles[j] {
                 continue;
             }
             let overlap = a.labels.iter().all(|(k, v)| b.labels.get(k) == Some(v));
