@@ -229,9 +229,9 @@ fn jwks(inv: &Inventory) -> BTreeMap<String, String> {
     out
 }
 
-/// Mesh workloads as destinations: the ports services reach them on. A workload some
-/// policy still judges (a root-namespace AuthorizationPolicy, a RequestAuthentication, a
-/// STRICT PeerAuthentication) cannot be one: nothing would be written for it.
+/// Mesh workloads as destinations: the ports services reach them on. Their namespaces'
+/// own objects (a PeerAuthentication, a RequestAuthentication) stay as they are: the
+/// intents write nothing there.
 fn open_targets(plan: &mut Plan) -> BTreeMap<usize, Target> {
     let mut out: BTreeMap<usize, Target> = BTreeMap::new();
     for j in 0..plan.roles.len() {
@@ -239,35 +239,7 @@ fn open_targets(plan: &mut Plan) -> BTreeMap<usize, Target> {
             continue;
         }
         let to = plan.id(j);
-        let pod = plan.pods[j].clone();
-        let view = plan.cluster.view(&pod);
-        let judged = !view.authorization_policies().is_empty() || !view.token_issuers().is_empty();
         let origin = plan.workload(j).origin.clone();
-        if judged {
-            let message = format!("{to}: an AuthorizationPolicy or RequestAuthentication of another namespace (the mesh root) applies to it, which intents cannot write");
-            plan.leave(
-                &origin,
-                message,
-                vec![Scope {
-                    from: None,
-                    to: Some(to),
-                }],
-            );
-            continue;
-        }
-        if plan.cluster.mtls_mode(&pod) != crate::evaluate::MtlsMode::Permissive
-            && plan.addr_in.contains_key(&j)
-        {
-            let message = format!("{to}: its PeerAuthentication refuses plain text, which intents cannot say for a namespace they write nothing in");
-            plan.leave(
-                &origin,
-                message,
-                vec![Scope {
-                    from: Some("ipBlock:".into()),
-                    to: Some(to.clone()),
-                }],
-            );
-        }
         let entries: Vec<(usize, Vec<crate::connectivity::ProtocolPorts>)> = plan
             .pairs
             .iter()

@@ -93,6 +93,9 @@ pub(super) struct Plan<'a> {
     pub addr_out: BTreeMap<usize, Vec<(String, Vec<ProtocolPorts>)>>,
     /// The workload that may reach 15020 and 15090 on every service, as the `scraper`.
     pub scraper: Option<usize>,
+    /// Namespaces the intents write nothing for: their objects stay as the input has
+    /// them (the proof reads them beside the build).
+    pub kept: BTreeSet<String>,
     pub unexpressed: Vec<Unexpressed>,
 }
 
@@ -139,6 +142,7 @@ pub(super) fn plan(inv: &Inventory) -> Plan<'_> {
         addr_in: BTreeMap::new(),
         addr_out: BTreeMap::new(),
         scraper: None,
+        kept: BTreeSet::new(),
         unexpressed: Vec::new(),
     };
     let one = |id: &str| by_id.get(id).filter(|v| v.len() == 1).map(|v| v[0]);
@@ -160,6 +164,21 @@ pub(super) fn plan(inv: &Inventory) -> Plan<'_> {
     }
     roles(&mut plan, &by_id);
     plan.scraper = scraper(&plan);
+    let written: BTreeSet<&str> = (0..plan.roles.len())
+        .filter(|&i| plan.roles[i] == Role::Service)
+        .map(|i| inv.workloads[i].namespace.as_str())
+        .collect();
+    let mut all: BTreeSet<String> = inv.namespaces.keys().cloned().collect();
+    all.extend(inv.workloads.iter().map(|w| w.namespace.clone()));
+    all.extend(
+        inv.policies
+            .iter()
+            .map(|o| crate::inventory::namespace_of(&o.value)),
+    );
+    plan.kept = all
+        .into_iter()
+        .filter(|ns| !written.contains(ns.as_str()))
+        .collect();
     plan
 }
 

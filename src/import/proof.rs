@@ -24,6 +24,9 @@ pub(super) struct Proof {
     pub requests: usize,
 }
 
+/// The trust domain the listing's principals are in.
+const TRUST_DOMAIN: &str = "cluster.local";
+
 /// The mesh defaults every managed pod may reach: `dns` and `istiod` as the import writes
 /// them (meshward's defaults).
 fn default_target(w: &crate::inventory::Workload) -> bool {
@@ -68,11 +71,22 @@ pub(super) fn prove(plan: &Plan, files: &[(String, String)]) -> Proof {
         return proof;
     };
     let inv = plan.inv;
+    // The namespaces the intents write nothing for keep their objects.
+    let mut policies = crate::inventory::objects(objects, "<imported build>");
+    policies.extend(
+        inv.policies
+            .iter()
+            .filter(|o| {
+                plan.kept
+                    .contains(&crate::inventory::namespace_of(&o.value))
+            })
+            .cloned(),
+    );
     let built = Inventory {
         namespaces: inv.namespaces.clone(),
         workloads: inv.workloads.clone(),
         services: inv.services.clone(),
-        policies: crate::inventory::objects(objects, "<imported build>"),
+        policies,
         notes: Vec::new(),
     };
     let after = crate::connectivity::connectivity(&built);
@@ -93,6 +107,20 @@ pub(super) fn prove(plan: &Plan, files: &[(String, String)]) -> Proof {
     for key in keys {
         let (from, to) = key;
         if plan.left_out(from, to) {
+            // Left out is not compared, but never wider between ends the intents speak
+            // for: the build may admit less than the input there (what the list says),
+            // never more. A workload left out itself has none of its policies in the
+            // build (it keeps its own), so its pairs say nothing about the intents.
+            if let Some((l4, _)) = now.get(key).filter(|_| spoken_for(plan, &by_id, from, to)) {
+                let input = was.get(key).map(|w| w.0.as_slice()).unwrap_or_default();
+                if !within(l4, input) {
+                    proof.mismatches.push(format!(
+                        "{from} -> {to} (left out): the imported build admits {}, more than the input's {}",
+                        show(now.get(key)),
+                        show(was.get(key))
+                    ));
+                }
+            }
             continue;
         }
         proof.connections += 1;
@@ -115,12 +143,37 @@ pub(super) fn prove(plan: &Plan, files: &[(String, String)]) -> Proof {
         }
     }
     let cluster_out = cluster_of(&built);
-    requests(plan, &cluster_out, &was, &by_id, &mut proof);
+    requests(plan, &cluster_out, &was, &by_id, &mut proof, false);
+    requests(plan, &cluster_out, &now, &by_id, &mut proof, true);
     proof
 }
 
 fn cluster_of(inv: &Inventory) -> Cluster {
     inv.cluster()
+}
+
+/// Whether both ends of a pair are addresses, services the intents write, or mesh
+/// workloads they leave to their owners (as the input does): not workloads left out.
+fn spoken_for(plan: &Plan, by_id: &BTreeMap<String, usize>, from: &str, to: &str) -> bool {
+    [from, to].iter().all(|id| match by_id.get(*id) {
+        Some(&i) => plan.roles[i] != super::plan::Role::Left,
+        None => id.starts_with("ipBlock:"),
+    })
+}
+
+/// Whether every port of every protocol in INNER is admitted by OUTER.
+fn within(inner: &[ProtocolPorts], outer: &[ProtocolPorts]) -> bool {
+    inner.iter().all(|p| {
+        let wide: Vec<[u16; 2]> = outer
+            .iter()
+            .filter(|o| o.protocol == p.protocol)
+            .flat_map(|o| o.ports.iter().copied())
+            .collect();
+        p.ports.iter().all(|r| {
+            // Ranges are merged, so one outer range holds each inner one when any does.
+            wide.iter().any(|w| w[0] <= r[0] && r[1] <= w[1])
+        })
+    })
 }
 
 fn show(c: Option<&(Vec<ProtocolPorts>, &'static str)>) -> String {
@@ -136,17 +189,20 @@ fn show(c: Option<&(Vec<ProtocolPorts>, &'static str)>) -> String {
     }
 }
 
-/// Ask both readings the same requests on every admitted TCP port of every compared pair.
+/// Ask both readings the same requests on every admitted TCP port of the pairs in
+/// LISTING: the compared ones, or (LEFT) the left-out ones, where the build may refuse
+/// what the input admits but never admit what it refuses.
 fn requests(
     plan: &Plan,
     after: &Cluster,
-    was: &BTreeMap<(String, String), (Vec<ProtocolPorts>, &'static str)>,
+    listing: &BTreeMap<(String, String), (Vec<ProtocolPorts>, &'static str)>,
     by_id: &BTreeMap<String, usize>,
     proof: &mut Proof,
+    left: bool,
 ) {
     let mut probes_of: BTreeMap<usize, Vec<Request>> = BTreeMap::new();
-    for ((from, to), (l4, _)) in was {
-        if plan.left_out(from, to) {
+    for ((from, to), (l4, _)) in listing {
+        if plan.left_out(from, to) != left || (left && !spoken_for(plan, by_id, from, to)) {
             continue;
         }
         let Some(&j) = by_id.get(to) else { continue };
@@ -173,12 +229,17 @@ fn requests(
                     req.principal = Some(p.clone());
                     req.namespace = crate::evaluate::principal_namespace(p).map(str::to_string);
                 }
-                proof.requests += 1;
+                proof.requests += usize::from(!left);
+                let service = plan.cluster.services_of(pod).into_iter().next();
                 let (a, b) = (
-                    plan.cluster.request_allowed(pod, &req).is_allowed(),
-                    after.request_allowed(pod, &req).is_allowed(),
+                    plan.cluster
+                        .call_allowed(pod, service, &req, TRUST_DOMAIN)
+                        .is_allowed(),
+                    after
+                        .call_allowed(pod, service, &req, TRUST_DOMAIN)
+                        .is_allowed(),
                 );
-                if a != b {
+                if a != b && !(left && a) {
                     proof.mismatches.push(format!(
                         "{from} -> {to}: {req:?} is {} by the input and {} by the imported build",
                         verdict(a),
