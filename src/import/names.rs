@@ -62,7 +62,7 @@ pub(super) fn method(s: &str) -> bool {
 pub(super) fn path(s: &str) -> bool {
     let chars_ok = |t: &str| {
         t.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"-._~!$&'()+;=:@/%,".contains(&c))
+            .all(|c| c.is_ascii_alphanumeric() || b"-._~!$&'()+;=:@/%".contains(&c))
     };
     if let Some(tail) = s.strip_prefix('*') {
         return !tail.is_empty() && !tail.contains('*') && chars_ok(tail);
@@ -136,6 +136,8 @@ mod tests {
         assert!(label_key("app.kubernetes.io/name") && !label_key("/x"));
         assert!(label_value("yes") && !label_value("") && !label_value("-a"));
         assert!(path("/api/*") && path("*.png") && path("/a") && !path("/a*") && !path("*"));
+        // A comma ends a path in a rule, `?` and `#` are never in one.
+        assert!(!path("/a,b") && !path("/a?x") && !path("/a#b"));
         assert!(value("canary-*") && !value("*") && !value("a b"));
         assert_eq!(jwt_name("https://login.example.com/x"), "login-example-com");
         assert_eq!(jwt_name("https://1.2.3.4"), "jwt-1-2-3-4");
