@@ -269,3 +269,40 @@ fn explain_cluster_follows_the_ambient_path() {
     let (out, _) = explain(&[dir, "debug.tools", "cart.shop", "9090", "GET", "/"], 1);
     assert!(out.contains("DENY L4 ztunnel"), "{out}");
 }
+
+#[test]
+fn principals_are_in_the_trust_domain_given() {
+    let dir = "tests/corpus/mesh-l7/cluster.yaml";
+    let listing = |extra: &[&str]| {
+        Meshward::new()
+            .arg("connectivity")
+            .arg(dir)
+            .args(extra)
+            .expect_exit(0)
+            .run()
+            .stdout
+    };
+    let line = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("shop/web-5b8c[ReplicaSet] => shop/api[Deployment]"))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    // api's AuthorizationPolicy names cluster.local/ns/shop/sa/web.
+    assert!(line(&listing(&[])).ends_with("(l7 partial)"));
+    assert!(line(&listing(&["--trust-domain", "prod.example"])).ends_with("(l7 none)"));
+    let (out, _) = explain(
+        &[
+            dir,
+            "web-5b8c.shop",
+            "api.shop",
+            "8080",
+            "GET",
+            "/api/x",
+            "--trust-domain",
+            "prod.example",
+        ],
+        1,
+    );
+    assert!(out.contains("prod.example/ns/shop/sa/web"), "{out}");
+}

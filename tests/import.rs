@@ -272,3 +272,48 @@ fn an_external_entry_lists_the_ports_its_namespace_may_call() {
     assert_eq!(ports("a"), vec![80, 5432]);
     assert_eq!(ports("b"), vec![5432]);
 }
+
+#[test]
+fn the_trust_domain_is_the_meshs() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let files: Vec<(String, String)> = intents(&root().join("examples/shop"))
+        .into_iter()
+        .map(|(p, t)| {
+            (
+                p,
+                t.replace("trust-domain cluster.local", "trust-domain prod.example"),
+            )
+        })
+        .collect();
+    assert!(files
+        .iter()
+        .any(|(_, t)| t.contains("trust-domain prod.example")));
+    let input = dump(files, tmp.path());
+    // Read with the mesh's trust domain, the shop imports exactly, and says so.
+    let out_dir = tmp.path().join("intents");
+    let out = Meshward::new()
+        .args(["import", "--trust-domain", "prod.example", "--out"])
+        .arg(&out_dir)
+        .arg(&input)
+        .run();
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let mesh = std::fs::read_to_string(out_dir.join("mesh.intent")).expect("mesh.intent");
+    assert!(mesh.contains("trust-domain prod.example"), "{mesh}");
+    // Read as cluster.local, no principal of its policies names a workload: the calls
+    // the network admits have no request admitted, and are listed, not written.
+    let out = import(&input, &tmp.path().join("wrong"));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("no AuthorizationPolicy admits any request"),
+        "{}",
+        out.stderr
+    );
+    // A trust domain that is not one is refused before anything is read.
+    let out = Meshward::new()
+        .args(["import", "--trust-domain", "Prod_Example", "--out"])
+        .arg(tmp.path().join("bad"))
+        .arg(&input)
+        .run();
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+}

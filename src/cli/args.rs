@@ -309,6 +309,9 @@ pub struct ConnectivityArgs {
     /// `text` (one line per connection) or `json` (`{"connections": [...]}`).
     #[arg(long, value_enum, default_value = "text")]
     pub format: ListFormat,
+    /// The mesh's trust domain: workloads present `<trust-domain>/ns/NS/sa/ACCOUNT`.
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = trust_domain)]
+    pub trust_domain: String,
 }
 
 /// `meshward import PATH... --out DIR`
@@ -320,6 +323,25 @@ pub struct ImportArgs {
     /// The folder to write the intent files into; it must be empty or absent.
     #[arg(long)]
     pub out: PathBuf,
+    /// The mesh's trust domain: workloads present `<trust-domain>/ns/NS/sa/ACCOUNT`.
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = trust_domain)]
+    pub trust_domain: String,
+}
+
+/// A trust domain as Istio and the intent language write one: lower-case letters,
+/// digits, `-` and `.`.
+pub fn trust_domain(value: &str) -> Result<String, String> {
+    let ok = !value.is_empty()
+        && value
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+        && !value.starts_with(['.', '-'])
+        && !value.ends_with(['.', '-']);
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(format!("`{value}` is not a trust domain (lower-case letters, digits, `-` and `.`, such as `cluster.local`)"))
+    }
 }
 
 /// How a listing is printed.

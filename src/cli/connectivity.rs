@@ -10,7 +10,8 @@ use crate::exit::Exit;
 
 pub(crate) fn connectivity_command(args: &ConnectivityArgs) -> Exit {
     let (objects, mut problems) = crate::inventory::read(&args.paths);
-    let (inventory, more) = crate::inventory::inventory(objects);
+    let (mut inventory, more) = crate::inventory::inventory(objects);
+    inventory.trust_domain = args.trust_domain.clone();
     problems.extend(more);
     if !problems.is_empty() {
         for p in &problems {
@@ -38,6 +39,7 @@ pub(crate) fn connectivity_command(args: &ConnectivityArgs) -> Exit {
 /// are the input; the first that does not is FROM (a workload, `NAME.NAMESPACE`).
 pub(crate) fn explain_cluster_command(args: &[std::ffi::OsString]) -> Exit {
     let mut json = false;
+    let mut trust_domain = crate::inventory::DEFAULT_TRUST_DOMAIN.to_string();
     let mut positional: Vec<String> = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -59,11 +61,26 @@ pub(crate) fn explain_cluster_command(args: &[std::ffi::OsString]) -> Exit {
                     }
                 }
             }
+            "--trust-domain" => {
+                i += 1;
+                let value = args.get(i).map(|a| a.to_string_lossy().to_string());
+                match value.as_deref().map(super::args::trust_domain) {
+                    Some(Ok(d)) => trust_domain = d,
+                    Some(Err(why)) => {
+                        eprintln!("meshward: error: --trust-domain: {why}");
+                        return Exit::Input;
+                    }
+                    None => {
+                        eprintln!("meshward: error: --trust-domain needs a value, such as `cluster.local`");
+                        return Exit::Input;
+                    }
+                }
+            }
             "--format=json" => json = true,
             "--format=text" => json = false,
             other if other.starts_with("--") => {
                 eprintln!(
-                    "meshward: error: `{other}` is not an option of `explain --cluster` (it takes --format text|json)"
+                    "meshward: error: `{other}` is not an option of `explain --cluster` (it takes --format text|json and --trust-domain DOMAIN)"
                 );
                 return Exit::Input;
             }
@@ -83,7 +100,8 @@ pub(crate) fn explain_cluster_command(args: &[std::ffi::OsString]) -> Exit {
     }
     let paths: Vec<std::path::PathBuf> = paths.iter().map(std::path::PathBuf::from).collect();
     let (objects, mut problems) = crate::inventory::read(&paths);
-    let (inventory, more) = crate::inventory::inventory(objects);
+    let (mut inventory, more) = crate::inventory::inventory(objects);
+    inventory.trust_domain = trust_domain;
     problems.extend(more);
     if !problems.is_empty() {
         for p in &problems {

@@ -11,7 +11,8 @@ use std::path::Path;
 
 pub(crate) fn import_command(args: &ImportArgs) -> Exit {
     let (objects, mut problems) = crate::inventory::read(&args.paths);
-    let (inventory, more) = crate::inventory::inventory(objects);
+    let (mut inventory, more) = crate::inventory::inventory(objects);
+    inventory.trust_domain = args.trust_domain.clone();
     problems.extend(more);
     if !problems.is_empty() {
         for p in &problems {

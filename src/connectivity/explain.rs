@@ -234,10 +234,7 @@ pub fn explain_cluster(
         }
     };
     let origins = origins(inv);
-    let principal = format!(
-        "cluster.local/ns/{}/sa/{}",
-        src.namespace, src.service_account
-    );
+    let principal = inv.principal(src);
     let dst_view = cluster.view(&dst_pod);
     let service = cluster.services_of(&dst_pod).into_iter().next();
     let path = cluster.path(&dst_pod, service, Some(&principal));
@@ -329,14 +326,14 @@ pub fn explain_cluster(
                 at.is_allowed(),
                 format!("{what} from {principal}: {}{by}", reason_of(&at)),
             ));
-            let relayed = Request::from_principal(&w.principal("cluster.local"), number);
+            let relayed = Request::from_principal(&w.principal(&inv.trust_domain), number);
             let z = cluster.ztunnel_allowed(&dst_pod, &relayed);
             layers.push(layer(
                 "L4 ztunnel",
                 z.is_allowed(),
                 format!(
                     "the waypoint's connection as {}: {}{}",
-                    w.principal("cluster.local"),
+                    w.principal(&inv.trust_domain),
                     reason_of(&z),
                     policies_by(&origins, &dst_view)
                 ),

@@ -28,9 +28,6 @@ use crate::evaluate::{
 use crate::inventory::{Inventory, Workload};
 use std::collections::BTreeSet;
 
-/// The trust domain principals are built in when a workload's identity is asked for.
-const TRUST_DOMAIN: &str = "cluster.local";
-
 const PROTOCOLS: [(Transport, &str); 3] = [
     (Transport::Tcp, "TCP"),
     (Transport::Udp, "UDP"),
@@ -103,6 +100,7 @@ fn admitted(cuts: &BTreeSet<u32>, admits: impl Fn(Transport, u16) -> bool) -> Ve
 /// DST's data plane (a sidecar, or ambient's ztunnel and waypoint: see
 /// [`Cluster::call_allowed`]).
 fn l7(
+    trust_domain: &str,
     view: &PodView,
     service: Option<&ServiceInfo>,
     principal: Option<&str>,
@@ -158,7 +156,7 @@ fn l7(
                 .chain(http.iter().map(|(m, x)| base.clone().http(m, x)));
             for req in asked {
                 let ok = cluster
-                    .call_allowed(dst, service, &req, TRUST_DOMAIN)
+                    .call_allowed(dst, service, &req, trust_domain)
                     .is_allowed();
                 some |= ok;
                 every &= ok;
@@ -210,10 +208,7 @@ fn compute(inv: &Inventory, prune: bool) -> Connectivity {
         .collect();
     let every: Vec<usize> = (0..inv.workloads.len()).collect();
     for (i, src) in inv.workloads.iter().enumerate() {
-        let principal = format!(
-            "{TRUST_DOMAIN}/ns/{}/sa/{}",
-            src.namespace, src.service_account
-        );
+        let principal = inv.principal(src);
         // Only the pairs both ends' policies could admit are asked.
         let egress = index
             .admissible(&views[i], Direction::Egress)
@@ -254,7 +249,13 @@ fn compute(inv: &Inventory, prune: bool) -> Connectivity {
             if l4.is_empty() {
                 continue;
             }
-            let l7 = l7(&views[j], services[j], Some(&principal), &l4);
+            let l7 = l7(
+                &inv.trust_domain,
+                &views[j],
+                services[j],
+                Some(&principal),
+                &l4,
+            );
             out.push(Connection {
                 from: src.id(),
                 from_kind: src.kind.clone(),
@@ -310,7 +311,7 @@ fn compute(inv: &Inventory, prune: bool) -> Connectivity {
             }
         }
         for (family, first, last, ports) in ingress.into_iter().filter(|e| !e.3.is_empty()) {
-            let l7 = l7(&views[i], services[i], None, &ports);
+            let l7 = l7(&inv.trust_domain, &views[i], services[i], None, &ports);
             for name in ranges::cidrs(family, first, last) {
                 out.push(Connection {
                     from: format!("ipBlock:{name}"),

@@ -77,6 +77,7 @@ pub fn import(inv: &Inventory) -> Import {
         services: inv.services.clone(),
         policies,
         notes: Vec::new(),
+        trust_domain: inv.trust_domain.clone(),
     };
     run(&sorted)
 }

@@ -10,7 +10,6 @@
 //! of an issuer nobody knows). A difference is a meshward bug (exit 3).
 
 use super::plan::{count, Plan, Scope, Unexpressed};
-use super::rules::principal;
 use crate::connectivity::{Connection, ProtocolPorts};
 use crate::evaluate::{Cluster, ConditionKey, Pod, PodView, Request, Token};
 use crate::inventory::Inventory;
@@ -23,9 +22,6 @@ pub(super) struct Proof {
     pub connections: usize,
     pub requests: usize,
 }
-
-/// The trust domain the listing's principals are in.
-const TRUST_DOMAIN: &str = "cluster.local";
 
 /// The mesh defaults every managed pod may reach: `dns` and `istiod` as the import writes
 /// them (meshward's defaults).
@@ -88,6 +84,7 @@ pub(super) fn prove(plan: &Plan, files: &[(String, String)]) -> Proof {
         services: inv.services.clone(),
         policies,
         notes: Vec::new(),
+        trust_domain: inv.trust_domain.clone(),
     };
     let after = crate::connectivity::connectivity(&built);
     let index =
@@ -206,7 +203,9 @@ fn requests(
             continue;
         }
         let Some(&j) = by_id.get(to) else { continue };
-        let source = by_id.get(from).map(|&i| principal(&plan.inv.workloads[i]));
+        let source = by_id
+            .get(from)
+            .map(|&i| plan.inv.principal(&plan.inv.workloads[i]));
         let pod: &Pod = &plan.pods[j];
         let probes = probes_of
             .entry(j)
@@ -233,10 +232,10 @@ fn requests(
                 let service = plan.cluster.services_of(pod).into_iter().next();
                 let (a, b) = (
                     plan.cluster
-                        .call_allowed(pod, service, &req, TRUST_DOMAIN)
+                        .call_allowed(pod, service, &req, &plan.inv.trust_domain)
                         .is_allowed(),
                     after
-                        .call_allowed(pod, service, &req, TRUST_DOMAIN)
+                        .call_allowed(pod, service, &req, &plan.inv.trust_domain)
                         .is_allowed(),
                 );
                 if a != b && !(left && a) {

@@ -8,7 +8,6 @@
 
 use super::names;
 use crate::evaluate::{istio_match, AuthorizationRule, ConditionKey};
-use crate::inventory::Workload;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Who a rule names: any source, or these workloads of the input (by index).
@@ -35,17 +34,12 @@ pub(super) struct Translated {
     pub groups: BTreeMap<Option<BTreeSet<u16>>, Vec<HttpRule>>,
 }
 
-/// The principal the connectivity listing gives workload W.
-pub(super) fn principal(w: &Workload) -> String {
-    format!("cluster.local/ns/{}/sa/{}", w.namespace, w.service_account)
-}
-
 pub(super) fn translate(
     rule: &AuthorizationRule,
-    workloads: &[Workload],
+    inv: &crate::inventory::Inventory,
     jwt_name: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Translated, String> {
-    let (callers, issuer) = sources(rule, workloads)?;
+    let (callers, issuer) = sources(rule, inv)?;
     let mut when = Vec::new();
     let mut iss_checked = false;
     for c in &rule.when {
@@ -157,7 +151,7 @@ pub(super) fn translate(
 /// The workloads a rule's `from` names, and the issuer its `requestPrincipals` require.
 fn sources(
     rule: &AuthorizationRule,
-    workloads: &[Workload],
+    inv: &crate::inventory::Inventory,
 ) -> Result<(Callers, Option<String>), String> {
     if rule.from.is_empty() {
         return Ok((Callers::Anyone, None));
@@ -188,8 +182,8 @@ fn sources(
             anyone = true;
             continue;
         }
-        for (i, w) in workloads.iter().enumerate() {
-            let p = principal(w);
+        for (i, w) in inv.workloads.iter().enumerate() {
+            let p = inv.principal(w);
             let by_principal = s
                 .principals
                 .as_ref()

@@ -207,7 +207,7 @@ pub(super) fn service(
             return out;
         };
         for rule in &ap.rules {
-            let t = match translate(rule, &plan.inv.workloads, jwt_name) {
+            let t = match translate(rule, plan.inv, jwt_name) {
                 Ok(t) => t,
                 Err(why) => {
                     let message = format!("{source} selects {to} with {why}");

@@ -164,6 +164,9 @@ fn target_lines(plan: &Plan, owner: &dyn Fn(u16) -> String, t: &Target) -> Strin
 fn mesh_text(tree: &Tree) -> String {
     let plan = tree.plan;
     let mut out = String::from("# Imported by `meshward import`: mesh-wide settings, the workloads meshward\n# writes no policy for (their namespaces have none), and end-user token issuers.\n\nmesh {\n");
+    if plan.inv.trust_domain != crate::inventory::DEFAULT_TRUST_DOMAIN {
+        let _ = writeln!(out, "  trust-domain {}", plan.inv.trust_domain);
+    }
     let _ = writeln!(
         out,
         "  sidecar-scoping {}",

@@ -32,6 +32,19 @@ pub const POLICY_KINDS: [&str; 8] = [
     "Gateway",
 ];
 
+/// Istio's default trust domain.
+pub const DEFAULT_TRUST_DOMAIN: &str = "cluster.local";
+
+impl Inventory {
+    /// The principal WORKLOAD's pods present over mTLS.
+    pub fn principal(&self, workload: &Workload) -> String {
+        format!(
+            "{}/ns/{}/sa/{}",
+            self.trust_domain, workload.namespace, workload.service_account
+        )
+    }
+}
+
 /// What the input holds, sorted as it was read.
 #[derive(Debug, Default)]
 pub struct Inventory {
@@ -42,6 +55,9 @@ pub struct Inventory {
     pub policies: Vec<Object>,
     /// One line per kind the input holds that nothing here reads.
     pub notes: Vec<String>,
+    /// The mesh's trust domain, the first part of every workload's principal
+    /// (`<trust-domain>/ns/NS/sa/ACCOUNT`): `cluster.local` unless the caller says.
+    pub trust_domain: String,
 }
 
 impl Inventory {
@@ -86,7 +102,10 @@ impl Inventory {
 /// Sort OBJECTS into an inventory; objects that are not mappings with a kind and a name
 /// are problems.
 pub fn inventory(objects: Vec<Object>) -> (Inventory, Vec<Problem>) {
-    let mut inv = Inventory::default();
+    let mut inv = Inventory {
+        trust_domain: DEFAULT_TRUST_DOMAIN.to_string(),
+        ..Inventory::default()
+    };
     let mut problems = Vec::new();
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     let mut pods = Vec::new();
