@@ -197,19 +197,45 @@ fn requests(
     proof: &mut Proof,
     left: bool,
 ) {
-    let mut probes_of: BTreeMap<usize, Vec<Request>> = BTreeMap::new();
+    // By destination: its requests are drawn once, and dropped before the next one's (a
+    // large dump holds thousands of destinations, each with hundreds of requests).
+    let mut by_destination: BTreeMap<usize, Vec<(&String, &String, &Vec<ProtocolPorts>)>> =
+        BTreeMap::new();
     for ((from, to), (l4, _)) in listing {
         if plan.left_out(from, to) != left || (left && !spoken_for(plan, by_id, from, to)) {
             continue;
         }
-        let Some(&j) = by_id.get(to) else { continue };
+        if let Some(&j) = by_id.get(to) {
+            by_destination.entry(j).or_default().push((from, to, l4));
+        }
+    }
+    for (j, pairs) in by_destination {
+        let pod: &Pod = &plan.pods[j];
+        let probes = probes(&plan.cluster.view(pod), &after.view(pod));
+        if !pairs_agree(plan, after, pod, &probes, &pairs, by_id, proof, left) {
+            return;
+        }
+    }
+}
+
+/// Ask every request of PROBES on each admitted TCP port of PAIRS (all to POD); false on
+/// the first disagreement, which is recorded.
+#[allow(clippy::too_many_arguments)]
+fn pairs_agree(
+    plan: &Plan,
+    after: &Cluster,
+    pod: &Pod,
+    probes: &[Request],
+    pairs: &[(&String, &String, &Vec<ProtocolPorts>)],
+    by_id: &BTreeMap<String, usize>,
+    proof: &mut Proof,
+    left: bool,
+) -> bool {
+    let service = plan.cluster.services_of(pod).into_iter().next();
+    for &(from, to, l4) in pairs {
         let source = by_id
             .get(from)
             .map(|&i| plan.inv.principal(&plan.inv.workloads[i]));
-        let pod: &Pod = &plan.pods[j];
-        let probes = probes_of
-            .entry(j)
-            .or_insert_with(|| probes(&plan.cluster.view(pod), &after.view(pod)));
         let mut ports: Vec<u16> = Vec::new();
         for p in l4.iter().filter(|p| p.protocol == "TCP") {
             for r in &p.ports {
@@ -229,7 +255,6 @@ fn requests(
                     req.namespace = crate::evaluate::principal_namespace(p).map(str::to_string);
                 }
                 proof.requests += usize::from(!left);
-                let service = plan.cluster.services_of(pod).into_iter().next();
                 let (a, b) = (
                     plan.cluster
                         .call_allowed(pod, service, &req, &plan.inv.trust_domain)
@@ -244,11 +269,12 @@ fn requests(
                         verdict(a),
                         verdict(b)
                     ));
-                    return;
+                    return false;
                 }
             }
         }
     }
+    true
 }
 
 fn verdict(allowed: bool) -> &'static str {
