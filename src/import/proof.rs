@@ -199,8 +199,7 @@ fn requests(
 ) {
     // By destination: its requests are drawn once, and dropped before the next one's (a
     // large dump holds thousands of destinations, each with hundreds of requests).
-    let mut by_destination: BTreeMap<usize, Vec<(&String, &String, &Vec<ProtocolPorts>)>> =
-        BTreeMap::new();
+    let mut by_destination: BTreeMap<usize, Vec<Pair>> = BTreeMap::new();
     for ((from, to), (l4, _)) in listing {
         if plan.left_out(from, to) != left || (left && !spoken_for(plan, by_id, from, to)) {
             continue;
@@ -218,6 +217,9 @@ fn requests(
     }
 }
 
+/// One listed pair: from, to (listing ids), and what L4 admits.
+type Pair<'a> = (&'a String, &'a String, &'a Vec<ProtocolPorts>);
+
 /// Ask every request of PROBES on each admitted TCP port of PAIRS (all to POD); false on
 /// the first disagreement, which is recorded.
 #[allow(clippy::too_many_arguments)]
@@ -226,7 +228,7 @@ fn pairs_agree(
     after: &Cluster,
     pod: &Pod,
     probes: &[Request],
-    pairs: &[(&String, &String, &Vec<ProtocolPorts>)],
+    pairs: &[Pair],
     by_id: &BTreeMap<String, usize>,
     proof: &mut Proof,
     left: bool,
