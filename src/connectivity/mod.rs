@@ -182,13 +182,18 @@ fn hbone_admitted(cluster: &Cluster, src: &Pod, dst: &Pod, service: Option<&Serv
 
 /// Every connection the input admits, sorted by `from` then `to`.
 pub fn connectivity(inv: &Inventory) -> Connectivity {
-    compute(inv, true)
+    compute(inv, &inv.cluster(), true)
+}
+
+/// [`connectivity`], with CLUSTER already read from INV ([`Inventory::cluster`]), for
+/// callers that ask it more questions afterwards and should not hold two.
+pub fn connectivity_in(inv: &Inventory, cluster: &Cluster) -> Connectivity {
+    compute(inv, cluster, true)
 }
 
 /// [`connectivity`]; without PRUNE every pair of workloads is asked (what the tests hold
 /// the pruned listing to).
-fn compute(inv: &Inventory, prune: bool) -> Connectivity {
-    let cluster = inv.cluster();
+fn compute(inv: &Inventory, cluster: &Cluster, prune: bool) -> Connectivity {
     let pods: Vec<Pod> = inv.workloads.iter().map(Workload::pod).collect();
     let views: Vec<PodView> = pods.iter().map(|p| cluster.view(p)).collect();
     // Ambient destinations are reached over HBONE (and through their waypoint): their
@@ -238,7 +243,7 @@ fn compute(inv: &Inventory, prune: bool) -> Connectivity {
                 ],
                 Some(&pods[j]),
             );
-            let hbone = ambient[j] && hbone_admitted(&cluster, &pods[i], &pods[j], services[j]);
+            let hbone = ambient[j] && hbone_admitted(cluster, &pods[i], &pods[j], services[j]);
             let l4 = admitted(&cut, |proto, port| {
                 if ambient[j] && proto == Transport::Tcp {
                     return hbone;

@@ -30,8 +30,9 @@ fn pruning_by_label_index_lists_exactly_what_asking_every_pair_lists() {
     ] {
         let inv = inventory_of(dump(generate_with(80, seed, options)));
         assert!(inv.workloads.len() >= 80);
-        let pruned = compute(&inv, true);
-        let exhaustive = compute(&inv, false);
+        let cluster = inv.cluster();
+        let pruned = compute(&inv, &cluster, true);
+        let exhaustive = compute(&inv, &cluster, false);
         assert!(
             pruned.connections.len() > 80,
             "{}",

@@ -49,37 +49,9 @@ pub struct Import {
 }
 
 /// Intents for what INV admits, proven; the same whatever order the input lists its
-/// objects in.
+/// objects in (an inventory is sorted as it is read).
 pub fn import(inv: &Inventory) -> Import {
-    let key = |o: &crate::inventory::Object| {
-        let text = |p: &str| {
-            o.value
-                .pointer(p)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        (
-            text("/kind"),
-            crate::inventory::namespace_of(&o.value),
-            text("/metadata/name"),
-            o.origin.clone(),
-        )
-    };
-    let mut workloads = inv.workloads.clone();
-    workloads
-        .sort_by(|a, b| (&a.namespace, &a.name, &a.kind).cmp(&(&b.namespace, &b.name, &b.kind)));
-    let mut policies = inv.policies.clone();
-    policies.sort_by_cached_key(key);
-    let sorted = Inventory {
-        namespaces: inv.namespaces.clone(),
-        workloads,
-        services: inv.services.clone(),
-        policies,
-        notes: Vec::new(),
-        trust_domain: inv.trust_domain.clone(),
-    };
-    run(&sorted)
+    run(inv)
 }
 
 fn run(inv: &Inventory) -> Import {

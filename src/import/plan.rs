@@ -127,7 +127,7 @@ impl Plan<'_> {
 pub(super) fn plan(inv: &Inventory) -> Plan<'_> {
     let cluster = inv.cluster();
     let pods: Vec<Pod> = inv.workloads.iter().map(Workload::pod).collect();
-    let listing = crate::connectivity::connectivity(inv);
+    let listing = crate::connectivity::connectivity_in(inv, &cluster);
     let mut by_id: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, w) in inv.workloads.iter().enumerate() {
         by_id.entry(w.id()).or_default().push(i);

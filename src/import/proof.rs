@@ -66,6 +66,8 @@ pub(super) fn prove(plan: &Plan, files: &[(String, String)]) -> Proof {
         }
         return proof;
     };
+    // The pipeline's model and YAML texts are not needed past this point.
+    drop(outcome);
     let inv = plan.inv;
     // The namespaces the intents write nothing for keep their objects.
     let mut policies = crate::inventory::objects(objects, "<imported build>");
@@ -86,7 +88,8 @@ pub(super) fn prove(plan: &Plan, files: &[(String, String)]) -> Proof {
         notes: Vec::new(),
         trust_domain: inv.trust_domain.clone(),
     };
-    let after = crate::connectivity::connectivity(&built);
+    let cluster_out = built.cluster();
+    let after = crate::connectivity::connectivity_in(&built, &cluster_out);
     let index =
         |list: &[Connection]| -> BTreeMap<(String, String), (Vec<ProtocolPorts>, &'static str)> {
             list.iter()
@@ -139,14 +142,9 @@ pub(super) fn prove(plan: &Plan, files: &[(String, String)]) -> Proof {
             _ => proof.mismatches.push(message),
         }
     }
-    let cluster_out = cluster_of(&built);
     requests(plan, &cluster_out, &was, &by_id, &mut proof, false);
     requests(plan, &cluster_out, &now, &by_id, &mut proof, true);
     proof
-}
-
-fn cluster_of(inv: &Inventory) -> Cluster {
-    inv.cluster()
 }
 
 /// Whether both ends of a pair are addresses, services the intents write, or mesh

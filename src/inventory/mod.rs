@@ -143,6 +143,31 @@ pub fn inventory(objects: Vec<Object>) -> (Inventory, Vec<Problem>) {
         }
     }
     inv.workloads = workloads(&pods);
+    // Sorted, so that whatever reads an inventory answers the same in any file order.
+    inv.workloads.sort_by(|a, b| {
+        (&a.namespace, &a.name, &a.kind, &a.origin).cmp(&(
+            &b.namespace,
+            &b.name,
+            &b.kind,
+            &b.origin,
+        ))
+    });
+    let key = |o: &Object| {
+        let text = |p: &str| {
+            o.value
+                .pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        (
+            text("/kind"),
+            namespace_of(&o.value),
+            text("/metadata/name"),
+            o.origin.clone(),
+        )
+    };
+    inv.policies.sort_by_cached_key(key);
     inv.notes = skipped
         .into_iter()
         .map(|(kind, n)| format!("{n} {kind} object(s) skipped: not read by meshward"))
