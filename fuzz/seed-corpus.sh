@@ -10,4 +10,9 @@ for target in parse_bytes structured; do
     cp "$f" "corpus/$target/seed-$(sha1sum "$f" | cut -c1-16)"
   done
 done
-echo "corpus: $(ls corpus/parse_bytes | wc -l) parse_bytes, $(ls corpus/structured | wc -l) structured"
+# cluster_bytes: the hand-written clusters of the connectivity corpus.
+mkdir -p corpus/cluster_bytes
+for f in ../tests/corpus/*/cluster.yaml; do
+  cp "$f" "corpus/cluster_bytes/seed-$(sha1sum "$f" | cut -c1-16)"
+done
+echo "corpus: $(ls corpus/parse_bytes | wc -l) parse_bytes, $(ls corpus/structured | wc -l) structured, $(ls corpus/cluster_bytes | wc -l) cluster_bytes"

@@ -217,29 +217,40 @@ pub fn read(paths: &[PathBuf]) -> (Vec<Object>, Vec<Problem>) {
             }
         };
         let json = path.extension().and_then(|e| e.to_str()) == Some("json");
-        let documents = if json {
-            vec![(1, text)]
-        } else {
-            documents(&text)
+        let (objects, more) = read_text(&file, text, json);
+        out.extend(objects);
+        problems.extend(more);
+    }
+    (out, problems)
+}
+
+/// The objects of one file's TEXT (JSON when JSON, else YAML with `---` documents), named
+/// FILE in origins, and what could not be read.
+pub fn read_text(file: &str, text: String, json: bool) -> (Vec<Object>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    let documents = if json {
+        vec![(1, text)]
+    } else {
+        documents(&text)
+    };
+    for (line, document) in documents {
+        let origin = Origin {
+            file: file.to_string(),
+            line,
         };
-        for (line, document) in documents {
-            let origin = Origin {
-                file: file.clone(),
-                line,
-            };
-            let parsed: Result<Value, String> = if json {
-                serde_json::from_str(&document).map_err(|e| e.to_string())
-            } else {
-                serde_yaml::from_str(&document).map_err(|e| e.to_string())
-            };
-            match parsed {
-                Ok(Value::Null) => {}
-                Ok(value) => unpack(value, origin, &item_lines(&document), &mut out),
-                Err(e) => problems.push(Problem {
-                    origin,
-                    message: format!("not valid {}: {e}", if json { "JSON" } else { "YAML" }),
-                }),
-            }
+        let parsed: Result<Value, String> = if json {
+            serde_json::from_str(&document).map_err(|e| e.to_string())
+        } else {
+            serde_yaml::from_str(&document).map_err(|e| e.to_string())
+        };
+        match parsed {
+            Ok(Value::Null) => {}
+            Ok(value) => unpack(value, origin, &item_lines(&document), &mut out),
+            Err(e) => problems.push(Problem {
+                origin,
+                message: format!("not valid {}: {e}", if json { "JSON" } else { "YAML" }),
+            }),
         }
     }
     (out, problems)

@@ -12,7 +12,7 @@
 mod files;
 mod workloads;
 
-pub use files::{objects, read, Object, Origin, Problem};
+pub use files::{objects, read, read_text, Object, Origin, Problem};
 pub use workloads::{namespace_of, workloads, ContainerPort, Workload, CONTROLLERS};
 
 use serde_json::Value;
