@@ -40,16 +40,9 @@ pub(crate) fn import_command(args: &ImportArgs) -> Exit {
         );
         return Exit::Fault;
     }
-    for (path, text) in &out.files {
-        let target = args.out.join(path);
-        let written = target
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&target, text));
-        if let Err(e) = written {
-            eprintln!("meshward: error: cannot write {}: {e}", target.display());
-            return Exit::Input;
-        }
+    if let Err(e) = write_all(&args.out, &out.files) {
+        eprintln!("meshward: error: {e}; nothing written");
+        return Exit::Input;
     }
     for u in &out.unexpressed {
         eprintln!("{}: not imported: {}", u.origin, u.message);
@@ -70,6 +63,38 @@ pub(crate) fn import_command(args: &ImportArgs) -> Exit {
         );
         Exit::Partial
     }
+}
+
+/// Write FILES into a fresh folder beside OUT and move it into place, so a failure part
+/// way leaves no half import behind.
+fn write_all(out: &Path, files: &[(String, String)]) -> Result<(), String> {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "intents".into());
+    let staging = out.with_file_name(format!(".{name}.meshward-import"));
+    let _ = std::fs::remove_dir_all(&staging);
+    let written = files.iter().try_for_each(|(path, text)| {
+        let target = staging.join(path);
+        target
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&target, text))
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))
+    });
+    let moved = written.and_then(|()| {
+        if out.exists() {
+            // Empty (checked before the import ran).
+            std::fs::remove_dir(out)
+                .map_err(|e| format!("cannot replace {}: {e}", out.display()))?;
+        }
+        std::fs::rename(&staging, out)
+            .map_err(|e| format!("cannot move the import to {}: {e}", out.display()))
+    });
+    if moved.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    moved
 }
 
 fn not_empty(out: &Path) -> Option<String> {
