@@ -130,6 +130,28 @@ fn edge(
     ]
 }
 
+/// A CiliumNetworkPolicy on APP in NS, of one of a few shapes: endpoints on a port,
+/// entities, a CIDR, a deny.
+fn cilium(n: usize, ns: usize, app: usize, shape: usize, peer_app: usize, p: usize) -> Value {
+    let peer = json!([{"matchLabels": {"app": pick(&APPS, peer_app)}}]);
+    let ports = json!([{"ports": [{"port": pick(&PORTS, p).to_string(), "protocol": "TCP"}]}]);
+    let spec = match shape % 5 {
+        0 => json!({"ingress": [{"fromEndpoints": peer, "toPorts": ports}]}),
+        1 => json!({"ingress": [{"fromEntities": [pick(&["all", "cluster", "world"], p)]}]}),
+        2 => json!({"egress": [{"toCIDR": ["10.0.0.0/8"], "toPorts": ports}]}),
+        3 => {
+            json!({"ingress": [{"fromEntities": ["all"]}], "ingressDeny": [{"fromEndpoints": peer}]})
+        }
+        _ => {
+            json!({"egress": [{"toEndpoints": peer, "toPorts": ports}], "ingress": [{"fromEndpoints": peer}]})
+        }
+    };
+    let mut spec = spec;
+    spec["endpointSelector"] = json!({"matchLabels": {"app": pick(&APPS, app)}});
+    json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+           "metadata": {"name": format!("cnp{n}"), "namespace": pick(&NAMESPACES, ns)}, "spec": spec})
+}
+
 fn source(k: usize) -> Value {
     match k % 6 {
         0 => {
@@ -206,10 +228,25 @@ fn authorization_policy(
 
 fn cluster() -> impl Strategy<Value = Vec<Value>> {
     let namespaces = prop::collection::vec((any::<bool>(), any::<bool>()), 3);
-    let workloads = prop::collection::vec(
-        (0..3usize, 0..4usize, 0..3usize, 0..4usize, any::<bool>()),
-        1..6,
-    );
+    // Each app of a and b is there or not (dense, so edges meet workloads), and a few
+    // anywhere, istio-system included.
+    let workloads = (
+        prop::collection::vec((any::<bool>(), 0..4usize, 0..4usize, any::<bool>()), 8),
+        prop::collection::vec(
+            (0..3usize, 0..5usize, 0..4usize, 0..4usize, any::<bool>()),
+            0..2,
+        ),
+    )
+        .prop_map(|(dense, extra)| {
+            let mut out: Vec<(usize, usize, usize, usize, bool)> = dense
+                .into_iter()
+                .enumerate()
+                .filter(|(_, d)| d.0)
+                .map(|(k, (_, sa, p, x))| (k / 4, k % 4, sa, p, x))
+                .collect();
+            out.extend(extra);
+            out
+        });
     let nps = prop::collection::vec(
         (
             0..3usize,
@@ -247,7 +284,11 @@ fn cluster() -> impl Strategy<Value = Vec<Value>> {
         any::<bool>(),
         prop::collection::vec(any::<bool>(), 2),
     );
-    (namespaces, workloads, nps, aps, extras, edges).prop_map(|(namespaces, workloads, nps, aps, (pa, ra_ns, gateway, service, deny_all), edges)| {
+    let cnps = prop::collection::vec(
+        (0..2usize, 0..4usize, 0..5usize, 0..4usize, 0..4usize),
+        0..3,
+    );
+    (namespaces, workloads, nps, aps, extras, (edges, cnps)).prop_map(|(namespaces, workloads, nps, aps, (pa, ra_ns, gateway, service, deny_all), (edges, cnps))| {
         let mut out: Vec<Value> = namespaces
             .iter()
             .enumerate()
@@ -263,6 +304,7 @@ fn cluster() -> impl Strategy<Value = Vec<Value>> {
                                 "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}));
             }
         }
+        out.extend(cnps.iter().enumerate().map(|(n, &(ns, app, shape, peer, p))| cilium(n, ns, app, shape, peer, p)));
         out.extend(edges.iter().enumerate().flat_map(|(n, &(from, to, p))| edge(n, from, to, p)));
         out.extend(nps.iter().enumerate().map(|(n, (ns, app, types, rules))| network_policy(n, *ns, *app, *types, rules)));
         out.extend(aps.iter().enumerate().map(|(n, (ns, app, action, rules, targeted))| authorization_policy(n, *ns, *app, *action, rules, *targeted)));

@@ -132,14 +132,18 @@ fn l7(
                     .flatten()
                     .filter_map(|p| p.parse::<u16>().ok()),
             );
-            let method = op
-                .methods
-                .as_ref()
-                .and_then(|m| m.first())
-                .cloned()
-                .unwrap_or_else(|| "GET".into());
-            for path in op.paths.iter().flatten() {
-                http.insert((method.clone(), path.replace('*', "probe")));
+            // Each method the operation names with each of its paths (just inside a
+            // pattern), or with `/` when it names none: a rule of methods alone must be
+            // asked with those methods.
+            let methods = op.methods.clone().unwrap_or_else(|| vec!["GET".into()]);
+            let paths: Vec<String> = match &op.paths {
+                Some(ps) => ps.iter().map(|p| p.replace('*', "probe")).collect(),
+                None => vec!["/".into()],
+            };
+            for method in &methods {
+                for path in &paths {
+                    http.insert((method.clone(), path.clone()));
+                }
             }
         }
     }
