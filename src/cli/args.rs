@@ -44,7 +44,7 @@ Exit codes: 0 up to date; 1 OUT is stale (run `meshward build`); 2 errors in the
     #[command(
         after_help = "Examples:\n  meshward explain examples/shop frontend.web catalog.shop\n  meshward explain examples/shop frontend.web catalog.shop http GET /api/products\n  meshward explain examples/shop payments.billing external:stripe https\n\n\
 FROM and TO are NAME.NAMESPACE; TO may also be external:NAME. PORT is a port name or number of TO.\n\
-On anyone's Kubernetes YAML instead of intents: meshward explain --cluster PATH... FROM TO [PORT [METHOD PATH]]\n\
+On anyone's Kubernetes YAML instead of intents: meshward explain --cluster PATH... FROM TO [PORT [METHOD PATH]] [--trust-domain DOMAIN]\n\
 (FROM and TO are workloads NAME.NAMESPACE; see `meshward connectivity --help` for what is read).\n\
 Exit codes: 0 allowed (on at least one port, without PORT); 1 denied; 2 errors."
     )]

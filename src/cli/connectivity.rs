@@ -8,18 +8,32 @@
 use super::args::{ConnectivityArgs, ListFormat};
 use crate::exit::Exit;
 
-pub(crate) fn connectivity_command(args: &ConnectivityArgs) -> Exit {
-    let (objects, mut problems) = crate::inventory::read(&args.paths);
+/// The inventory of PATHS with TRUST_DOMAIN; what cannot be read goes to stderr as
+/// `FILE:LINE: error: ...` ending with `WHAT` (what is then not done), and is an `Err`.
+pub(crate) fn read_inventory(
+    paths: &[std::path::PathBuf],
+    trust_domain: &str,
+    what: &str,
+) -> Result<crate::inventory::Inventory, Exit> {
+    let (objects, mut problems) = crate::inventory::read(paths);
     let (mut inventory, more) = crate::inventory::inventory(objects);
-    inventory.trust_domain = args.trust_domain.clone();
+    inventory.trust_domain = trust_domain.to_string();
     problems.extend(more);
-    if !problems.is_empty() {
-        for p in &problems {
-            eprintln!("{}: error: {}", p.origin, p.message);
-        }
-        eprintln!("meshward: {} error(s); nothing listed", problems.len());
-        return Exit::Input;
+    if problems.is_empty() {
+        return Ok(inventory);
     }
+    for p in &problems {
+        eprintln!("{}: error: {}", p.origin, p.message);
+    }
+    eprintln!("meshward: {} error(s); {what}", problems.len());
+    Err(Exit::Input)
+}
+
+pub(crate) fn connectivity_command(args: &ConnectivityArgs) -> Exit {
+    let inventory = match read_inventory(&args.paths, &args.trust_domain, "nothing listed") {
+        Ok(inventory) => inventory,
+        Err(exit) => return exit,
+    };
     for note in &inventory.notes {
         eprintln!("note: {note}");
     }
@@ -99,16 +113,10 @@ pub(crate) fn explain_cluster_command(args: &[std::ffi::OsString]) -> Exit {
         return Exit::Input;
     }
     let paths: Vec<std::path::PathBuf> = paths.iter().map(std::path::PathBuf::from).collect();
-    let (objects, mut problems) = crate::inventory::read(&paths);
-    let (mut inventory, more) = crate::inventory::inventory(objects);
-    inventory.trust_domain = trust_domain;
-    problems.extend(more);
-    if !problems.is_empty() {
-        for p in &problems {
-            eprintln!("{}: error: {}", p.origin, p.message);
-        }
-        return Exit::Input;
-    }
+    let inventory = match read_inventory(&paths, &trust_domain, "nothing explained") {
+        Ok(inventory) => inventory,
+        Err(exit) => return exit,
+    };
     let request = rest
         .get(3)
         .zip(rest.get(4))

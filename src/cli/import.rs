@@ -10,17 +10,14 @@ use crate::exit::Exit;
 use std::path::Path;
 
 pub(crate) fn import_command(args: &ImportArgs) -> Exit {
-    let (objects, mut problems) = crate::inventory::read(&args.paths);
-    let (mut inventory, more) = crate::inventory::inventory(objects);
-    inventory.trust_domain = args.trust_domain.clone();
-    problems.extend(more);
-    if !problems.is_empty() {
-        for p in &problems {
-            eprintln!("{}: error: {}", p.origin, p.message);
-        }
-        eprintln!("meshward: {} error(s); nothing imported", problems.len());
-        return Exit::Input;
-    }
+    let inventory = match super::connectivity::read_inventory(
+        &args.paths,
+        &args.trust_domain,
+        "nothing imported",
+    ) {
+        Ok(inventory) => inventory,
+        Err(exit) => return exit,
+    };
     if let Some(why) = not_empty(&args.out) {
         eprintln!("meshward: error: {why}");
         eprintln!("  = hint: import into a new folder, then move what you keep into your tree");

@@ -39,6 +39,22 @@ impl Scope {
         }
     }
 
+    /// Everything that reaches TO.
+    pub fn reaching(to: &str) -> Scope {
+        Scope {
+            from: None,
+            to: Some(to.into()),
+        }
+    }
+
+    /// Addresses outside the cluster reaching TO.
+    pub fn addresses_reaching(to: &str) -> Scope {
+        Scope {
+            from: Some("ipBlock:".into()),
+            to: Some(to.into()),
+        }
+    }
+
     pub fn covers(&self, from: &str, to: &str) -> bool {
         let hit = |want: &Option<String>, id: &str| match want.as_deref() {
             None => true,
@@ -56,10 +72,7 @@ pub(super) fn around(id: &str) -> Vec<Scope> {
             from: Some(id.into()),
             to: None,
         },
-        Scope {
-            from: None,
-            to: Some(id.into()),
-        },
+        Scope::reaching(id),
     ]
 }
 

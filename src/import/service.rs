@@ -120,14 +120,7 @@ fn anyone_ports(plan: &mut Plan, j: usize, l4: &BTreeMap<usize, BTreeSet<u16>>) 
     }
     if let Some(message) = problem {
         let origin = plan.workload(j).origin.clone();
-        plan.leave(
-            &origin,
-            message,
-            vec![Scope {
-                from: Some("ipBlock:".into()),
-                to: Some(to),
-            }],
-        );
+        plan.leave(&origin, message, vec![Scope::addresses_reaching(&to)]);
     }
     out
 }
@@ -162,14 +155,7 @@ pub(super) fn service(
         .any(|p| plan.cluster.mtls_mode_on_port(&pod, Some(*p)) != mode);
     if mode == MtlsMode::Disable || per_port {
         let message = format!("{to}: its PeerAuthentication disables mTLS or sets it per port; intents say `mtls strict` or `permissive` for a whole service");
-        plan.leave(
-            &w_origin,
-            message,
-            vec![Scope {
-                from: None,
-                to: Some(to.clone()),
-            }],
-        );
+        plan.leave(&w_origin, message, vec![Scope::reaching(&to)]);
         return out;
     }
     out.permissive = mode == MtlsMode::Permissive;
@@ -196,14 +182,7 @@ pub(super) fn service(
         let Some(action) = ap.action else {
             let message =
                 format!("{source} has action CUSTOM or AUDIT, which intents cannot write");
-            plan.leave(
-                &w_origin,
-                message,
-                vec![Scope {
-                    from: None,
-                    to: Some(to.clone()),
-                }],
-            );
+            plan.leave(&w_origin, message, vec![Scope::reaching(&to)]);
             return out;
         };
         for rule in &ap.rules {
@@ -211,14 +190,7 @@ pub(super) fn service(
                 Ok(t) => t,
                 Err(why) => {
                     let message = format!("{source} selects {to} with {why}");
-                    plan.leave(
-                        &w_origin,
-                        message,
-                        vec![Scope {
-                            from: None,
-                            to: Some(to.clone()),
-                        }],
-                    );
+                    plan.leave(&w_origin, message, vec![Scope::reaching(&to)]);
                     return out;
                 }
             };
@@ -333,27 +305,13 @@ pub(super) fn service(
     }
     if anyone.iter().any(|p| !anyone_covered.contains(p)) {
         let message = format!("every source reaches {to} at L4, but its AuthorizationPolicies admit only some of them");
-        plan.leave(
-            &w_origin,
-            message,
-            vec![Scope {
-                from: Some("ipBlock:".into()),
-                to: Some(to.clone()),
-            }],
-        );
+        plan.leave(&w_origin, message, vec![Scope::addresses_reaching(&to)]);
     }
     if !validated.is_empty() && validated != issuers_used {
         let message = format!(
             "{to}: its RequestAuthentication validates {validated:?} but its rules use {issuers_used:?}; meshward validates exactly the issuers a service's rules use"
         );
-        plan.leave(
-            &w_origin,
-            message,
-            vec![Scope {
-                from: None,
-                to: Some(to.clone()),
-            }],
-        );
+        plan.leave(&w_origin, message, vec![Scope::reaching(&to)]);
         return out;
     }
     // A deny equal to an allow is an error in the language: together they admit nothing.
@@ -372,14 +330,7 @@ pub(super) fn service(
             "{}: a deny equal to an allow on {to} (it admits nothing at L7 while L4 stays open)",
             c.source
         );
-        plan.leave(
-            &w_origin,
-            message,
-            vec![Scope {
-                from: None,
-                to: Some(to.clone()),
-            }],
-        );
+        plan.leave(&w_origin, message, vec![Scope::reaching(&to)]);
         return out;
     }
     for l in &lines {
