@@ -254,6 +254,14 @@ pub enum MeshStatement {
     SyncWaves(Word),
     /// `network kubernetes|cilium`: the value as written.
     Network(Word),
+    /// `dataplane sidecar|ambient`: the value as written.
+    Dataplane(Word),
+    /// `waypoint NAME in NS`
+    Waypoint {
+        span: Span,
+        name: Word,
+        namespace: Word,
+    },
     /// `dry-run NS, ...`
     DryRun {
         span: Span,

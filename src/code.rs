@@ -4,7 +4,8 @@
 //! docs/errors.md has a failing example and the fix for each (a test keeps them in step).
 //! Codes are grouped by what they are about: files and syntax (E00), names (E01), the
 //! tree as a whole (E02), ports (E03), `allow` (E04), `calls` (E05), `route` (E06),
-//! destinations outside the tree (E07); warnings are W0.
+//! destinations outside the tree (E07), conditions and tokens (E08), other data planes
+//! (E10); warnings are W0.
 
 use serde::Serialize;
 
@@ -59,6 +60,8 @@ codes! {
     DryRunUnmanaged = "E0107",
     /// `network` is neither `kubernetes` nor `cilium`.
     UnknownNetwork = "E0108",
+    /// `dataplane` is neither `sidecar` nor `ambient`.
+    UnknownDataplane = "E0109",
     /// The same service is defined in two places.
     DuplicateService = "E0201",
     /// A second `mesh` block.
@@ -179,6 +182,19 @@ codes! {
     DenyEqualsAllow = "E0809",
     /// meshward could not serialise its own output (a bug).
     Internal = "E0900",
+    /// A `waypoint` line under `dataplane sidecar`, where nothing would use it.
+    WaypointWithoutAmbient = "E1001",
+    /// Under ambient, a service needs L7 and its namespace has no waypoint.
+    L7WithoutWaypoint = "E1002",
+    /// `sidecar-scoping on` under ambient, which has no sidecars.
+    SidecarScopingUnderAmbient = "E1003",
+    /// Under ambient, HTTP rules that plain-text callers of a `mtls permissive` service
+    /// would have to meet: plain text never passes a waypoint.
+    PlaintextRulesUnderAmbient = "E1004",
+    /// A `waypoint` for a namespace where the tree declares no service.
+    WaypointUnmanaged = "E1005",
+    /// Two `waypoint` lines for one namespace.
+    SecondWaypoint = "E1006",
     /// Caller identities used on a service that accepts plaintext.
     PermissiveIdentities = "W0001",
     /// `namespace NS` for a namespace the tree declares nothing in.

@@ -29,6 +29,11 @@ pub(crate) struct Settings {
     /// the services are known.
     pub dry_run: Vec<ast::Word>,
     pub network: ir::Network,
+    pub dataplane: ir::Dataplane,
+    /// Every `waypoint NAME in NS` line, as written; resolved by `ambient.rs`.
+    pub waypoints: Vec<(ast::Word, ast::Word, Span)>,
+    /// `sidecar-scoping` as written, which ambient refuses when `on`.
+    pub sidecar_scoping_written: Option<(bool, Span)>,
 }
 
 pub(crate) struct WorkloadDraft {
@@ -83,6 +88,9 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
         sync_waves: false,
         dry_run: Vec::new(),
         network: ir::Network::Kubernetes,
+        dataplane: ir::Dataplane::Sidecar,
+        waypoints: Vec::new(),
+        sidecar_scoping_written: None,
     };
     let Some(mesh) = mesh else {
         return settings;
@@ -176,6 +184,7 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
             MeshStatement::SidecarScoping(w) => {
                 if once("sidecar-scoping", w.span, sink) {
                     settings.sidecar_scoping = switch("sidecar-scoping", true, w, sink);
+                    settings.sidecar_scoping_written = Some((settings.sidecar_scoping, w.span));
                 }
             }
             MeshStatement::SyncWaves(w) => {
@@ -188,6 +197,18 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
                     settings.network = network(w, sink);
                 }
             }
+            MeshStatement::Dataplane(w) => {
+                if once("dataplane", w.span, sink) {
+                    settings.dataplane = dataplane(w, sink);
+                }
+            }
+            MeshStatement::Waypoint {
+                span,
+                name,
+                namespace,
+            } => settings
+                .waypoints
+                .push((name.clone(), namespace.clone(), *span)),
             // Several lines may list namespaces, so that enforcing one is a one-line change.
             MeshStatement::DryRun { namespaces, .. } => {
                 settings.dry_run.extend(namespaces.iter().cloned())
@@ -217,6 +238,28 @@ fn network(w: &ast::Word, sink: &mut Sink) -> ir::Network {
                 ),
             };
             ir::Network::Kubernetes
+        }
+    }
+}
+
+/// `sidecar` or `ambient`; anything else is reported and read as `sidecar`.
+fn dataplane(w: &ast::Word, sink: &mut Sink) -> ir::Dataplane {
+    match w.text.as_str() {
+        "sidecar" => ir::Dataplane::Sidecar,
+        "ambient" => ir::Dataplane::Ambient,
+        other => {
+            let d = sink.error(
+                Code::UnknownDataplane,
+                w.span,
+                format!("`dataplane` is `sidecar` or `ambient`, not `{other}`"),
+            );
+            match suggest::closest(&other.to_ascii_lowercase(), ["sidecar", "ambient"]) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(
+                    "write `dataplane sidecar` (the default: an Envoy sidecar in every pod) or `dataplane ambient` (ztunnel and waypoints)",
+                ),
+            };
+            ir::Dataplane::Sidecar
         }
     }
 }

@@ -29,6 +29,7 @@
 
 mod addresses;
 mod allows;
+mod ambient;
 mod calls;
 mod conditions;
 mod denies;

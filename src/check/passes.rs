@@ -3,6 +3,7 @@
 //! model when any pass reported an error.
 
 use super::allows;
+use super::ambient;
 use super::calls;
 use super::denies;
 use super::draft;
@@ -88,6 +89,8 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     namespaces::check_system_namespaces(&drafts, &index, &system, &mut sink);
     namespaces::check_namespaces(&drafts, &index, &mut sink);
     let dry_run = dryrun::resolve(&settings.dry_run, &index, &mut sink);
+    let waypoints = ambient::resolve(&settings, &index, &mut sink);
+    let is_ambient = settings.dataplane == ir::Dataplane::Ambient;
     // Each service resolves on its own: spread them over the cores, each with its own
     // sink, and take the diagnostics back in file order.
     let scope = allows::Scope {
@@ -101,6 +104,9 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
             let mut local = Sink::default();
             let service = allows::resolve(d, &scope, &mut local);
             denies::identical(&service, &mut local);
+            if is_ambient {
+                ambient::check_service(&service, &waypoints, &mut local);
+            }
             paths::normalization(d, &mut local);
             (service, local)
         })
@@ -131,11 +137,14 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
             dns: settings.dns,
             scraper,
             cluster_cidrs: settings.cluster_cidrs.iter().map(|(c, _)| *c).collect(),
-            sidecar_scoping: settings.sidecar_scoping,
+            // Ambient has no sidecars to scope (`sidecar-scoping on` is refused there).
+            sidecar_scoping: settings.sidecar_scoping && !is_ambient,
             jwts: jwts.into_iter().map(|(j, _)| j).collect(),
             sync_waves: settings.sync_waves,
             dry_run,
             network: settings.network,
+            dataplane: settings.dataplane,
+            waypoints,
         },
         services: resolved,
         workloads,

@@ -14,7 +14,7 @@
 
 use super::change::{Change, Effect, IdentityChange};
 use super::model::Model;
-use crate::ir::{Cidr, Destination, Network, Port};
+use crate::ir::{Cidr, Dataplane, Destination, Network, Port};
 use std::collections::BTreeMap;
 
 fn push(
@@ -98,6 +98,23 @@ pub(crate) fn outside_changes(old: Model<'_>, new: Model<'_>, out: &mut Vec<Chan
             "network",
             word(a.network).into(),
             word(b.network).into(),
+        );
+    }
+    if a.dataplane != b.dataplane {
+        // Same verdicts on either data plane (the self-check proves each build against the
+        // intents); only the objects and the path change. Sidecar scoping, which ambient
+        // turns off, is reported on its own line above.
+        let word = |d: Dataplane| match d {
+            Dataplane::Sidecar => "sidecar",
+            Dataplane::Ambient => "ambient",
+        };
+        push(
+            out,
+            Effect::Neutral,
+            "mesh".into(),
+            "dataplane",
+            word(a.dataplane).into(),
+            word(b.dataplane).into(),
         );
     }
     let before: BTreeMap<&str, _> = old

@@ -48,6 +48,22 @@ pub struct Settings {
     pub dry_run: BTreeSet<String>,
     /// Which policy API the network layer is written in (`network`).
     pub network: Network,
+    /// Which proxies enforce the mesh layer (`dataplane`).
+    pub dataplane: Dataplane,
+    /// Under ambient, the waypoint (Gateway name) serving each namespace that has one,
+    /// keyed by namespace (`waypoint NAME in NS`).
+    pub waypoints: BTreeMap<String, String>,
+}
+
+/// The mesh layer's data plane.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dataplane {
+    /// An Envoy sidecar in every pod judges each request with the caller's identity.
+    #[default]
+    Sidecar,
+    /// Istio's ambient mode: each node's ztunnel judges connections (identity and port),
+    /// and a namespace's waypoint judges requests (HTTP rules, conditions, routes).
+    Ambient,
 }
 
 /// The network layer's policy API.
@@ -65,6 +81,15 @@ impl Settings {
     /// Whether NAMESPACE is observed rather than enforced.
     pub fn is_dry_run(&self, namespace: &str) -> bool {
         self.dry_run.contains(namespace)
+    }
+
+    pub fn is_ambient(&self) -> bool {
+        self.dataplane == Dataplane::Ambient
+    }
+
+    /// The waypoint serving NAMESPACE under ambient, if it has one.
+    pub fn waypoint(&self, namespace: &str) -> Option<&str> {
+        self.waypoints.get(namespace).map(String::as_str)
     }
 }
 

@@ -45,7 +45,7 @@ pub(crate) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
         let phrase = if is_service_statement(*rule) && statements > 2 {
             "a statement (`account`, `selector`, `port`, `mtls`, `allow`, `deny`, `calls`, `route`)"
         } else if is_mesh_statement(*rule) && mesh_statements > 2 {
-            "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`, `cluster-cidrs`, `sidecar-scoping`, `sync-waves`, `dry-run`, `network`, `jwt`)"
+            "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`, `cluster-cidrs`, `sidecar-scoping`, `sync-waves`, `dry-run`, `network`, `dataplane`, `waypoint`, `jwt`)"
         } else if *rule == Rule::word {
             name_after(prev.as_deref())
         } else {
@@ -233,6 +233,7 @@ fn hint(text: &str, pos: usize, positives: &[Rule], found: &str) -> Option<Strin
     if positives.contains(&Rule::kw_in) && positives.len() <= 2 {
         return Some(match statement_keyword(text, pos) {
             "scraper" => "write `scraper NAME in NAMESPACE`".into(),
+            "waypoint" => "write `waypoint NAME in NAMESPACE`".into(),
             "workload" => "write `workload NAME in NAMESPACE { ... }`".into(),
             "service" => "a service is declared as `service NAME in NAMESPACE { ... }`".into(),
             _ => "a name in another namespace is written `NAME in NAMESPACE`".into(),
@@ -364,6 +365,8 @@ fn is_mesh_statement(rule: Rule) -> bool {
             | Rule::sync_waves
             | Rule::dry_run
             | Rule::network
+            | Rule::dataplane
+            | Rule::waypoint
             | Rule::jwt
     )
 }

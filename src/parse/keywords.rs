@@ -71,6 +71,8 @@ keywords! {
     kw_sync_waves "sync-waves" [sync_waves],
     kw_dry_run "dry-run" [dry_run],
     kw_network "network" [network],
+    kw_dataplane "dataplane" [dataplane],
+    kw_waypoint "waypoint" [waypoint],
     kw_deny "deny" [deny],
     kw_when "when" [],
     kw_and "and" [],

@@ -84,6 +84,21 @@ impl Reader<'_> {
         } else if self.keyword("network").is_some() {
             self.skip();
             Some(ast::MeshStatement::Network(self.word()?))
+        } else if self.keyword("dataplane").is_some() {
+            self.skip();
+            Some(ast::MeshStatement::Dataplane(self.word()?))
+        } else if self.keyword("waypoint").is_some() {
+            self.skip();
+            let name = self.word()?;
+            self.skip();
+            self.keyword("in")?;
+            self.skip();
+            let namespace = self.word()?;
+            Some(ast::MeshStatement::Waypoint {
+                span: self.span_from(start),
+                name,
+                namespace,
+            })
         } else if self.keyword("dry-run").is_some() {
             self.skip();
             let namespaces = self.list(Self::word)?;

@@ -67,6 +67,22 @@ impl Lower {
                     ast::MeshStatement::SyncWaves(self.first_of(p, Rule::switch, pspan))
                 }
                 Rule::network => ast::MeshStatement::Network(self.first_of(p, Rule::word, pspan)),
+                Rule::dataplane => {
+                    ast::MeshStatement::Dataplane(self.first_of(p, Rule::word, pspan))
+                }
+                Rule::waypoint => {
+                    let mut words = p
+                        .into_inner()
+                        .filter(|q| q.as_rule() == Rule::word)
+                        .map(|q| self.word(&q));
+                    let name = words.next().unwrap_or_else(|| self.empty_word(pspan));
+                    let namespace = words.next().unwrap_or_else(|| self.empty_word(pspan));
+                    ast::MeshStatement::Waypoint {
+                        span: pspan,
+                        name,
+                        namespace,
+                    }
+                }
                 Rule::dry_run => ast::MeshStatement::DryRun {
                     span: pspan,
                     namespaces: self.all_of(p, Rule::word),
