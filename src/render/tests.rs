@@ -112,6 +112,8 @@ fn mesh() -> Mesh {
             sync_waves: false,
             dry_run: Default::default(),
             network: Default::default(),
+            dataplane: Default::default(),
+            waypoints: Default::default(),
         },
         services: vec![
             service(
