@@ -17,13 +17,13 @@ use crate::source::Span;
 use crate::suggest;
 use std::collections::BTreeMap;
 
-/// The waypoint of each namespace (namespace → Gateway name), each `waypoint` line
+/// The waypoint of each namespace (keyed by namespace), each `waypoint` line
 /// checked; the `sidecar-scoping` setting checked against the data plane.
 pub(crate) fn resolve(
     settings: &Settings,
     index: &Index,
     sink: &mut Sink,
-) -> BTreeMap<String, String> {
+) -> BTreeMap<String, ir::Waypoint> {
     let mut out = BTreeMap::new();
     if settings.dataplane != ir::Dataplane::Ambient {
         for (_, _, span) in &settings.waypoints {
@@ -86,7 +86,10 @@ pub(crate) fn resolve(
             };
             continue;
         }
-        out.insert(namespace.text.clone(), name.text.clone());
+        out.insert(
+            namespace.text.clone(),
+            ir::Waypoint::new(&name.text, &namespace.text),
+        );
     }
     out
 }
@@ -106,7 +109,7 @@ fn l7_need(service: &Service) -> Option<(Span, &'static str)> {
 /// port open to `anyone` cannot carry HTTP rules (its plain-text callers would skip them).
 pub(crate) fn check_service(
     service: &Service,
-    waypoints: &BTreeMap<String, String>,
+    waypoints: &BTreeMap<String, ir::Waypoint>,
     sink: &mut Sink,
 ) {
     if let (Some((span, what)), None) = (l7_need(service), waypoints.get(service.namespace())) {

@@ -15,4 +15,6 @@ mod tables;
 pub use outside::{network, Outside};
 pub use peer::{Family, Peer, Pods, Rule, L4};
 pub use reach::Reach;
-pub use tables::{compile, ServiceTables, Tables, DNS_PORT, ISTIOD_PORT, SCRAPE_PORTS};
+pub use tables::{
+    compile, ServiceTables, Tables, DNS_PORT, HBONE_PORT, ISTIOD_PORT, PROBE_SOURCE, SCRAPE_PORTS,
+};

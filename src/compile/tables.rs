@@ -9,7 +9,7 @@
 use super::outside::{network, Outside};
 use super::peer::{rules, Grants, Peer, Pods, Rule, L4};
 use super::reach::{sources, Reach, Source};
-use crate::ir::{Allow, Caller, Destination, Mesh, Network, Port, Service};
+use crate::ir::{Allow, Caller, Cidr, Destination, Mesh, Network, Port, Service};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Sidecar ports the scraper may reach: merged Prometheus stats and Envoy's own.
@@ -17,6 +17,15 @@ pub const SCRAPE_PORTS: [u16; 2] = [15020, 15090];
 /// Where sidecars fetch their configuration from istiod.
 pub const ISTIOD_PORT: u16 = 15012;
 pub const DNS_PORT: u16 = 53;
+/// Where ambient traffic between pods and waypoints arrives: HBONE, mTLS tunnels that
+/// carry every port of the destination.
+pub const HBONE_PORT: u16 = 15008;
+/// The address kubelet's probes of an ambient pod come from: Istio's CNI rewrites them to
+/// it, so that ztunnel can tell them apart and let them through.
+pub const PROBE_SOURCE: Cidr = Cidr {
+    address: std::net::IpAddr::V4(std::net::Ipv4Addr::new(169, 254, 7, 127)),
+    prefix: 32,
+};
 
 /// Connection tables of one service.
 #[derive(Debug, Default)]
@@ -44,6 +53,10 @@ pub struct Tables<'m> {
     pub entries: BTreeMap<&'m str, Vec<usize>>,
     /// The `except` lists of the outside peers.
     pub outside: Outside,
+    /// Under ambient, the NetworkPolicy of each namespace's waypoint pods: ingress from
+    /// every caller of the namespace's services, egress to those services, both on HBONE.
+    /// Keyed by namespace.
+    pub waypoints: BTreeMap<&'m str, ServiceTables<'m>>,
 }
 
 /// Egress grants and reach, gathered per source while the allows are walked.
@@ -106,28 +119,65 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
     let outside = Outside::new(&mesh.settings.cluster_cidrs);
     let cilium = mesh.settings.network == Network::Cilium;
 
+    let ambient = mesh.settings.is_ambient();
+    let hbone = BTreeSet::from([(L4::Tcp, HBONE_PORT)]);
+    let mut waypoints: BTreeMap<&str, (Grants, Grants)> = BTreeMap::new();
     for (index, service) in mesh.services.iter().enumerate() {
         let key = (service.namespace(), service.name());
-        let dest = [pods_of(service)];
+        let waypoint = mesh
+            .settings
+            .waypoint(service.namespace())
+            .filter(|_| ambient);
+        // Where a caller's connection lands: the pods on the allowed port with sidecars;
+        // HBONE to the waypoint, or to the pods without one, under ambient.
+        let dest = [match waypoint {
+            Some(w) => Peer::Pods(Pods::group(&w.pods)),
+            None => pods_of(service),
+        }];
         let inbound = ingress.entry(key).or_default();
+        if ambient {
+            let probed = service.ports.iter().map(|p| (L4::Tcp, p.target));
+            inbound
+                .entry(Peer::Block(PROBE_SOURCE))
+                .or_default()
+                .extend(probed);
+        }
         for allow in &service.allows {
             let ports = tcp_ports(allow, &service.ports);
             if ports.is_empty() {
                 continue;
             }
+            let landing = if ambient { &hbone } else { &ports };
             for caller in &allow.callers {
                 let peer = match caller {
                     Caller::Pods(identity) => Peer::Pods(Pods::of(identity)),
                     Caller::Namespace(ns) => Peer::Namespace(ns),
                     Caller::Anyone => Peer::Anywhere,
                 };
-                inbound
-                    .entry(peer)
-                    .or_default()
-                    .extend(ports.iter().copied());
+                if !ambient || peer == Peer::Anywhere {
+                    // Plain text (and any caller with sidecars) arrives on the port itself.
+                    inbound
+                        .entry(peer)
+                        .or_default()
+                        .extend(ports.iter().copied());
+                }
+                if ambient {
+                    match waypoint {
+                        Some(w) => {
+                            let (w_in, w_out) = waypoints.entry(service.namespace()).or_default();
+                            w_in.entry(peer).or_default().insert((L4::Tcp, HBONE_PORT));
+                            w_out.entry(pods_of(service)).or_default().insert((L4::Tcp, HBONE_PORT));
+                            let from = Peer::Pods(Pods::group(&w.pods));
+                            inbound.entry(from).or_default().insert((L4::Tcp, HBONE_PORT));
+                        }
+                        None => {
+                            inbound.entry(peer).or_default().insert((L4::Tcp, HBONE_PORT));
+                        }
+                    }
+                }
                 // The caller's half of the edge, where meshward manages the caller.
                 for source in sources(caller, &managed) {
-                    gathered.grant(source, &dest, &ports, Reach::Service(index));
+                    gathered.grant(source, &dest, landing, Reach::Service(index));
                 }
             }
         }
@@ -160,16 +210,24 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
             if ports.is_empty() {
                 continue;
             }
+            // Under ambient, a workload's pods are in the mesh too: HBONE.
+            let landing = if ambient { &hbone } else { &ports };
             for caller in &allow.callers {
                 for source in sources(caller, &managed) {
-                    gathered.grant(source, &dest, &ports, Reach::Workload(index));
+                    gathered.grant(source, &dest, landing, Reach::Workload(index));
                 }
             }
         }
     }
 
     if let Some(scraper) = &mesh.settings.scraper {
-        let scrape: BTreeSet<(L4, u16)> = SCRAPE_PORTS.iter().map(|p| (L4::Tcp, *p)).collect();
+        // Scrapes go to pod addresses, which skip any waypoint: under ambient, HBONE
+        // straight to the pods.
+        let scrape: BTreeSet<(L4, u16)> = if ambient {
+            hbone.clone()
+        } else {
+            SCRAPE_PORTS.iter().map(|p| (L4::Tcp, *p)).collect()
+        };
         let from = Peer::Pods(Pods::of(scraper));
         for service in &mesh.services {
             let key = (service.namespace(), service.name());
@@ -213,6 +271,16 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
                     .remove(&key)
                     .map(|set| set.into_iter().collect())
                     .unwrap_or_default(),
+            },
+        );
+    }
+    for (ns, (w_in, w_out)) in waypoints {
+        tables.waypoints.insert(
+            ns,
+            ServiceTables {
+                ingress: rules(w_in),
+                egress: rules(w_out),
+                reach: Vec::new(),
             },
         );
     }

@@ -50,9 +50,42 @@ pub struct Settings {
     pub network: Network,
     /// Which proxies enforce the mesh layer (`dataplane`).
     pub dataplane: Dataplane,
-    /// Under ambient, the waypoint (Gateway name) serving each namespace that has one,
-    /// keyed by namespace (`waypoint NAME in NS`).
-    pub waypoints: BTreeMap<String, String>,
+    /// Under ambient, the waypoint serving each namespace that has one, keyed by
+    /// namespace (`waypoint NAME in NS`).
+    pub waypoints: BTreeMap<String, Waypoint>,
+}
+
+/// A waypoint: the Gateway NAME in its namespace, and its pods, which Istio labels with
+/// the Gateway's name (what NetworkPolicy selects them by).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waypoint {
+    pub name: String,
+    pub pods: PodGroup,
+}
+
+/// The label Istio puts on a Gateway's pods, with the Gateway's name.
+pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+
+impl Waypoint {
+    pub fn new(name: &str, namespace: &str) -> Waypoint {
+        Waypoint {
+            name: name.to_string(),
+            pods: PodGroup {
+                namespace: namespace.to_string(),
+                selector: Labels::from([(GATEWAY_NAME_LABEL.to_string(), name.to_string())]),
+            },
+        }
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.pods.namespace
+    }
+
+    /// The identity its pods run as (Istio names the account after the Gateway), which the
+    /// destinations' ztunnels see on every request the waypoint passes on.
+    pub fn principal(&self, trust_domain: &str) -> String {
+        format!("{trust_domain}/ns/{}/sa/{}", self.namespace(), self.name)
+    }
 }
 
 /// The mesh layer's data plane.
@@ -88,8 +121,8 @@ impl Settings {
     }
 
     /// The waypoint serving NAMESPACE under ambient, if it has one.
-    pub fn waypoint(&self, namespace: &str) -> Option<&str> {
-        self.waypoints.get(namespace).map(String::as_str)
+    pub fn waypoint(&self, namespace: &str) -> Option<&Waypoint> {
+        self.waypoints.get(namespace)
     }
 }
 

@@ -64,6 +64,7 @@ fn policy(
             }),
             action: Some(action),
             rules,
+            ..AuthorizationPolicySpec::default()
         },
     })
 }

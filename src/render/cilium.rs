@@ -370,8 +370,18 @@ pub fn service_policy(
     tables: &ServiceTables,
     outside: &Outside,
 ) -> CiliumNetworkPolicy {
-    let home = service.namespace();
-    let mut p = policy(service.name(), home, own_pods(&service.identity.selector));
+    let pods = (service.namespace(), &service.identity.selector);
+    pods_policy(service.name(), pods, tables, outside)
+}
+
+/// The policy NAME for the PODS (namespace, selector): a service's, or a waypoint's.
+pub fn pods_policy(
+    name: &str,
+    (home, pods): (&str, &Labels),
+    tables: &ServiceTables,
+    outside: &Outside,
+) -> CiliumNetworkPolicy {
+    let mut p = policy(name, home, own_pods(pods));
     p.spec.ingress = Some(section(&tables.ingress, Direction::Ingress, outside, None));
     p.spec.egress = Some(section(&tables.egress, Direction::Egress, outside, None));
     p

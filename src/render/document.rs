@@ -29,6 +29,7 @@ pub enum Object {
     DestinationRule(istio::DestinationRule),
     ServiceEntry(istio::ServiceEntry),
     Sidecar(istio::Sidecar),
+    Gateway(super::ambient::Gateway),
     Kustomization(Kustomization),
 }
 

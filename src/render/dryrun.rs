@@ -46,6 +46,7 @@ pub(crate) fn observe(objects: &mut Vec<Object>) {
             | Object::VirtualService(_)
             | Object::DestinationRule(_)
             | Object::ServiceEntry(_)
+            | Object::Gateway(_)
             | Object::Kustomization(_) => {}
         }
     }

@@ -25,11 +25,22 @@ pub struct AuthorizationPolicy {
     pub spec: AuthorizationPolicySpec,
 }
 
+/// A policy bound to a Service or a Gateway rather than to pods by `selector`: under
+/// ambient, only a waypoint reads it, for traffic to what it names.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct TargetRef {
+    pub group: &'static str,
+    pub kind: &'static str,
+    pub name: String,
+}
+
 #[derive(Debug, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizationPolicySpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<WorkloadSelector>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub target_refs: Vec<TargetRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -69,7 +80,10 @@ pub struct RequestAuthentication {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestAuthenticationSpec {
-    pub selector: WorkloadSelector,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selector: Option<WorkloadSelector>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub target_refs: Vec<TargetRef>,
     pub jwt_rules: Vec<JwtRule>,
 }
 

@@ -19,8 +19,10 @@
 //! - `external`: an external's ServiceEntry; `sidecar`: the Sidecars and their hosts;
 //! - `metadata`: the name, namespace and managed-by label every object carries; `waves`:
 //!   the Argo CD sync wave of each object, with `sync-waves on`; `dryrun`: what an
-//!   observed (`dry-run`) namespace gets instead of the enforced objects.
+//!   observed (`dry-run`) namespace gets instead of the enforced objects; `ambient`: the
+//!   waypoint's objects and the policies rebound to it under `dataplane ambient`.
 
+pub mod ambient;
 mod authorization;
 pub mod cilium;
 mod document;

@@ -179,11 +179,21 @@ pub fn service_policy(
     tables: &ServiceTables,
     outside: &Outside,
 ) -> NetworkPolicy {
-    let home = service.namespace();
+    let pods = (service.namespace(), &service.identity.selector);
+    pods_policy(service.name(), pods, tables, outside)
+}
+
+/// The policy NAME for the PODS (namespace, selector): a service's, or a waypoint's.
+pub fn pods_policy(
+    name: &str,
+    (home, pods): (&str, &Labels),
+    tables: &ServiceTables,
+    outside: &Outside,
+) -> NetworkPolicy {
     NetworkPolicy {
-        metadata: metadata(service.name(), home),
+        metadata: metadata(name, home),
         spec: Some(NetworkPolicySpec {
-            pod_selector: Some(selector(&service.identity.selector)),
+            pod_selector: Some(selector(pods)),
             policy_types: both_directions(),
             ingress: ingress(&tables.ingress, home, outside),
             egress: egress(&tables.egress, home, outside),

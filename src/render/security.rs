@@ -59,9 +59,8 @@ pub fn request_authentication(service: &Service) -> Option<RequestAuthentication
         kind: "RequestAuthentication",
         metadata: metadata(service.name(), service.namespace()),
         spec: RequestAuthenticationSpec {
-            selector: WorkloadSelector {
-                match_labels: service.identity.selector.clone(),
-            },
+            selector: selector(service),
+            target_refs: Vec::new(),
             jwt_rules: issuers
                 .into_iter()
                 .map(|j| JwtRule {

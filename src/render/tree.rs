@@ -5,6 +5,7 @@
 //! In go the resolved model and its connection tables; out come [`Document`]s, or
 //! whatever the caller makes of each one as soon as it exists.
 
+use super::ambient;
 use super::authorization;
 use super::cilium;
 use super::document::{
@@ -219,6 +220,32 @@ fn namespace_document(
         format!("{GENERATED} for namespace {namespace}. Do not edit."),
         format!("{DEFAULTS} deny all, egress to DNS and istiod, STRICT mTLS."),
     ];
+    if let Some(w) = mesh.settings.waypoint(namespace) {
+        objects.push(Object::Gateway(ambient::gateway(w)));
+        objects.push(Object::AuthorizationPolicy(ambient::allow_nothing(w)));
+        if let Some(t) = tables.waypoints.get(namespace) {
+            let pods = (namespace, &w.pods.selector);
+            let name = ambient::WAYPOINT_POLICY;
+            objects.push(match mesh.settings.network {
+                Network::Kubernetes => Object::NetworkPolicy(Box::new(network::pods_policy(
+                    name,
+                    pods,
+                    t,
+                    &tables.outside,
+                ))),
+                Network::Cilium => Object::CiliumNetworkPolicy(Box::new(cilium::pods_policy(
+                    name,
+                    pods,
+                    t,
+                    &tables.outside,
+                ))),
+            });
+        }
+        header.push(format!(
+            "Waypoint `{}`: enforces the L7 policies of this namespace's services (ambient).",
+            w.name
+        ));
+    }
     if mesh.settings.sidecar_scoping {
         let hosts = scopes.get(namespace).cloned().unwrap_or_default();
         objects.push(Object::Sidecar(sidecar::sidecar(
@@ -273,14 +300,32 @@ fn service_document(
             &tables.outside,
         ))),
     }];
+    // Under ambient with a waypoint, the service's own policies bind to its Service, so
+    // that the waypoint enforces them with the caller's identity.
+    let waypoint = mesh
+        .settings
+        .waypoint(service.namespace())
+        .filter(|_| mesh.settings.is_ambient());
+    let bind = |ap| match waypoint {
+        Some(_) => ambient::at_waypoint(ap, service),
+        None => ap,
+    };
     if let Some(ap) = authorization::authorization_policy(service, &mesh.settings) {
-        objects.push(Object::AuthorizationPolicy(ap));
+        objects.push(Object::AuthorizationPolicy(bind(ap)));
     }
     if let Some(ap) = authorization::deny_policy(service, &mesh.settings) {
-        objects.push(Object::AuthorizationPolicy(ap));
+        objects.push(Object::AuthorizationPolicy(bind(ap)));
+    }
+    if mesh.settings.is_ambient() {
+        if let Some(ap) = ambient::ztunnel_policy(service, waypoint, &mesh.settings) {
+            objects.push(Object::AuthorizationPolicy(ap));
+        }
     }
     if let Some(ra) = security::request_authentication(service) {
-        objects.push(Object::RequestAuthentication(ra));
+        objects.push(Object::RequestAuthentication(match waypoint {
+            Some(_) => ambient::authentication_at_waypoint(ra, service),
+            None => ra,
+        }));
     }
     if let Some(pa) = security::peer_authentication(service) {
         objects.push(Object::PeerAuthentication(pa));

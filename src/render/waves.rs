@@ -8,7 +8,7 @@
 //!
 //! - wave 0, grants and definitions: NetworkPolicies with rules, ALLOW
 //!   AuthorizationPolicies with rules, PERMISSIVE PeerAuthentications, ServiceEntries,
-//!   DestinationRules, Sidecars that allow any outbound traffic;
+//!   DestinationRules, Sidecars that allow any outbound traffic, waypoint Gateways;
 //! - wave 1, VirtualServices, after the DestinationRules defining their subsets;
 //! - wave 2, restrictions: the default-deny NetworkPolicy (no rules), the allow-nothing
 //!   and DENY AuthorizationPolicies, STRICT PeerAuthentications, RequestAuthentications
@@ -72,6 +72,8 @@ fn wave(o: &mut Object) -> Option<(&mut ObjectMeta, &'static str)> {
         Object::VirtualService(vs) => (&mut vs.metadata, ROUTE),
         Object::DestinationRule(dr) => (&mut dr.metadata, GRANT),
         Object::ServiceEntry(se) => (&mut se.metadata, GRANT),
+        // A waypoint must exist before ztunnel admits only its identity.
+        Object::Gateway(gw) => (&mut gw.metadata, GRANT),
         Object::Sidecar(sc) => {
             let open = sc.spec.outbound_traffic_policy.mode == "ALLOW_ANY";
             (&mut sc.metadata, if open { GRANT } else { RESTRICT })
