@@ -118,6 +118,7 @@ pub fn run_loaded(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> Outco
             match collected {
                 Ok((tree, cluster, routing, placed)) => {
                     let routing: Vec<&serde_json::Value> = routing.iter().collect();
+                    let cluster = selfcheck::environment(&mesh, cluster);
                     faults = selfcheck::check(&mesh, &cluster, &routing, &placed);
                     drop(routing);
                     if let Some(tables) = tables {
@@ -199,7 +200,7 @@ fn enforced_faults(mesh: &ir::Mesh, tables: &compile::Tables) -> Vec<selfcheck::
             }
         }
     }
-    let cluster = evaluate::Cluster::from_read(policies);
+    let cluster = selfcheck::environment(mesh, evaluate::Cluster::from_read(policies));
     let routing: Vec<&serde_json::Value> = routing.iter().collect();
     let reading = render::Reading::Enforced;
     selfcheck::check_as(mesh, &cluster, &routing, &placed, reading)

@@ -166,12 +166,21 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
                         Some(w) => {
                             let (w_in, w_out) = waypoints.entry(service.namespace()).or_default();
                             w_in.entry(peer).or_default().insert((L4::Tcp, HBONE_PORT));
-                            w_out.entry(pods_of(service)).or_default().insert((L4::Tcp, HBONE_PORT));
+                            w_out
+                                .entry(pods_of(service))
+                                .or_default()
+                                .insert((L4::Tcp, HBONE_PORT));
                             let from = Peer::Pods(Pods::group(&w.pods));
-                            inbound.entry(from).or_default().insert((L4::Tcp, HBONE_PORT));
+                            inbound
+                                .entry(from)
+                                .or_default()
+                                .insert((L4::Tcp, HBONE_PORT));
                         }
                         None => {
-                            inbound.entry(peer).or_default().insert((L4::Tcp, HBONE_PORT));
+                            inbound
+                                .entry(peer)
+                                .or_default()
+                                .insert((L4::Tcp, HBONE_PORT));
                         }
                     }
                 }

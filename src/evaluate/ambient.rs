@@ -215,16 +215,29 @@ impl Cluster {
         req: &Request,
     ) -> Decision {
         let pod = waypoint.pod();
-        let (authorization, authentication) = self.attached(waypoint, service);
-        let view = PodView {
+        self.waypoint_view(&pod, waypoint, service, false)
+            .authorize(req)
+    }
+
+    /// What WAYPOINT (its pod POD) judges SERVICE's requests by: the policies
+    /// [`Cluster::waypoint_authorize`] finds, dry-run ones too when ENFORCING. The view
+    /// has no NetworkPolicies: ask [`Cluster::view`] of POD for those.
+    pub fn waypoint_view<'a>(
+        &'a self,
+        pod: &'a Pod,
+        waypoint: &Waypoint,
+        service: &ServiceInfo,
+        enforcing: bool,
+    ) -> PodView<'a> {
+        let (authorization, authentication) = self.attached(waypoint, service, enforcing);
+        PodView {
             cluster: self,
-            pod: &pod,
+            pod,
             ingress: Vec::new(),
             egress: Vec::new(),
             authorization,
             authentication,
-        };
-        view.authorize(req)
+        }
     }
 
     /// The AuthorizationPolicies WAYPOINT applies to SERVICE's traffic (dry-run ones left
@@ -234,7 +247,7 @@ impl Cluster {
         waypoint: &Waypoint,
         service: &ServiceInfo,
     ) -> Vec<&AuthorizationPolicy> {
-        self.attached(waypoint, service).0
+        self.attached(waypoint, service, false).0
     }
 
     #[allow(clippy::type_complexity)]
@@ -242,6 +255,7 @@ impl Cluster {
         &self,
         waypoint: &Waypoint,
         service: &ServiceInfo,
+        enforcing: bool,
     ) -> (
         Vec<&AuthorizationPolicy>,
         Vec<&super::policy::RequestAuthentication>,
@@ -274,12 +288,9 @@ impl Cluster {
         let mut authentication = Vec::new();
         for ns in namespaces {
             let policies = self.namespace(ns);
-            authorization.extend(
-                policies
-                    .authorization
-                    .iter()
-                    .filter(|p| p.targeted && !p.dry_run && attached(&p.namespace, &p.targets)),
-            );
+            authorization.extend(policies.authorization.iter().filter(|p| {
+                p.targeted && (enforcing || !p.dry_run) && attached(&p.namespace, &p.targets)
+            }));
             authentication.extend(
                 policies
                     .authentication

@@ -120,7 +120,8 @@ mod sidecar;
 mod tests;
 
 pub use ambient::{
-    Hop as AmbientHop, Path as AmbientPath, DATAPLANE_MODE, PROBE_SOURCE, USE_WAYPOINT,
+    Hop as AmbientHop, Path as AmbientPath, DATAPLANE_MODE, GATEWAY_NAME_LABEL, PROBE_SOURCE,
+    USE_WAYPOINT,
 };
 pub use cluster::{Cluster, PodView, ServiceInfo, NAMESPACE_NAME_LABEL};
 pub use conditions::istio_match;

@@ -149,4 +149,11 @@ impl Decision {
     pub fn is_allowed(&self) -> bool {
         matches!(self, Decision::Allow(_))
     }
+
+    /// Why: the policy and rule that decided, or what refused.
+    pub fn reason(&self) -> &str {
+        match self {
+            Decision::Allow(why) | Decision::Deny(why) => why,
+        }
+    }
 }

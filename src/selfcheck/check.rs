@@ -3,6 +3,7 @@
 //! service order.
 
 use super::addresses::{egress_addresses, Addresses};
+use super::ambient::{self, environment};
 use super::dryrun::{observed, Observed};
 use super::expected::{Admitted, Expected};
 use super::l4::{egress, ingress, probe_ports};
@@ -35,7 +36,7 @@ pub fn self_check_as(mesh: &Mesh, objects: &[Value], reading: Reading) -> Vec<Fa
     let placed: Vec<Placed> = objects.iter().filter_map(Placed::from_value).collect();
     check_as(
         mesh,
-        &Cluster::from_objects(objects),
+        &environment(mesh, Cluster::from_objects(objects)),
         &routing,
         &placed,
         reading,
@@ -75,6 +76,13 @@ pub fn check_as(
     let names = (mesh.settings.network == Network::Cilium).then(|| Names::new(mesh));
     let names = names.as_ref().filter(|n| n.any());
     let scoped = mesh.settings.sidecar_scoping;
+    let ambient = mesh.settings.is_ambient();
+    // Where a grant lands at L4: the destination's own port with sidecars; HBONE to a
+    // waypoint or the pods under ambient.
+    let land = |grants| match ambient {
+        true => ambient::landing(grants, mesh, &u),
+        false => grants,
+    };
     let mut report = Report::default();
     for why in cluster.unreadable() {
         report.push(format!("a rendered policy cannot be read back: {why}"));
@@ -89,27 +97,32 @@ pub fn check_as(
             let pod = &u.probes[u.service(d)].pod;
             let view = cluster.view_enforcing(pod);
             let to = format!("{}.{}", d.name(), d.namespace());
-            authorization(d, &view, &expected, &mut report);
+            if ambient {
+                ambient::authorization(d, cluster, pod, &expected, &mut report);
+            } else {
+                authorization(d, &view, &expected, &mut report);
+            }
             if is_observed(d.namespace()) {
                 let who = Observed::Service(d, &mesh.settings.trust_domain);
                 observed(cluster, pod, &to, who, &reach, &mut report);
                 return report;
             }
             let declared: Vec<u16> = d.ports.iter().map(|p| p.target).collect();
-            let want = |proto, port| match proto {
-                Transport::Tcp => expected.ingress(d, port, &u),
-                _ => Admitted::Some(BTreeSet::new()),
-            };
-            ingress(
-                &to,
-                &view,
-                &probe_ports(&view, &declared),
-                want,
-                &u,
-                &mut report,
-            );
+            let ports = probe_ports(&view, &declared);
+            if ambient {
+                let want = ambient::ingress_want(d, &expected, &u);
+                ingress(&to, &view, &ports, want, &u, &mut report);
+                ambient::probes(d, &view, &to, &mut report);
+                ambient::paths(d, cluster, &expected, &u, &mut report);
+            } else {
+                let want = |proto, port| match proto {
+                    Transport::Tcp => expected.ingress(d, port, &u),
+                    _ => Admitted::Some(BTreeSet::new()),
+                };
+                ingress(&to, &view, &ports, want, &u, &mut report);
+            }
             mtls(d, cluster, pod, &mut report);
-            let grants = expected.egress(Some(d), d.namespace(), &u);
+            let grants = land(expected.egress(Some(d), d.namespace(), &u));
             egress(&view, u.service(d), grants, &u, &mut report);
             let granted = reach.of(Some(d), d.namespace());
             egress_addresses(&view, &to, &granted, mesh, &addresses, &mut report);
@@ -140,7 +153,11 @@ pub fn check_as(
         for principal in &strangers {
             let tcp = Request::from_principal(principal, 8080);
             for req in [tcp.clone(), tcp.http("GET", "/")] {
-                if view.authorize(&req).is_allowed() {
+                let allowed = match ambient {
+                    true => view.authorize_ztunnel(&req),
+                    false => view.authorize(&req),
+                };
+                if allowed.is_allowed() {
                     report.push(format!(
                         "L7 to {} from {principal}: intent denies, AuthorizationPolicy allows",
                         u.name(other)
@@ -157,10 +174,13 @@ pub fn check_as(
         egress(
             &cluster.view(pod),
             other,
-            expected.egress(None, ns, &u),
+            land(expected.egress(None, ns, &u)),
             &u,
             &mut report,
         );
+        if mesh.settings.waypoint(ns).is_some() {
+            ambient::waypoint(ns, cluster, &expected, &u, &mut report);
+        }
         let granted = reach.of(None, ns);
         let name = u.name(other);
         egress_addresses(

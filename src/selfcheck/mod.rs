@@ -20,9 +20,12 @@
 //! `routes.rs` and `resilience.rs` (header routes, circuit breaking) each compare one
 //! layer of the objects against it; `l7.rs` hands services
 //! with denies or conditions to `invariant10.rs`, which also varies headers and tokens
-//! (both ask what `asks.rs` derives from the rules).
+//! (both ask what `asks.rs` derives from the rules). Under `dataplane ambient`,
+//! `ambient.rs` asks the same questions where ambient answers them (the waypoint, each
+//! pod's ztunnel, HBONE hops) and follows every call along its path.
 
 mod addresses;
+mod ambient;
 mod asks;
 mod check;
 mod dryrun;
@@ -40,6 +43,7 @@ mod routes;
 mod scope;
 mod waves;
 
+pub use ambient::environment;
 pub use check::{check, check_as, is_routing, self_check, self_check_as};
 pub use report::Fault;
 pub use waves::Placed;

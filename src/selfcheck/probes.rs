@@ -6,7 +6,7 @@
 //! namespace and label, so the probes a NetworkPolicy peer might match are found without
 //! testing them all.
 
-use crate::evaluate::{Entity, Peer, Pod, NAMESPACE_NAME_LABEL};
+use crate::evaluate::{Entity, Peer, Pod, GATEWAY_NAME_LABEL, NAMESPACE_NAME_LABEL};
 use crate::ir::{Caller, Identity, Mesh, Service};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -41,6 +41,8 @@ pub(crate) struct Universe {
     /// namespace → name → probe of each service and workload (nested: look-ups borrow).
     identity: BTreeMap<String, BTreeMap<String, ProbeId>>,
     pub(crate) other: BTreeMap<String, ProbeId>,
+    /// Under ambient, the pods of each namespace's waypoint, keyed by namespace.
+    pub(crate) waypoints: BTreeMap<String, ProbeId>,
     pub(crate) dns: ProbeId,
     pub(crate) istiod: ProbeId,
 }
@@ -53,6 +55,7 @@ impl Universe {
             by_label: BTreeMap::new(),
             identity: BTreeMap::new(),
             other: BTreeMap::new(),
+            waypoints: BTreeMap::new(),
             dns: 0,
             istiod: 0,
         };
@@ -86,6 +89,13 @@ impl Universe {
             "istiod",
             format!("istiod pods in {}", s.istiod.namespace),
         );
+        // A waypoint's pods carry the label Istio gives a Gateway's pods, and run as the
+        // account Istio names after it.
+        for (ns, w) in &s.waypoints {
+            let labels = BTreeMap::from([(GATEWAY_NAME_LABEL.to_string(), w.name.clone())]);
+            let id = u.add(ns, &labels, &w.name, format!("waypoint {} in {ns}", w.name));
+            u.waypoints.insert(ns.clone(), id);
+        }
         let mut namespaces: BTreeSet<String> = u.by_namespace.keys().cloned().collect();
         for service in &mesh.services {
             for allow in &service.allows {

@@ -4,6 +4,7 @@
 //! could (a widened selector, a dropped egress rule, a changed principal, ...), and shows
 //! that `selfcheck::self_check` names the pair that the corruption made wrong.
 
+mod ambient;
 mod authorization;
 mod beyond;
 mod cilium;
