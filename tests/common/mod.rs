@@ -3,6 +3,7 @@
 //! ([`golden`]), and small file-tree utilities.
 #![allow(dead_code)]
 
+pub mod ambient;
 mod checked;
 mod diagnosed;
 mod fixture;

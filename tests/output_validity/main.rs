@@ -160,5 +160,28 @@ pub fn over_examples(check: impl Fn(&Path) -> Vec<String>) -> Vec<String> {
                 .map(|failure| format!("tests/fixtures/{name}: {failure}")),
         );
     }
+    // The same trees under `dataplane ambient`, with a waypoint where one is needed.
+    let trees = examples()
+        .into_iter()
+        .map(|e| ("examples", e))
+        .chain(common::fixtures().into_iter().map(|f| ("tests/fixtures", f)));
+    for (parent, tree) in trees {
+        let name = tree.file_name().unwrap().to_string_lossy().into_owned();
+        let (files, _) = common::ambient::ambient_texts(&tree);
+        let work = TempDir::new().expect("temporary folder");
+        let input = work.path().join(&name);
+        for (path, text) in files {
+            let path = input.join(path);
+            fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+            fs::write(path, text).expect("write");
+        }
+        let out = work.path().join("out");
+        run_build(&input, &out, work.path());
+        failures.extend(
+            check(&out)
+                .into_iter()
+                .map(|failure| format!("{parent}/{name} (ambient): {failure}")),
+        );
+    }
     failures
 }

@@ -51,6 +51,11 @@ pub const SCHEMAS: &[(&str, &str, &str)] = &[
         include_str!("../schemas/requestauthentication-security-v1-strict.json"),
     ),
     (
+        "gateway.networking.k8s.io/v1",
+        "Gateway",
+        include_str!("../schemas/gateway-gateway-v1-strict.json"),
+    ),
+    (
         "cilium.io/v2",
         "CiliumNetworkPolicy",
         include_str!("../schemas/ciliumnetworkpolicy-cilium-v2-strict.json"),
