@@ -145,13 +145,20 @@ pub(crate) fn ingress_want(
     }
 }
 
-/// Kubelet's probes reach D's pods on each of its ports, and on nothing else.
-pub(crate) fn probes(d: &Service, view: &PodView, to: &str, report: &mut Report) {
+/// Kubelet's probes reach D's pods on each of its ports, and elsewhere only where WANT
+/// (what D's pods must admit) admits every source.
+pub(crate) fn probes(
+    d: &Service,
+    view: &PodView,
+    to: &str,
+    want: impl Fn(Transport, u16) -> Admitted,
+    report: &mut Report,
+) {
     let own: BTreeSet<u16> = d.ports.iter().map(|p| p.target).collect();
     let asked = own.iter().copied().chain([HBONE_PORT, 1]);
     for port in asked {
         let got = view.ingress_allows(Endpoint::Ip(PROBE_SOURCE), port, Transport::Tcp);
-        let want = own.contains(&port);
+        let want = own.contains(&port) || want(Transport::Tcp, port) == Admitted::All;
         if got != want {
             report.push(format!(
                 "L4 ingress to {to}:{port} from kubelet's probes ({PROBE_SOURCE}): ambient needs {}, NetworkPolicy {}",

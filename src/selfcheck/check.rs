@@ -111,8 +111,8 @@ pub fn check_as(
             let ports = probe_ports(&view, &declared);
             if ambient {
                 let want = ambient::ingress_want(d, &expected, &u);
-                ingress(&to, &view, &ports, want, &u, &mut report);
-                ambient::probes(d, &view, &to, &mut report);
+                ingress(&to, &view, &ports, &want, &u, &mut report);
+                ambient::probes(d, &view, &to, &want, &mut report);
                 ambient::paths(d, cluster, &expected, &u, &mut report);
             } else {
                 let want = |proto, port| match proto {
