@@ -11,7 +11,9 @@
 //! `--beyond` adds externals of both kinds and callable workloads (about one service in
 //! six calls one) with `cluster-cidrs`; `--authz` adds two token issuers, conditions on
 //! every service's HTTP rules and a deny beside each HTTP allow; `--cilium` writes the
-//! network layer as CiliumNetworkPolicy (`network cilium`); `--no-sidecar-scoping`
+//! network layer as CiliumNetworkPolicy (`network cilium`); `--ambient` moves the mesh
+//! layer to Istio's ambient mode (`dataplane ambient`, a waypoint in two namespaces of
+//! three, the third without HTTP rules or routes); `--no-sidecar-scoping`
 //! writes `sidecar-scoping off`, the tree without the features of the issue that brought
 //! them.
 //! Files already in OUT are overwritten; nothing else there is removed.
@@ -20,7 +22,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: gen_mesh --services N [--seed S] [--beyond] [--authz] [--cilium] [--no-sidecar-scoping] --out DIR";
+    "usage: gen_mesh --services N [--seed S] [--beyond] [--authz] [--cilium] [--ambient] [--no-sidecar-scoping] --out DIR";
 
 fn main() -> ExitCode {
     let mut services: Option<usize> = None;
@@ -55,6 +57,10 @@ fn main() -> ExitCode {
             }
             "--cilium" => {
                 options.cilium = true;
+                Ok(())
+            }
+            "--ambient" => {
+                options.ambient = true;
                 Ok(())
             }
             "--no-sidecar-scoping" => {

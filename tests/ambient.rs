@@ -150,12 +150,18 @@ fn same_verdicts(files: Vec<(String, String)>) -> usize {
                         req = req.http(m, x);
                     }
                     let side = side_l4 && sidecars.request_allowed(dst, &req).is_allowed();
-                    let amb = ambient_l4 && ambient.call_allowed(dst, Some(&info), &req, &td).is_allowed();
+                    let amb = ambient_l4
+                        && ambient
+                            .call_allowed(dst, Some(&info), &req, &td)
+                            .is_allowed();
                     compared += 1;
                     if side != amb {
                         differ.push(format!(
                             "{} {:?} to {}.{}:{n}: sidecars {side}, ambient {amb}",
-                            src.map_or("outside".to_string(), |s| format!("{}.{}", s.name, s.namespace)),
+                            src.map_or("outside".to_string(), |s| format!(
+                                "{}.{}",
+                                s.name, s.namespace
+                            )),
                             http,
                             d.name(),
                             d.namespace()
@@ -244,4 +250,22 @@ fn the_unchanged_shop_needs_waypoints_no_sidecar_scoping_and_a_strict_inventory(
         .expect_exit(2)
         .run();
     assert!(!out.path().join("out").exists());
+}
+
+#[test]
+fn generated_trees_mean_the_same_on_both_data_planes() {
+    use meshward::synth::{generate_with, Options};
+    for (seed, authz, beyond) in [(1, false, false), (2, true, false), (3, false, true)] {
+        let options = Options {
+            ambient: true,
+            authz,
+            beyond,
+            ..Options::default()
+        };
+        let compared = same_verdicts(generate_with(36, seed, options));
+        assert!(
+            compared > 1000,
+            "seed {seed}: only {compared} calls compared"
+        );
+    }
 }

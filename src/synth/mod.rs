@@ -83,6 +83,8 @@ struct Svc {
     ns: usize,
     ports: Vec<Port>,
     rules: bool,
+    /// Connections only: no HTTP rule and no route (a namespace without a waypoint).
+    l4: bool,
     /// `(callers, port indices)` of each `allow`, before rules are split off.
     allows: Vec<(Vec<Caller>, Vec<usize>)>,
     /// `(target service, port index or None)`.
@@ -104,6 +106,10 @@ pub struct Options {
     pub authz: bool,
     /// `network cilium`: CiliumNetworkPolicy in place of NetworkPolicy.
     pub cilium: bool,
+    /// `dataplane ambient`, with a waypoint in each namespace but every third (whose
+    /// services then have no HTTP rules and no routes, which a waypoint would need),
+    /// unless `authz` (whose denies need one everywhere).
+    pub ambient: bool,
 }
 
 impl Default for Options {
@@ -113,6 +119,7 @@ impl Default for Options {
             sidecar_scoping: true,
             authz: false,
             cilium: false,
+            ambient: false,
         }
     }
 }
@@ -154,11 +161,14 @@ pub fn generate_with(services: usize, seed: u64, options: Options) -> Vec<(Strin
                     }
                 })
                 .collect::<Vec<_>>();
+            // Round-robin keeps namespaces within one service of NAMESPACE_SIZE.
+            let ns = i % namespaces;
+            let l4 = options.ambient && !options.authz && ns % 3 == 2;
             Svc {
                 name: format!("{}-{i}", WORDS[rng.below(WORDS.len())]),
-                // Round-robin keeps namespaces within one service of NAMESPACE_SIZE.
-                ns: i % namespaces,
-                rules: rng.chance(1, 2),
+                ns,
+                rules: rng.chance(1, 2) && !l4,
+                l4,
                 ports,
                 allows: Vec::new(),
                 calls: Vec::new(),
@@ -242,6 +252,13 @@ pub fn generate_with(services: usize, seed: u64, options: Options) -> Vec<(Strin
     }
     if options.cilium {
         mesh.push_str("\n  network cilium\n");
+    }
+    if options.ambient {
+        mesh.push_str("\n  dataplane ambient\n");
+        for ns in (0..namespaces).filter(|&ns| !svcs.iter().any(|s| s.ns == ns && s.l4)) {
+            let name = namespace_name(ns);
+            let _ = writeln!(mesh, "  waypoint {name}-waypoint in {name}");
+        }
     }
     if options.beyond {
         beyond(&mut svcs, &mut rng, &mut mesh, &mut files);
@@ -450,7 +467,7 @@ fn service_text(svcs: &[Svc], t: usize, rng: &mut Rng, authz: bool) -> String {
         }
     }
     // A fifth of the services route their first HTTP port; half of those split it.
-    if rng.chance(1, 5) {
+    if rng.chance(1, 5) && !s.l4 {
         if let Some(p) = s.ports.iter().find(|p| p.proto != Proto::Tcp) {
             out.push('\n');
             let _ = writeln!(out, "  route {} {{", p.name);

@@ -112,3 +112,32 @@ fn shape_matches_the_brief() {
         "cross-namespace callers and calls"
     );
 }
+
+#[test]
+fn ambient_trees_compile_cleanly_and_prove() {
+    for (authz, beyond) in [(false, false), (true, false), (false, true)] {
+        let options = Options {
+            ambient: true,
+            authz,
+            beyond,
+            ..Options::default()
+        };
+        let compiled = crate::pipeline::run_texts(generate_with(150, 6, options));
+        let errors: Vec<String> = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| crate::diagnostic::render_text(d, &compiled.sources))
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
+        let (mesh, _) = compiled.result.expect("a model");
+        assert!(mesh.settings.is_ambient());
+        // Without authz, every third namespace has no waypoint: both paths are proven.
+        let namespaces: std::collections::BTreeSet<&str> =
+            mesh.services.iter().map(|s| s.namespace()).collect();
+        let served = mesh.settings.waypoints.len();
+        assert!(served > 0);
+        assert_eq!(served < namespaces.len(), !authz);
+    }
+}

@@ -161,10 +161,11 @@ pub fn over_examples(check: impl Fn(&Path) -> Vec<String>) -> Vec<String> {
         );
     }
     // The same trees under `dataplane ambient`, with a waypoint where one is needed.
-    let trees = examples()
-        .into_iter()
-        .map(|e| ("examples", e))
-        .chain(common::fixtures().into_iter().map(|f| ("tests/fixtures", f)));
+    let trees = examples().into_iter().map(|e| ("examples", e)).chain(
+        common::fixtures()
+            .into_iter()
+            .map(|f| ("tests/fixtures", f)),
+    );
     for (parent, tree) in trees {
         let name = tree.file_name().unwrap().to_string_lossy().into_owned();
         let (files, _) = common::ambient::ambient_texts(&tree);
