@@ -269,3 +269,50 @@ fn generated_trees_mean_the_same_on_both_data_planes() {
         );
     }
 }
+
+#[test]
+fn explain_follows_the_ambient_path() {
+    let (files, _) = ambient_texts(&root().join("examples/shop"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("folder")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let explain = |args: &[&str], exit: i32| {
+        let out = common::Meshward::new()
+            .arg("explain")
+            .arg(dir.path())
+            .args(args)
+            .expect_exit(exit)
+            .run();
+        out.stdout
+    };
+    let text = explain(
+        &[
+            "frontend.web",
+            "orders.shop",
+            "http",
+            "GET",
+            "/api/orders/7",
+        ],
+        0,
+    );
+    for line in [
+        "path       frontend.web ztunnel → waypoint shop/shop-waypoint → orders.shop ztunnel",
+        "L4 hop     frontend.web → waypoint shop/shop-waypoint on 15008/TCP",
+        "L4 hop     waypoint shop/shop-waypoint → orders.shop on 15008/TCP",
+        "waypoint   shop/shop-waypoint (caller's identity) — GET /api/orders/7: allowed by ALLOW policy shop/orders",
+        "ztunnel    GET /api/orders/7, relayed: allowed by ALLOW policy shop/orders.ztunnel",
+    ] {
+        assert!(text.contains(line), "{line:?} not in:\n{text}");
+    }
+    let text = explain(&["cart.shop", "orders.shop", "http"], 1);
+    assert!(text.contains("DENY waypoint"), "{text}");
+    let text = explain(&["checkout.shop", "redis.data"], 0);
+    assert!(
+        text.contains("no waypoint serves redis.data")
+            && text.contains("allowed by ALLOW policy data/redis"),
+        "{text}"
+    );
+}

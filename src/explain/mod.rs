@@ -17,8 +17,10 @@
 //! `external` one port of the other destinations, `layers` the layers they share (egress,
 //! the caller's proxy), `nearest` finds what comes closest to allowing a denied call,
 //! `text` prints the answer for a terminal, `dryrun` gives both verdicts when a side is
-//! in a dry-run namespace.
+//! in a dry-run namespace, `ambient` answers a service's port under `dataplane ambient`
+//! (the path, each HBONE hop, the waypoint's and the destination ztunnel's verdicts).
 
+mod ambient;
 mod answer;
 mod dryrun;
 mod external;

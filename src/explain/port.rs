@@ -232,7 +232,7 @@ fn end_user(to: &Service, q: &Question) -> Option<EndUser> {
         })
 }
 
-fn reason(d: &Decision) -> String {
+pub(super) fn reason(d: &Decision) -> String {
     match d {
         Decision::Allow(why) => format!("allowed by {why}"),
         Decision::Deny(why) => format!("denied: {why}"),
@@ -240,7 +240,7 @@ fn reason(d: &Decision) -> String {
 }
 
 /// A path that a rule's pattern matches.
-fn concrete(pattern: &str) -> String {
+pub(super) fn concrete(pattern: &str) -> String {
     if let Some(prefix) = pattern.strip_suffix('*') {
         format!("{prefix}x")
     } else if let Some(suffix) = pattern.strip_prefix('*') {
@@ -252,7 +252,7 @@ fn concrete(pattern: &str) -> String {
 
 /// The route a request to HOST on SERVICE_PORT carrying HEADERS takes, by the
 /// VirtualServices as the caller's proxy applies them (header routes first).
-fn route(
+pub(super) fn route(
     objects: &[Value],
     host: &str,
     service_port: u16,

@@ -5,7 +5,7 @@
 //! `workload` or `external`.
 
 use super::answer::{Explanation, PortAnswer, Question};
-use super::{external, port, workload};
+use super::{ambient, external, port, workload};
 use crate::evaluate::{Cluster, Pod};
 use crate::ir::{External, Identity, Mesh, Port};
 use crate::source::SourceMap;
@@ -116,7 +116,9 @@ pub fn explain(
     }
     let from = identity(mesh, &q.from)?;
     let from_pod = pod(from);
-    let cluster = Cluster::from_objects(objects.iter().cloned());
+    // Under ambient, with the namespace labels the docs ask for.
+    let cluster =
+        crate::selfcheck::environment(mesh, Cluster::from_objects(objects.iter().cloned()));
     let (kind, answers): (&'static str, Vec<PortAnswer>) = if let Some(name) =
         q.to.strip_prefix("external:")
     {
@@ -137,7 +139,11 @@ pub fn explain(
             let answers = asked(&q.to, &to.ports, q)?
                 .into_iter()
                 .map(|(_, port)| {
-                    port::answer(
+                    let answer = match mesh.settings.is_ambient() {
+                        true => ambient::answer,
+                        false => port::answer,
+                    };
+                    answer(
                         mesh, objects, sources, &cluster, from, &from_pod, to, &to_pod, port, q,
                     )
                 })
