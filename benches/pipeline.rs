@@ -14,7 +14,8 @@
 //! self-check does: `read-back`), `render::render_with` doing all three per document as a
 //! build does (`render-emit-read`), `selfcheck::check` on the read cluster,
 //! `output::write` (into an empty folder, and over an identical tree, where nothing is
-//! rewritten), then `pipeline::run` and `pipeline::run` plus `output::write` end to end. The tree is written
+//! rewritten), then `pipeline::run` and `pipeline::run` plus `output::write` end to end, and
+//! `pipeline::run` of the same services under `dataplane ambient`. The tree is written
 //! to a temporary folder once per size. See docs/performance.md for the figures.
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
@@ -31,7 +32,11 @@ fn sizes() -> Vec<usize> {
 }
 
 fn write_intents(dir: &Path, services: usize) {
-    for (relative, text) in synth::generate(services, 1) {
+    write_generated(dir, synth::generate(services, 1));
+}
+
+fn write_generated(dir: &Path, files: Vec<(String, String)>) {
+    for (relative, text) in files {
         let path = dir.join(relative);
         std::fs::create_dir_all(path.parent().expect("inside dir")).expect("create folder");
         std::fs::write(path, text).expect("write intent");
@@ -204,6 +209,21 @@ fn stages(c: &mut Criterion) {
                 let compiled = meshward::pipeline::run(dir);
                 let (_, tree) = compiled.result.expect("compiles");
                 output::write(&tree, unchanged.path()).expect("write")
+            })
+        });
+        // The same services under `dataplane ambient` (`gen_mesh --ambient`): a waypoint
+        // in two namespaces of three, every call followed along its path.
+        let ambient = tempfile::tempdir().expect("temp dir");
+        let options = synth::Options {
+            ambient: true,
+            ..synth::Options::default()
+        };
+        write_generated(ambient.path(), synth::generate_with(services, 1, options));
+        group.bench_function(BenchmarkId::new("pipeline-ambient", services), |b| {
+            b.iter(|| {
+                let compiled = meshward::pipeline::run(ambient.path());
+                assert!(compiled.result.is_some());
+                compiled
             })
         });
         group.finish();

@@ -148,12 +148,7 @@ impl Cluster {
         match pod.labels.get(DATAPLANE_MODE).map(String::as_str) {
             Some("ambient") => true,
             Some(_) => false,
-            None => {
-                self.namespace_labels(&pod.namespace)
-                    .get(DATAPLANE_MODE)
-                    .map(String::as_str)
-                    == Some("ambient")
-            }
+            None => self.namespace_label(&pod.namespace, DATAPLANE_MODE) == Some("ambient"),
         }
     }
 
@@ -172,19 +167,16 @@ impl Cluster {
     /// The waypoint serving SERVICE's traffic: named by the Service's `istio.io/use-waypoint`
     /// label (`none` opts out), else its namespace's; it must exist and take Service traffic.
     pub fn waypoint_of(&self, service: &ServiceInfo) -> Option<&Waypoint> {
-        let ns_labels = self.namespace_labels(&service.namespace);
-        let labels = if service.labels.contains_key(USE_WAYPOINT) {
-            &service.labels
-        } else {
-            &ns_labels
+        // The Service's own label wins over its namespace's, and brings its namespace key.
+        let label = |key: &str| match service.labels.contains_key(USE_WAYPOINT) {
+            true => service.labels.get(key).map(String::as_str),
+            false => self.namespace_label(&service.namespace, key),
         };
-        let name = labels.get(USE_WAYPOINT)?;
+        let name = label(USE_WAYPOINT)?;
         if name == "none" {
             return None;
         }
-        let namespace = labels
-            .get(USE_WAYPOINT_NAMESPACE)
-            .unwrap_or(&service.namespace);
+        let namespace = label(USE_WAYPOINT_NAMESPACE).unwrap_or(&service.namespace);
         self.waypoints.iter().find(|w| {
             &w.name == name
                 && &w.namespace == namespace

@@ -21,7 +21,7 @@
 //!   request: every hop admitted by NetworkPolicy on both ends, then the waypoint's and
 //!   the destination ztunnel's verdicts, equal to what the intents say.
 
-use super::asks::{principals, requests};
+use super::asks::{inside, principals};
 use super::expected::{caller_admits, Admitted, Expected, Grants, SCRAPE_PORTS};
 use super::probes::{ProbeId, Universe, OUTSIDE};
 use super::report::{verdict, Report};
@@ -67,28 +67,36 @@ pub(crate) fn service_info(d: &Service) -> ServiceInfo {
 /// Where a grant toward a probe lands under ambient: a service behind a waypoint is
 /// reached at the waypoint's pods, anything else in the mesh at its own, on HBONE; a
 /// scrape goes to the pods themselves. DNS and istiod are outside the mesh: unchanged.
-pub(crate) fn landing(grants: Grants, mesh: &Mesh, u: &Universe) -> Grants {
-    let mut at: BTreeMap<ProbeId, ProbeId> = BTreeMap::new();
-    for s in &mesh.services {
-        let via = mesh
-            .settings
-            .waypoint(s.namespace())
-            .map_or(u.service(s), |_| u.waypoints[s.namespace()]);
-        at.insert(u.service(s), via);
+pub(crate) struct Landing(BTreeMap<ProbeId, ProbeId>);
+
+impl Landing {
+    pub(crate) fn new(mesh: &Mesh, u: &Universe) -> Landing {
+        let mut at: BTreeMap<ProbeId, ProbeId> = BTreeMap::new();
+        for s in &mesh.services {
+            let via = mesh
+                .settings
+                .waypoint(s.namespace())
+                .map_or(u.service(s), |_| u.waypoints[s.namespace()]);
+            at.insert(u.service(s), via);
+        }
+        for w in &mesh.workloads {
+            at.insert(u.of(&w.identity), u.of(&w.identity));
+        }
+        Landing(at)
     }
-    for w in &mesh.workloads {
-        at.insert(u.of(&w.identity), u.of(&w.identity));
+
+    pub(crate) fn of(&self, grants: Grants) -> Grants {
+        grants
+            .into_iter()
+            .map(|(dst, proto, port)| match self.0.get(&dst) {
+                Some(_) if proto == Transport::Tcp && SCRAPE_PORTS.contains(&port) => {
+                    (dst, proto, HBONE_PORT)
+                }
+                Some(&via) if proto == Transport::Tcp => (via, proto, HBONE_PORT),
+                _ => (dst, proto, port),
+            })
+            .collect()
     }
-    grants
-        .into_iter()
-        .map(|(dst, proto, port)| match at.get(&dst) {
-            Some(_) if proto == Transport::Tcp && SCRAPE_PORTS.contains(&port) => {
-                (dst, proto, HBONE_PORT)
-            }
-            Some(&via) if proto == Transport::Tcp => (via, proto, HBONE_PORT),
-            _ => (dst, proto, port),
-        })
-        .collect()
 }
 
 /// Every source D admits on any of its ports (the scraper aside).
@@ -283,6 +291,36 @@ pub(crate) fn authorization(
     }
 }
 
+/// The requests a path is followed with: a TCP connection and, on an HTTP port, one
+/// request inside each path of each rule on it and one outside them all. The layer checks
+/// ask the full grid (`asks::requests`) of each judge; this asks whether the judges and
+/// the hops compose.
+fn path_requests(d: &Service, port: &crate::ir::Port) -> Vec<Option<(&'static str, String)>> {
+    let mut out: BTreeSet<Option<(&'static str, String)>> = [None].into();
+    if !port.protocol.is_http() {
+        return out.into_iter().collect();
+    }
+    out.insert(Some(("GET", "/meshward/probe".to_string())));
+    let on_port = |a: &&crate::ir::Allow| a.ports.iter().any(|&p| d.ports[p].target == port.target);
+    for rule in d
+        .allows
+        .iter()
+        .chain(&d.denies)
+        .filter(on_port)
+        .flat_map(|a| &a.rules)
+    {
+        let method = rule
+            .methods
+            .first()
+            .and_then(|m| crate::check::METHODS.iter().find(|k| *k == m).copied())
+            .unwrap_or("GET");
+        for path in &rule.paths {
+            out.insert(Some((method, inside(path))));
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// Invariant 13: each call to D, hop by hop and judge by judge, has the intents' verdict.
 pub(crate) fn paths(
     d: &Service,
@@ -320,7 +358,7 @@ pub(crate) fn paths(
                     .is_none_or(|p| cluster.egress_allows(p, target, hop.port, Transport::Tcp))
                     && cluster.ingress_allows(&hop.target, from, hop.port, Transport::Tcp)
             });
-            let asked = requests(d, port);
+            let asked = path_requests(d, port);
             let plain_ok = principal.is_some() || d.mtls == Mtls::Permissive;
             for http in &asked {
                 let mut req = match &principal {
@@ -365,6 +403,7 @@ pub(crate) fn waypoint(
     namespace: &str,
     cluster: &Cluster,
     expected: &Expected,
+    landing: &Landing,
     u: &Universe,
     report: &mut Report,
 ) {
@@ -378,7 +417,7 @@ pub(crate) fn waypoint(
         .filter(|s| s.namespace() == namespace)
         .collect();
     let mut from = Admitted::Some(BTreeSet::new());
-    let mut grants = landing(expected.egress(None, namespace, u), mesh, u);
+    let mut grants = landing.of(expected.egress(None, namespace, u));
     for s in &served {
         let c = callers(s, expected, u);
         if c != Admitted::Some(BTreeSet::new()) {

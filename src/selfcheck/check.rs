@@ -79,9 +79,10 @@ pub fn check_as(
     let ambient = mesh.settings.is_ambient();
     // Where a grant lands at L4: the destination's own port with sidecars; HBONE to a
     // waypoint or the pods under ambient.
-    let land = |grants| match ambient {
-        true => ambient::landing(grants, mesh, &u),
-        false => grants,
+    let landing = ambient.then(|| ambient::Landing::new(mesh, &u));
+    let land = |grants| match &landing {
+        Some(landing) => landing.of(grants),
+        None => grants,
     };
     let mut report = Report::default();
     for why in cluster.unreadable() {
@@ -179,7 +180,9 @@ pub fn check_as(
             &mut report,
         );
         if mesh.settings.waypoint(ns).is_some() {
-            ambient::waypoint(ns, cluster, &expected, &u, &mut report);
+            if let Some(landing) = &landing {
+                ambient::waypoint(ns, cluster, &expected, landing, &u, &mut report);
+            }
         }
         let granted = reach.of(None, ns);
         let name = u.name(other);
