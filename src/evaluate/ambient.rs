@@ -178,8 +178,8 @@ impl Cluster {
         }
         let namespace = label(USE_WAYPOINT_NAMESPACE).unwrap_or(&service.namespace);
         self.waypoints.iter().find(|w| {
-            &w.name == name
-                && &w.namespace == namespace
+            w.name == name
+                && w.namespace == namespace
                 && matches!(w.traffic.as_str(), "service" | "all")
         })
     }
