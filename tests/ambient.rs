@@ -316,3 +316,18 @@ fn explain_follows_the_ambient_path() {
         "{text}"
     );
 }
+
+#[test]
+fn cilium_and_sync_waves_under_ambient() {
+    let (mut files, _) = ambient_texts(&root().join("examples/shop"));
+    let mesh = files
+        .iter_mut()
+        .find(|(p, _)| p == "mesh.intent")
+        .expect("mesh");
+    mesh.1 = mesh.1.replacen(
+        "dataplane ambient",
+        "dataplane ambient\n  network cilium\n  sync-waves on",
+        1,
+    );
+    assert!(same_verdicts(files) > 100);
+}
