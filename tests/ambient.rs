@@ -17,6 +17,7 @@ use meshward::code::Code;
 use meshward::evaluate::{Cluster, Endpoint, Pod, Request, ServiceInfo, Transport};
 use meshward::ir::Mesh;
 use meshward::render::Reading;
+use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -330,4 +331,27 @@ fn cilium_and_sync_waves_under_ambient() {
         1,
     );
     assert!(same_verdicts(files) > 100);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 10, ..ProptestConfig::default() })]
+    /// Random generated trees, with every option the generator has: the ambient build
+    /// proves, and gives the sidecar build's verdict on every call.
+    #[test]
+    fn random_trees_mean_the_same_on_both_data_planes(
+        seed in 0u64..10_000,
+        services in 2usize..30,
+        beyond: bool,
+        authz: bool,
+        cilium: bool,
+    ) {
+        let options = meshward::synth::Options {
+            ambient: true,
+            beyond,
+            authz,
+            cilium,
+            ..meshward::synth::Options::default()
+        };
+        same_verdicts(meshward::synth::generate_with(services, seed, options));
+    }
 }
