@@ -1,7 +1,7 @@
 //! Grammar-aware fuzzing: an `Arbitrary` model of intent trees, printed to intent text.
 //!
-//! The model covers every statement of docs/language.md (`deny`, `when` conditions and
-//! mesh `jwt` blocks included) with values drawn mostly from small
+//! The model covers every statement of docs/language.md (`deny`, `when` conditions, mesh
+//! `jwt` blocks, `dataplane` and `waypoint` included) with values drawn mostly from small
 //! pools (so that services, callers, ports and calls often line up and the tree compiles)
 //! and sometimes from odd ones: upper-case, reserved, empty and too-long names; ports 0,
 //! 15001, 65536 and 20-digit numbers; unknown protocols, methods, retry conditions and
@@ -487,6 +487,21 @@ impl<'a> Arbitrary<'a> for NetworkWord {
     }
 }
 
+/// `dataplane`'s value as typed.
+#[derive(Debug, Clone)]
+struct DataplaneWord(&'static str);
+
+impl<'a> Arbitrary<'a> for DataplaneWord {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(DataplaneWord(if k < 240 {
+            pick(u, &["sidecar", "ambient"])?
+        } else {
+            pick(u, &["Ambient", "ambiant", "sidecars"])?
+        }))
+    }
+}
+
 /// A header or claim name of a `when` condition: mostly valid, sometimes not.
 #[derive(Debug, Clone)]
 struct CondName(&'static str);
@@ -664,6 +679,8 @@ enum MeshStmt {
     SyncWaves(Switch),
     DryRun(Some1<Name, 2>),
     Network(NetworkWord),
+    Dataplane(DataplaneWord),
+    Waypoint(Name, Name),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -683,6 +700,10 @@ struct Mesh {
     /// are drawn from the same small pool as the services').
     dry_run: Option<Some1<Name, 2>>,
     network: Option<NetworkWord>,
+    dataplane: Option<DataplaneWord>,
+    /// `waypoint NAME in NS`: names from the services' pool, so that they often serve a
+    /// namespace that holds services.
+    waypoints: Few<(Name, Name), 2>,
     /// A rare extra statement of any kind (a second `dns`, ...).
     extra: Rarely<MeshStmt>,
     /// `jwt NAME { issuer URL  jwks URL }`, either line sometimes missing.
@@ -727,6 +748,12 @@ impl Mesh {
         }
         if let Some(v) = &self.network {
             out.push(MeshStmt::Network(v.clone()));
+        }
+        if let Some(v) = &self.dataplane {
+            out.push(MeshStmt::Dataplane(v.clone()));
+        }
+        for (n, ns) in &self.waypoints.0 {
+            out.push(MeshStmt::Waypoint(n.clone(), ns.clone()));
         }
         if let Some(extra) = &self.extra.0 {
             out.push(extra.clone());
@@ -1165,6 +1192,16 @@ impl Printer {
                 MeshStmt::Network(v) => {
                     self.t("network");
                     self.t(v.0);
+                }
+                MeshStmt::Dataplane(v) => {
+                    self.t("dataplane");
+                    self.t(v.0);
+                }
+                MeshStmt::Waypoint(n, ns) => {
+                    self.t("waypoint");
+                    self.t(n.0.clone());
+                    self.t("in");
+                    self.t(ns.0.clone());
                 }
             }
             self.nl();

@@ -15,7 +15,9 @@
 //! from read policies, and the [`PodView`] of one pod, are in `cluster.rs` (with the
 //! per-namespace index in `index.rs`). Each kind's semantics has its own file
 //! (`network.rs`, `mtls.rs`, `authorization.rs`; `sidecar.rs` and `outbound.rs` for
-//! Sidecar and ServiceEntry; `ambient.rs` for ztunnel and waypoints); the shapes they judge are in `policy.rs` and `selector.rs`,
+//! Sidecar and ServiceEntry; `ambient.rs` for ztunnel and waypoints; `federation.rs` for
+//! calls between the clusters of one mesh); the shapes they judge are in `policy.rs` and
+//! `selector.rs`,
 //! the questions asked of them in `pod.rs`, `connection.rs` and `request.rs`.
 //!
 //! Semantics, and the simplifications made:
@@ -104,6 +106,7 @@ mod authorization;
 mod cluster;
 mod conditions;
 mod connection;
+mod federation;
 mod fqdn;
 mod index;
 mod mtls;
@@ -126,6 +129,7 @@ pub use ambient::{
 pub use cluster::{Cluster, PodView, ServiceInfo, NAMESPACE_NAME_LABEL};
 pub use conditions::istio_match;
 pub use connection::{Direction, Transport};
+pub use federation::{Crossing, Federation, Leg, Member, Placed, EASTWEST_PORT};
 pub use network::cidr_contains;
 pub use outbound::{Destination, Outbound, Proxy, MESH_OUTBOUND};
 pub use pod::{Endpoint, Pod};

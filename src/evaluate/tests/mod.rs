@@ -11,6 +11,7 @@ mod cilium;
 mod cilium_emission;
 mod cilium_fqdn;
 mod conditions;
+mod federation;
 mod mtls;
 mod network;
 mod read;
