@@ -23,7 +23,7 @@
 
 use super::asks::{inside, principals};
 use super::expected::{caller_admits, Admitted, Expected, Grants, SCRAPE_PORTS};
-use super::probes::{ProbeId, Universe, OUTSIDE};
+use super::probes::{ProbeId, Universe, OUTSIDE, STRANGER};
 use super::report::{verdict, Report};
 use crate::evaluate::{
     Cluster, Endpoint, Pod, PodView, Request, ServiceInfo, Transport, DATAPLANE_MODE, USE_WAYPOINT,
@@ -188,7 +188,36 @@ pub(crate) fn authorization(
     let info = service_info(d);
     let td = expected.mesh.settings.trust_domain.as_str();
     let ztunnel = cluster.view_enforcing(pod);
-    let Some(w) = expected.mesh.settings.waypoint(d.namespace()) else {
+    let to = format!("{}.{}", d.name(), d.namespace());
+    let waypoint = expected.mesh.settings.waypoint(d.namespace());
+    // ztunnel captures the metrics ports a sidecar would leave alone: the scraper, and
+    // nobody else (a stranger, the waypoint), reaches them.
+    let scraper = expected
+        .mesh
+        .settings
+        .scraper
+        .as_ref()
+        .map(|s| format!("{td}/ns/{}/sa/{}", s.namespace, s.account));
+    let mut others = vec![format!("{td}/ns/{}/sa/{STRANGER}", d.namespace())];
+    others.extend(waypoint.map(|w| w.principal(td)));
+    let asked = scraper
+        .iter()
+        .map(|s| (s, true))
+        .chain(others.iter().map(|o| (o, false)));
+    for (who, want) in asked {
+        for port in SCRAPE_PORTS {
+            let got = ztunnel.authorize_ztunnel(&Request::from_principal(who, port));
+            if got.is_allowed() != want {
+                report.push(format!(
+                    "L4 connection to {to}:{port} from {who}: intent {}, ztunnel {} ({})",
+                    verdict(want),
+                    verdict(got.is_allowed()),
+                    got.reason()
+                ));
+            }
+        }
+    }
+    let Some(w) = waypoint else {
         // No HTTP rule here (the checks refuse them): ztunnel judges every connection.
         let principals = principals(d, td);
         for port in &d.ports {
@@ -215,7 +244,6 @@ pub(crate) fn authorization(
         }
         return;
     };
-    let to = format!("{}.{}", d.name(), d.namespace());
     match cluster.waypoint_of(&info) {
         None => report.push(format!(
             "waypoint of {to}: intent `{}`, but no Gateway of class istio-waypoint named so serves it",
@@ -227,15 +255,9 @@ pub(crate) fn authorization(
             super::l7::authorization(d, &view, expected, report);
         }
     }
-    // Behind a waypoint, ztunnel admits the waypoint on every port an `allow` names, the
-    // scraper on its ports, and a caller directly only where no HTTP rule applies.
+    // Behind a waypoint, ztunnel admits the waypoint on every port an `allow` names, and
+    // a caller directly only where no HTTP rule applies.
     let relay = w.principal(td);
-    let scraper = expected
-        .mesh
-        .settings
-        .scraper
-        .as_ref()
-        .map(|s| format!("{td}/ns/{}/sa/{}", s.namespace, s.account));
     for port in &d.ports {
         let named = d
             .allows
@@ -269,21 +291,6 @@ pub(crate) fn authorization(
                     "L4 connection to {to}:{} from {} straight to its pods, skipping the waypoint: intent denies without the waypoint's rules, ztunnel allows ({})",
                     port.target,
                     p.as_deref().unwrap_or("a plaintext caller"),
-                    got.reason()
-                ));
-            }
-        }
-    }
-    for port in SCRAPE_PORTS {
-        for (who, want) in [(scraper.clone(), true), (Some(relay.clone()), false)] {
-            let Some(who) = who else { continue };
-            let want = want && scraper.is_some();
-            let got = ztunnel.authorize_ztunnel(&Request::from_principal(&who, port));
-            if got.is_allowed() != want {
-                report.push(format!(
-                    "L4 connection to {to}:{port} from {who}: intent {}, ztunnel {} ({})",
-                    verdict(want),
-                    verdict(got.is_allowed()),
                     got.reason()
                 ));
             }

@@ -214,3 +214,19 @@ fn a_service_without_a_waypoint_admits_its_callers_on_hbone_only() {
         &["redis.data", "intent allows"],
     );
 }
+
+#[test]
+fn a_scraper_rule_dropped_at_ztunnel_without_a_waypoint() {
+    caught(
+        |o| {
+            o.retain(|x| {
+                !(x["kind"] == "AuthorizationPolicy" && x["metadata"]["name"] == "redis.ztunnel")
+            })
+        },
+        &[
+            "redis.data:15020",
+            "prometheus-k8s",
+            "intent allows, ztunnel denies",
+        ],
+    );
+}
