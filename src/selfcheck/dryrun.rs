@@ -16,7 +16,7 @@
 use super::asks::{principals, requests};
 use super::reach::Reach;
 use super::report::Report;
-use crate::evaluate::{Cluster, Direction, MtlsMode, Outbound, Pod};
+use crate::evaluate::{Cluster, Direction, MtlsMode, Outbound, Pod, Request};
 use crate::ir::Service;
 
 /// The pods asked about in an observed namespace.
@@ -40,9 +40,9 @@ pub(crate) fn observed(
     reach: &Reach,
     report: &mut Report,
 ) {
-    let d = match who {
-        Observed::Service(d, _) => Some(d),
-        Observed::Undeclared(_) => None,
+    let (d, td) = match who {
+        Observed::Service(d, td) => (Some(d), Some(td)),
+        Observed::Undeclared(_) => (None, None),
     };
     let view = cluster.view(pod);
     for direction in [Direction::Ingress, Direction::Egress] {
@@ -81,10 +81,34 @@ pub(crate) fn observed(
             .map(|r| r.as_ref().map(|(m, x)| (*m, x.as_str())))
             .collect();
         let got = view.authorize_all(*port, &peers, &requests);
-        let grid = peers
+        let grid: Vec<(&Option<&str>, &Option<(&str, &str)>)> = peers
             .iter()
-            .flat_map(|p| requests.iter().map(move |r| (p, r)));
-        for ((peer, http), allowed) in grid.zip(got) {
+            .flat_map(|p| requests.iter().map(move |r| (p, r)))
+            .collect();
+        // Under ambient a service's requests pass its waypoint, whose policies (bound by
+        // `targetRefs`) no pod's own view holds: ask along the call's path as well.
+        let on_path: Vec<bool> = match (d, td, cluster.ambient(pod)) {
+            (Some(d), Some(td), true) => {
+                let info = super::ambient::service_info(d);
+                grid.iter()
+                    .map(|(peer, http)| {
+                        let mut req = match peer {
+                            Some(p) => Request::from_principal(p, *port),
+                            None => Request::plaintext(*port),
+                        };
+                        if let Some((m, x)) = http {
+                            req = req.http(m, x);
+                        }
+                        cluster
+                            .call_allowed(pod, Some(&info), &req, td)
+                            .is_allowed()
+                    })
+                    .collect()
+            }
+            _ => vec![true; grid.len()],
+        };
+        let got = got.into_iter().zip(on_path).map(|(a, b)| a && b);
+        for ((peer, http), allowed) in grid.into_iter().zip(got) {
             if !allowed {
                 let what = http.map_or("a TCP connection".to_string(), |(m, x)| format!("{m} {x}"));
                 report.push(format!(

@@ -11,21 +11,25 @@ use std::path::Path;
 #[path = "../common/ambient.rs"]
 mod variant;
 
-/// examples/shop under ambient, rendered as enforced.
-fn shop() -> (meshward::ir::Mesh, Vec<Value>) {
+/// examples/shop under ambient, rendered as READING.
+fn shop(reading: Reading) -> (meshward::ir::Mesh, Vec<Value>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
     let (files, _) = variant::ambient_texts(&dir);
     let compiled = meshward::pipeline::run_texts(files);
     assert!(compiled.faults.is_empty(), "{:#?}", compiled.faults);
     let (mesh, _) = compiled.result.expect("compiles");
-    let objects = meshward::pipeline::render_objects_as(&mesh, Reading::Enforced).expect("render");
+    let objects = meshward::pipeline::render_objects_as(&mesh, reading).expect("render");
     (mesh, objects)
 }
 
 fn caught(corrupt: impl FnOnce(&mut Vec<Value>), expect: &[&str]) {
-    let (mesh, mut objects) = shop();
+    caught_as(Reading::Enforced, corrupt, expect)
+}
+
+fn caught_as(reading: Reading, corrupt: impl FnOnce(&mut Vec<Value>), expect: &[&str]) {
+    let (mesh, mut objects) = shop(reading);
     corrupt(&mut objects);
-    let faults: Vec<String> = self_check_as(&mesh, &objects, Reading::Enforced)
+    let faults: Vec<String> = self_check_as(&mesh, &objects, reading)
         .into_iter()
         .map(|f| f.0)
         .collect();
@@ -55,8 +59,10 @@ fn to_selector(p: &mut Value, app: &str) {
 
 #[test]
 fn the_ambient_shop_passes_and_has_its_waypoints() {
-    let (mesh, objects) = shop();
+    let (mesh, objects) = shop(Reading::Enforced);
     assert_eq!(self_check_as(&mesh, &objects, Reading::Enforced), vec![]);
+    let (mesh, objects) = shop(Reading::Written);
+    assert_eq!(self_check_as(&mesh, &objects, Reading::Written), vec![]);
     let gateways: Vec<&str> = objects
         .iter()
         .filter(|o| o["kind"] == "Gateway")
@@ -228,5 +234,20 @@ fn a_scraper_rule_dropped_at_ztunnel_without_a_waypoint() {
             "prometheus-k8s",
             "intent allows, ztunnel denies",
         ],
+    );
+}
+
+#[test]
+fn a_waypoint_policy_of_a_dry_run_namespace_without_its_annotation_enforces() {
+    caught_as(
+        Reading::Written,
+        |o| {
+            let ap = policy(o, "billing", "payments");
+            ap["metadata"]
+                .as_object_mut()
+                .expect("metadata")
+                .remove("annotations");
+        },
+        &["payments.billing"],
     );
 }
