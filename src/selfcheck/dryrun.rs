@@ -29,6 +29,9 @@ pub(crate) enum Observed<'a> {
 
 /// Requests to ask on each port: `None` for a TCP connection, else (method, path).
 type Asked<'a> = Vec<(u16, Vec<Option<(&'a str, String)>>)>;
+/// A peer's principal (`None`: plain text), and a request of it (`None`: TCP).
+type Peer<'a> = Option<&'a str>;
+type Http<'a> = Option<(&'a str, &'a str)>;
 
 /// Check that nothing restricts POD (named FROM), the pods of WHO, in an observed
 /// namespace.
@@ -81,7 +84,7 @@ pub(crate) fn observed(
             .map(|r| r.as_ref().map(|(m, x)| (*m, x.as_str())))
             .collect();
         let got = view.authorize_all(*port, &peers, &requests);
-        let grid: Vec<(&Option<&str>, &Option<(&str, &str)>)> = peers
+        let grid: Vec<(&Peer, &Http)> = peers
             .iter()
             .flat_map(|p| requests.iter().map(move |r| (p, r)))
             .collect();
