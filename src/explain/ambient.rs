@@ -5,8 +5,8 @@
 
 use super::answer::{layer, Layer, PortAnswer, Question};
 use super::external::policy_kind;
-use super::nearest::{callers_text, nearest, rules_text};
-use super::port::{concrete, reason, route};
+use super::nearest::rules_text;
+use super::port::{applicable, concrete, deny_layer, port_answer, reason, route};
 use crate::evaluate::{
     AmbientPath, Cluster, Direction, Endpoint, MtlsMode, Pod, Request, ServiceInfo, Transport,
     GATEWAY_NAME_LABEL,
@@ -69,14 +69,7 @@ pub(crate) fn answer(
         format!("{mode} on {}; {} presents {principal}", q.to, q.from),
     ));
 
-    let applicable: Vec<&Allow> = to
-        .allows
-        .iter()
-        .filter(|a| {
-            a.ports.iter().any(|&i| to.ports[i].target == target)
-                && a.callers.iter().any(|c| c.covers(from))
-        })
-        .collect();
+    let applicable = applicable(to, from, target);
     // The requests asked: the question's, else one per rule FROM may use, else any.
     let asked: Vec<Option<(String, String)>> = match (&q.request, port.protocol.is_http()) {
         (Some((m, x)), true) => vec![Some((m.clone(), x.clone()))],
@@ -149,20 +142,7 @@ pub(crate) fn answer(
         ));
     }
     for deny in denies(to, from, target, q) {
-        layers.push(layer(
-            "deny",
-            false,
-            format!(
-                "{} refuses it (deny {}{})",
-                sources.location(deny.span),
-                callers_text(deny),
-                if deny.rules.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", rules_text(deny))
-                }
-            ),
-        ));
+        layers.push(deny_layer(sources, deny));
     }
     if let Some(route) = route(
         objects,
@@ -173,29 +153,7 @@ pub(crate) fn answer(
         layers.push(layer("route", true, route));
     }
     let allowed = layers.iter().all(|l| l.allowed) && any;
-    PortAnswer {
-        port: port.name.clone(),
-        service_port: port.port,
-        target_port: target,
-        protocol: port.protocol.as_str(),
-        allowed,
-        nearest: if allowed {
-            Vec::new()
-        } else {
-            nearest(to, from, port, sources, &applicable)
-        },
-        allowed_by: if allowed {
-            applicable
-                .iter()
-                .map(|a| format!("{} (allow {})", sources.location(a.span), callers_text(a)))
-                .collect()
-        } else {
-            Vec::new()
-        },
-        layers,
-        notes: Vec::new(),
-        allowed_now: None,
-    }
+    port_answer(sources, to, from, port, layers, allowed, &applicable)
 }
 
 /// A verdict and its reason.

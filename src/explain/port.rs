@@ -2,7 +2,7 @@
 //! ingress, mTLS, L7 and the route, each judged by the evaluator on the rendered objects,
 //! and the intent lines that allow it.
 
-use super::answer::{layer, PortAnswer, Question};
+use super::answer::{layer, Layer, PortAnswer, Question};
 use super::external::policy_kind;
 use super::layers::{egress_to_pod, sidecar};
 use super::nearest::{callers_text, nearest, rules_text};
@@ -83,14 +83,7 @@ pub(crate) fn answer(
     );
     layers.extend([egress, proxy, ingress, mtls]);
 
-    let applicable: Vec<&Allow> = to
-        .allows
-        .iter()
-        .filter(|a| {
-            a.ports.iter().any(|&i| to.ports[i].target == target)
-                && a.callers.iter().any(|c| c.covers(from))
-        })
-        .collect();
+    let applicable = applicable(to, from, target);
     let view = cluster.view(to_pod);
     let (l7_ok, allowed_by) = match (&q.request, port.protocol.is_http()) {
         (Some((m, x)), true) => {
@@ -117,20 +110,7 @@ pub(crate) fn answer(
                     && d.callers.iter().any(|c| c.covers(from))
                     && d.covers_with(m, x, &extras)
             }) {
-                layers.push(layer(
-                    "deny",
-                    false,
-                    format!(
-                        "{} refuses it (deny {}{})",
-                        sources.location(deny.span),
-                        callers_text(deny),
-                        if deny.rules.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {}", rules_text(deny))
-                        }
-                    ),
-                ));
+                layers.push(deny_layer(sources, deny));
             }
             (decision.is_allowed(), by)
         }
@@ -192,15 +172,53 @@ pub(crate) fn answer(
         layers.push(layer("route", true, route));
     }
     let allowed = layers.iter().all(|l| l.allowed) && l7_ok;
-    let nearest = if allowed {
-        Vec::new()
-    } else {
-        nearest(to, from, port, sources, &applicable)
-    };
+    port_answer(sources, to, from, port, layers, allowed, &allowed_by)
+}
+
+/// The `allow` lines of TO that name FROM on TARGET.
+pub(super) fn applicable<'s>(to: &'s Service, from: &Identity, target: u16) -> Vec<&'s Allow> {
+    to.allows
+        .iter()
+        .filter(|a| {
+            a.ports.iter().any(|&i| to.ports[i].target == target)
+                && a.callers.iter().any(|c| c.covers(from))
+        })
+        .collect()
+}
+
+/// The layer naming the `deny` line that refuses the request.
+pub(super) fn deny_layer(sources: &SourceMap, deny: &Allow) -> Layer {
+    layer(
+        "deny",
+        false,
+        format!(
+            "{} refuses it (deny {}{})",
+            sources.location(deny.span),
+            callers_text(deny),
+            if deny.rules.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", rules_text(deny))
+            }
+        ),
+    )
+}
+
+/// The answer for PORT from its LAYERS: the intent lines ALLOWED_BY when it is allowed,
+/// what comes nearest when not.
+pub(super) fn port_answer(
+    sources: &SourceMap,
+    to: &Service,
+    from: &Identity,
+    port: &Port,
+    layers: Vec<Layer>,
+    allowed: bool,
+    allowed_by: &[&Allow],
+) -> PortAnswer {
     PortAnswer {
         port: port.name.clone(),
         service_port: port.port,
-        target_port: target,
+        target_port: port.target,
         protocol: port.protocol.as_str(),
         allowed,
         layers,
@@ -212,7 +230,12 @@ pub(crate) fn answer(
         } else {
             Vec::new()
         },
-        nearest,
+        nearest: if allowed {
+            Vec::new()
+        } else {
+            let applicable = applicable(to, from, port.target);
+            nearest(to, from, port, sources, &applicable)
+        },
         notes: Vec::new(),
         allowed_now: None,
     }

@@ -51,11 +51,7 @@ impl Reader<'_> {
             })
         } else if self.keyword("scraper").is_some() {
             self.skip();
-            let name = self.word()?;
-            self.skip();
-            self.keyword("in")?;
-            self.skip();
-            let namespace = self.word()?;
+            let (name, namespace) = self.name_in()?;
             Some(ast::MeshStatement::Scraper {
                 span: self.span_from(start),
                 name,
@@ -89,11 +85,7 @@ impl Reader<'_> {
             Some(ast::MeshStatement::Dataplane(self.word()?))
         } else if self.keyword("waypoint").is_some() {
             self.skip();
-            let name = self.word()?;
-            self.skip();
-            self.keyword("in")?;
-            self.skip();
-            let namespace = self.word()?;
+            let (name, namespace) = self.name_in()?;
             Some(ast::MeshStatement::Waypoint {
                 span: self.span_from(start),
                 name,
@@ -112,6 +104,15 @@ impl Reader<'_> {
         } else {
             None
         }
+    }
+
+    /// `NAME in NAMESPACE`, after `scraper` or `waypoint`.
+    fn name_in(&mut self) -> Option<(ast::Word, ast::Word)> {
+        let name = self.word()?;
+        self.skip();
+        self.keyword("in")?;
+        self.skip();
+        Some((name, self.word()?))
     }
 
     /// `jwt NAME { (issuer URL | jwks URL)* }`.

@@ -43,12 +43,7 @@ impl Lower {
                     }
                 }
                 Rule::scraper => {
-                    let mut words = p
-                        .into_inner()
-                        .filter(|q| q.as_rule() == Rule::word)
-                        .map(|q| self.word(&q));
-                    let name = words.next().unwrap_or_else(|| self.empty_word(pspan));
-                    let namespace = words.next().unwrap_or_else(|| self.empty_word(pspan));
+                    let (name, namespace) = self.name_in(p, pspan);
                     ast::MeshStatement::Scraper {
                         span: pspan,
                         name,
@@ -71,12 +66,7 @@ impl Lower {
                     ast::MeshStatement::Dataplane(self.first_of(p, Rule::word, pspan))
                 }
                 Rule::waypoint => {
-                    let mut words = p
-                        .into_inner()
-                        .filter(|q| q.as_rule() == Rule::word)
-                        .map(|q| self.word(&q));
-                    let name = words.next().unwrap_or_else(|| self.empty_word(pspan));
-                    let namespace = words.next().unwrap_or_else(|| self.empty_word(pspan));
+                    let (name, namespace) = self.name_in(p, pspan);
                     ast::MeshStatement::Waypoint {
                         span: pspan,
                         name,
@@ -99,6 +89,18 @@ impl Lower {
             },
             statements,
         }
+    }
+
+    /// The two words of `KEYWORD NAME in NAMESPACE` (`scraper`, `waypoint`); a missing one
+    /// is empty, at the statement.
+    fn name_in(&self, pair: Pair<Rule>, span: Span) -> (ast::Word, ast::Word) {
+        let mut words = pair
+            .into_inner()
+            .filter(|q| q.as_rule() == Rule::word)
+            .map(|q| self.word(&q));
+        let name = words.next().unwrap_or_else(|| self.empty_word(span));
+        let namespace = words.next().unwrap_or_else(|| self.empty_word(span));
+        (name, namespace)
     }
 
     fn jwt(&self, pair: Pair<Rule>, span: Span) -> ast::Jwt {
