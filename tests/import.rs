@@ -56,7 +56,13 @@ fn every_example_and_fixture_round_trips_with_the_proof() {
         .iter()
         .map(|e| root().join("examples").join(e))
         .collect();
-    trees.extend(fixtures());
+    // An ambient tree is not among them: import writes intents for sidecars and lists
+    // ambient workloads as not imported (tests/corpus/ambient exits 1 for it).
+    trees.extend(
+        fixtures()
+            .into_iter()
+            .filter(|f| !common::ambient::is_ambient(&common::ambient::intent_texts(f))),
+    );
     assert!(trees.len() >= 3);
     for tree in trees {
         let tmp = tempfile::tempdir().expect("tmp");

@@ -33,8 +33,19 @@ pub fn intent_texts(dir: &Path) -> Vec<(String, String)> {
     files
 }
 
+/// Whether FILES already run under ambient (a tree written for it, like the `ambient`
+/// fixture).
+pub fn is_ambient(files: &[(String, String)]) -> bool {
+    files
+        .iter()
+        .any(|(p, t)| p == "mesh.intent" && t.lines().any(|l| l.trim() == "dataplane ambient"))
+}
+
 /// FILES with `dataplane ambient` added to the mesh block (one is made if there is none).
 pub fn with_dataplane(mut files: Vec<(String, String)>) -> Vec<(String, String)> {
+    if is_ambient(&files) {
+        return files;
+    }
     match files.iter_mut().find(|(p, _)| p == "mesh.intent") {
         Some((_, text)) => *text = text.replacen("mesh {", "mesh {\n  dataplane ambient", 1),
         None => files.push((
