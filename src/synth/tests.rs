@@ -2,16 +2,21 @@
 
 use super::*;
 
+/// The errors of COMPILED, rendered as the terminal shows them.
+fn errors(compiled: &crate::pipeline::Outcome) -> Vec<String> {
+    compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| crate::diagnostic::render_text(d, &compiled.sources))
+        .collect()
+}
+
 #[test]
 fn generated_trees_compile_cleanly() {
     for seed in [1, 2, 3] {
         let compiled = crate::pipeline::run_texts(generate(500, seed));
-        let errors: Vec<String> = compiled
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| crate::diagnostic::render_text(d, &compiled.sources))
-            .collect();
+        let errors = errors(&compiled);
         assert!(errors.is_empty(), "seed {seed}:\n{}", errors.join("\n"));
         let (mesh, tree) = compiled.result.expect("a model");
         assert_eq!(mesh.services.len(), 500);
@@ -28,12 +33,7 @@ fn trees_beyond_the_tree_compile_cleanly() {
             ..Options::default()
         };
         let compiled = crate::pipeline::run_texts(generate_with(1200, 4, options));
-        let errors: Vec<String> = compiled
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| crate::diagnostic::render_text(d, &compiled.sources))
-            .collect();
+        let errors = errors(&compiled);
         assert!(errors.is_empty(), "{}", errors.join("\n"));
         assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
         let (mesh, _) = compiled.result.expect("a model");
@@ -123,12 +123,7 @@ fn ambient_trees_compile_cleanly_and_prove() {
             ..Options::default()
         };
         let compiled = crate::pipeline::run_texts(generate_with(150, 6, options));
-        let errors: Vec<String> = compiled
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| crate::diagnostic::render_text(d, &compiled.sources))
-            .collect();
+        let errors = errors(&compiled);
         assert!(errors.is_empty(), "{}", errors.join("\n"));
         assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
         let (mesh, _) = compiled.result.expect("a model");
