@@ -69,6 +69,11 @@ pub enum Statement {
     Deny(Allow),
     Calls(Vec<CallTarget>),
     Route(Route),
+    /// `clusters NAME, ...`: the keyword's span and the names.
+    Clusters {
+        span: Span,
+        names: Vec<Word>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -268,6 +273,29 @@ pub enum MeshStatement {
         namespaces: Vec<Word>,
     },
     Jwt(Jwt),
+    Cluster(Cluster),
+    /// `eastwest NS LABELS`
+    Eastwest {
+        span: Span,
+        namespace: Word,
+        labels: Vec<Label>,
+    },
+}
+
+/// `cluster NAME { trust-domain D  network N  pod-cidrs R, ...  gateway IP, ... }`: one
+/// cluster of a mesh spread over several. Every statement is optional and kept as
+/// written, in order; the checker reports repeats.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Cluster {
+    /// The `cluster` keyword.
+    pub span: Span,
+    pub name: Word,
+    pub trust_domains: Vec<Word>,
+    pub networks: Vec<Word>,
+    /// `(keyword, ranges)` of each `pod-cidrs` line.
+    pub pod_cidrs: Vec<(Span, Vec<Word>)>,
+    /// `(keyword, addresses)` of each `gateway` line.
+    pub gateways: Vec<(Span, Vec<Word>)>,
 }
 
 /// `jwt NAME { issuer URL  jwks URL }`: an issuer of end-user tokens.

@@ -5,7 +5,7 @@
 //! Codes are grouped by what they are about: files and syntax (E00), names (E01), the
 //! tree as a whole (E02), ports (E03), `allow` (E04), `calls` (E05), `route` (E06),
 //! destinations outside the tree (E07), conditions and tokens (E08), other data planes
-//! (E10); warnings are W0.
+//! (E10), several clusters (E11); warnings are W0.
 
 use serde::Serialize;
 
@@ -195,6 +195,20 @@ codes! {
     WaypointUnmanaged = "E1005",
     /// Two `waypoint` lines for one namespace.
     SecondWaypoint = "E1006",
+    /// A `clusters` entry that names no declared cluster.
+    UnknownCluster = "E1101",
+    /// A caller on another network is allowed into a cluster that has no `gateway`.
+    NoGatewayAcrossNetworks = "E1102",
+    /// Callers on the same network reach a cluster across from one without `pod-cidrs`.
+    NoPodCidrs = "E1103",
+    /// Two clusters whose `pod-cidrs` overlap: an address would name pods of both.
+    OverlappingPodCidrs = "E1104",
+    /// Calls cross networks and the mesh block has no `eastwest` line.
+    NoEastwest = "E1105",
+    /// Several clusters under `dataplane ambient`, which meshward does not build.
+    ClustersUnderAmbient = "E1106",
+    /// Two `cluster` blocks with one name.
+    DuplicateCluster = "E1107",
     /// Caller identities used on a service that accepts plaintext.
     PermissiveIdentities = "W0001",
     /// `namespace NS` for a namespace the tree declares nothing in.

@@ -87,7 +87,8 @@ pub(crate) fn lower(file: FileId, origin: String, service: ast::Service, sink: &
             Statement::Allow(_)
             | Statement::Deny(_)
             | Statement::Calls(_)
-            | Statement::Route(_) => {}
+            | Statement::Route(_)
+            | Statement::Clusters { .. } => {}
         }
     }
     let mtls = match mtls {

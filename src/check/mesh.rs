@@ -53,7 +53,7 @@ fn group(namespace: &str, key: &str, value: &str) -> PodGroup {
     }
 }
 
-fn domain(word: &ast::Word, sink: &mut Sink) -> String {
+pub(crate) fn domain(word: &ast::Word, sink: &mut Sink) -> String {
     let ok = !word.text.is_empty()
         && word.text.len() <= 253
         && word.text.split('.').all(|part| {
@@ -213,8 +213,8 @@ pub(crate) fn settings(mesh: Option<&ast::Mesh>, sink: &mut Sink) -> Settings {
             MeshStatement::DryRun { namespaces, .. } => {
                 settings.dry_run.extend(namespaces.iter().cloned())
             }
-            // Read by `jwts`, which needs nothing else of the mesh block.
-            MeshStatement::Jwt(_) => {}
+            // Read by `jwts` and `clusters`, which need nothing else of the mesh block.
+            MeshStatement::Jwt(_) | MeshStatement::Cluster(_) | MeshStatement::Eastwest { .. } => {}
         }
     }
     settings

@@ -22,6 +22,8 @@
 //! - `allows`: callers and ports of `allow` and `deny` resolved, HTTP rules and their
 //!   `conditions` checked, in parallel; `denies` refuses a deny identical to an allow;
 //! - `calls`: every `calls` allowed by its target: a service, a workload or an external;
+//! - `clusters`: several clusters (the mesh block's `cluster` and `eastwest`, a
+//!   service's `clusters`), and a network path for every call between two of them;
 //! - `lint`: warnings on the finished model.
 //!
 //! `passes` holds [`check`], which runs them; `names` validates single tokens; `sink`
@@ -31,6 +33,7 @@ mod addresses;
 mod allows;
 mod ambient;
 mod calls;
+mod clusters;
 mod conditions;
 mod denies;
 mod destination;

@@ -5,6 +5,7 @@
 use super::allows;
 use super::ambient;
 use super::calls;
+use super::clusters;
 use super::denies;
 use super::draft;
 use super::dryrun;
@@ -58,6 +59,13 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     }
     let mut settings = mesh::settings(mesh_blocks.first(), &mut sink);
     let jwts = jwts::jwts(mesh_blocks.first(), &mut sink);
+    let is_ambient = settings.dataplane == ir::Dataplane::Ambient;
+    let declared = clusters::declared(
+        mesh_blocks.first(),
+        &settings.trust_domain,
+        is_ambient,
+        &mut sink,
+    );
     let lowered: Vec<(draft::Draft, Sink)> = services
         .into_par_iter()
         .map(|(id, origin, s)| {
@@ -90,7 +98,12 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     namespaces::check_namespaces(&drafts, &index, &mut sink);
     let dry_run = dryrun::resolve(&settings.dry_run, &index, &mut sink);
     let waypoints = ambient::resolve(&settings, &index, &mut sink);
-    let is_ambient = settings.dataplane == ir::Dataplane::Ambient;
+    let canonical: Vec<&ast::Service> = drafts
+        .iter()
+        .filter(|d| index.is_canonical(d))
+        .map(|d| &d.ast)
+        .collect();
+    let placements = clusters::placements(&canonical, &declared, &mut sink);
     // Each service resolves on its own: spread them over the cores, each with its own
     // sink, and take the diagnostics back in file order.
     let scope = allows::Scope {
@@ -125,27 +138,33 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
     let workloads: Vec<ir::Workload> = workloads.into_iter().map(|(w, _)| w).collect();
     let externals: Vec<ir::External> = externals.into_iter().map(|(e, _)| e).collect();
 
+    let settings = ir::Settings {
+        trust_domain: settings.trust_domain,
+        cluster_domain: settings.cluster_domain,
+        istiod: settings.istiod,
+        dns: settings.dns,
+        scraper,
+        cluster_cidrs: settings.cluster_cidrs.iter().map(|(c, _)| *c).collect(),
+        // Ambient has no sidecars to scope (`sidecar-scoping on` is refused there).
+        sidecar_scoping: settings.sidecar_scoping && !is_ambient,
+        jwts: jwts.into_iter().map(|(j, _)| j).collect(),
+        sync_waves: settings.sync_waves,
+        dry_run,
+        network: settings.network,
+        dataplane: settings.dataplane,
+        waypoints,
+        clusters: declared.sorted(),
+        eastwest: declared.eastwest.clone(),
+        placements,
+        site: None,
+    };
+    clusters::paths(&resolved, &settings, &declared, &mut sink);
     if sink.diagnostics.iter().any(|d| d.is_error()) {
         return (None, sink.diagnostics);
     }
     resolved.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
     let model = ir::Mesh {
-        settings: ir::Settings {
-            trust_domain: settings.trust_domain,
-            cluster_domain: settings.cluster_domain,
-            istiod: settings.istiod,
-            dns: settings.dns,
-            scraper,
-            cluster_cidrs: settings.cluster_cidrs.iter().map(|(c, _)| *c).collect(),
-            // Ambient has no sidecars to scope (`sidecar-scoping on` is refused there).
-            sidecar_scoping: settings.sidecar_scoping && !is_ambient,
-            jwts: jwts.into_iter().map(|(j, _)| j).collect(),
-            sync_waves: settings.sync_waves,
-            dry_run,
-            network: settings.network,
-            dataplane: settings.dataplane,
-            waypoints,
-        },
+        settings,
         services: resolved,
         workloads,
         externals,

@@ -41,15 +41,16 @@ pub(crate) fn build_command(args: &BuildArgs) -> Exit {
     match written {
         Ok(r) => {
             if !args.output.quiet {
-                let namespaces = tree
-                    .files
-                    .keys()
-                    .filter(|p| p.ends_with("/_namespace.yaml"))
-                    .count();
+                let namespaces: std::collections::BTreeSet<&str> =
+                    mesh.services.iter().map(|s| s.namespace()).collect();
+                let clusters = match mesh.settings.clusters.len() {
+                    0 => String::new(),
+                    n => format!(", {}", plural(n, "cluster")),
+                };
                 eprintln!(
-                    "meshward: {} in {} → {} ({} written, {} unchanged, {} removed)",
+                    "meshward: {} in {}{clusters} → {} ({} written, {} unchanged, {} removed)",
                     plural(mesh.services.len(), "service"),
-                    plural(namespaces, "namespace"),
+                    plural(namespaces.len(), "namespace"),
                     args.out.display(),
                     r.written,
                     r.unchanged,

@@ -9,7 +9,8 @@
 use super::outside::{network, Outside};
 use super::peer::{rules, Grants, Peer, Pods, Rule, L4};
 use super::reach::{sources, Reach, Source};
-use crate::ir::{Allow, Caller, Cidr, Destination, Mesh, Network, Port, Service};
+use super::remote::{Departure, Remote, EASTWEST_PORT};
+use crate::ir::{Allow, Caller, Cidr, Destination, Identity, Mesh, Network, Port, Service};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Sidecar ports the scraper may reach: merged Prometheus stats and Envoy's own.
@@ -112,7 +113,16 @@ fn pods_of(service: &Service) -> Peer<'_> {
 
 /// Build every connection table of the mesh.
 pub fn compile(mesh: &Mesh) -> Tables<'_> {
-    let managed: BTreeSet<&str> = mesh.services.iter().map(|s| s.namespace()).collect();
+    // In a mesh of several clusters, this cluster's tree: its own services and
+    // namespaces, and the other clusters by address.
+    let remote = Remote::new(&mesh.settings);
+    let here = |i: &Identity| remote.as_ref().is_none_or(|r| r.here(i));
+    let managed: BTreeSet<&str> = mesh
+        .services
+        .iter()
+        .filter(|s| here(&s.identity))
+        .map(|s| s.namespace())
+        .collect();
     let mut ingress: BTreeMap<(&str, &str), Grants> = BTreeMap::new();
     let mut gathered = Gathered::default();
     let mut entries: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
@@ -130,11 +140,36 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
             .filter(|_| ambient);
         // Where a caller's connection lands: the pods on the allowed port with sidecars;
         // HBONE to the waypoint, or to the pods without one, under ambient.
-        let dest = [match waypoint {
-            Some(w) => Peer::Pods(Pods::group(&w.pods)),
-            None => pods_of(service),
-        }];
-        let inbound = ingress.entry(key).or_default();
+        let is_here = here(&service.identity);
+        let dest: Vec<Peer> = match waypoint {
+            Some(w) => vec![Peer::Pods(Pods::group(&w.pods))],
+            None if is_here => vec![pods_of(service)],
+            None => Vec::new(),
+        };
+        // Its pods in other clusters: by their ranges on the service's ports, or through
+        // their cluster's east-west gateway on 15443.
+        let (direct, via_gateway): (Vec<Peer>, Vec<Peer>) = match &remote {
+            Some(r) => {
+                let mut direct = Vec::new();
+                let mut gateway = Vec::new();
+                for d in r.departures(&service.identity) {
+                    match d {
+                        Departure::Direct(c) => direct.push(Peer::Block(c)),
+                        Departure::Gateway(c) => gateway.push(Peer::Block(c)),
+                    }
+                }
+                (direct, gateway)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        let eastwest = BTreeSet::from([(L4::Tcp, EASTWEST_PORT)]);
+        let mut scratch = Grants::new();
+        let inbound = if is_here {
+            ingress.entry(key).or_default()
+        } else {
+            // Nothing is written for a service this cluster does not run.
+            &mut scratch
+        };
         if ambient {
             let probed = service.ports.iter().map(|p| (L4::Tcp, p.target));
             inbound
@@ -154,7 +189,19 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
                     Caller::Namespace(ns) => Peer::Namespace(ns),
                     Caller::Anyone => Peer::Anywhere,
                 };
-                if !ambient || peer == Peer::Anywhere {
+                if let Some(r) = &remote {
+                    for from in r.arrivals(caller) {
+                        inbound
+                            .entry(from)
+                            .or_default()
+                            .extend(ports.iter().copied());
+                    }
+                }
+                let caller_here = match caller {
+                    Caller::Pods(identity) => here(identity),
+                    _ => true,
+                };
+                if caller_here && (!ambient || peer == Peer::Anywhere) {
                     // Plain text (and any caller with sidecars) arrives on the port itself.
                     inbound
                         .entry(peer)
@@ -184,9 +231,19 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
                         }
                     }
                 }
-                // The caller's half of the edge, where meshward manages the caller.
+                // The caller's half of the edge, where meshward manages the caller (and,
+                // in a mesh of several clusters, runs it here).
                 for source in sources(caller, &managed) {
+                    if !caller_here {
+                        continue;
+                    }
                     gathered.grant(source, &dest, landing, Reach::Service(index));
+                    if !direct.is_empty() {
+                        gathered.grant(source, &direct, &ports, Reach::Service(index));
+                    }
+                    if !via_gateway.is_empty() {
+                        gathered.grant(source, &via_gateway, &eastwest, Reach::Service(index));
+                    }
                 }
             }
         }
@@ -238,7 +295,12 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
             SCRAPE_PORTS.iter().map(|p| (L4::Tcp, *p)).collect()
         };
         let from = Peer::Pods(Pods::of(scraper));
-        for service in &mesh.services {
+        // Scrapes stay in their cluster: a scraper here scrapes the services here.
+        let services = mesh
+            .services
+            .iter()
+            .filter(|s| here(&s.identity) && here(scraper));
+        for service in services {
             let key = (service.namespace(), service.name());
             ingress
                 .entry(key)
@@ -268,7 +330,7 @@ pub fn compile(mesh: &Mesh) -> Tables<'_> {
             .collect(),
         ..Tables::default()
     };
-    for service in &mesh.services {
+    for service in mesh.services.iter().filter(|s| here(&s.identity)) {
         let key = (service.namespace(), service.name());
         tables.services.insert(
             key,

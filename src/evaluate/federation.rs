@@ -205,7 +205,9 @@ impl Federation {
         let m = self
             .member(p.cluster)
             .ok_or_else(|| format!("no cluster named {}", p.cluster))?;
-        if !m.pod_cidrs.iter().any(|c| cidr_contains(c, p.address)) {
+        // A cluster without pod ranges is never reached by address (only through its
+        // gateway), so its pods' addresses are not asked about.
+        if !m.pod_cidrs.is_empty() && !m.pod_cidrs.iter().any(|c| cidr_contains(c, p.address)) {
             return Err(format!(
                 "{} is not in the pod ranges of cluster {} ({})",
                 p.address,

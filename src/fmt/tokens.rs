@@ -66,7 +66,7 @@ fn walk<'a>(pair: Pair<'a, Rule>, depth: usize, first: Break, out: &mut Vec<Toke
 /// The rules that are one line each inside a block: every alternative of the grammar's
 /// `*_stmt` rules, and an HTTP rule. A unit test keeps the list equal to the grammar, so a
 /// new statement cannot be laid out inline by mistake.
-const LINE_RULES: [Rule; 35] = [
+const LINE_RULES: [Rule; 40] = [
     Rule::account,
     Rule::selector,
     Rule::port,
@@ -99,6 +99,11 @@ const LINE_RULES: [Rule; 35] = [
     Rule::network,
     Rule::dataplane,
     Rule::waypoint,
+    Rule::cluster_def,
+    Rule::pod_cidrs,
+    Rule::gateway,
+    Rule::eastwest,
+    Rule::clusters,
     Rule::hosts,
     Rule::cidrs,
     Rule::http_rule,

@@ -5,10 +5,16 @@
 //! name, labels in a `BTreeMap`. Statement order inside a service is kept as written,
 //! since it is what a reader of the intent file sees.
 
+mod cidr;
+mod clusters;
 mod conditions;
+mod protocol;
 mod traffic;
 
+pub use cidr::Cidr;
+pub use clusters::Cluster;
 pub use conditions::{value_covers, Condition, EndUser, Extras, Jwt};
+pub use protocol::Protocol;
 pub use traffic::{Eject, HeaderRoute, Pool, Retries, Route};
 
 use crate::source::Span;
@@ -24,6 +30,19 @@ pub struct Mesh {
     pub workloads: Vec<Workload>,
     /// Destinations outside the cluster, sorted by name.
     pub externals: Vec<External>,
+}
+
+impl Mesh {
+    /// The model CLUSTER's tree is built from, in a mesh of several: the same intents,
+    /// compiled for that cluster (its services, its trust domain, the others by address).
+    pub fn at(&self, cluster: usize) -> Mesh {
+        let mut site = self.clone();
+        site.settings.site = Some(cluster);
+        if let Some(c) = self.settings.clusters.get(cluster) {
+            site.settings.trust_domain = c.trust_domain.clone();
+        }
+        site
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -53,6 +72,16 @@ pub struct Settings {
     /// Under ambient, the waypoint serving each namespace that has one, keyed by
     /// namespace (`waypoint NAME in NS`).
     pub waypoints: BTreeMap<String, Waypoint>,
+    /// The clusters of a mesh spread over several, sorted by name; empty for one cluster.
+    pub clusters: Vec<Cluster>,
+    /// The east-west gateway pods, the same in every cluster (`eastwest NS LABELS`).
+    pub eastwest: Option<PodGroup>,
+    /// Where each service with a `clusters` line runs, keyed by (namespace, name); a
+    /// service without one, and every workload, runs in every cluster.
+    pub placements: BTreeMap<(String, String), BTreeSet<String>>,
+    /// The cluster being compiled (an index into `clusters`): set on the copy of the
+    /// model each cluster's tree is built from, `None` for a single-cluster mesh.
+    pub site: Option<usize>,
 }
 
 /// A waypoint: the Gateway NAME in its namespace, and its pods, which Istio labels with
@@ -124,6 +153,48 @@ impl Settings {
     pub fn waypoint(&self, namespace: &str) -> Option<&Waypoint> {
         self.waypoints.get(namespace)
     }
+
+    /// The cluster being compiled, in a mesh of several.
+    pub fn site(&self) -> Option<&Cluster> {
+        self.site.and_then(|i| self.clusters.get(i))
+    }
+
+    /// Whether the pods of IDENTITY run in CLUSTER.
+    pub fn runs_in(&self, identity: &Identity, cluster: &str) -> bool {
+        !identity.managed
+            || self
+                .placements
+                .get(&(identity.namespace.clone(), identity.name.clone()))
+                .is_none_or(|set| set.contains(cluster))
+    }
+
+    /// Whether the pods of IDENTITY run in the cluster being compiled (always, in a mesh
+    /// of one cluster).
+    pub fn here(&self, identity: &Identity) -> bool {
+        self.site().is_none_or(|c| self.runs_in(identity, &c.name))
+    }
+
+    /// The clusters IDENTITY's pods run in, in name order.
+    pub fn clusters_of<'s>(&'s self, identity: &'s Identity) -> impl Iterator<Item = &'s Cluster> {
+        self.clusters
+            .iter()
+            .filter(move |c| self.runs_in(identity, &c.name))
+    }
+
+    /// The trust domains IDENTITY's certificates are issued in, sorted, without repeats:
+    /// the mesh's own, or one per cluster it runs in.
+    pub fn domains_of<'s>(&'s self, identity: &'s Identity) -> Vec<&'s str> {
+        if self.clusters.is_empty() {
+            return vec![self.trust_domain.as_str()];
+        }
+        let mut out: Vec<&str> = self
+            .clusters_of(identity)
+            .map(|c| c.trust_domain.as_str())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 /// Pods picked by a namespace and a label selector.
@@ -191,87 +262,6 @@ impl External {
         self.allows
             .iter()
             .any(|a| a.ports.contains(&port) && a.callers.iter().any(|c| c.covers(identity)))
-    }
-}
-
-/// An IPv4 or IPv6 range whose host bits are zero: `10.20.0.0/16`, `2001:db8::/48`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Cidr {
-    pub address: std::net::IpAddr,
-    pub prefix: u8,
-}
-
-impl Cidr {
-    /// The range's width in bits: 32 for IPv4, 128 for IPv6.
-    pub fn bits(&self) -> u8 {
-        if self.address.is_ipv4() {
-            32
-        } else {
-            128
-        }
-    }
-
-    pub fn is_ipv4(&self) -> bool {
-        self.address.is_ipv4()
-    }
-
-    fn value(ip: std::net::IpAddr) -> u128 {
-        match ip {
-            std::net::IpAddr::V4(a) => u128::from(u32::from(a)),
-            std::net::IpAddr::V6(a) => u128::from(a),
-        }
-    }
-
-    /// Whether IP lies in the range; an address of the other family never does.
-    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
-        if ip.is_ipv4() != self.is_ipv4() {
-            return false;
-        }
-        let shift = u32::from(self.bits() - self.prefix);
-        shift >= 128 || Self::value(self.address) >> shift == Self::value(ip) >> shift
-    }
-
-    /// Whether the two ranges share an address (one then holds the other).
-    pub fn overlaps(&self, other: &Cidr) -> bool {
-        self.contains(other.address) || other.contains(self.address)
-    }
-
-    /// Whether OTHER is inside this range and narrower: what Kubernetes requires of an
-    /// ipBlock's `except`.
-    pub fn strictly_contains(&self, other: &Cidr) -> bool {
-        self.contains(other.address) && other.prefix > self.prefix
-    }
-}
-
-impl std::fmt::Display for Cidr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.address, self.prefix)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Protocol {
-    Http,
-    Http2,
-    Grpc,
-    Tcp,
-    Tls,
-}
-
-impl Protocol {
-    /// Ports whose traffic the sidecar parses as HTTP, so L7 rules and routes apply.
-    pub fn is_http(self) -> bool {
-        matches!(self, Protocol::Http | Protocol::Http2 | Protocol::Grpc)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Protocol::Http => "http",
-            Protocol::Http2 => "http2",
-            Protocol::Grpc => "grpc",
-            Protocol::Tcp => "tcp",
-            Protocol::Tls => "tls",
-        }
     }
 }
 

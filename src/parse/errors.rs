@@ -43,9 +43,9 @@ pub(crate) fn to_diagnostic(id: FileId, text: &str, error: pest::error::Error<Ru
     let mesh_statements = positives.iter().filter(|r| is_mesh_statement(**r)).count();
     for rule in &positives {
         let phrase = if is_service_statement(*rule) && statements > 2 {
-            "a statement (`account`, `selector`, `port`, `mtls`, `allow`, `deny`, `calls`, `route`)"
+            "a statement (`account`, `selector`, `port`, `mtls`, `allow`, `deny`, `calls`, `route`, `clusters`)"
         } else if is_mesh_statement(*rule) && mesh_statements > 2 {
-            "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`, `cluster-cidrs`, `sidecar-scoping`, `sync-waves`, `dry-run`, `network`, `dataplane`, `waypoint`, `jwt`)"
+            "a mesh setting (`trust-domain`, `cluster-domain`, `istiod`, `dns`, `scraper`, `workload`, `cluster-cidrs`, `sidecar-scoping`, `sync-waves`, `dry-run`, `network`, `dataplane`, `waypoint`, `jwt`, `cluster`, `eastwest`)"
         } else if *rule == Rule::word {
             name_after(prev.as_deref())
         } else {
@@ -222,7 +222,11 @@ fn hint(text: &str, pos: usize, positives: &[Rule], found: &str) -> Option<Strin
         .rev()
         .find(|t| !t.is_empty() && !t.contains(['.', ':', '/']))
         .unwrap_or("");
-    if matches!(statement, "host" | "cidr" | "cluster-cidrs") && positives.contains(&Rule::comma) {
+    if matches!(
+        statement,
+        "host" | "cidr" | "cluster-cidrs" | "pod-cidrs" | "gateway"
+    ) && positives.contains(&Rule::comma)
+    {
         if found.starts_with('/') {
             return Some("write a range without spaces: `10.20.0.0/16`".into());
         }
@@ -325,6 +329,8 @@ fn name_after(previous: Option<&str>) -> &'static str {
         Some("external") => "an external name",
         Some("allow" | "deny") => "a caller",
         Some("jwt") => "a jwt name",
+        Some("cluster" | "clusters") => "a cluster name",
+        Some("eastwest") => "a namespace name",
         _ => "a name",
     }
 }
@@ -348,6 +354,7 @@ fn is_service_statement(rule: Rule) -> bool {
             | Rule::deny
             | Rule::calls
             | Rule::route
+            | Rule::clusters
     )
 }
 
@@ -368,6 +375,8 @@ fn is_mesh_statement(rule: Rule) -> bool {
             | Rule::dataplane
             | Rule::waypoint
             | Rule::jwt
+            | Rule::cluster_def
+            | Rule::eastwest
     )
 }
 
@@ -408,7 +417,7 @@ fn phrase(rule: Rule) -> &'static str {
             "a call target such as `payments in billing:grpc` or `external stripe:https`"
         }
         Rule::host_name | Rule::hosts => "a host name such as `api.stripe.com`",
-        Rule::cidr_range | Rule::cidrs | Rule::cluster_cidrs => {
+        Rule::cidr_range | Rule::cidrs | Rule::cluster_cidrs | Rule::pod_cidrs => {
             "an address range such as `10.20.0.0/16`"
         }
         Rule::switch => "`on` or `off`",
@@ -424,6 +433,7 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::claim_condition => "a claim name such as `groups`",
         Rule::condition_values | Rule::condition_value => "a value such as `acme`",
         Rule::jwt_stmt => "`issuer` or `jwks`",
+        Rule::cluster_stmt => "`trust-domain`, `network`, `pod-cidrs` or `gateway`",
         Rule::url => "an https URL",
         Rule::EOI => "end of file",
         _ => "more input",

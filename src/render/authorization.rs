@@ -182,11 +182,12 @@ fn from(allow: &Allow, settings: &Settings) -> Vec<From> {
     let mut namespaces = Vec::new();
     for caller in &allow.callers {
         match caller {
-            Caller::Pods(identity) => principals.push(principal(
-                &settings.trust_domain,
-                &identity.namespace,
-                &identity.account,
-            )),
+            // One principal per trust domain the caller's clusters issue it in.
+            Caller::Pods(identity) => {
+                for domain in settings.domains_of(identity) {
+                    principals.push(principal(domain, &identity.namespace, &identity.account));
+                }
+            }
             Caller::Namespace(ns) => namespaces.push(ns.clone()),
             Caller::Anyone => {}
         }

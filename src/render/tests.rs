@@ -114,6 +114,10 @@ fn mesh() -> Mesh {
             network: Default::default(),
             dataplane: Default::default(),
             waypoints: Default::default(),
+            clusters: Vec::new(),
+            eastwest: None,
+            placements: Default::default(),
+            site: None,
         },
         services: vec![
             service(

@@ -13,7 +13,7 @@ use super::l4::layer_kind;
 use super::probes::OUTSIDE;
 use super::reach::Granted;
 use super::report::{verdict, Report};
-use crate::evaluate::{Direction, Endpoint, Peer, PodView, PortValue, Transport};
+use crate::evaluate::{Direction, Endpoint, Peer, PodView, PortValue, Transport, EASTWEST_PORT};
 use crate::ir::{Cidr, Destination, Mesh, Network};
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv6Addr};
@@ -33,6 +33,17 @@ impl Addresses {
         let mut ports = BTreeSet::new();
         for cidr in &mesh.settings.cluster_cidrs {
             around(*cidr, &mut fixed);
+        }
+        // The other clusters' pod ranges and gateways, which callers may reach.
+        for c in &mesh.settings.clusters {
+            for cidr in &c.pod_cidrs {
+                around(*cidr, &mut fixed);
+            }
+            for &address in &c.gateway {
+                let prefix = if address.is_ipv4() { 32 } else { 128 };
+                around(Cidr { address, prefix }, &mut fixed);
+            }
+            ports.insert((Transport::Tcp, EASTWEST_PORT));
         }
         for e in &mesh.externals {
             if let Destination::Cidrs(cidrs) = &e.destination {
@@ -141,6 +152,13 @@ fn expected(
     if proto != Transport::Tcp {
         return None;
     }
+    if let Some((range, _)) = granted
+        .remote
+        .iter()
+        .find(|(r, p)| *p == port && r.contains(ip))
+    {
+        return Some(format!("pods elsewhere at {range}"));
+    }
     let inside = mesh.settings.cluster_cidrs.iter().any(|c| c.contains(ip));
     granted
         .externals
@@ -169,7 +187,7 @@ fn parse(text: &str) -> Option<Cidr> {
 }
 
 /// Add CIDR's first and last address and the addresses just outside it to OUT.
-fn around(cidr: Cidr, out: &mut BTreeSet<IpAddr>) {
+pub(crate) fn around(cidr: Cidr, out: &mut BTreeSet<IpAddr>) {
     let bits = u32::from(cidr.bits());
     let (value, max) = match cidr.address {
         IpAddr::V4(a) => (u128::from(u32::from(a)), u128::from(u32::MAX)),

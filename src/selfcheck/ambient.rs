@@ -187,6 +187,7 @@ pub(crate) fn authorization(
 ) {
     let info = service_info(d);
     let td = expected.mesh.settings.trust_domain.as_str();
+    let settings = &expected.mesh.settings;
     let ztunnel = cluster.view_enforcing(pod);
     let to = format!("{}.{}", d.name(), d.namespace());
     let waypoint = expected.mesh.settings.waypoint(d.namespace());
@@ -219,7 +220,7 @@ pub(crate) fn authorization(
     }
     let Some(w) = waypoint else {
         // No HTTP rule here (the checks refuse them): ztunnel judges every connection.
-        let principals = principals(d, td);
+        let principals = principals(d, settings);
         for port in &d.ports {
             for p in &principals {
                 let req = match p {
@@ -273,7 +274,7 @@ pub(crate) fn authorization(
                 got.reason()
             ));
         }
-        for p in principals(d, td) {
+        for p in principals(d, settings) {
             let req = match &p {
                 Some(p) => Request::from_principal(p, port.target),
                 None => Request::plaintext(port.target),
@@ -283,7 +284,11 @@ pub(crate) fn authorization(
                 .iter()
                 .filter(|a| a.rules.is_empty())
                 .filter(|a| a.ports.iter().any(|&i| d.ports[i].target == port.target))
-                .any(|a| a.callers.iter().any(|c| caller_admits(c, p.as_deref(), td)));
+                .any(|a| {
+                    a.callers
+                        .iter()
+                        .any(|c| caller_admits(c, p.as_deref(), settings))
+                });
             let plain_ok = p.is_some() || d.mtls == Mtls::Permissive;
             let got = ztunnel.authorize_ztunnel(&req);
             if got.is_allowed() && !(whole_port && plain_ok) {

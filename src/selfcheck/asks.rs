@@ -3,12 +3,21 @@
 
 use super::probes::{ELSEWHERE, FOREIGN_TRUST_DOMAIN, STRANGER};
 use crate::check::METHODS;
-use crate::ir::{Caller, HttpRule, Port, Service};
+use crate::ir::{Caller, HttpRule, Port, Service, Settings};
 use std::collections::BTreeSet;
 
 /// The peers to ask about: plain text, strangers, and every caller an `allow` or a
 /// `deny` names, with a stranger beside it and the same account in another trust domain.
-pub(crate) fn principals(d: &Service, td: &str) -> BTreeSet<Option<String>> {
+pub(crate) fn principals(d: &Service, settings: &Settings) -> BTreeSet<Option<String>> {
+    let td = settings.trust_domain.as_str();
+    // In a mesh of several clusters, every caller is also asked in every cluster's trust
+    // domain: its principal where it runs, an impostor's where it does not.
+    let domains: BTreeSet<&str> = settings
+        .clusters
+        .iter()
+        .map(|c| c.trust_domain.as_str())
+        .chain([td])
+        .collect();
     let mut principals: BTreeSet<Option<String>> =
         [None, Some(format!("{td}/ns/{ELSEWHERE}/sa/{STRANGER}"))].into();
     principals.insert(Some(format!("{td}/ns/{}/sa/{STRANGER}", d.namespace())));
@@ -16,7 +25,10 @@ pub(crate) fn principals(d: &Service, td: &str) -> BTreeSet<Option<String>> {
         for caller in &statement.callers {
             match caller {
                 Caller::Pods(i) => {
-                    principals.insert(Some(format!("{td}/ns/{}/sa/{}", i.namespace, i.account)));
+                    for td in &domains {
+                        principals
+                            .insert(Some(format!("{td}/ns/{}/sa/{}", i.namespace, i.account)));
+                    }
                     principals.insert(Some(format!("{td}/ns/{}/sa/{STRANGER}", i.namespace)));
                     principals.insert(Some(format!(
                         "{FOREIGN_TRUST_DOMAIN}/ns/{}/sa/{}",

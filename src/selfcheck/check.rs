@@ -90,10 +90,16 @@ pub fn check_as(
     }
     // Each destination is judged on its own: spread them over the cores, then merge the
     // findings in service order so the report is the same on any machine.
-    let per_service: Vec<Report> = mesh
+    // In a mesh of several clusters, the services this cluster runs; `across` proves the
+    // calls between clusters.
+    let here: Vec<&crate::ir::Service> = mesh
         .services
+        .iter()
+        .filter(|s| mesh.settings.here(&s.identity))
+        .collect();
+    let per_service: Vec<Report> = here
         .par_iter()
-        .map(|d| {
+        .map(|&d| {
             let mut report = Report::default();
             let pod = &u.probes[u.service(d)].pod;
             let view = cluster.view_enforcing(pod);
@@ -104,7 +110,7 @@ pub fn check_as(
                 authorization(d, &view, &expected, &mut report);
             }
             if is_observed(d.namespace()) {
-                let who = Observed::Service(d, &mesh.settings.trust_domain);
+                let who = Observed::Service(d, &mesh.settings);
                 observed(cluster, pod, &to, who, &reach, &mut report);
                 return report;
             }
@@ -137,7 +143,7 @@ pub fn check_as(
     for r in per_service {
         report.merge(r);
     }
-    let managed: BTreeSet<&str> = mesh.services.iter().map(|s| s.namespace()).collect();
+    let managed: BTreeSet<&str> = here.iter().map(|s| s.namespace()).collect();
     let mut registries: Vec<&str> = managed.iter().copied().collect();
     registries.push(ELSEWHERE);
     registry(cluster, &registries, &reach, &mut report);

@@ -17,12 +17,12 @@ use super::asks::{principals, requests};
 use super::reach::Reach;
 use super::report::Report;
 use crate::evaluate::{Cluster, Direction, MtlsMode, Outbound, Pod, Request};
-use crate::ir::Service;
+use crate::ir::{Service, Settings};
 
 /// The pods asked about in an observed namespace.
 pub(crate) enum Observed<'a> {
-    /// A service's, asked by every peer its rules name (trust domain given).
-    Service(&'a Service, &'a str),
+    /// A service's, asked by every peer its rules name (the mesh's settings given).
+    Service(&'a Service, &'a Settings),
     /// Those nobody declared, asked on port 8080 by these strangers and plaintext.
     Undeclared(&'a [String]),
 }
@@ -103,7 +103,7 @@ pub(crate) fn observed(
                             req = req.http(m, x);
                         }
                         cluster
-                            .call_allowed(pod, Some(&info), &req, td)
+                            .call_allowed(pod, Some(&info), &req, &td.trust_domain)
                             .is_allowed()
                     })
                     .collect()

@@ -3,7 +3,7 @@
 
 use super::probes::{ProbeId, Universe};
 use crate::evaluate::Transport;
-use crate::ir::{Allow, Caller, Extras, Mesh, Service};
+use crate::ir::{Allow, Caller, Extras, Mesh, Service, Settings};
 use std::collections::{BTreeMap, BTreeSet};
 
 // The ports the contract names (docs/language.md: DNS on UDP and TCP 53, istiod on TCP
@@ -49,6 +49,9 @@ impl<'m> Expected<'m> {
         let destinations = mesh
             .services
             .iter()
+            // In a mesh of several clusters, what is reached here: the services it
+            // runs (the others are reached by address, `addresses.rs`).
+            .filter(|d| mesh.settings.here(&d.identity))
             .map(|d| (&d.identity, &d.ports, &d.allows))
             .chain(
                 mesh.workloads
@@ -96,6 +99,8 @@ impl<'m> Expected<'m> {
             for caller in &allow.callers {
                 match caller {
                     Caller::Anyone => return Admitted::All,
+                    // Callers in other clusters arrive by address (`across`).
+                    Caller::Pods(i) if !self.mesh.settings.here(i) => {}
                     Caller::Pods(i) => {
                         set.insert(u.of(i));
                     }
@@ -134,7 +139,8 @@ impl<'m> Expected<'m> {
             set.extend(self.by_identity.get(&key).into_iter().flatten().copied());
             if let Some(scraper) = &self.mesh.settings.scraper {
                 if scraper.namespace == s.namespace() && scraper.name == s.name() {
-                    for d in &self.mesh.services {
+                    let here = |d: &&Service| self.mesh.settings.here(&d.identity);
+                    for d in self.mesh.services.iter().filter(here) {
                         for port in SCRAPE_PORTS {
                             set.insert((u.service(d), Transport::Tcp, port));
                         }
@@ -156,7 +162,7 @@ impl<'m> Expected<'m> {
         principals: &[Option<&str>],
         requests: &[Option<(&str, &str)>],
     ) -> Vec<bool> {
-        let td = self.mesh.settings.trust_domain.as_str();
+        let td = &self.mesh.settings;
         let on_port = |a: &&Allow| a.ports.iter().any(|&p| d.ports[p].target == port);
         let allows = Table::new(
             d.allows.iter().filter(on_port).collect(),
@@ -193,7 +199,7 @@ impl Table {
         statements: Vec<&Allow>,
         principals: &[Option<&str>],
         requests: &[Option<(&str, &str)>],
-        td: &str,
+        td: &Settings,
     ) -> Table {
         let callers = principals
             .iter()
@@ -225,12 +231,22 @@ impl Table {
 }
 
 /// Whether caller C, by the language's rules, is the peer PRINCIPAL (`None`: plain text).
-pub(crate) fn caller_admits(c: &Caller, principal: Option<&str>, td: &str) -> bool {
+/// A caller's identity is issued in the trust domain of each cluster it runs in (the
+/// mesh's own, in a mesh of one).
+pub(crate) fn caller_admits(c: &Caller, principal: Option<&str>, settings: &Settings) -> bool {
     match (c, principal) {
         (Caller::Anyone, _) => true,
+        (Caller::Pods(i), Some(p)) if !settings.clusters.is_empty() => {
+            p.split_once("/ns/").is_some_and(|(domain, rest)| {
+                rest.strip_prefix(i.namespace.as_str())
+                    .and_then(|r| r.strip_prefix("/sa/"))
+                    == Some(i.account.as_str())
+                    && settings.domains_of(i).contains(&domain)
+            })
+        }
         // `<td>/ns/<ns>/sa/<account>`, compared without building the string.
         (Caller::Pods(i), Some(p)) => {
-            p.strip_prefix(td)
+            p.strip_prefix(settings.trust_domain.as_str())
                 .and_then(|r| r.strip_prefix("/ns/"))
                 .and_then(|r| r.strip_prefix(i.namespace.as_str()))
                 .and_then(|r| r.strip_prefix("/sa/"))

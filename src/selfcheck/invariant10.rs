@@ -233,7 +233,7 @@ fn admits(
     principal: Option<&str>,
     (m, x): (&str, &str),
     variant: &Variant,
-    td: &str,
+    settings: &Settings,
 ) -> bool {
     let used = d.token_issuers();
     let mut token = None;
@@ -251,7 +251,9 @@ fn admits(
     };
     let covers = |a: &Allow| {
         a.ports.iter().any(|&p| d.ports[p].target == port)
-            && a.callers.iter().any(|c| caller_admits(c, principal, td))
+            && a.callers
+                .iter()
+                .any(|c| caller_admits(c, principal, settings))
             && a.covers_with(m, x, &extras)
     };
     d.allows.iter().any(covers) && !d.denies.iter().any(covers)
@@ -261,13 +263,13 @@ fn admits(
 struct Asker<'a> {
     d: &'a Service,
     view: &'a PodView<'a>,
-    td: &'a str,
+    settings: &'a Settings,
     port: u16,
 }
 
 impl Asker<'_> {
     fn ask(&self, principal: Option<&str>, http: (&str, &str), v: &Variant, report: &mut Report) {
-        let want = admits(self.d, self.port, principal, http, v, self.td);
+        let want = admits(self.d, self.port, principal, http, v, self.settings);
         let mut req = match principal {
             Some(p) => Request::from_principal(p, self.port),
             None => Request::plaintext(self.port),
@@ -304,7 +306,7 @@ pub(crate) fn authorization(d: &Service, view: &PodView, settings: &Settings, re
         let asker = Asker {
             d,
             view,
-            td,
+            settings,
             port: port.target,
         };
         let statements = d

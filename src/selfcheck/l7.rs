@@ -13,8 +13,7 @@ use crate::ir::Service;
 /// RequestAuthentication selects, [`invariant10`] then asks what headers and tokens
 /// change.
 pub(crate) fn authorization(d: &Service, view: &PodView, expected: &Expected, report: &mut Report) {
-    let td = &expected.mesh.settings.trust_domain;
-    let principals = principals(d, td);
+    let principals = principals(d, &expected.mesh.settings);
     let principals: Vec<Option<&str>> = principals.iter().map(Option::as_deref).collect();
     if !d.denies.is_empty()
         || d.allows.iter().any(|a| a.is_conditioned())

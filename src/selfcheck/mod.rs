@@ -22,12 +22,15 @@
 //! with denies or conditions to `invariant10.rs`, which also varies headers and tokens
 //! (both ask what `asks.rs` derives from the rules). Under `dataplane ambient`,
 //! `ambient.rs` asks the same questions where ambient answers them (the waypoint, each
-//! pod's ztunnel, HBONE hops) and follows every call along its path.
+//! pod's ztunnel, HBONE hops) and follows every call along its path. In a mesh of several
+//! clusters each cluster's tree is checked on its own, then `clusters.rs` follows every
+//! call between two clusters through both trees (invariant 14).
 
 mod addresses;
 mod ambient;
 mod asks;
 mod check;
+mod clusters;
 mod dryrun;
 mod expected;
 mod invariant10;
@@ -45,5 +48,6 @@ mod waves;
 
 pub use ambient::environment;
 pub use check::{check, check_as, is_routing, self_check, self_check_as};
+pub use clusters::across;
 pub use report::Fault;
 pub use waves::Placed;

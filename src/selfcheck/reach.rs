@@ -10,7 +10,8 @@
 //! Service host in a namespace the tree never mentions and an outside name.
 
 use super::probes::ELSEWHERE;
-use crate::ir::{Allow, Caller, Destination, Mesh, Service};
+use crate::evaluate::EASTWEST_PORT;
+use crate::ir::{Allow, Caller, Cidr, Destination, Mesh, Service};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A name under every wildcard, and in every namespace, that no intent names.
@@ -33,12 +34,16 @@ pub(crate) struct HostProbe {
 pub(crate) struct Granted {
     pub(crate) externals: BTreeSet<(usize, u16)>,
     pub(crate) hosts: BTreeSet<usize>,
+    /// In a mesh of several clusters, the addresses of services' pods elsewhere it may
+    /// open on each port: pod ranges on this network, east-west gateways on others.
+    pub(crate) remote: BTreeSet<(Cidr, u16)>,
 }
 
 impl Granted {
     fn extend(&mut self, other: &Granted) {
         self.externals.extend(other.externals.iter().copied());
         self.hosts.extend(other.hosts.iter().copied());
+        self.remote.extend(other.remote.iter().copied());
     }
 }
 
@@ -83,7 +88,15 @@ impl<'m> Reach<'m> {
                 hosts: [id].into(),
                 ..Granted::default()
             };
-            r.grant(&s.allows, &grant);
+            if mesh.settings.site.is_none() {
+                r.grant(&s.allows, &grant);
+                continue;
+            }
+            for allow in &s.allows {
+                let mut grant = grant.clone();
+                grant.remote = elsewhere(mesh, s, allow);
+                r.grant(std::slice::from_ref(allow), &grant);
+            }
         }
         for (e, external) in mesh.externals.iter().enumerate() {
             let what = format!("external:{}", external.name);
@@ -195,6 +208,33 @@ impl<'m> Reach<'m> {
         }
         g
     }
+}
+
+/// Where a caller of ALLOW on S, in the cluster being checked, reaches S's pods in the
+/// other clusters S runs in (the language's "Several clusters"): their pod ranges on the
+/// allowed ports when they share this cluster's network, their east-west gateway's
+/// addresses on 15443 when not.
+fn elsewhere(mesh: &Mesh, s: &Service, allow: &Allow) -> BTreeSet<(Cidr, u16)> {
+    let mut out = BTreeSet::new();
+    let Some(site) = mesh.settings.site() else {
+        return out;
+    };
+    for c in mesh.settings.clusters_of(&s.identity) {
+        if c.name == site.name {
+            continue;
+        }
+        if c.network == site.network {
+            for range in &c.pod_cidrs {
+                out.extend(allow.ports.iter().map(|&p| (*range, s.ports[p].target)));
+            }
+        } else {
+            for &address in &c.gateway {
+                let prefix = if address.is_ipv4() { 32 } else { 128 };
+                out.insert((Cidr { address, prefix }, EASTWEST_PORT));
+            }
+        }
+    }
+    out
 }
 
 /// The name a proxy is asked for to reach HOST: a name under a wildcard, else itself.

@@ -75,7 +75,11 @@ pub(crate) fn header_routes(mesh: &Mesh, objects: &[&Value], report: &mut Report
     let cd = &mesh.settings.cluster_domain;
     let services = by_host(objects, "VirtualService");
     let none = Vec::new();
-    for s in &mesh.services {
+    for s in mesh
+        .services
+        .iter()
+        .filter(|s| mesh.settings.here(&s.identity))
+    {
         let host = s.host(cd);
         let objects = services.get(&host).unwrap_or(&none);
         for r in s.routes.iter().filter(|r| r.routes()) {
@@ -121,7 +125,11 @@ pub(crate) fn port_settings(mesh: &Mesh, objects: &[&Value], report: &mut Report
     let cd = &mesh.settings.cluster_domain;
     let rules = by_host(objects, "DestinationRule");
     let none = Vec::new();
-    for s in &mesh.services {
+    for s in mesh
+        .services
+        .iter()
+        .filter(|s| mesh.settings.here(&s.identity))
+    {
         let host = s.host(cd);
         let settings: Vec<&Value> = rules
             .get(&host)

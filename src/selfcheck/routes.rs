@@ -114,9 +114,11 @@ pub(crate) fn routes(mesh: &Mesh, objects: &[&Value], report: &mut Report) {
         }
     }
     // One HTTP route per `match header`, then the default one, for each route that routes.
+    // A cluster's tree routes the services it runs.
     let intended: usize = mesh
         .services
         .iter()
+        .filter(|s| mesh.settings.here(&s.identity))
         .flat_map(|s| s.routes.iter().filter(|r| r.routes()))
         .map(|r| 1 + r.matches.len())
         .sum();

@@ -51,7 +51,11 @@ pub fn kustomize_failures(out: &Path) -> Vec<String> {
         .filter(|path| is_kustomization(path))
         .map(|path| path.parent().unwrap_or(Path::new("")).to_path_buf())
         .collect();
-    if !roots.contains(&PathBuf::new()) {
+    // A tree of several clusters has one root per cluster (`OUT/<cluster>/`) and none
+    // above them: each is applied to its own cluster.
+    let per_cluster = !out.join("kustomization.yaml").exists()
+        && roots.iter().any(|r| r.components().count() == 2);
+    if !roots.contains(&PathBuf::new()) && !per_cluster {
         roots.insert(0, PathBuf::new());
     }
     let mut failures = Vec::new();

@@ -95,7 +95,13 @@ impl Schemas {
             .filter_map(|path| path.parent())
             .flat_map(Path::ancestors)
             .collect();
+        // A tree of several clusters has a root per cluster and none above them.
+        let per_cluster = !all.iter().any(|p| p == Path::new(KUSTOMIZATION))
+            && folders.iter().any(|f| f.components().count() == 2);
         for folder in folders {
+            if per_cluster && folder.as_os_str().is_empty() {
+                continue;
+            }
             if !all.contains(&folder.join(KUSTOMIZATION)) {
                 failures.push(format!(
                     "folder `{}/` has no {KUSTOMIZATION}",

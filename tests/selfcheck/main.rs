@@ -8,6 +8,7 @@ mod ambient;
 mod authorization;
 mod beyond;
 mod cilium;
+mod clusters;
 mod dryrun;
 mod resilience;
 

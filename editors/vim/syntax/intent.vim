@@ -11,7 +11,7 @@ endif
 syn iskeyword @,48-57,_,-
 syn case match
 
-syn keyword intentStatement service mesh account selector port mtls allow calls route timeout retries per-try on split trust-domain cluster-domain istiod dns scraper workload host cidr cluster-cidrs sidecar-scoping sync-waves dry-run network dataplane waypoint deny when and header claim jwt issuer jwks match connections pending requests eject errors every for max
+syn keyword intentStatement service mesh account selector port mtls allow calls route timeout retries per-try on split trust-domain cluster-domain istiod dns scraper workload host cidr cluster-cidrs sidecar-scoping sync-waves dry-run network dataplane waypoint cluster pod-cidrs gateway eastwest clusters deny when and header claim jwt issuer jwks match connections pending requests eject errors every for max
 syn keyword intentReserved in to namespace anyone external
 syn keyword intentMethod GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH
 syn keyword intentProtocol http http2 grpc tcp tls contained

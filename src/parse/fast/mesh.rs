@@ -101,6 +101,19 @@ impl Reader<'_> {
         } else if let Some(keyword) = self.keyword("jwt") {
             self.skip();
             Some(ast::MeshStatement::Jwt(self.jwt(keyword)?))
+        } else if let Some(keyword) = self.keyword("cluster") {
+            self.skip();
+            Some(ast::MeshStatement::Cluster(self.cluster(keyword)?))
+        } else if self.keyword("eastwest").is_some() {
+            self.skip();
+            let namespace = self.word()?;
+            self.skip();
+            let labels = self.labels()?;
+            Some(ast::MeshStatement::Eastwest {
+                span: self.span_from(start),
+                namespace,
+                labels,
+            })
         } else {
             None
         }
@@ -113,6 +126,42 @@ impl Reader<'_> {
         self.keyword("in")?;
         self.skip();
         Some((name, self.word()?))
+    }
+
+    /// `cluster NAME { (trust-domain D | network N | pod-cidrs R, ... | gateway A, ...)* }`.
+    fn cluster(&mut self, keyword: Span) -> Option<ast::Cluster> {
+        let name = self.word()?;
+        self.skip();
+        self.punct(b'{')?;
+        self.skip();
+        let mut cluster = ast::Cluster {
+            span: keyword,
+            name,
+            trust_domains: Vec::new(),
+            networks: Vec::new(),
+            pod_cidrs: Vec::new(),
+            gateways: Vec::new(),
+        };
+        while self.peek() != Some(b'}') {
+            if self.keyword("trust-domain").is_some() {
+                self.skip();
+                cluster.trust_domains.push(self.domain()?);
+            } else if self.keyword("network").is_some() {
+                self.skip();
+                cluster.networks.push(self.word()?);
+            } else if let Some(kw) = self.keyword("pod-cidrs") {
+                self.skip();
+                cluster.pod_cidrs.push((kw, self.list(Self::loose)?));
+            } else if let Some(kw) = self.keyword("gateway") {
+                self.skip();
+                cluster.gateways.push((kw, self.list(Self::loose)?));
+            } else {
+                return None;
+            }
+            self.skip();
+        }
+        self.punct(b'}')?;
+        Some(cluster)
     }
 
     /// `jwt NAME { (issuer URL | jwks URL)* }`.

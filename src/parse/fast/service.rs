@@ -56,6 +56,12 @@ impl Reader<'_> {
         } else if let Some(keyword) = self.keyword("route") {
             self.skip();
             Some(ast::Statement::Route(self.route(keyword)?))
+        } else if let Some(span) = self.keyword("clusters") {
+            self.skip();
+            Some(ast::Statement::Clusters {
+                span,
+                names: self.list(Self::word)?,
+            })
         } else {
             None
         }

@@ -78,6 +78,12 @@ impl Lower {
                     namespaces: self.all_of(p, Rule::word),
                 },
                 Rule::jwt => ast::MeshStatement::Jwt(self.jwt(p, pspan)),
+                Rule::cluster_def => ast::MeshStatement::Cluster(self.cluster(p, pspan)),
+                Rule::eastwest => ast::MeshStatement::Eastwest {
+                    span: pspan,
+                    namespace: self.first_of(p.clone(), Rule::word, pspan),
+                    labels: self.labels_of(p),
+                },
                 _ => continue,
             };
             statements.push(statement);
@@ -101,6 +107,47 @@ impl Lower {
         let name = words.next().unwrap_or_else(|| self.empty_word(span));
         let namespace = words.next().unwrap_or_else(|| self.empty_word(span));
         (name, namespace)
+    }
+
+    fn cluster(&self, pair: Pair<Rule>, span: Span) -> ast::Cluster {
+        let mut cluster = ast::Cluster {
+            span: Span {
+                end: span.start + "cluster".len() as u32,
+                ..span
+            },
+            name: self.empty_word(span),
+            trust_domains: Vec::new(),
+            networks: Vec::new(),
+            pod_cidrs: Vec::new(),
+            gateways: Vec::new(),
+        };
+        for p in pair.into_inner() {
+            let pspan = self.span(&p);
+            match p.as_rule() {
+                Rule::word => cluster.name = self.word(&p),
+                Rule::trust_domain => {
+                    cluster
+                        .trust_domains
+                        .push(self.first_of(p, Rule::domain, pspan))
+                }
+                Rule::network => cluster.networks.push(self.first_of(p, Rule::word, pspan)),
+                Rule::pod_cidrs | Rule::gateway => {
+                    let keyword = p
+                        .clone()
+                        .into_inner()
+                        .next()
+                        .map_or(pspan, |q| self.span(&q));
+                    let list = (keyword, self.all_of(p.clone(), Rule::cidr_range));
+                    if p.as_rule() == Rule::pod_cidrs {
+                        cluster.pod_cidrs.push(list);
+                    } else {
+                        cluster.gateways.push(list);
+                    }
+                }
+                _ => {}
+            }
+        }
+        cluster
     }
 
     fn jwt(&self, pair: Pair<Rule>, span: Span) -> ast::Jwt {

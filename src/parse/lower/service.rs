@@ -45,6 +45,13 @@ impl Lower {
             Rule::deny => ast::Statement::Deny(self.allow(pair, span)),
             Rule::calls => ast::Statement::Calls(self.calls(pair)),
             Rule::route => ast::Statement::Route(self.route(pair, span)),
+            Rule::clusters => ast::Statement::Clusters {
+                span: Span {
+                    end: span.start + "clusters".len() as u32,
+                    ..span
+                },
+                names: self.all_of(pair, Rule::word),
+            },
             _ => return None,
         })
     }
