@@ -13,7 +13,8 @@
 //! every service's HTTP rules and a deny beside each HTTP allow; `--cilium` writes the
 //! network layer as CiliumNetworkPolicy (`network cilium`); `--ambient` moves the mesh
 //! layer to Istio's ambient mode (`dataplane ambient`, a waypoint in two namespaces of
-//! three, the third without HTTP rules or routes); `--no-sidecar-scoping`
+//! three, the third without HTTP rules or routes); `--clusters` spreads the tree over three
+//! clusters on two networks (one tree per cluster); `--no-sidecar-scoping`
 //! writes `sidecar-scoping off`, the tree without the features of the issue that brought
 //! them.
 //! Files already in OUT are overwritten; nothing else there is removed.
@@ -22,7 +23,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: gen_mesh --services N [--seed S] [--beyond] [--authz] [--cilium] [--ambient] [--no-sidecar-scoping] --out DIR";
+    "usage: gen_mesh --services N [--seed S] [--beyond] [--authz] [--cilium] [--ambient] [--clusters] [--no-sidecar-scoping] --out DIR";
 
 fn main() -> ExitCode {
     let mut services: Option<usize> = None;
@@ -61,6 +62,10 @@ fn main() -> ExitCode {
             }
             "--ambient" => {
                 options.ambient = true;
+                Ok(())
+            }
+            "--clusters" => {
+                options.clusters = true;
                 Ok(())
             }
             "--no-sidecar-scoping" => {

@@ -7,7 +7,8 @@
 //! edge per caller and destination (a service, a workload with ports, an external),
 //! labelled with the destination's port names the caller may use (in port order). Edges come from `allow` statements, which are what the policies admit
 //! (`calls` are checked against them and add nothing). The scraper's L4 access to every
-//! sidecar is left out: it would connect to every node. Output is deterministic: nodes,
+//! sidecar is left out: it would connect to every node. In a mesh of several clusters a
+//! service's label names the clusters it runs in (`orders @ east`). Output is deterministic: nodes,
 //! clusters and edges are sorted, and node ids are their index in that order.
 
 use crate::diagnostic::{self, Format as ErrorFormat};
@@ -183,6 +184,23 @@ fn build(mesh: &Mesh) -> Graph {
             .filter_map(|&p| ports.get(p).map(|p| p.name.clone()))
             .collect();
         edges.insert((from_id, to_id), names);
+    }
+    // In a mesh of several clusters a service's node names where it runs.
+    if !mesh.settings.clusters.is_empty() {
+        for n in nodes.iter_mut().filter(|n| n.kind == Kind::Service) {
+            let service = mesh
+                .services
+                .iter()
+                .find(|s| Some(s.namespace()) == n.namespace.as_deref() && s.name() == n.name);
+            if let Some(s) = service {
+                let at: Vec<&str> = mesh
+                    .settings
+                    .clusters_of(&s.identity)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                n.name = format!("{} @ {}", n.name, at.join(", "));
+            }
+        }
     }
     Graph { nodes, edges }
 }

@@ -239,7 +239,7 @@ proptest! {
         cilium: bool,
         sidecar_scoping: bool,
     ) {
-        let options = meshward::synth::Options { beyond, authz, cilium, sidecar_scoping, ambient: false };
+        let options = meshward::synth::Options { beyond, authz, cilium, sidecar_scoping, ambient: false, clusters: false };
         let objects = meshward::synth::dump(meshward::synth::generate_with(services, seed, options));
         let (inv, problems) = meshward::inventory::inventory(meshward::inventory::objects(objects, "dump.yaml"));
         prop_assert!(problems.is_empty());

@@ -31,6 +31,13 @@ pub(crate) fn explain_command(args: &ExplainArgs) -> Exit {
         return Exit::Input;
     };
     let question = args.question();
+    if !mesh.settings.clusters.is_empty() {
+        let answer = crate::explain::explain_clusters(mesh, &compiled.sources, &question);
+        return match answer {
+            Ok(answer) => print_answer(args, &answer),
+            Err(message) => reporter.failure("meshward", message),
+        };
+    }
     let render = |reading| crate::pipeline::render_objects_as(mesh, reading);
     let written = match render(Reading::Written) {
         Ok(o) => o,
@@ -47,18 +54,21 @@ pub(crate) fn explain_command(args: &ExplainArgs) -> Exit {
     };
     let sources = &compiled.sources;
     match crate::explain::explain_observed(mesh, &written, &enforced, sources, &question) {
-        Ok(answer) => {
-            let text = match args.format {
-                Format::Text | Format::Github => crate::explain::render_text(&answer),
-                Format::Json => serde_json::to_string_pretty(&answer).unwrap_or_default() + "\n",
-            };
-            print!("{text}");
-            if answer.allowed {
-                Exit::Ok
-            } else {
-                Exit::Denied
-            }
-        }
+        Ok(answer) => print_answer(args, &answer),
         Err(message) => reporter.failure("meshward", message),
+    }
+}
+
+/// Print ANSWER as asked; exit 0 when allowed, 1 when denied.
+fn print_answer(args: &ExplainArgs, answer: &crate::explain::Explanation) -> Exit {
+    let text = match args.format {
+        Format::Text | Format::Github => crate::explain::render_text(answer),
+        Format::Json => serde_json::to_string_pretty(answer).unwrap_or_default() + "\n",
+    };
+    print!("{text}");
+    if answer.allowed {
+        Exit::Ok
+    } else {
+        Exit::Denied
     }
 }

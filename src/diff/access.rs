@@ -7,7 +7,7 @@
 
 use super::change::{AccessChange, Change, EdgeStatus, Effect};
 use super::model::{service_label, Model};
-use crate::ir::{Allow, Port};
+use crate::ir::{Allow, Caller, Identity, Mesh, Port};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `(from, to, port)`.
@@ -28,10 +28,16 @@ struct Grant {
 fn flatten(model: Model<'_>) -> BTreeMap<Edge, BTreeMap<Grant, String>> {
     let mut edges: BTreeMap<Edge, BTreeMap<Grant, String>> = BTreeMap::new();
     let mesh = model.mesh;
+    // In a mesh of several clusters a service is called where it runs: one destination
+    // per cluster (`orders.shop@east`), so that running it in one more cluster widens.
     let destinations = mesh
         .services
         .iter()
-        .map(|s| (service_label(s), &s.allows, &s.ports))
+        .flat_map(|s| {
+            placed(mesh, &s.identity)
+                .into_iter()
+                .map(move |at| (format!("{}{at}", service_label(s)), &s.allows, &s.ports))
+        })
         .chain(mesh.workloads.iter().map(|w| {
             (
                 format!("{}.{}", w.identity.name, w.identity.namespace),
@@ -56,12 +62,26 @@ fn flatten(model: Model<'_>) -> BTreeMap<Edge, BTreeMap<Grant, String>> {
 fn flatten_denies(model: Model<'_>) -> BTreeMap<Edge, BTreeMap<Grant, String>> {
     let mut edges = BTreeMap::new();
     for service in &model.mesh.services {
-        let to = service_label(service);
-        for deny in &service.denies {
-            add_allow(&mut edges, model, &to, deny, &service.ports);
+        for at in placed(model.mesh, &service.identity) {
+            let to = format!("{}{at}", service_label(service));
+            for deny in &service.denies {
+                add_allow(&mut edges, model, &to, deny, &service.ports);
+            }
         }
     }
     edges
+}
+
+/// `@CLUSTER` for each cluster IDENTITY runs in, in a mesh of several; one empty suffix
+/// in a mesh of one.
+fn placed(mesh: &Mesh, identity: &Identity) -> Vec<String> {
+    if mesh.settings.clusters.is_empty() {
+        return vec![String::new()];
+    }
+    mesh.settings
+        .clusters_of(identity)
+        .map(|c| format!("@{}", c.name))
+        .collect()
 }
 
 /// The grants of one `allow` statement on destination TO.
@@ -100,12 +120,25 @@ fn add_allow(
             }
         }
     }
-    for caller in &allow.callers {
+    // A caller's pods in each cluster they run in are callers of their own, as a
+    // destination's are: running a caller in one more cluster widens.
+    let labels: Vec<String> = allow
+        .callers
+        .iter()
+        .flat_map(|caller| match caller {
+            Caller::Pods(i) => placed(model.mesh, i)
+                .into_iter()
+                .map(|at| format!("{}{at}", caller.label()))
+                .collect(),
+            _ => vec![caller.label()],
+        })
+        .collect();
+    for label in &labels {
         for &index in &allow.ports {
             let Some(port) = ports.get(index) else {
                 continue;
             };
-            let edge = (caller.label(), to.to_string(), port.name.clone());
+            let edge = (label.clone(), to.to_string(), port.name.clone());
             let entry = edges.entry(edge).or_default();
             for grant in &grants {
                 entry

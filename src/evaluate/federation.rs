@@ -108,7 +108,8 @@ impl Federation {
             what,
             allowed,
         };
-        let name = |p: &Placed| format!("{}.{}@{}", p.pod.name, p.pod.namespace, p.cluster);
+        // Pods are named as their callers name them (`orders.shop`, `orders`).
+        let name = |p: &Placed| format!("{}@{}", p.pod.name, p.cluster);
         let crossing = self
             .crossing(a.cluster, b.cluster)
             .ok_or("unknown cluster")?;

@@ -18,10 +18,14 @@
 //! the caller's proxy), `nearest` finds what comes closest to allowing a denied call,
 //! `text` prints the answer for a terminal, `dryrun` gives both verdicts when a side is
 //! in a dry-run namespace, `ambient` answers a service's port under `dataplane ambient`
-//! (the path, each HBONE hop, the waypoint's and the destination ztunnel's verdicts).
+//! (the path, each HBONE hop, the waypoint's and the destination ztunnel's verdicts),
+//! `clusters` answers `FROM@CLUSTER TO@CLUSTER` in a mesh of several clusters (the path
+//! between them, each leg judged by its cluster's tree, the principal in the caller's
+//! trust domain).
 
 mod ambient;
 mod answer;
+mod clusters;
 mod dryrun;
 mod external;
 mod layers;
@@ -32,6 +36,7 @@ mod text;
 mod workload;
 
 pub use answer::{Explanation, Layer, PortAnswer, Question};
+pub use clusters::explain_clusters;
 pub use dryrun::{explain_observed, observed_namespaces};
 pub use resolve::explain;
 pub use text::render_text;

@@ -13,7 +13,7 @@ use crate::suggest;
 use serde_json::Value;
 
 /// Find `NAME.NAMESPACE` among services and workloads.
-fn identity<'m>(mesh: &'m Mesh, wanted: &str) -> Result<&'m Identity, String> {
+pub(super) fn identity<'m>(mesh: &'m Mesh, wanted: &str) -> Result<&'m Identity, String> {
     let all = mesh
         .services
         .iter()
@@ -36,7 +36,7 @@ fn identity<'m>(mesh: &'m Mesh, wanted: &str) -> Result<&'m Identity, String> {
     ))
 }
 
-fn pod(i: &Identity) -> Pod {
+pub(super) fn pod(i: &Identity) -> Pod {
     let mut pod =
         Pod::new(&format!("{}.{}", i.name, i.namespace), &i.namespace).account(&i.account);
     for (k, v) in &i.selector {
@@ -71,7 +71,7 @@ fn find_port<'p>(
 }
 
 /// The ports asked about: the one named, or all of them.
-fn asked<'p>(
+pub(super) fn asked<'p>(
     owner: &str,
     ports: &'p [Port],
     q: &Question,

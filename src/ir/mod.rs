@@ -174,6 +174,21 @@ impl Settings {
         self.site().is_none_or(|c| self.runs_in(identity, &c.name))
     }
 
+    /// Whether the cluster being compiled holds SERVICE's routes (VirtualService and
+    /// DestinationRule): they configure its callers' proxies, so they go wherever the
+    /// service runs or a caller may run (`namespace` and `anyone` callers: everywhere).
+    pub fn routed_here(&self, service: &Service) -> bool {
+        self.here(&service.identity)
+            || service
+                .allows
+                .iter()
+                .flat_map(|a| &a.callers)
+                .any(|c| match c {
+                    Caller::Pods(i) => self.here(i),
+                    Caller::Namespace(_) | Caller::Anyone => true,
+                })
+    }
+
     /// The clusters IDENTITY's pods run in, in name order.
     pub fn clusters_of<'s>(&'s self, identity: &'s Identity) -> impl Iterator<Item = &'s Cluster> {
         self.clusters

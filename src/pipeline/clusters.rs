@@ -37,7 +37,22 @@ pub fn build(mesh: &ir::Mesh) -> Result<(output::Tree, Vec<selfcheck::Fault>), s
         );
         members.push((cluster.name.clone(), read));
     }
-    faults.extend(selfcheck::across(mesh, members));
+    faults.extend(selfcheck::across(mesh, members, false));
+    if !mesh.settings.dry_run.is_empty() {
+        // What enforcing every dry-run namespace would write, proven across clusters too.
+        let mut enforced = Vec::new();
+        for (i, cluster) in mesh.settings.clusters.iter().enumerate() {
+            let site = mesh.at(i);
+            let objects = super::read::render_objects_as(&site, render::Reading::Enforced)?;
+            let read = selfcheck::environment(&site, evaluate::Cluster::from_objects(objects));
+            enforced.push((cluster.name.clone(), read));
+        }
+        faults.extend(
+            selfcheck::across(mesh, enforced, true)
+                .into_iter()
+                .map(|f| selfcheck::Fault(format!("once enforced: {}", f.0))),
+        );
+    }
     Ok((output::Tree::from_texts(texts), faults))
 }
 
@@ -84,6 +99,6 @@ pub fn self_check(
         );
         members.push((name.clone(), read));
     }
-    faults.extend(selfcheck::across(mesh, members));
+    faults.extend(selfcheck::across(mesh, members, false));
     faults
 }

@@ -285,9 +285,9 @@ fn service_document(
     service: &Service,
     scopes: &BTreeMap<&str, Vec<String>>,
 ) -> Option<Document> {
-    let t = tables
-        .services
-        .get(&(service.namespace(), service.name()))?;
+    let Some(t) = tables.services.get(&(service.namespace(), service.name())) else {
+        return routes_document(mesh, service);
+    };
     let mut objects = vec![match mesh.settings.network {
         Network::Kubernetes => Object::NetworkPolicy(Box::new(network::service_policy(
             service,
@@ -354,6 +354,29 @@ fn service_document(
         header: vec![
             format!("{GENERATED} from {}. Do not edit:", service.origin),
             "change the intent file and run `meshward build`.".into(),
+        ],
+        objects,
+    })
+}
+
+/// In a mesh of several clusters, the file of a service another cluster runs: only its
+/// VirtualService and DestinationRule, for its callers' proxies here.
+fn routes_document(mesh: &Mesh, service: &Service) -> Option<Document> {
+    if !mesh.settings.routed_here(service) {
+        return None;
+    }
+    let host = service.host(&mesh.settings.cluster_domain);
+    let objects: Vec<Object> = traffic::virtual_service(service, &host)
+        .map(Object::VirtualService)
+        .into_iter()
+        .chain(traffic::destination_rule(service, &host).map(Object::DestinationRule))
+        .collect();
+    (!objects.is_empty()).then(|| Document {
+        path: service_file(service),
+        header: vec![
+            format!("{GENERATED} from {}. Do not edit:", service.origin),
+            "change the intent file and run `meshward build`.".into(),
+            "Routes only: the service runs in other clusters; its callers here use them.".into(),
         ],
         objects,
     })

@@ -78,7 +78,7 @@ pub(crate) fn header_routes(mesh: &Mesh, objects: &[&Value], report: &mut Report
     for s in mesh
         .services
         .iter()
-        .filter(|s| mesh.settings.here(&s.identity))
+        .filter(|s| mesh.settings.routed_here(s))
     {
         let host = s.host(cd);
         let objects = services.get(&host).unwrap_or(&none);
@@ -128,7 +128,7 @@ pub(crate) fn port_settings(mesh: &Mesh, objects: &[&Value], report: &mut Report
     for s in mesh
         .services
         .iter()
-        .filter(|s| mesh.settings.here(&s.identity))
+        .filter(|s| mesh.settings.routed_here(s))
     {
         let host = s.host(cd);
         let settings: Vec<&Value> = rules

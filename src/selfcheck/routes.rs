@@ -118,7 +118,7 @@ pub(crate) fn routes(mesh: &Mesh, objects: &[&Value], report: &mut Report) {
     let intended: usize = mesh
         .services
         .iter()
-        .filter(|s| mesh.settings.here(&s.identity))
+        .filter(|s| mesh.settings.routed_here(s))
         .flat_map(|s| s.routes.iter().filter(|r| r.routes()))
         .map(|r| 1 + r.matches.len())
         .sum();

@@ -10,36 +10,16 @@
 //! could change between versions.
 
 mod authz;
+mod clusters;
 mod dump;
+mod rng;
 pub use dump::dump;
+use rng::Rng;
 
 use std::fmt::Write as _;
 
 /// Services per namespace, on average.
 pub const NAMESPACE_SIZE: usize = 40;
-
-/// splitmix64 (Steele, Lea and Flood): tiny, fast, good enough for shaping test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`); the modulo bias is irrelevant here.
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True with probability `num / den`.
-    fn chance(&mut self, num: u64, den: u64) -> bool {
-        self.next() % den < num
-    }
-}
 
 const WORDS: [&str; 16] = [
     "orders", "cart", "catalog", "billing", "ledger", "search", "users", "auth", "stock", "ship",
@@ -110,6 +90,8 @@ pub struct Options {
     /// services then have no HTTP rules and no routes, which a waypoint would need),
     /// unless `authz` (whose denies need one everywhere).
     pub ambient: bool,
+    /// Three clusters on two networks, services placed in one, two or all of them.
+    pub clusters: bool,
 }
 
 impl Default for Options {
@@ -120,6 +102,7 @@ impl Default for Options {
             authz: false,
             cilium: false,
             ambient: false,
+            clusters: false,
         }
     }
 }
@@ -266,10 +249,17 @@ pub fn generate_with(services: usize, seed: u64, options: Options) -> Vec<(Strin
     if options.authz {
         mesh.push_str(authz::JWTS);
     }
+    if options.clusters {
+        mesh.push_str(clusters::CLUSTERS);
+    }
     mesh.push_str("}\n");
     files.push(("mesh.intent".to_string(), mesh));
     for t in 0..services {
-        let text = service_text(&svcs, t, &mut rng, options.authz);
+        let mut text = service_text(&svcs, t, &mut rng, options.authz);
+        if let Some(line) = clusters::line(t).filter(|_| options.clusters) {
+            let at = text.find(" {\n").map_or(0, |i| i + 3);
+            text.insert_str(at, line);
+        }
         let s = &svcs[t];
         files.push((format!("{}/{}.intent", namespace_name(s.ns), s.name), text));
     }

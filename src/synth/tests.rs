@@ -136,3 +136,49 @@ fn ambient_trees_compile_cleanly_and_prove() {
         assert_eq!(served < namespaces.len(), !authz);
     }
 }
+
+#[test]
+fn trees_of_several_clusters_compile_cleanly_and_prove() {
+    for (authz, beyond, cilium) in [
+        (false, false, false),
+        (true, false, false),
+        (false, true, false),
+        (false, false, true),
+    ] {
+        let options = Options {
+            clusters: true,
+            authz,
+            beyond,
+            cilium,
+            ..Options::default()
+        };
+        let compiled = crate::pipeline::run_texts(generate_with(120, 7, options));
+        let errors = errors(&compiled);
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        assert!(compiled.faults.is_empty(), "{:?}", compiled.faults);
+        let (mesh, tree) = compiled.result.expect("a model");
+        assert_eq!(mesh.settings.clusters.len(), 3);
+        // Every cluster has its own root, and west holds only what runs there.
+        for c in ["central", "east", "west"] {
+            assert!(tree.files.contains_key(&format!("{c}/kustomization.yaml")));
+        }
+        let central_only = mesh
+            .services
+            .iter()
+            .find(|s| {
+                let at: Vec<&str> = mesh
+                    .settings
+                    .clusters_of(&s.identity)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                at == ["central"]
+            })
+            .expect("a service only in central");
+        // At most its routes, for callers in west.
+        let path = format!("west/{}", crate::render::service_file(central_only));
+        if let Some(text) = tree.files.get(&path) {
+            assert!(!text.contains("kind: NetworkPolicy"), "{path}");
+            assert!(!text.contains("kind: AuthorizationPolicy"), "{path}");
+        }
+    }
+}
