@@ -231,7 +231,7 @@ pub(crate) fn placements(
     services: &[&ast::Service],
     declared: &Declared,
     sink: &mut Sink,
-) -> BTreeMap<(String, String), BTreeSet<String>> {
+) -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
     let known: Vec<&str> = declared
         .clusters
         .iter()
@@ -271,10 +271,9 @@ pub(crate) fn placements(
                     None => d.help(format!("the clusters are {}", list(&known))),
                 };
             }
-            out.insert(
-                (service.namespace.text.clone(), service.name.text.clone()),
-                set,
-            );
+            out.entry(service.namespace.text.clone())
+                .or_insert_with(BTreeMap::new)
+                .insert(service.name.text.clone(), set);
         }
     }
     out

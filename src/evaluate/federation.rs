@@ -101,6 +101,12 @@ impl Federation {
     /// each with its verdict. An error when a cluster is unknown or an address lies
     /// outside its cluster's pod ranges.
     pub fn legs(&self, a: &Placed, b: &Placed, port: u16) -> Result<Vec<Leg>, String> {
+        Ok(self.legs_on(a, b, &[port])?.pop().unwrap_or_default())
+    }
+
+    /// [`Federation::legs`] on each of PORTS, in order: each pod's policies are looked up
+    /// once for all of them.
+    pub fn legs_on(&self, a: &Placed, b: &Placed, ports: &[u16]) -> Result<Vec<Vec<Leg>>, String> {
         let (y, x) = (self.known(a)?, self.known(b)?);
         let tcp = Transport::Tcp;
         let leg = |m: &Member, what: String, allowed: bool| Leg {
@@ -113,70 +119,70 @@ impl Federation {
         let crossing = self
             .crossing(a.cluster, b.cluster)
             .ok_or("unknown cluster")?;
-        Ok(match crossing {
-            Crossing::Local => vec![
-                leg(
-                    y,
-                    format!("egress of {} to {}:{port}", name(a), name(b)),
-                    y.cluster
-                        .egress_allows(a.pod, Endpoint::Pod(b.pod), port, tcp),
-                ),
-                leg(
-                    x,
-                    format!("ingress of {} from {}", name(b), name(a)),
-                    x.cluster
-                        .ingress_allows(b.pod, Endpoint::Pod(a.pod), port, tcp),
-                ),
-            ],
-            Crossing::Direct => vec![
-                leg(
-                    y,
-                    format!("egress of {} to {}:{port}", name(a), b.address),
-                    y.cluster
-                        .egress_allows(a.pod, Endpoint::Ip(b.address), port, tcp),
-                ),
-                leg(
-                    x,
-                    format!("ingress of {} from {}", name(b), a.address),
-                    x.cluster
-                        .ingress_allows(b.pod, Endpoint::Ip(a.address), port, tcp),
-                ),
-            ],
-            Crossing::Gateway => {
-                if x.gateway.is_empty() {
-                    return Err(format!(
-                        "cluster {} has no east-west gateway address, and {} is on another network",
-                        x.name, y.name
+        if crossing == Crossing::Gateway && x.gateway.is_empty() {
+            return Err(format!(
+                "cluster {} has no east-west gateway address, and {} is on another network",
+                x.name, y.name
+            ));
+        }
+        let (from, to) = (y.cluster.view(a.pod), x.cluster.view(b.pod));
+        let gw = &x.eastwest;
+        let at = format!("the east-west gateway of {}", x.name);
+        let gateway = x.cluster.view(gw);
+        let mut out = Vec::with_capacity(ports.len());
+        for &port in ports {
+            out.push(match crossing {
+                Crossing::Local => vec![
+                    leg(
+                        y,
+                        format!("egress of {} to {}:{port}", name(a), name(b)),
+                        from.egress_allows(Endpoint::Pod(b.pod), port, tcp),
+                    ),
+                    leg(
+                        x,
+                        format!("ingress of {} from {}", name(b), name(a)),
+                        to.ingress_allows(Endpoint::Pod(a.pod), port, tcp),
+                    ),
+                ],
+                Crossing::Direct => vec![
+                    leg(
+                        y,
+                        format!("egress of {} to {}:{port}", name(a), b.address),
+                        from.egress_allows(Endpoint::Ip(b.address), port, tcp),
+                    ),
+                    leg(
+                        x,
+                        format!("ingress of {} from {}", name(b), a.address),
+                        to.ingress_allows(Endpoint::Ip(a.address), port, tcp),
+                    ),
+                ],
+                Crossing::Gateway => {
+                    let mut legs: Vec<Leg> = x
+                        .gateway
+                        .iter()
+                        .map(|&g| {
+                            leg(
+                                y,
+                                format!("egress of {} to {g}:{EASTWEST_PORT}", name(a)),
+                                from.egress_allows(Endpoint::Ip(g), EASTWEST_PORT, tcp),
+                            )
+                        })
+                        .collect();
+                    legs.push(leg(
+                        x,
+                        format!("egress of {at} to {}:{port}", name(b)),
+                        gateway.egress_allows(Endpoint::Pod(b.pod), port, tcp),
                     ));
+                    legs.push(leg(
+                        x,
+                        format!("ingress of {} from {at}", name(b)),
+                        to.ingress_allows(Endpoint::Pod(gw), port, tcp),
+                    ));
+                    legs
                 }
-                let mut legs: Vec<Leg> = x
-                    .gateway
-                    .iter()
-                    .map(|&g| {
-                        leg(
-                            y,
-                            format!("egress of {} to {g}:{EASTWEST_PORT}", name(a)),
-                            y.cluster
-                                .egress_allows(a.pod, Endpoint::Ip(g), EASTWEST_PORT, tcp),
-                        )
-                    })
-                    .collect();
-                let gw = &x.eastwest;
-                let at = format!("the east-west gateway of {}", x.name);
-                legs.push(leg(
-                    x,
-                    format!("egress of {at} to {}:{port}", name(b)),
-                    x.cluster.egress_allows(gw, Endpoint::Pod(b.pod), port, tcp),
-                ));
-                legs.push(leg(
-                    x,
-                    format!("ingress of {} from {at}", name(b)),
-                    x.cluster
-                        .ingress_allows(b.pod, Endpoint::Pod(gw), port, tcp),
-                ));
-                legs
-            }
-        })
+            });
+        }
+        Ok(out)
     }
 
     /// Whether the network admits a call from A to B on target PORT: every leg.

@@ -76,9 +76,10 @@ pub struct Settings {
     pub clusters: Vec<Cluster>,
     /// The east-west gateway pods, the same in every cluster (`eastwest NS LABELS`).
     pub eastwest: Option<PodGroup>,
-    /// Where each service with a `clusters` line runs, keyed by (namespace, name); a
-    /// service without one, and every workload, runs in every cluster.
-    pub placements: BTreeMap<(String, String), BTreeSet<String>>,
+    /// Where each service with a `clusters` line runs, keyed by namespace then name (so
+    /// that a look-up borrows); a service without one, and every workload, runs in every
+    /// cluster.
+    pub placements: BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
     /// The cluster being compiled (an index into `clusters`): set on the copy of the
     /// model each cluster's tree is built from, `None` for a single-cluster mesh.
     pub site: Option<usize>,
@@ -164,7 +165,8 @@ impl Settings {
         !identity.managed
             || self
                 .placements
-                .get(&(identity.namespace.clone(), identity.name.clone()))
+                .get(&identity.namespace)
+                .and_then(|names| names.get(&identity.name))
                 .is_none_or(|set| set.contains(cluster))
     }
 

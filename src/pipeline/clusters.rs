@@ -8,6 +8,7 @@ use crate::{compile, emit, evaluate, ir, output, render, selfcheck};
 /// Build every cluster's tree; the whole output tree (paths prefixed with the cluster's
 /// name, one manifest at the root) and every fault of the self-check.
 pub fn build(mesh: &ir::Mesh) -> Result<(output::Tree, Vec<selfcheck::Fault>), serde_json::Error> {
+    let mut clock = crate::timings::Stopwatch::start();
     let mut texts = Vec::new();
     let mut faults = Vec::new();
     let mut members = Vec::new();
@@ -36,8 +37,10 @@ pub fn build(mesh: &ir::Mesh) -> Result<(output::Tree, Vec<selfcheck::Fault>), s
                 .map(|f| selfcheck::Fault(format!("cluster {}: {}", cluster.name, f.0))),
         );
         members.push((cluster.name.clone(), read));
+        clock.lap(&format!("cluster {}", cluster.name));
     }
     faults.extend(selfcheck::across(mesh, members, false));
+    clock.lap("across clusters");
     if !mesh.settings.dry_run.is_empty() {
         // What enforcing every dry-run namespace would write, proven across clusters too.
         let mut enforced = Vec::new();

@@ -6,33 +6,32 @@
 //! left is what no single tree shows, asked of a [`Federation`] of the trees:
 //!
 //! - **Calls.** For every service b in each cluster X it runs in, and every caller a of b
-//!   in each other cluster Y (and an undeclared pod of each namespace there): a TCP
+//!   in each other cluster Y (and there an undeclared pod of b's namespace, of each
+//!   namespace b's rules name and of one they never name): a TCP
 //!   connection and each request the rules name, on every port of b and one nobody
 //!   named. The network must carry the call on every leg (direct, or through X's
 //!   east-west gateway) and b's AuthorizationPolicy must admit a's principal in Y's trust
 //!   domain, together, exactly when the intents allow a. An undeclared pod's principal is
 //!   also asked of b's policies alone, so that a narrow network does not hide a wide
 //!   policy.
-//! - **Arrivals.** At L4 a remote caller is an address range or the east-west gateway's
-//!   pods, so b's ingress is proven exact at that grain: an address at the edges of every
-//!   cluster's pod ranges and gateways, and the east-west pods, each admitted on a port
-//!   exactly when a caller of b on that port runs in a cluster that arrives that way.
+//! - **Arrivals** (`arrivals.rs`). At L4 a remote caller is an address range or the
+//!   east-west gateway's pods, so b's ingress is proven exact at that grain.
 //! - **Placement.** A cluster's tree holds only what that cluster runs: the pods of a
 //!   service it does not run are judged by the namespace's defaults alone, and a
 //!   namespace where it runs no service has no policy at all.
 
-use super::addresses::around;
+use super::arrivals::arrivals;
 use super::asks::requests;
 use super::expected::caller_admits;
-use super::probes::{ELSEWHERE, OUTSIDE, STRANGER};
+use super::probes::STRANGER;
+use super::remote::{on_port, ports, Probes};
 use super::report::{verdict, Report};
 use crate::evaluate::{
-    Cluster, Crossing, Direction, Endpoint, Federation, Leg, Member, Placed, Pod, Request,
-    Transport,
+    Cluster, Crossing, Direction, Federation, Leg, Member, MtlsMode, Placed, Pod, PodView,
 };
-use crate::ir::{Allow, Caller, Cidr, Extras, Identity, Mesh, Service, Settings};
+use crate::ir::{Allow, Extras, Mesh, Service, Settings};
+use rayon::prelude::*;
 use std::collections::BTreeSet;
-use std::net::{IpAddr, Ipv4Addr};
 
 use super::report::Fault;
 
@@ -72,35 +71,47 @@ pub fn across(mesh: &Mesh, members: Vec<(String, Cluster)>, enforced: bool) -> V
     let probes = Probes::new(mesh);
     let mut report = Report::default();
     for (x, member) in federation.members.iter().enumerate() {
-        for (i, d) in mesh.services.iter().enumerate() {
-            let pod = &probes.services[i];
-            if !s.runs_in(&d.identity, &member.name) {
-                placement(&member.cluster, pod, &probes, &member.name, &mut report);
-                continue;
-            }
-            if !enforced && s.is_dry_run(d.namespace()) {
-                continue;
-            }
-            let b = Placed {
-                cluster: &member.name,
-                pod,
-                address: probes.address(x, i),
-            };
-            arrivals(d, s, member, &eastwest, &mut report);
-            for (y, caller_member) in federation.members.iter().enumerate() {
-                if y == x {
-                    continue;
+        // Each destination is judged on its own: spread them over the cores, then merge
+        // the findings in service order so the report is the same on any machine.
+        let per_service: Vec<Report> = mesh
+            .services
+            .par_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let mut report = Report::default();
+                let pod = &probes.services[i];
+                if !s.runs_in(&d.identity, &member.name) {
+                    placement(&member.cluster, pod, &probes, &member.name, &mut report);
+                    return report;
                 }
-                let callers = probes.sources(mesh, d, &caller_member.name);
-                for (j, source) in callers {
-                    let a = Placed {
-                        cluster: &caller_member.name,
-                        pod: source,
-                        address: probes.address(y, j),
-                    };
-                    calls(d, s, &federation, &a, &b, &mut report);
+                if !enforced && s.is_dry_run(d.namespace()) {
+                    return report;
                 }
-            }
+                let b = Placed {
+                    cluster: &member.name,
+                    pod,
+                    address: probes.address(x, i),
+                };
+                arrivals(d, s, member, &eastwest, &mut report);
+                let view = member.cluster.view_enforcing(pod);
+                for (y, caller_member) in federation.members.iter().enumerate() {
+                    if y == x {
+                        continue;
+                    }
+                    for (j, source) in probes.sources(mesh, d, &caller_member.name) {
+                        let a = Placed {
+                            cluster: &caller_member.name,
+                            pod: source,
+                            address: probes.address(y, j),
+                        };
+                        calls(d, s, &federation, (&a, &b), &view, &mut report);
+                    }
+                }
+                report
+            })
+            .collect();
+        for r in per_service {
+            report.merge(r);
         }
         for ns in &probes.namespaces {
             if mesh
@@ -132,144 +143,51 @@ pub fn across(mesh: &Mesh, members: Vec<(String, Cluster)>, enforced: bool) -> V
     report.faults
 }
 
-/// The probe pods, the same in every cluster: one per service and workload (its labels
-/// and account), one undeclared pod per namespace the tree mentions.
-struct Probes {
-    services: Vec<Pod>,
-    workloads: Vec<Pod>,
-    namespaces: BTreeSet<String>,
-    strangers: std::collections::BTreeMap<String, Pod>,
-    /// The first address of each cluster's first pod range, as a number.
-    bases: Vec<Option<Cidr>>,
+/// What the intents let one principal send to D on one target port: which statements
+/// name it (in a trust domain its clusters issue), matched once; then each request
+/// against those statements' rules.
+struct Intent<'d> {
+    allows: Vec<&'d Allow>,
+    denies: Vec<&'d Allow>,
 }
 
-fn pod_of(i: &Identity) -> Pod {
-    let mut pod = Pod::new(&format!("{}.{}", i.name, i.namespace), &i.namespace);
-    for (k, v) in &i.selector {
-        pod = pod.label(k, v);
-    }
-    pod.account(&i.account)
-}
-
-impl Probes {
-    fn new(mesh: &Mesh) -> Probes {
-        let mut namespaces: BTreeSet<String> = [ELSEWHERE.to_string()].into();
-        for d in &mesh.services {
-            namespaces.insert(d.namespace().to_string());
-            for a in d.allows.iter().chain(&d.denies) {
-                for c in &a.callers {
-                    match c {
-                        Caller::Pods(i) => namespaces.insert(i.namespace.clone()),
-                        Caller::Namespace(ns) => namespaces.insert(ns.clone()),
-                        Caller::Anyone => false,
-                    };
-                }
-            }
-        }
-        let strangers = namespaces
-            .iter()
-            .map(|ns| {
-                let pod = Pod::new(&format!("an undeclared pod in {ns}"), ns)
-                    .label("meshward.dev/probe", "other")
-                    .account(STRANGER);
-                (ns.clone(), pod)
-            })
-            .collect();
-        Probes {
-            services: mesh.services.iter().map(|d| pod_of(&d.identity)).collect(),
-            workloads: mesh.workloads.iter().map(|w| pod_of(&w.identity)).collect(),
-            namespaces,
-            strangers,
-            bases: mesh
-                .settings
-                .clusters
-                .iter()
-                .map(|c| c.pod_cidrs.first().copied())
-                .collect(),
+impl<'d> Intent<'d> {
+    fn new(d: &'d Service, s: &Settings, port: u16, principal: &str) -> Intent<'d> {
+        let names = |a: &&Allow| {
+            on_port(d, a, port)
+                && a.callers
+                    .iter()
+                    .any(|c| caller_admits(c, Some(principal), s))
+        };
+        Intent {
+            allows: d.allows.iter().filter(names).collect(),
+            denies: d.denies.iter().filter(names).collect(),
         }
     }
 
-    /// The address of probe N in cluster C: inside its first pod range; a cluster without
-    /// one is never reached by address (the checks refuse such a path), so any will do.
-    fn address(&self, c: usize, n: usize) -> IpAddr {
-        let n = n as u128 + 10;
-        match self.bases.get(c).copied().flatten() {
-            Some(Cidr {
-                address: IpAddr::V4(a),
-                ..
-            }) => IpAddr::V4(Ipv4Addr::from(u32::from(a).wrapping_add(n as u32))),
-            Some(Cidr {
-                address: IpAddr::V6(a),
-                ..
-            }) => IpAddr::V6((u128::from(a).wrapping_add(n)).into()),
-            None => IpAddr::V4(Ipv4Addr::new(100, 64, c as u8, n as u8)),
-        }
-    }
-
-    /// Who is asked about calls to D from CLUSTER: each caller of D that runs there, and
-    /// an undeclared pod of every namespace; each with its probe number (for addresses).
-    fn sources<'p>(&'p self, mesh: &Mesh, d: &Service, cluster: &str) -> Vec<(usize, &'p Pod)> {
-        let s = &mesh.settings;
-        let mut out: Vec<(usize, &Pod)> = Vec::new();
-        let mut seen = BTreeSet::new();
-        for c in d.allows.iter().chain(&d.denies).flat_map(|a| &a.callers) {
-            let Caller::Pods(i) = c else { continue };
-            if !s.runs_in(i, cluster) || !seen.insert((&i.namespace, &i.name)) {
-                continue;
-            }
-            if let Some(k) = mesh.services.iter().position(|x| x.identity == **i) {
-                out.push((k, &self.services[k]));
-            } else if let Some(k) = mesh.workloads.iter().position(|w| w.identity == **i) {
-                out.push((mesh.services.len() + k, &self.workloads[k]));
-            }
-        }
-        let base = mesh.services.len() + mesh.workloads.len();
-        for (k, pod) in self.strangers.values().enumerate() {
-            out.push((base + k, pod));
-        }
-        out
+    /// Whether REQUEST (`None`: a TCP connection) is allowed: some allow covers it and
+    /// no deny does.
+    fn allows(&self, http: Option<(&str, &str)>) -> bool {
+        let none = Extras::default();
+        let covers = |a: &&Allow| {
+            a.rules.is_empty() || http.is_some_and(|(m, x)| a.covers_with(m, x, &none))
+        };
+        self.allows.iter().any(covers) && !self.denies.iter().any(covers)
     }
 }
 
-/// The ports asked: every port of D and one nobody named.
-fn ports(d: &Service) -> Vec<(u16, Option<&crate::ir::Port>)> {
-    let mut out: Vec<(u16, Option<&crate::ir::Port>)> =
-        d.ports.iter().map(|p| (p.target, Some(p))).collect();
-    let named: BTreeSet<u16> = d.ports.iter().map(|p| p.target).collect();
-    if let Some(unused) = (1024..=u16::MAX).find(|p| !named.contains(p)) {
-        out.push((unused, None));
-    }
-    out
-}
-
-fn on_port(d: &Service, a: &Allow, port: u16) -> bool {
-    a.ports.iter().any(|&p| d.ports[p].target == port)
-}
-
-/// Whether the intents let PRINCIPAL's REQUEST (`None`: a TCP connection) reach D on
-/// target PORT: some allow names the principal (in a trust domain its clusters issue)
-/// and covers the request, and no deny does.
-fn intent(
+/// Every call from A to B (whose pod VIEW shows in its cluster): the path and B's
+/// policies together against the intents; for an undeclared caller, B's policies alone
+/// as well. Requests are asked of B's policies all at once per port (the principal is
+/// A's in its own trust domain, as B's sidecar sees it end to end).
+fn calls(
     d: &Service,
     s: &Settings,
-    port: u16,
-    principal: &str,
-    http: Option<(&str, &str)>,
-) -> bool {
-    let none = Extras::default();
-    let covers = |a: &Allow| {
-        on_port(d, a, port)
-            && a.callers
-                .iter()
-                .any(|c| caller_admits(c, Some(principal), s))
-            && (a.rules.is_empty() || http.is_some_and(|(m, x)| a.covers_with(m, x, &none)))
-    };
-    d.allows.iter().any(covers) && !d.denies.iter().any(covers)
-}
-
-/// Every call from A to B: the path and B's policies together against the intents; for
-/// an undeclared caller, B's policies alone as well.
-fn calls(d: &Service, s: &Settings, f: &Federation, a: &Placed, b: &Placed, report: &mut Report) {
+    f: &Federation,
+    (a, b): (&Placed, &Placed),
+    view: &PodView,
+    report: &mut Report,
+) {
     let Some(principal) = f.principal(a) else {
         return;
     };
@@ -278,50 +196,55 @@ fn calls(d: &Service, s: &Settings, f: &Federation, a: &Placed, b: &Placed, repo
     // may be allowed (the checks refuse a tree whose intents would need one).
     let no_path = f.crossing(a.cluster, b.cluster) == Some(Crossing::Gateway)
         && f.member(b.cluster).is_some_and(|m| m.gateway.is_empty());
-    for (port, p) in ports(d) {
-        let legs = if no_path {
-            vec![Leg {
-                cluster: b.cluster.to_string(),
-                what: format!(
-                    "no path from {} to {}: no east-west gateway",
-                    a.cluster, b.cluster
-                ),
-                allowed: false,
-            }]
-        } else {
-            match f.legs(a, b, port) {
-                Ok(legs) => legs,
-                Err(e) => {
-                    report.push(format!("invariant 14: {e}"));
-                    return;
-                }
-            }
+    let asked_ports = ports(d);
+    let numbers: Vec<u16> = asked_ports.iter().map(|(n, _)| *n).collect();
+    let all_legs = if no_path {
+        let leg = Leg {
+            cluster: b.cluster.to_string(),
+            what: format!(
+                "no path from {} to {}: no east-west gateway",
+                a.cluster, b.cluster
+            ),
+            allowed: false,
         };
+        vec![vec![leg]; numbers.len()]
+    } else {
+        match f.legs_on(a, b, &numbers) {
+            Ok(legs) => legs,
+            Err(e) => {
+                report.push(format!("invariant 14: {e}"));
+                return;
+            }
+        }
+    };
+    for ((port, p), legs) in asked_ports.into_iter().zip(all_legs) {
         let carried = legs.iter().all(|l| l.allowed);
         let asked = match p {
             Some(p) => requests(d, p),
             None => vec![None],
         };
-        for http in &asked {
-            let http = http.as_ref().map(|(m, x)| (*m, x.as_str()));
-            let want = intent(d, s, port, &principal, http);
-            let mut req = Request::from_principal(&principal, port);
-            if let Some((m, x)) = http {
-                req = req.http(m, x);
-            }
-            let policy = match f.request_allowed(a, b, &req) {
-                Ok(decision) => decision.is_allowed(),
-                Err(e) => {
-                    report.push(format!("invariant 14: {e}"));
-                    return;
-                }
-            };
-            let what = http.map_or("a TCP connection".to_string(), |(m, x)| format!("{m} {x}"));
-            let call = format!(
-                "{what} from {}@{} ({principal}) to {}@{}:{port}",
-                a.pod.name, a.cluster, b.pod.name, b.cluster
-            );
+        let asked: Vec<Option<(&str, &str)>> = asked
+            .iter()
+            .map(|r| r.as_ref().map(|(m, x)| (*m, x.as_str())))
+            .collect();
+        // DISABLE drops the peer's identity; STRICT and PERMISSIVE keep it.
+        let disabled = f
+            .member(b.cluster)
+            .is_some_and(|m| m.cluster.mtls_mode_on_port(b.pod, Some(port)) == MtlsMode::Disable);
+        let peer = (!disabled).then_some(principal.as_str());
+        let verdicts = view.authorize_all(port, &[peer], &asked);
+        let intent = Intent::new(d, s, port, &principal);
+        for (&http, policy) in asked.iter().zip(verdicts) {
+            let want = intent.allows(http);
             let got = carried && policy;
+            // Named only when there is something to say: most calls agree.
+            let call = || {
+                let what = http.map_or("a TCP connection".to_string(), |(m, x)| format!("{m} {x}"));
+                format!(
+                    "{what} from {}@{} ({principal}) to {}@{}:{port}",
+                    a.pod.name, a.cluster, b.pod.name, b.cluster
+                )
+            };
             if got != want {
                 let blocked: Vec<&str> = legs
                     .iter()
@@ -334,105 +257,16 @@ fn calls(d: &Service, s: &Settings, f: &Federation, a: &Placed, b: &Placed, repo
                     format!("AuthorizationPolicy {}", verdict(policy))
                 };
                 report.push(format!(
-                    "invariant 14: {call}: intent {}, {why}",
+                    "invariant 14: {}: intent {}, {why}",
+                    call(),
                     verdict(want)
                 ));
             } else if !declared && policy && !want {
                 report.push(format!(
-                    "invariant 14: {call}: intent denies, AuthorizationPolicy allows (the network happens to stop it)"
+                    "invariant 14: {}: intent denies, AuthorizationPolicy allows (the network happens to stop it)",
+                    call()
                 ));
             }
-        }
-    }
-}
-
-/// Whether some caller of D on PORT runs in a cluster CLUSTER admits, or `anyone`.
-fn called_from(d: &Service, s: &Settings, port: u16, from: impl Fn(&str) -> bool) -> bool {
-    d.allows
-        .iter()
-        .filter(|a| on_port(d, a, port))
-        .flat_map(|a| &a.callers)
-        .any(|c| match c {
-            Caller::Anyone => true,
-            Caller::Namespace(_) => s.clusters.iter().any(|c| from(&c.name)),
-            Caller::Pods(i) => s.clusters_of(i).any(|c| from(&c.name)),
-        })
-}
-
-/// D's ingress in MEMBER's tree from other clusters, at the grain L4 has there.
-fn arrivals(d: &Service, s: &Settings, member: &Member, eastwest: &Pod, report: &mut Report) {
-    let Some(x) = s.clusters.iter().find(|c| c.name == member.name) else {
-        return;
-    };
-    let pod = pod_of(&d.identity);
-    let view = member.cluster.view(&pod);
-    let mut addresses: BTreeSet<IpAddr> = [OUTSIDE].into();
-    for c in &s.clusters {
-        for r in &c.pod_cidrs {
-            around(*r, &mut addresses);
-        }
-        for &g in &c.gateway {
-            addresses.insert(g);
-        }
-    }
-    let anyone = |port| {
-        d.allows
-            .iter()
-            .any(|a| on_port(d, a, port) && a.callers.contains(&Caller::Anyone))
-    };
-    for (port, _) in ports(d) {
-        for &ip in &addresses {
-            let from = s
-                .clusters
-                .iter()
-                .find(|c| c.pod_cidrs.iter().any(|r| r.contains(ip)));
-            let want = anyone(port)
-                || from.is_some_and(|y| {
-                    y.name != x.name
-                        && y.network == x.network
-                        && called_from(d, s, port, |n| n == y.name)
-                });
-            let got = view.ingress_allows(Endpoint::Ip(ip), port, Transport::Tcp);
-            if got != want {
-                report.push(format!(
-                    "invariant 14: L4 ingress of {}@{} from {ip}:{port}: intent {}, NetworkPolicy {}",
-                    pod.name,
-                    x.name,
-                    verdict(want),
-                    verdict(got)
-                ));
-            }
-        }
-        let local = d
-            .allows
-            .iter()
-            .filter(|a| on_port(d, a, port))
-            .flat_map(|a| &a.callers)
-            .any(|c| match c {
-                Caller::Namespace(ns) => *ns == eastwest.namespace,
-                Caller::Pods(i) => {
-                    i.namespace == eastwest.namespace
-                        && i.selector
-                            .iter()
-                            .all(|(k, v)| eastwest.labels.get(k) == Some(v))
-                }
-                Caller::Anyone => false,
-            });
-        let across = called_from(d, s, port, |n| {
-            s.clusters
-                .iter()
-                .any(|c| c.name == n && c.network != x.network)
-        });
-        let want = anyone(port) || local || across;
-        let got = view.ingress_allows(Endpoint::Pod(eastwest), port, Transport::Tcp);
-        if got != want {
-            report.push(format!(
-                "invariant 14: L4 ingress of {}@{} from the east-west gateway on {port}: intent {}, NetworkPolicy {}",
-                pod.name,
-                x.name,
-                verdict(want),
-                verdict(got)
-            ));
         }
     }
 }

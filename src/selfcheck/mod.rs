@@ -28,6 +28,7 @@
 
 mod addresses;
 mod ambient;
+mod arrivals;
 mod asks;
 mod check;
 mod clusters;
@@ -40,6 +41,7 @@ mod mtls;
 mod names;
 mod probes;
 mod reach;
+mod remote;
 mod report;
 mod resilience;
 mod routes;
