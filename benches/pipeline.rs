@@ -15,7 +15,8 @@
 //! build does (`render-emit-read`), `selfcheck::check` on the read cluster,
 //! `output::write` (into an empty folder, and over an identical tree, where nothing is
 //! rewritten), then `pipeline::run` and `pipeline::run` plus `output::write` end to end, and
-//! `pipeline::run` of the same services under `dataplane ambient`. The tree is written
+//! `pipeline::run` of the same services under `dataplane ambient` and over three clusters
+//! (`pipeline-clusters`). The tree is written
 //! to a temporary folder once per size. See docs/performance.md for the figures.
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
@@ -222,6 +223,21 @@ fn stages(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("pipeline-ambient", services), |b| {
             b.iter(|| {
                 let compiled = meshward::pipeline::run(ambient.path());
+                assert!(compiled.result.is_some());
+                compiled
+            })
+        });
+        // The same services over three clusters on two networks (`gen_mesh --clusters`):
+        // one tree per cluster, each self-checked, then every call between clusters.
+        let clusters = tempfile::tempdir().expect("temp dir");
+        let options = synth::Options {
+            clusters: true,
+            ..synth::Options::default()
+        };
+        write_generated(clusters.path(), synth::generate_with(services, 1, options));
+        group.bench_function(BenchmarkId::new("pipeline-clusters", services), |b| {
+            b.iter(|| {
+                let compiled = meshward::pipeline::run(clusters.path());
                 assert!(compiled.result.is_some());
                 compiled
             })

@@ -44,6 +44,7 @@ Exit codes: 0 up to date; 1 OUT is stale (run `meshward build`); 2 errors in the
     #[command(
         after_help = "Examples:\n  meshward explain examples/shop frontend.web catalog.shop\n  meshward explain examples/shop frontend.web catalog.shop http GET /api/products\n  meshward explain examples/shop payments.billing external:stripe https\n\n\
 FROM and TO are NAME.NAMESPACE; TO may also be external:NAME. PORT is a port name or number of TO.\n\
+In a tree of several clusters, NAME.NAMESPACE@CLUSTER names the cluster (without it: FROM's first, TO in FROM's if it runs there).\n\
 On anyone's Kubernetes YAML instead of intents: meshward explain --cluster PATH... FROM TO [PORT [METHOD PATH]] [--trust-domain DOMAIN]\n\
 (FROM and TO are workloads NAME.NAMESPACE; see `meshward connectivity --help` for what is read).\n\
 Exit codes: 0 allowed (on at least one port, without PORT); 1 denied; 2 errors."
@@ -113,10 +114,11 @@ pub struct CompletionsArgs {
 pub struct ExplainArgs {
     /// Folder of `.intent` files.
     pub dir: PathBuf,
-    /// The caller, `NAME.NAMESPACE` (a service or a declared workload).
+    /// The caller, `NAME.NAMESPACE` (a service or a declared workload); `@CLUSTER` after it
+    /// in a tree of several clusters.
     pub from: String,
-    /// What is called: a service or a workload with ports, `NAME.NAMESPACE`, or an
-    /// external, `external:NAME`.
+    /// What is called: a service or a workload with ports, `NAME.NAMESPACE` (`@CLUSTER`
+    /// after a service in a tree of several clusters), or an external, `external:NAME`.
     pub to: String,
     /// A port name or number of TO; without it, every port.
     pub port: Option<String>,
