@@ -10,8 +10,7 @@
 
 use super::answer::{layer, Explanation, PortAnswer, Question};
 use super::dryrun::{explain_observed, observed_namespaces};
-use super::nearest::rules_text;
-use super::port::{applicable, concrete, port_answer, reason};
+use super::port::{applicable, port_answer, reason, rule_probes, rules_layer};
 use super::resolve::{asked, identity, pod};
 use crate::evaluate::{Cluster, Crossing, Federation, Member, MtlsMode, Placed, Pod, Request};
 use crate::ir::{Allow, Cidr, Identity, Mesh, Port, Service};
@@ -324,25 +323,10 @@ fn port_across(
         }
         (None, true) if applicable.iter().any(|al| !al.rules.is_empty()) => {
             let mut ok = false;
-            for rule in applicable.iter().flat_map(|al| &al.rules) {
-                let method = rule
-                    .methods
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "GET".into());
-                for p in &rule.paths {
-                    ok |= ask(base.clone().http(&method, &concrete(p)))?.is_allowed();
-                }
+            for (m, path) in rule_probes(&applicable) {
+                ok |= ask(base.clone().http(&m, &path))?.is_allowed();
             }
-            let rules: Vec<String> = applicable
-                .iter()
-                .map(|al| format!("{} ({})", rules_text(al), sources.location(al.span)))
-                .collect();
-            layers.push(layer(
-                "L7",
-                ok,
-                format!("only these requests: {}", rules.join("; ")),
-            ));
+            layers.push(rules_layer(sources, &applicable, ok));
             (ok, applicable.clone())
         }
         _ => {

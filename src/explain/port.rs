@@ -116,27 +116,11 @@ pub(crate) fn answer(
         }
         (None, true) if applicable.iter().any(|a| !a.rules.is_empty()) => {
             // Which requests may FROM send? Probe the policy with each applicable rule.
-            let probes: Vec<(String, String)> = applicable
-                .iter()
-                .flat_map(|a| a.rules.iter())
-                .flat_map(|r| {
-                    let method = r.methods.first().cloned().unwrap_or_else(|| "GET".into());
-                    r.paths.iter().map(move |p| (method.clone(), concrete(p)))
-                })
-                .collect();
-            let ok = probes.iter().any(|(m, x)| {
+            let ok = rule_probes(&applicable).iter().any(|(m, x)| {
                 view.authorize(&q.dress(Request::from_principal(&principal, target).http(m, x)))
                     .is_allowed()
             });
-            let rules: Vec<String> = applicable
-                .iter()
-                .map(|a| format!("{} ({})", rules_text(a), sources.location(a.span)))
-                .collect();
-            layers.push(layer(
-                "L7",
-                ok,
-                format!("only these requests: {}", rules.join("; ")),
-            ));
+            layers.push(rules_layer(sources, &applicable, ok));
             (ok, applicable.clone())
         }
         _ => {
@@ -184,6 +168,33 @@ pub(super) fn applicable<'s>(to: &'s Service, from: &Identity, target: u16) -> V
                 && a.callers.iter().any(|c| c.covers(from))
         })
         .collect()
+}
+
+/// One request per path of the APPLICABLE allows' rules (their first method, or GET): what
+/// a caller limited to those rules may send.
+pub(super) fn rule_probes(applicable: &[&Allow]) -> Vec<(String, String)> {
+    applicable
+        .iter()
+        .flat_map(|a| a.rules.iter())
+        .flat_map(|r| {
+            let method = r.methods.first().cloned().unwrap_or_else(|| "GET".into());
+            r.paths.iter().map(move |p| (method.clone(), concrete(p)))
+        })
+        .collect()
+}
+
+/// The L7 layer of a call the APPLICABLE allows limit to their rules: OK when some of
+/// their requests passes.
+pub(super) fn rules_layer(sources: &SourceMap, applicable: &[&Allow], ok: bool) -> Layer {
+    let rules: Vec<String> = applicable
+        .iter()
+        .map(|a| format!("{} ({})", rules_text(a), sources.location(a.span)))
+        .collect();
+    layer(
+        "L7",
+        ok,
+        format!("only these requests: {}", rules.join("; ")),
+    )
 }
 
 /// The layer naming the `deny` line that refuses the request.

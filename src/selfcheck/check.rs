@@ -223,11 +223,5 @@ pub fn check_as(
     header_routes(mesh, routing, &mut report);
     port_settings(mesh, routing, &mut report);
     waves(mesh.settings.sync_waves, placed, &mut report);
-    if report.dropped > 0 {
-        let n = report.dropped;
-        report
-            .faults
-            .push(Fault(format!("... and {n} more disagreements")));
-    }
-    report.faults
+    report.into_faults()
 }

@@ -134,13 +134,7 @@ pub fn across(mesh: &Mesh, members: Vec<(String, Cluster)>, enforced: bool) -> V
             }
         }
     }
-    if report.dropped > 0 {
-        let n = report.dropped;
-        report
-            .faults
-            .push(Fault(format!("... and {n} more disagreements")));
-    }
-    report.faults
+    report.into_faults()
 }
 
 /// What the intents let one principal send to D on one target port: which statements

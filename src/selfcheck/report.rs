@@ -28,6 +28,16 @@ impl Report {
         self.dropped += other.dropped;
     }
 
+    /// The faults, with a last one counting those past the cap.
+    pub(crate) fn into_faults(mut self) -> Vec<Fault> {
+        if self.dropped > 0 {
+            let n = self.dropped;
+            self.faults
+                .push(Fault(format!("... and {n} more disagreements")));
+        }
+        self.faults
+    }
+
     pub(crate) fn push(&mut self, message: String) {
         if self.faults.len() < MAX_FAULTS {
             self.faults.push(Fault(message));
