@@ -225,6 +225,24 @@ fn overlaps(declared: &Declared, sink: &mut Sink) {
     }
 }
 
+/// The ranges inside the mesh, which `host` externals never open: `cluster-cidrs` as
+/// written, then every cluster's pod ranges it does not already hold. A pod of another
+/// cluster is not "outside" because this cluster's NetworkPolicy sees it by address.
+pub(crate) fn inside(written: &[(Cidr, Span)], declared: &Declared) -> Vec<Cidr> {
+    let mut out: Vec<Cidr> = written.iter().map(|(c, _)| *c).collect();
+    for (c, _) in &declared.clusters {
+        for range in &c.pod_cidrs {
+            if !out
+                .iter()
+                .any(|o| o.contains(range.address) && o.prefix <= range.prefix)
+            {
+                out.push(*range);
+            }
+        }
+    }
+    out
+}
+
 /// Where each service with a `clusters` line runs, keyed by (namespace, name); every
 /// entry checked against the declared clusters.
 pub(crate) fn placements(

@@ -144,7 +144,7 @@ pub fn check(parsed: Parsed) -> (Option<ir::Mesh>, Vec<Diagnostic>) {
         istiod: settings.istiod,
         dns: settings.dns,
         scraper,
-        cluster_cidrs: settings.cluster_cidrs.iter().map(|(c, _)| *c).collect(),
+        cluster_cidrs: clusters::inside(&settings.cluster_cidrs, &declared),
         // Ambient has no sidecars to scope (`sidecar-scoping on` is refused there).
         sidecar_scoping: settings.sidecar_scoping && !is_ambient,
         jwts: jwts.into_iter().map(|(j, _)| j).collect(),

@@ -86,7 +86,9 @@ impl<'m> Expected<'m> {
     pub(crate) fn ingress(&self, d: &Service, port: u16, u: &Universe) -> Admitted {
         let mut set = BTreeSet::new();
         if SCRAPE_PORTS.contains(&port) {
-            if let Some(scraper) = &self.mesh.settings.scraper {
+            // Scrapes stay in their cluster: only a scraper running here.
+            let scraper = self.mesh.settings.scraper.as_ref();
+            if let Some(scraper) = scraper.filter(|s| self.mesh.settings.here(s)) {
                 set.insert(u.of(scraper));
             }
             return Admitted::Some(set);

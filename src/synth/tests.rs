@@ -174,6 +174,14 @@ fn trees_of_several_clusters_compile_cleanly_and_prove() {
                 at == ["central"]
             })
             .expect("a service only in central");
+        // The other clusters' pods are inside the mesh: a `host` external's ipBlock
+        // leaves every cluster's pod range out (`except`).
+        if beyond && !cilium {
+            assert!(tree
+                .files
+                .values()
+                .any(|t| t.contains("- \"10.72.0.0/14\"")));
+        }
         // At most its routes, for callers in west.
         let path = format!("west/{}", crate::render::service_file(central_only));
         if let Some(text) = tree.files.get(&path) {
