@@ -1,7 +1,8 @@
 //! Grammar-aware fuzzing: an `Arbitrary` model of intent trees, printed to intent text.
 //!
 //! The model covers every statement of docs/language.md (`deny`, `when` conditions, mesh
-//! `jwt` blocks, `dataplane` and `waypoint` included) with values drawn mostly from small
+//! `jwt` blocks, `dataplane`, `waypoint`, `cluster` blocks, `eastwest` and a service's
+//! `clusters` included) with values drawn mostly from small
 //! pools (so that services, callers, ports and calls often line up and the tree compiles)
 //! and sometimes from odd ones: upper-case, reserved, empty and too-long names; ports 0,
 //! 15001, 65536 and 20-digit numbers; unknown protocols, methods, retry conditions and
@@ -18,7 +19,8 @@
 //! 4. the files given in reverse order give the same tree;
 //! 5. folder layout carries no meaning: renaming the files so that their path order is
 //!    reversed gives the same files, except lines starting with `#` (which name sources);
-//! 6. every emitted YAML file reads back (serde_yaml) as exactly the objects rendered.
+//! 6. every emitted YAML file reads back (serde_yaml) as exactly the objects rendered
+//!    (with `cluster` blocks: each cluster's, under `<cluster>/`).
 #![no_main]
 
 use arbitrary::{Arbitrary, Result, Unstructured};
@@ -61,12 +63,26 @@ impl<'a, T: Arbitrary<'a>, const N: usize> Arbitrary<'a> for Some1<T, N> {
 }
 
 /// Something that is there only rarely (about 1 in 16): a duplicate statement, say.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Rarely<T>(Option<T>);
 
 impl<'a, T: Arbitrary<'a>> Arbitrary<'a> for Rarely<T> {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         Ok(Rarely(if u.arbitrary::<u8>()? >= 240 {
+            Some(T::arbitrary(u)?)
+        } else {
+            None
+        }))
+    }
+}
+
+/// Something that is mostly there (3 in 4, and always when the input ran out).
+#[derive(Debug, Clone)]
+struct Mostly<T>(Option<T>);
+
+impl<'a, T: Arbitrary<'a>> Arbitrary<'a> for Mostly<T> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        Ok(Mostly(if u.arbitrary::<u8>()? < 192 {
             Some(T::arbitrary(u)?)
         } else {
             None
@@ -502,6 +518,134 @@ impl<'a> Arbitrary<'a> for DataplaneWord {
     }
 }
 
+/// The names of the clusters: the i-th `cluster` block is named `CLUSTERS[i]` unless
+/// (rarely) renamed, and a service's `clusters` line draws from the same pool.
+const CLUSTERS: &[&str] = &["east", "west", "central"];
+
+/// A cluster's name as a service's `clusters` line (or a renamed block) types it: mostly
+/// one of the pool, so that it names a declared cluster (or one more than declared),
+/// sometimes misspelt (E1101 with a did-you-mean) or invalid.
+#[derive(Debug, Clone)]
+struct ClusterName(&'static str);
+
+impl<'a> Arbitrary<'a> for ClusterName {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(ClusterName(if k < 224 {
+            pick(u, CLUSTERS)?
+        } else {
+            pick(u, &["eats", "East", "wset", "centrl", "north", "a_b", "9"])?
+        }))
+    }
+}
+
+/// A name in a service's `clusters` line: mostly one of the declared clusters (the I-th,
+/// modulo how many there are), sometimes a name as typed (one of the pool that may not be
+/// declared, or misspelt).
+#[derive(Debug, Clone)]
+enum ClusterRef {
+    Declared(u8),
+    Typed(ClusterName),
+}
+
+impl<'a> Arbitrary<'a> for ClusterRef {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(if k < 216 {
+            ClusterRef::Declared(u.arbitrary()?)
+        } else {
+            ClusterRef::Typed(ClusterName::arbitrary(u)?)
+        })
+    }
+}
+
+/// A cluster's `trust-domain`: its own, the mesh's default, or malformed.
+#[derive(Debug, Clone)]
+struct ClusterTrust(&'static str);
+
+impl<'a> Arbitrary<'a> for ClusterTrust {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(ClusterTrust(if k < 224 {
+            pick(
+                u,
+                &["east.example.com", "west.example.com", "cluster.local"],
+            )?
+        } else {
+            pick(
+                u,
+                &["East.example.com", "a..b", ".bad", "under_score.local"],
+            )?
+        }))
+    }
+}
+
+/// A cluster's `network`: from a pool of two, so that pairs of clusters are on one
+/// network (pod to pod) as often as on two (through the east-west gateway).
+#[derive(Debug, Clone)]
+struct NetName(&'static str);
+
+impl<'a> Arbitrary<'a> for NetName {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(NetName(if k < 240 {
+            pick(u, &["net-a", "net-b"])?
+        } else {
+            pick(u, &["Net-A", "net_a", "-net"])?
+        }))
+    }
+}
+
+/// A range of `pod-cidrs`: three that are disjoint, one that covers the first two
+/// (E1104 with either), and a malformed one.
+#[derive(Debug, Clone)]
+struct PodCidr(&'static str);
+
+impl<'a> Arbitrary<'a> for PodCidr {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(PodCidr(match k {
+            0..=207 => pick(u, &["10.1.0.0/16", "10.2.0.0/16", "fd00:1::/48"])?,
+            208..=239 => "10.0.0.0/14",
+            _ => "10.1.0.0/33",
+        }))
+    }
+}
+
+/// An address of a cluster's `gateway`: IPv4 or IPv6, or (rarely) a range, which is not
+/// an address.
+#[derive(Debug, Clone)]
+struct Gateway(&'static str);
+
+impl<'a> Arbitrary<'a> for Gateway {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(Gateway(if k < 232 {
+            pick(u, &["203.0.113.10", "198.51.100.7", "2001:db8::10"])?
+        } else {
+            "203.0.113.0/24"
+        }))
+    }
+}
+
+/// `eastwest NS LABELS`: mostly Istio's usual gateway, sometimes any namespace and labels.
+#[derive(Debug, Clone)]
+struct Eastwest(Name, Vec<Label>);
+
+impl<'a> Arbitrary<'a> for Eastwest {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let k: u8 = u.arbitrary()?;
+        Ok(if k < 224 {
+            Eastwest(
+                Name("istio-system".into()),
+                vec![Label("istio=eastwestgateway".into())],
+            )
+        } else {
+            Eastwest(Name::arbitrary(u)?, Some1::<Label, 2>::arbitrary(u)?.0)
+        })
+    }
+}
+
 /// A header or claim name of a `when` condition: mostly valid, sometimes not.
 #[derive(Debug, Clone)]
 struct CondName(&'static str);
@@ -664,6 +808,66 @@ struct Service {
     stmts: Few<RepeatedStmt, 5>,
     /// A rare extra statement of any kind (a second `mtls`, a fourth port, ...).
     extra: Rarely<Stmt>,
+    /// `clusters NAME, ...`: printed when the mesh block declares clusters, otherwise only
+    /// when `clusters_anyway` is set (every name is then unknown, E1101).
+    clusters: Option<Some1<ClusterRef, 2>>,
+    clusters_anyway: Rare,
+}
+
+/// A line of a `cluster` block.
+#[derive(Arbitrary, Debug, Clone)]
+enum ClusterLine {
+    TrustDomain(ClusterTrust),
+    Network(NetName),
+    PodCidrs(Some1<PodCidr, 2>),
+    Gateway(Some1<Gateway, 2>),
+}
+
+/// `cluster NAME { ... }`: every line optional, `pod-cidrs` mostly there (a cluster
+/// without it cannot be reached pod to pod, E1103), printed in the order `order` picks.
+#[derive(Arbitrary, Debug, Clone)]
+struct ClusterDef {
+    /// Rarely the block is not named by its place in `CLUSTERS` but drawn (a duplicate
+    /// name, E1107, a misspelt or invalid one).
+    rename: Rarely<ClusterName>,
+    /// Absent: the mesh's trust domain.
+    trust_domain: Option<ClusterTrust>,
+    /// Absent: a network of the cluster's own (its name).
+    network: Option<NetName>,
+    pod_cidrs: Mostly<Some1<PodCidr, 2>>,
+    gateway: Option<Some1<Gateway, 2>>,
+    /// A rare second line of a kind (E0105, given twice).
+    extra: Rarely<ClusterLine>,
+    order: u8,
+}
+
+impl ClusterDef {
+    /// The lines, permuted by `order` (any order is valid).
+    fn lines(&self) -> Vec<ClusterLine> {
+        let mut out = Vec::new();
+        if let Some(d) = &self.trust_domain {
+            out.push(ClusterLine::TrustDomain(d.clone()));
+        }
+        if let Some(n) = &self.network {
+            out.push(ClusterLine::Network(n.clone()));
+        }
+        if let Some(c) = &self.pod_cidrs.0 {
+            out.push(ClusterLine::PodCidrs(c.clone()));
+        }
+        if let Some(g) = &self.gateway {
+            out.push(ClusterLine::Gateway(g.clone()));
+        }
+        if let Some(extra) = &self.extra.0 {
+            out.push(extra.clone());
+        }
+        let mut k = usize::from(self.order);
+        for i in 0..out.len() {
+            let left = out.len() - i;
+            out.swap(i, i + k % left);
+            k /= left;
+        }
+        out
+    }
 }
 
 #[derive(Arbitrary, Debug, Clone)]
@@ -681,6 +885,8 @@ enum MeshStmt {
     Network(NetworkWord),
     Dataplane(DataplaneWord),
     Waypoint(Name, Name),
+    Cluster(ClusterName, ClusterDef),
+    Eastwest(Eastwest),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -704,6 +910,12 @@ struct Mesh {
     /// `waypoint NAME in NS`: names from the services' pool, so that they often serve a
     /// namespace that holds services.
     waypoints: Few<(Name, Name), 2>,
+    /// `cluster NAME { ... }` blocks, named `east`, `west`, `central` in order (see
+    /// `ClusterDef`).
+    clusters: Few<ClusterDef, 3>,
+    /// `eastwest istio-system istio=eastwestgateway`, needed by calls across networks
+    /// (E1105 without it).
+    eastwest: Option<Eastwest>,
     /// A rare extra statement of any kind (a second `dns`, ...).
     extra: Rarely<MeshStmt>,
     /// `jwt NAME { issuer URL  jwks URL }`, either line sometimes missing.
@@ -754,6 +966,13 @@ impl Mesh {
         }
         for (n, ns) in &self.waypoints.0 {
             out.push(MeshStmt::Waypoint(n.clone(), ns.clone()));
+        }
+        for (i, c) in self.clusters.0.iter().enumerate() {
+            let name = c.rename.0.clone().unwrap_or(ClusterName(CLUSTERS[i]));
+            out.push(MeshStmt::Cluster(name, c.clone()));
+        }
+        if let Some(e) = &self.eastwest {
+            out.push(MeshStmt::Eastwest(e.clone()));
         }
         if let Some(extra) = &self.extra.0 {
             out.push(extra.clone());
@@ -888,7 +1107,9 @@ impl Printer {
         self.list(labels, |p, l| p.t(l.0.clone()));
     }
 
-    fn service(&mut self, s: &Service) {
+    /// CLUSTERS: how many `cluster` blocks the mesh declares (a `clusters` line is printed
+    /// when the service has one and there are some, or rarely anyway).
+    fn service(&mut self, s: &Service, clusters: usize) {
         self.t("service");
         self.t(s.name.0.clone());
         self.t("in");
@@ -903,6 +1124,16 @@ impl Printer {
         }
         if let Some(m) = &s.mtls {
             self.stmt(&Stmt::Mtls(m.clone()));
+        }
+        if let (Some(names), true) = (&s.clusters, clusters > 0 || s.clusters_anyway.0) {
+            self.t("clusters");
+            self.list(&names.0, |p, n| match n {
+                ClusterRef::Declared(i) => {
+                    p.t(CLUSTERS[usize::from(*i) % clusters.clamp(1, CLUSTERS.len())])
+                }
+                ClusterRef::Typed(n) => p.t(n.0),
+            });
+            self.nl();
         }
         for port in &s.ports.0 {
             self.port(port);
@@ -1203,6 +1434,39 @@ impl Printer {
                     self.t("in");
                     self.t(ns.0.clone());
                 }
+                MeshStmt::Cluster(name, c) => {
+                    self.t("cluster");
+                    self.t(name.0);
+                    self.t("{");
+                    self.nl();
+                    for line in c.lines() {
+                        match line {
+                            ClusterLine::TrustDomain(d) => {
+                                self.t("trust-domain");
+                                self.t(d.0);
+                            }
+                            ClusterLine::Network(n) => {
+                                self.t("network");
+                                self.t(n.0);
+                            }
+                            ClusterLine::PodCidrs(c) => {
+                                self.t("pod-cidrs");
+                                self.list(&c.0, |p, c| p.t(c.0));
+                            }
+                            ClusterLine::Gateway(g) => {
+                                self.t("gateway");
+                                self.list(&g.0, |p, g| p.t(g.0));
+                            }
+                        }
+                        self.nl();
+                    }
+                    self.t("}");
+                }
+                MeshStmt::Eastwest(Eastwest(ns, labels)) => {
+                    self.t("eastwest");
+                    self.t(ns.0.clone());
+                    self.labels(labels);
+                }
             }
             self.nl();
         }
@@ -1365,9 +1629,10 @@ type Files = Vec<(String, String)>;
 
 fn files_of(input: &Input) -> Files {
     let mut printers: Vec<(String, Printer)> = Vec::new();
+    let clusters = input.mesh.as_ref().map_or(0, |m| m.clusters.0.len());
     for (i, s) in input.services.0.iter().enumerate() {
         let mut p = Printer::default();
-        p.service(s);
+        p.service(s, clusters);
         printers.push((format!("t{}/s{i}.intent", i % 3), p));
     }
     for (i, e) in input.externals.0.iter().enumerate() {
@@ -1433,7 +1698,8 @@ fn fail(what: &str, files: &Files, detail: impl Debug) -> ! {
     panic!("property failed: {what}\n{shown}{detail:#?}");
 }
 
-/// With `MESHWARD_FUZZ_STATS=1`, one line per input on stderr: `ok` or the first error,
+/// With `MESHWARD_FUZZ_STATS=1`, one line per input on stderr: `ok` (`ok, clusters N` with
+/// `cluster` blocks) or the first error,
 /// to see how much of the generated input gets past the checker (see docs/fuzzing.md).
 /// With `MESHWARD_FUZZ_STATS=2`, the first error is also shown rendered.
 fn stats(compiled: &meshward::pipeline::Outcome) {
@@ -1442,7 +1708,13 @@ fn stats(compiled: &meshward::pipeline::Outcome) {
         .get_or_init(|| std::env::var("MESHWARD_FUZZ_STATS").map_or(0, |v| v.parse().unwrap_or(1)));
     if level > 0 {
         match compiled.diagnostics.iter().find(|d| d.is_error()) {
-            None => eprintln!("STATS ok"),
+            None => {
+                let result = compiled.result.as_ref();
+                match result.map_or(0, |(m, _)| m.settings.clusters.len()) {
+                    0 => eprintln!("STATS ok"),
+                    n => eprintln!("STATS ok, clusters {n}"),
+                }
+            }
             Some(d) => {
                 eprintln!("STATS error {}", d.message);
                 if level > 1 {
@@ -1545,11 +1817,35 @@ fn check(files: Files) {
         None => fail("renamed files do not compile", &renamed, rendered(&ren)),
     }
 
-    // 6. YAML reads back as the rendered objects
-    let tables = meshward::compile::compile(mesh);
-    let documents = meshward::render::render(mesh, &tables);
+    // 6. YAML reads back as the rendered objects; with `cluster` blocks, each cluster's
+    // tree (its own compile of the same intents) under `<cluster>/`.
+    let sites: Vec<(String, meshward::ir::Mesh)> = if mesh.settings.clusters.is_empty() {
+        vec![(String::new(), mesh.clone())]
+    } else {
+        (mesh.settings.clusters.iter().enumerate())
+            .map(|(i, c)| (format!("{}/", c.name), mesh.at(i)))
+            .collect()
+    };
+    for (prefix, site) in &sites {
+        check_yaml(&files, tree, prefix, site);
+    }
+}
+
+/// Property 6 for one tree: every document rendered for SITE is in TREE at PREFIX + its
+/// path and reads back as exactly its objects.
+fn check_yaml(
+    files: &Files,
+    tree: &meshward::output::Tree,
+    prefix: &str,
+    site: &meshward::ir::Mesh,
+) {
+    let tables = meshward::compile::compile(site);
+    let documents = meshward::render::render(site, &tables);
     for d in &documents {
-        let text = &tree.files[&d.path];
+        let path = format!("{prefix}{}", d.path);
+        let Some(text) = tree.files.get(&path) else {
+            fail("a rendered document is not in the tree", files, path);
+        };
         let expected: Vec<serde_json::Value> = d
             .objects
             .iter()
@@ -1558,13 +1854,13 @@ fn check(files: Files) {
         let read: Vec<serde_json::Value> = serde_yaml::Deserializer::from_str(text)
             .map(|doc| {
                 serde::Deserialize::deserialize(doc)
-                    .unwrap_or_else(|e| fail("emitted YAML does not parse", &files, (text, e)))
+                    .unwrap_or_else(|e| fail("emitted YAML does not parse", files, (text, e)))
             })
             .collect();
         if read != expected {
             fail(
                 "emitted YAML reads back differently",
-                &files,
+                files,
                 (text, read, expected),
             );
         }
