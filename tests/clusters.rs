@@ -307,3 +307,23 @@ proptest::proptest! {
         proptest::prop_assert!(run.result.is_some());
     }
 }
+
+#[test]
+fn a_small_pod_range_holds_every_probe_of_its_cluster() {
+    // central's range holds 8 addresses and the proof places more pods than that there:
+    // their stand-in addresses wrap inside the range instead of leaving it.
+    let files: Vec<(String, String)> = texts()
+        .into_iter()
+        .map(|(p, t)| {
+            let t = if p == "mesh.intent" {
+                t.replace("pod-cidrs 10.2.0.0/16", "pod-cidrs 10.2.0.0/29")
+            } else {
+                t
+            };
+            (p, t)
+        })
+        .collect();
+    let run = meshward::pipeline::run_texts(files);
+    assert!(!run.has_errors(), "{:?}", run.diagnostics);
+    assert!(run.faults.is_empty(), "{:#?}", run.faults);
+}

@@ -12,12 +12,11 @@ use super::answer::{layer, Explanation, PortAnswer, Question};
 use super::dryrun::{explain_observed, observed_namespaces};
 use super::port::{applicable, port_answer, reason, rule_probes, rules_layer};
 use super::resolve::{asked, identity, pod};
-use crate::evaluate::{Cluster, Crossing, Federation, Member, MtlsMode, Placed, Pod, Request};
-use crate::ir::{Allow, Cidr, Identity, Mesh, Port, Service};
+use crate::evaluate::{Cluster, Crossing, Federation, MtlsMode, Placed, Request};
+use crate::ir::{Allow, Identity, Mesh, Port, Service};
 use crate::render::Reading;
 use crate::source::SourceMap;
 use crate::suggest;
-use std::net::{IpAddr, Ipv4Addr};
 
 /// `NAME.NS@CLUSTER` into its parts; the cluster checked against MESH.
 fn split<'q>(mesh: &Mesh, party: &'q str) -> Result<(&'q str, Option<usize>), String> {
@@ -149,35 +148,12 @@ fn within(
     explain_observed(&site, &written, &enforced, sources, q)
 }
 
-/// One cluster of the federation: its tree, read.
-fn member(mesh: &Mesh, at: usize, eastwest: &Pod) -> Result<Member, String> {
+/// Cluster AT's tree, read: a member of the federation.
+fn member(mesh: &Mesh, at: usize) -> Result<(String, Cluster), String> {
     let site = mesh.at(at);
     let objects = crate::pipeline::render_objects(&site).map_err(|e| e.to_string())?;
-    let c = &mesh.settings.clusters[at];
-    Ok(Member {
-        name: c.name.clone(),
-        network: c.network.clone(),
-        trust_domain: c.trust_domain.clone(),
-        pod_cidrs: c.pod_cidrs.iter().map(ToString::to_string).collect(),
-        gateway: c.gateway.clone(),
-        eastwest: eastwest.clone(),
-        cluster: crate::selfcheck::environment(&site, Cluster::from_objects(objects)),
-    })
-}
-
-/// An address of cluster AT's pods: inside its first pod range.
-fn address(mesh: &Mesh, at: usize, n: u32) -> IpAddr {
-    match mesh.settings.clusters[at].pod_cidrs.first() {
-        Some(Cidr {
-            address: IpAddr::V4(a),
-            ..
-        }) => IpAddr::V4(Ipv4Addr::from(u32::from(*a).wrapping_add(n))),
-        Some(Cidr {
-            address: IpAddr::V6(a),
-            ..
-        }) => IpAddr::V6((u128::from(*a).wrapping_add(u128::from(n))).into()),
-        None => IpAddr::V4(Ipv4Addr::new(100, 64, at as u8, n as u8)),
-    }
+    let read = crate::selfcheck::environment(&site, Cluster::from_objects(objects));
+    Ok((mesh.settings.clusters[at].name.clone(), read))
 }
 
 /// FROM in cluster Y calls TO in cluster X.
@@ -191,29 +167,17 @@ fn across(
     y: usize,
     x: usize,
 ) -> Result<Explanation, String> {
-    let eastwest = match &mesh.settings.eastwest {
-        Some(g) => {
-            let mut pod = Pod::new("the east-west gateway", &g.namespace);
-            for (k, v) in &g.selector {
-                pod = pod.label(k, v);
-            }
-            pod
-        }
-        None => Pod::new("no east-west gateway", "istio-system"),
-    };
-    let federation = Federation {
-        members: vec![member(mesh, y, &eastwest)?, member(mesh, x, &eastwest)?],
-    };
+    let federation = crate::selfcheck::federation(mesh, vec![member(mesh, y)?, member(mesh, x)?]);
     let (from_pod, to_pod) = (pod(from), pod(&to.identity));
     let a = Placed {
         cluster: &federation.members[0].name,
         pod: &from_pod,
-        address: address(mesh, y, 10),
+        address: crate::selfcheck::address(mesh, y, 0),
     };
     let b = Placed {
         cluster: &federation.members[1].name,
         pod: &to_pod,
-        address: address(mesh, x, 11),
+        address: crate::selfcheck::address(mesh, x, 1),
     };
     let answers = asked(&q.to, &to.ports, q)?
         .into_iter()

@@ -24,10 +24,10 @@ use super::arrivals::arrivals;
 use super::asks::requests;
 use super::expected::caller_admits;
 use super::probes::STRANGER;
-use super::remote::{on_port, ports, Probes};
+use super::remote::{address, federation, on_port, ports, Probes};
 use super::report::{verdict, Report};
 use crate::evaluate::{
-    Cluster, Crossing, Direction, Federation, Leg, Member, MtlsMode, Placed, Pod, PodView,
+    Cluster, Crossing, Direction, Federation, Leg, MtlsMode, Placed, Pod, PodView,
 };
 use crate::ir::{Allow, Extras, Mesh, Service, Settings};
 use rayon::prelude::*;
@@ -41,32 +41,10 @@ use super::report::Fault;
 /// its objects restrict nothing as written, which each tree's own check proves.
 pub fn across(mesh: &Mesh, members: Vec<(String, Cluster)>, enforced: bool) -> Vec<Fault> {
     let s = &mesh.settings;
-    let eastwest = match &s.eastwest {
-        Some(g) => {
-            let mut pod = Pod::new("the east-west gateway", &g.namespace);
-            for (k, v) in &g.selector {
-                pod = pod.label(k, v);
-            }
-            pod.account("istio-eastwestgateway")
-        }
-        None => Pod::new("no east-west gateway", "istio-system"),
-    };
-    let federation = Federation {
-        members: members
-            .into_iter()
-            .filter_map(|(name, cluster)| {
-                let c = s.clusters.iter().find(|c| c.name == name)?;
-                Some(Member {
-                    name,
-                    network: c.network.clone(),
-                    trust_domain: c.trust_domain.clone(),
-                    pod_cidrs: c.pod_cidrs.iter().map(ToString::to_string).collect(),
-                    gateway: c.gateway.clone(),
-                    eastwest: eastwest.clone(),
-                    cluster,
-                })
-            })
-            .collect(),
+    let federation = federation(mesh, members);
+    let eastwest = match federation.members.first() {
+        Some(m) => m.eastwest.clone(),
+        None => return Vec::new(),
     };
     let probes = Probes::new(mesh);
     let mut report = Report::default();
@@ -90,7 +68,7 @@ pub fn across(mesh: &Mesh, members: Vec<(String, Cluster)>, enforced: bool) -> V
                 let b = Placed {
                     cluster: &member.name,
                     pod,
-                    address: probes.address(x, i),
+                    address: address(mesh, x, i),
                 };
                 arrivals(d, s, member, &eastwest, &mut report);
                 let view = member.cluster.view_enforcing(pod);
@@ -102,7 +80,7 @@ pub fn across(mesh: &Mesh, members: Vec<(String, Cluster)>, enforced: bool) -> V
                         let a = Placed {
                             cluster: &caller_member.name,
                             pod: source,
-                            address: probes.address(y, j),
+                            address: address(mesh, y, j),
                         };
                         calls(d, s, &federation, (&a, &b), &view, &mut report);
                     }

@@ -51,5 +51,6 @@ mod waves;
 pub use ambient::environment;
 pub use check::{check, check_as, is_routing, self_check, self_check_as};
 pub use clusters::across;
+pub use remote::{address, federation};
 pub use report::Fault;
 pub use waves::Placed;

@@ -3,8 +3,8 @@
 //! each at an address of the cluster it is placed in; and the ports asked of a service.
 
 use super::probes::{ELSEWHERE, STRANGER};
-use crate::evaluate::Pod;
-use crate::ir::{Allow, Caller, Cidr, Identity, Mesh, Service};
+use crate::evaluate::{Cluster, Federation, Member, Pod};
+use crate::ir::{Allow, Caller, Identity, Mesh, Service};
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -15,8 +15,6 @@ pub(crate) struct Probes {
     pub(crate) workloads: Vec<Pod>,
     pub(crate) namespaces: BTreeSet<String>,
     pub(crate) strangers: std::collections::BTreeMap<String, Pod>,
-    /// The first address of each cluster's first pod range, as a number.
-    pub(crate) bases: Vec<Option<Cidr>>,
     /// Each service's and workload's probe number, by (namespace, name).
     pub(crate) index: std::collections::BTreeMap<(String, String), usize>,
 }
@@ -67,29 +65,6 @@ impl Probes {
             workloads: mesh.workloads.iter().map(|w| pod_of(&w.identity)).collect(),
             namespaces,
             strangers,
-            bases: mesh
-                .settings
-                .clusters
-                .iter()
-                .map(|c| c.pod_cidrs.first().copied())
-                .collect(),
-        }
-    }
-
-    /// The address of probe N in cluster C: inside its first pod range; a cluster without
-    /// one is never reached by address (the checks refuse such a path), so any will do.
-    pub(crate) fn address(&self, c: usize, n: usize) -> IpAddr {
-        let n = n as u128 + 10;
-        match self.bases.get(c).copied().flatten() {
-            Some(Cidr {
-                address: IpAddr::V4(a),
-                ..
-            }) => IpAddr::V4(Ipv4Addr::from(u32::from(a).wrapping_add(n as u32))),
-            Some(Cidr {
-                address: IpAddr::V6(a),
-                ..
-            }) => IpAddr::V6((u128::from(a).wrapping_add(n)).into()),
-            None => IpAddr::V4(Ipv4Addr::new(100, 64, c as u8, n as u8)),
         }
     }
 
@@ -150,4 +125,45 @@ pub(crate) fn ports(d: &Service) -> Vec<(u16, Option<&crate::ir::Port>)> {
 
 pub(crate) fn on_port(d: &Service, a: &Allow, port: u16) -> bool {
     a.ports.iter().any(|&p| d.ports[p].target == port)
+}
+
+/// The clusters' trees (MEMBERS: each cluster's name and its objects, read) as one
+/// federation, each member with the east-west gateway's pods that `eastwest` names.
+pub fn federation(mesh: &Mesh, members: Vec<(String, Cluster)>) -> Federation {
+    let s = &mesh.settings;
+    let eastwest = match &s.eastwest {
+        Some(g) => {
+            let mut pod = Pod::new("the east-west gateway", &g.namespace);
+            for (k, v) in &g.selector {
+                pod = pod.label(k, v);
+            }
+            pod.account("istio-eastwestgateway")
+        }
+        None => Pod::new("no east-west gateway", "istio-system"),
+    };
+    Federation {
+        members: members
+            .into_iter()
+            .filter_map(|(name, cluster)| {
+                let c = s.clusters.iter().find(|c| c.name == name)?;
+                Some(Member {
+                    name,
+                    network: c.network.clone(),
+                    trust_domain: c.trust_domain.clone(),
+                    pod_cidrs: c.pod_cidrs.iter().map(ToString::to_string).collect(),
+                    gateway: c.gateway.clone(),
+                    eastwest: eastwest.clone(),
+                    cluster,
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Where probe N of cluster C (an index into the mesh's clusters) stands: an address of
+/// its pods; a cluster without pod ranges is never reached by address, so any will do.
+pub fn address(mesh: &Mesh, c: usize, n: usize) -> IpAddr {
+    let at = mesh.settings.clusters.get(c);
+    at.and_then(|cluster| cluster.address(n as u128 + 10))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::new(100, 64, c as u8, n as u8)))
 }
