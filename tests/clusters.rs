@@ -102,16 +102,6 @@ fn one_tree_per_cluster_each_with_only_what_it_runs() {
     assert!(frontend.contains("port: 15443") && frontend.contains("203.0.113.10/32"));
 }
 
-#[test]
-fn the_trees_do_not_depend_on_file_order() {
-    let mut files = texts();
-    let first = meshward::pipeline::run_texts(files.clone());
-    files.reverse();
-    let second = meshward::pipeline::run_texts(files);
-    let tree = |o: &meshward::pipeline::Outcome| o.result.as_ref().expect("builds").1.clone();
-    assert_eq!(tree(&first), tree(&second));
-}
-
 fn explain(args: &[&str], code: i32) -> String {
     Meshward::new()
         .arg("explain")
